@@ -1,0 +1,15 @@
+//! lcurve: learning curves of ridge regression on deep structured Gaussian random
+//! features, from the saddle-point equations of `THEORY.md`, checked against Monte Carlo
+//! simulation.
+//!
+//! Data flow: [`config`] (TOML) → [`model`] (covariances built, normalised) →
+//! [`spectra::reduce`] (THEORY §2) → [`theory::Theory`] (THEORY §3–4) → [`sweep`] (curves)
+//! → [`output`] (CSV / JSON).
+
+pub mod error;
+pub mod linalg;
+pub mod spectra;
+pub mod theory;
+
+pub use error::{Error, Result};
+pub use theory::{Point, Theory};

@@ -1,0 +1,445 @@
+//! Covariance matrices of the model and the spectral reduction of THEORY §2.
+//!
+//! A covariance is either diagonal in the standard basis or a dense symmetric
+//! matrix kept with its eigendecomposition. Only spectra reach the theory:
+//! [`reduce`] turns (Σ0, Γ, target) into the eigenvalues `m_i` of
+//! `M = Γ^{1/2} Σ0 Γ^{1/2}` and the target weights `c_i²`.
+
+use crate::error::{Error, Result};
+use crate::linalg::{self, gemm, Op, SymEigen};
+use nalgebra::DMatrix;
+
+/// Largest dimension for which a dense matrix (ar1, matrix file, non-commuting Γ) is built.
+pub const MAX_DENSE_DIM: usize = 16_384;
+
+/// How a covariance is generated, before normalisation (validated values).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CovarianceKind {
+    /// `I`.
+    Identity,
+    /// Diagonal with entry `j = 1..n` equal to `j^(−exponent)`.
+    PowerLaw { exponent: f64 },
+    /// Diagonal with the given non-negative entries (length `n`).
+    Diagonal { values: Vec<f64> },
+    /// Dense Toeplitz `ρ^|i−j|`, `|ρ| < 1`.
+    Ar1 { rho: f64 },
+    /// Dense symmetric PSD matrix read from a file.
+    Matrix { matrix: DMatrix<f64> },
+    /// `Γ = Σ0^exponent` (first-layer input covariance only): shares Σ0's eigenvectors.
+    DataPower { exponent: f64 },
+}
+
+/// A covariance specification: its kind and whether to rescale it to mean eigenvalue 1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CovarianceSpec {
+    pub kind: CovarianceKind,
+    pub normalize: bool,
+}
+
+impl CovarianceSpec {
+    /// The identity, normalised (the default of every optional covariance).
+    pub fn identity() -> Self {
+        CovarianceSpec {
+            kind: CovarianceKind::Identity,
+            normalize: true,
+        }
+    }
+}
+
+/// A built covariance matrix.
+#[derive(Clone, Debug)]
+pub enum Covariance {
+    /// `diag(values)` in the standard basis.
+    Diagonal(Vec<f64>),
+    /// A dense symmetric PSD matrix with its eigendecomposition. The eigenpairs are in
+    /// the order of the basis the matrix was built in (descending for matrices built
+    /// from data; see [`CovarianceKind::DataPower`]).
+    Dense { matrix: DMatrix<f64>, eigen: SymEigen },
+}
+
+impl Covariance {
+    /// Dimension `n` of the (n × n) matrix.
+    pub fn dim(&self) -> usize {
+        match self {
+            Covariance::Diagonal(v) => v.len(),
+            Covariance::Dense { matrix, .. } => matrix.nrows(),
+        }
+    }
+
+    /// Eigenvalues along the basis vectors `u_j` of THEORY §1: index order for a diagonal
+    /// covariance, the stored eigenpair order for a dense one.
+    pub fn eigenvalues(&self) -> &[f64] {
+        match self {
+            Covariance::Diagonal(v) => v,
+            Covariance::Dense { eigen, .. } => &eigen.values,
+        }
+    }
+
+    /// Mean eigenvalue `tr/n`.
+    pub fn mean_eigenvalue(&self) -> f64 {
+        let v = self.eigenvalues();
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+
+    fn scale(&mut self, s: f64) {
+        match self {
+            Covariance::Diagonal(v) => v.iter_mut().for_each(|x| *x *= s),
+            Covariance::Dense { matrix, eigen } => {
+                *matrix *= s;
+                eigen.values.iter_mut().for_each(|x| *x *= s);
+            }
+        }
+    }
+
+    /// The dense matrix (built on demand for a diagonal covariance).
+    pub fn to_dense(&self) -> DMatrix<f64> {
+        match self {
+            Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(v)),
+            Covariance::Dense { matrix, .. } => matrix.clone(),
+        }
+    }
+
+    /// `C^power` (symmetric), e.g. `power = 0.5` for a square root; zero eigenvalues stay zero
+    /// for positive powers.
+    pub fn power_dense(&self, power: f64) -> DMatrix<f64> {
+        let f = |x: f64| if x > 0.0 { x.powf(power) } else { 0.0 };
+        match self {
+            Covariance::Diagonal(v) => {
+                DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(v.len(), v.iter().map(|&x| f(x))))
+            }
+            Covariance::Dense { eigen, .. } => linalg::spectral_function(eigen, f),
+        }
+    }
+
+    /// Whether this is a multiple of the identity (then it commutes with every matrix).
+    pub fn is_scalar(&self) -> bool {
+        match self {
+            Covariance::Diagonal(v) => v.iter().all(|&x| x == v[0]),
+            Covariance::Dense { .. } => false,
+        }
+    }
+}
+
+/// A built covariance together with the normalisation that was applied.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub cov: Covariance,
+    /// Mean eigenvalue before normalisation.
+    pub raw_mean: f64,
+    /// Factor the raw matrix was multiplied by (`1/raw_mean`, or 1 with `normalize = false`).
+    pub scale: f64,
+}
+
+/// Relative threshold below which a computed eigenvalue of a dense matrix counts as zero.
+fn zero_threshold(values: &[f64]) -> f64 {
+    let max = values.iter().fold(0.0_f64, |m, &x| m.max(x.abs()));
+    max * 1e-12 * (values.len().max(1) as f64).sqrt()
+}
+
+/// Eigendecomposition of a dense symmetric matrix with PSD check; tiny negative
+/// eigenvalues (rounding) are set to zero. `Err(msg)` describes the violation.
+pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String> {
+    let n = matrix.nrows();
+    if n != matrix.ncols() {
+        return Err(format!("expected a square matrix, got {} × {}", n, matrix.ncols()));
+    }
+    let scale = matrix.iter().fold(0.0_f64, |m, &x| m.max(x.abs())).max(f64::MIN_POSITIVE);
+    for i in 0..n {
+        for j in 0..i {
+            if (matrix[(i, j)] - matrix[(j, i)]).abs() > 1e-10 * scale {
+                return Err(format!(
+                    "expected a symmetric matrix, but entry ({}, {}) = {} differs from ({}, {}) = {}",
+                    i + 1,
+                    j + 1,
+                    matrix[(i, j)],
+                    j + 1,
+                    i + 1,
+                    matrix[(j, i)]
+                ));
+            }
+        }
+    }
+    let mut eigen = linalg::sym_eigen(matrix).map_err(|e| e.to_string())?;
+    let tol = zero_threshold(&eigen.values);
+    if let Some(&min) = eigen.values.last() {
+        if min < -tol {
+            return Err(format!(
+                "expected a positive semi-definite matrix, but it has eigenvalue {min:e}"
+            ));
+        }
+    }
+    for v in eigen.values.iter_mut() {
+        if *v < tol {
+            *v = 0.0;
+        }
+    }
+    Ok(eigen)
+}
+
+fn check_dense_dim(n: usize) -> std::result::Result<(), String> {
+    if n > MAX_DENSE_DIM {
+        Err(format!(
+            "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Builds an `n × n` covariance from its spec. `data` is Σ0 (needed by `data_power`).
+/// Errors are messages to be attached to the config key by the caller.
+pub fn build(
+    spec: &CovarianceSpec,
+    n: usize,
+    data: Option<&Covariance>,
+) -> std::result::Result<Built, String> {
+    let cov = match &spec.kind {
+        CovarianceKind::Identity => Covariance::Diagonal(vec![1.0; n]),
+        CovarianceKind::PowerLaw { exponent } => {
+            Covariance::Diagonal((1..=n).map(|j| (j as f64).powf(-exponent)).collect())
+        }
+        CovarianceKind::Diagonal { values } => {
+            if values.len() != n {
+                return Err(format!("expected {n} values (the dimension), got {}", values.len()));
+            }
+            Covariance::Diagonal(values.clone())
+        }
+        CovarianceKind::Ar1 { rho } => {
+            check_dense_dim(n)?;
+            let matrix = DMatrix::from_fn(n, n, |i, j| rho.powi((i as i32 - j as i32).abs()));
+            let eigen = psd_eigen(&matrix)?;
+            Covariance::Dense { matrix, eigen }
+        }
+        CovarianceKind::Matrix { matrix } => {
+            if matrix.nrows() != n {
+                return Err(format!(
+                    "expected a {n} × {n} matrix (the dimension), got {} × {}",
+                    matrix.nrows(),
+                    matrix.ncols()
+                ));
+            }
+            check_dense_dim(n)?;
+            let eigen = psd_eigen(matrix)?;
+            Covariance::Dense {
+                matrix: matrix.clone(),
+                eigen,
+            }
+        }
+        CovarianceKind::DataPower { exponent } => {
+            let data = data.ok_or("data_power is only allowed for the first layer's input_covariance")?;
+            let pow = |x: f64| -> std::result::Result<f64, String> {
+                if x > 0.0 {
+                    Ok(x.powf(*exponent))
+                } else if *exponent == 0.0 {
+                    Ok(1.0)
+                } else {
+                    Err(format!(
+                        "Σ0 has a zero eigenvalue, so Σ0^{exponent} is not positive definite"
+                    ))
+                }
+            };
+            match data {
+                Covariance::Diagonal(v) => {
+                    Covariance::Diagonal(v.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?)
+                }
+                Covariance::Dense { eigen, .. } => {
+                    let values: Vec<f64> = eigen.values.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?;
+                    let e = SymEigen {
+                        values,
+                        vectors: eigen.vectors.clone(),
+                    };
+                    let matrix = linalg::spectral_function(&e, |x| x);
+                    Covariance::Dense { matrix, eigen: e }
+                }
+            }
+        }
+    };
+    let values = cov.eigenvalues();
+    if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
+        return Err(format!("eigenvalue {bad} is not finite (exponent too large for this dimension?)"));
+    }
+    if let Some(bad) = values.iter().find(|&&x| x < 0.0) {
+        return Err(format!("expected non-negative eigenvalues, got {bad}"));
+    }
+    let raw_mean = cov.mean_eigenvalue();
+    if !(raw_mean > 0.0) || !raw_mean.is_finite() {
+        return Err("the covariance is zero (mean eigenvalue 0)".into());
+    }
+    let scale = if spec.normalize { 1.0 / raw_mean } else { 1.0 };
+    let mut cov = cov;
+    cov.scale(scale);
+    if cov.eigenvalues().iter().any(|x| !x.is_finite()) {
+        return Err("eigenvalues overflow after normalisation".into());
+    }
+    Ok(Built { cov, raw_mean, scale })
+}
+
+/// The target's prior weights `b_j` along Σ0's basis `u_j` (THEORY §1).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// `b_j` constant.
+    Isotropic,
+    /// `b_j ∝ j^(−exponent)`, `j = 1..n0` along `u_j`.
+    PowerLaw { exponent: f64 },
+}
+
+/// Weights `b_j` along Σ0's basis, normalised so that `Σ_j σ_j b_j = 1` (unit expected signal).
+pub fn target_weights(target: &Target, data: &Covariance) -> Result<Vec<f64>> {
+    let sigma = data.eigenvalues();
+    let raw: Vec<f64> = match target {
+        Target::Isotropic => vec![1.0; sigma.len()],
+        Target::PowerLaw { exponent } => (1..=sigma.len()).map(|j| (j as f64).powf(-exponent)).collect(),
+    };
+    let signal: f64 = raw.iter().zip(sigma).map(|(b, s)| b * s).sum();
+    if !(signal > 0.0 && signal.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "the target has expected signal {signal} under Σ0; it cannot be normalised to 1"
+        )));
+    }
+    Ok(raw.iter().map(|b| b / signal).collect())
+}
+
+/// Data-level spectrum of THEORY §2: eigenvalues `m_i` of `M = Γ^{1/2} Σ0 Γ^{1/2}` and
+/// expected squared target coefficients `c_i²` (so `Σ_i m_i c_i² = Σ_j σ_j b_j = 1`).
+#[derive(Clone, Debug)]
+pub struct DataSpectrum {
+    pub m: Vec<f64>,
+    pub c2: Vec<f64>,
+}
+
+/// Γ's eigenvalue along each of Σ0's basis vectors when Γ and Σ0 commute in that basis
+/// (both diagonal, Γ scalar, or Γ built from Σ0 by `data_power`); `None` otherwise.
+fn gamma_in_data_basis(data: &Covariance, gamma: &Covariance, shares_basis: bool) -> Option<Vec<f64>> {
+    let n = data.dim();
+    match (data, gamma) {
+        (_, Covariance::Diagonal(g)) if gamma.is_scalar() => Some(vec![g[0]; n]),
+        (Covariance::Diagonal(_), Covariance::Diagonal(g)) => Some(g.clone()),
+        (Covariance::Dense { .. }, Covariance::Dense { eigen, .. }) if shares_basis => Some(eigen.values.clone()),
+        _ => None,
+    }
+}
+
+/// Spectral reduction (THEORY §2). `shares_basis` says that a dense Γ's eigenpairs are
+/// stored along Σ0's basis (`data_power`). Uses the co-diagonal shortcut
+/// `m_i = γ_i σ_i`, `c_i² = b_i/γ_i` whenever it applies, else the dense path.
+pub fn reduce(data: &Covariance, gamma: &Covariance, b: &[f64], shares_basis: bool) -> Result<DataSpectrum> {
+    match gamma_in_data_basis(data, gamma, shares_basis) {
+        Some(g) => Ok(reduce_codiagonal(data.eigenvalues(), &g, b)),
+        None => reduce_dense(data, gamma, b),
+    }
+}
+
+/// Co-diagonal shortcut: `m_i = γ_i σ_i`, `c_i² = b_i/γ_i`.
+pub fn reduce_codiagonal(sigma: &[f64], gamma: &[f64], b: &[f64]) -> DataSpectrum {
+    DataSpectrum {
+        m: sigma.iter().zip(gamma).map(|(s, g)| s * g).collect(),
+        c2: b.iter().zip(gamma).map(|(b, g)| b / g).collect(),
+    }
+}
+
+/// General path: eigendecomposition of `M = Γ^{1/2} Σ0 Γ^{1/2}` and
+/// `c_i² = Σ_j b_j (v_i · Γ^{-1/2} u_j)²`, all dense (faer).
+pub fn reduce_dense(data: &Covariance, gamma: &Covariance, b: &[f64]) -> Result<DataSpectrum> {
+    let n = data.dim();
+    if n > MAX_DENSE_DIM {
+        return Err(Error::Numerical(format!(
+            "Γ and Σ0 do not commute, so a dense {n} × {n} reduction is needed (at most {MAX_DENSE_DIM})"
+        )));
+    }
+    let g_half = gamma.power_dense(0.5);
+    let g_inv_half = gamma.power_dense(-0.5);
+    let sigma = data.to_dense();
+    let m_mat = gemm(1.0, &gemm(1.0, &g_half, Op::N, &sigma, Op::N), Op::N, &g_half, Op::N);
+    let m_mat = (&m_mat + m_mat.transpose()) * 0.5;
+    let eig = psd_eigen(&m_mat).map_err(Error::Numerical)?;
+    // Y = Γ^{-1/2} U diag(√b): its column j is √b_j Γ^{-1/2} u_j.
+    let mut y = match data {
+        Covariance::Diagonal(_) => g_inv_half,
+        Covariance::Dense { eigen, .. } => gemm(1.0, &g_inv_half, Op::N, &eigen.vectors, Op::N),
+    };
+    for (j, mut col) in y.column_iter_mut().enumerate() {
+        col *= b[j].sqrt();
+    }
+    let w = gemm(1.0, &eig.vectors, Op::T, &y, Op::N);
+    let c2 = (0..n).map(|i| w.row(i).iter().map(|x| x * x).sum()).collect();
+    Ok(DataSpectrum { m: eig.values, c2 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(kind: CovarianceKind) -> CovarianceSpec {
+        CovarianceSpec { kind, normalize: true }
+    }
+
+    #[test]
+    fn power_law_is_normalised_to_mean_one() {
+        let b = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), 50, None).unwrap();
+        assert!((b.cov.mean_eigenvalue() - 1.0).abs() < 1e-14);
+        let v = b.cov.eigenvalues();
+        assert!((v[0] / v[1] - 2.0).abs() < 1e-14);
+        assert!((b.raw_mean - (1..=50).map(|j| 1.0 / j as f64).sum::<f64>() / 50.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn ar1_eigenvalues_match_known_2x2() {
+        let b = build(&spec(CovarianceKind::Ar1 { rho: 0.5 }), 2, None).unwrap();
+        let v = b.cov.eigenvalues();
+        assert!((v[0] - 1.5).abs() < 1e-14 && (v[1] - 0.5).abs() < 1e-14);
+    }
+
+    #[test]
+    fn rejects_bad_matrices() {
+        let asym = DMatrix::from_row_slice(2, 2, &[1.0, 0.2, 0.3, 1.0]);
+        let e = build(&spec(CovarianceKind::Matrix { matrix: asym }), 2, None).unwrap_err();
+        assert!(e.contains("symmetric"), "{e}");
+        let indef = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0]);
+        let e = build(&spec(CovarianceKind::Matrix { matrix: indef }), 2, None).unwrap_err();
+        assert!(e.contains("positive semi-definite"), "{e}");
+        let e = build(&spec(CovarianceKind::Diagonal { values: vec![1.0; 3] }), 2, None).unwrap_err();
+        assert!(e.contains("expected 2 values"), "{e}");
+    }
+
+    #[test]
+    fn target_has_unit_signal() {
+        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.3 }), 40, None).unwrap().cov;
+        let b = target_weights(&Target::PowerLaw { exponent: 0.7 }, &data).unwrap();
+        let s: f64 = b.iter().zip(data.eigenvalues()).map(|(b, s)| b * s).sum();
+        assert!((s - 1.0).abs() < 1e-13);
+    }
+
+    /// The co-diagonal shortcut and the general dense path agree on diagonal inputs.
+    #[test]
+    fn codiagonal_shortcut_equals_dense_path() {
+        let n = 30;
+        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), n, None).unwrap().cov;
+        let gamma = build(&spec(CovarianceKind::PowerLaw { exponent: -0.37 }), n, None).unwrap().cov;
+        let b = target_weights(&Target::PowerLaw { exponent: 0.5 }, &data).unwrap();
+        let fast = reduce(&data, &gamma, &b, false).unwrap();
+        let slow = reduce_dense(&data, &gamma, &b).unwrap();
+        let mut pairs: Vec<(f64, f64)> = fast.m.iter().copied().zip(fast.c2.iter().copied()).collect();
+        pairs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+        for (i, (m, c2)) in pairs.iter().enumerate() {
+            assert!((m - slow.m[i]).abs() <= 1e-12 * m, "m_{i}: {m} vs {}", slow.m[i]);
+            assert!((c2 - slow.c2[i]).abs() <= 1e-9 * c2, "c2_{i}: {c2} vs {}", slow.c2[i]);
+        }
+        let signal: f64 = slow.m.iter().zip(&slow.c2).map(|(m, c)| m * c).sum();
+        assert!((signal - 1.0).abs() < 1e-12);
+    }
+
+    /// data_power on a dense Σ0 takes the shortcut and agrees with the dense path.
+    #[test]
+    fn data_power_on_dense_data_matches_dense_path() {
+        let n = 25;
+        let data = build(&spec(CovarianceKind::Ar1 { rho: 0.6 }), n, None).unwrap().cov;
+        let gamma = build(&spec(CovarianceKind::DataPower { exponent: 0.5 }), n, Some(&data)).unwrap().cov;
+        let b = target_weights(&Target::PowerLaw { exponent: 1.0 }, &data).unwrap();
+        let fast = reduce(&data, &gamma, &b, true).unwrap();
+        let slow = reduce_dense(&data, &gamma, &b).unwrap();
+        for i in 0..n {
+            assert!((fast.m[i] - slow.m[i]).abs() <= 1e-10 * fast.m[0]);
+            assert!((fast.c2[i] - slow.c2[i]).abs() <= 1e-8 * fast.c2[0], "{i}");
+        }
+    }
+}

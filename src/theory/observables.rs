@@ -1,0 +1,135 @@
+//! Observables of THEORY §4 at a solved set of order parameters.
+//!
+//! The closed forms of §4 are rewritten without cancellation. With, for every spectrum a
+//! (data and layers), `Q_a = Σ a²/(a+κ_a)²` and `ρ_a = Q_a/(T_a κ_a) ≥ 0`
+//! (so that `1/d + κ_a'/κ_a = −ρ_a/d` and `κ_0'/κ_0 = −(1+ρ_0)/d`), and `δ = Σ_a ρ_a`:
+//!
+//! ```text
+//! (log κ)' = −(1+δ)/d        (log P)' = −Σ_ℓ ρ_ℓ / d
+//! d2       = d δ/(1+δ)       1 − d2/p = (p−d)/p + d/(p(1+δ))
+//! B        = κ_0 (d h' + h Σ_ℓ ρ_ℓ)/(1+δ),   h' = Σ c² m/(m+κ_0)² / T_0
+//! ```
+//!
+//! which is algebraically identical to §4 and also gives the ridgeless limit `κ_a → 0`
+//! (ρ_a → ∞) of the bottleneck spectra in closed form.
+
+use serde::Serialize;
+
+/// One point of a learning curve: sample size, ridge, errors and order parameters.
+/// Errors are in units of the target's expected signal `E[β*ᵀΣ0β*] = 1`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Point {
+    /// Number of training samples p.
+    pub samples: usize,
+    /// α = p/n0.
+    pub alpha: f64,
+    /// Ridge λ used (λ* when the ridge is "optimal").
+    pub ridge: f64,
+    /// Excess generalisation error E_g = (β̂−β*)ᵀΣ0(β̂−β*); +∞ at the interpolation threshold.
+    pub error: f64,
+    /// Bias part of E_g.
+    pub bias: f64,
+    /// Variance (label-noise) part of E_g.
+    pub variance: f64,
+    /// Training error (1/p) Σ (y − f(x))².
+    pub train_error: f64,
+    /// Test mean squared error with label noise, E_g + η².
+    pub test_mse: f64,
+    /// Degrees of freedom d.
+    pub df: f64,
+    /// Second-order degrees of freedom d2 = d + 1/(log κ)'.
+    pub df2: f64,
+    /// Total renormalised ridge κ = κ_0 Π_ℓ (d/n_ℓ) κ_ℓ.
+    pub kappa: f64,
+    /// Data-level renormalised ridge κ_0.
+    pub kappa_data: f64,
+    /// Layer-level renormalised ridges κ_1 … κ_L.
+    pub kappa_layers: Vec<f64>,
+}
+
+/// Per-spectrum trace values at its solved κ: `T_a(κ_a)` and `Q_a(κ_a)`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Traces {
+    pub kappa: f64,
+    /// `ρ_a = Q_a/(T_a κ_a)`; `+∞` for a spectrum whose κ vanishes (ridgeless bottleneck).
+    pub rho: f64,
+}
+
+/// Sums over the data modes needed for the bias: `h = Σ c² m/(m+κ0)` and
+/// `hh = Σ c² m/(m+κ0)²`.
+pub(crate) fn target_sums(m: &[f64], c2: &[f64], kappa0: f64) -> (f64, f64) {
+    let (mut h, mut hh) = (0.0, 0.0);
+    for (&mi, &ci) in m.iter().zip(c2) {
+        let r = 1.0 / (mi + kappa0);
+        h += ci * mi * r;
+        hh += ci * mi * r * r;
+    }
+    (h, hh)
+}
+
+/// Inputs of the observables at one solved point.
+pub(crate) struct Solved<'a> {
+    pub samples: usize,
+    pub ridge: f64,
+    pub n0: usize,
+    pub noise: f64,
+    pub d: f64,
+    /// `p − d`, exact (0 for ridgeless interpolation).
+    pub p_minus_d: f64,
+    pub data: Traces,
+    /// `T_0(κ_0)` (finite even when κ_0 → 0).
+    pub t0: f64,
+    pub layers: &'a [Traces],
+    pub widths: &'a [usize],
+    pub modes_m: &'a [f64],
+    pub modes_c2: &'a [f64],
+}
+
+impl Solved<'_> {
+    /// Evaluates E_g, its split, the training error and the order parameters.
+    pub fn point(&self) -> Point {
+        let p = self.samples as f64;
+        let d = self.d;
+        let rho_layers: f64 = self.layers.iter().map(|t| t.rho).sum();
+        let delta = self.data.rho + rho_layers;
+        let k0 = self.data.kappa;
+        let (h, hh) = target_sums(self.modes_m, self.modes_c2, k0);
+        let (d2, one_minus, b) = if delta.is_infinite() {
+            // Ridgeless bottleneck limit: d2 → d and B → κ0 h when only layers vanish.
+            let b = if self.data.rho.is_infinite() { 0.0 } else { k0 * h };
+            (d, self.p_minus_d / p, b)
+        } else {
+            let d2 = d * delta / (1.0 + delta);
+            let one_minus = self.p_minus_d / p + d / (p * (1.0 + delta));
+            let b = k0 * (d * hh / self.t0 + h * rho_layers) / (1.0 + delta);
+            (d2, one_minus, b)
+        };
+        let bias = b / one_minus;
+        let variance = self.noise * (d2 / p) / one_minus;
+        let error = bias + variance;
+        let ratio = self.p_minus_d / p; // λ/κ by eq. (4), without 0/0 at λ = 0
+        let kappa_layers: Vec<f64> = self.layers.iter().map(|t| t.kappa).collect();
+        let ln_kappa = k0.ln()
+            + self
+                .layers
+                .iter()
+                .zip(self.widths)
+                .map(|(t, &n)| d.ln() - (n as f64).ln() + t.kappa.ln())
+                .sum::<f64>();
+        Point {
+            samples: self.samples,
+            alpha: p / self.n0 as f64,
+            ridge: self.ridge,
+            error,
+            bias,
+            variance,
+            train_error: ratio * ratio * (error + self.noise),
+            test_mse: error + self.noise,
+            df: d,
+            df2: d2,
+            kappa: ln_kappa.exp(),
+            kappa_data: k0,
+            kappa_layers,
+        }
+    }
+}

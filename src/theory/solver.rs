@@ -1,0 +1,300 @@
+//! Solution of the saddle-point equations (THEORY §3) at one (p, λ).
+//!
+//! For λ > 0 the inner equations (1)–(2) give every κ as a function of d, and (4) is a
+//! 1-D root in d ∈ (0, D), D = min(p, r). The root is taken in the logit coordinate
+//! `x`, `d = D σ(x)`, `D − d = D σ(−x)`, so that d close to D (λ → 0) keeps full relative
+//! precision in both d and the gap D − d. The ridgeless regimes are solved directly.
+
+use super::observables::{Solved, Traces};
+use super::{Point, Theory};
+use crate::error::{Error, Result};
+use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
+use argmin::solver::brent::BrentRoot;
+use std::cell::RefCell;
+
+const EQ_RIDGE: &str = "(4) λ = κ(1 − d/p)";
+const X_TOL: f64 = 1e-13;
+const X_LIMIT: f64 = 700.0;
+const MAX_ITERS: u64 = 300;
+
+fn equation_name(index: usize) -> String {
+    if index == 0 {
+        "(1) df_m(κ_0) = d".to_string()
+    } else {
+        format!("(2) df_s(κ_{index}) = d (layer {index})")
+    }
+}
+
+/// `(σ(x), σ(−x))` without overflow.
+fn sigmoid_pair(x: f64) -> (f64, f64) {
+    if x >= 0.0 {
+        let t = (-x).exp();
+        (1.0 / (1.0 + t), t / (1.0 + t))
+    } else {
+        let t = x.exp();
+        (t / (1.0 + t), 1.0 / (1.0 + t))
+    }
+}
+
+struct Eval {
+    x: f64,
+    d: f64,
+    kappas: Vec<f64>,
+    f: f64,
+}
+
+#[derive(Default)]
+struct Memo {
+    evals: Vec<Eval>,
+    failure: Option<(String, String)>,
+}
+
+/// Equation (4) in the logit coordinate, with every κ_a(d) solved inside.
+struct RidgeEquation<'a> {
+    theory: &'a Theory,
+    p: f64,
+    cap: f64,
+    cap_is_p: bool,
+    ln_lambda: f64,
+    memo: &'a RefCell<Memo>,
+}
+
+impl RidgeEquation<'_> {
+    /// d, p − d and every complement rank_a − d at coordinate x.
+    fn coords(&self, x: f64) -> (f64, f64, Vec<f64>) {
+        let (s, sc) = sigmoid_pair(x);
+        let (d, gap) = (self.cap * s, self.cap * sc);
+        let p_minus_d = if self.cap_is_p { gap } else { self.p - d };
+        let cap = self.cap as usize;
+        let e = self
+            .theory
+            .spectra
+            .iter()
+            .map(|sp| if sp.rank() == cap { gap } else { sp.rank() as f64 - d })
+            .collect();
+        (d, p_minus_d, e)
+    }
+
+    /// Brackets for κ_a(d) from previously solved (d', κ') pairs (κ_a is decreasing in d).
+    fn hint(&self, index: usize, d: f64) -> Option<(f64, f64)> {
+        let memo = self.memo.borrow();
+        let mut lo = 0.0_f64;
+        let mut hi = f64::INFINITY;
+        for ev in &memo.evals {
+            if ev.d > d {
+                lo = lo.max(ev.kappas[index]);
+            } else if ev.d < d {
+                hi = hi.min(ev.kappas[index]);
+            }
+        }
+        (lo > 0.0 || hi.is_finite()).then_some((lo, hi))
+    }
+
+    fn eval(&self, x: f64) -> Result<f64, ()> {
+        if let Some(ev) = self.memo.borrow().evals.iter().find(|ev| ev.x == x) {
+            return Ok(ev.f);
+        }
+        let (d, p_minus_d, e) = self.coords(x);
+        let mut kappas = Vec::with_capacity(e.len());
+        for (i, sp) in self.theory.spectra.iter().enumerate() {
+            match sp.kappa(d, e[i], self.hint(i, d)) {
+                Ok(k) => kappas.push(k),
+                Err(msg) => {
+                    self.memo.borrow_mut().failure = Some((equation_name(i), msg));
+                    return Err(());
+                }
+            }
+        }
+        let ln_kappa = ln_total_kappa(self.theory, d, &kappas);
+        let f = ln_kappa + p_minus_d.ln() - self.p.ln() - self.ln_lambda;
+        self.memo.borrow_mut().evals.push(Eval { x, d, kappas, f });
+        Ok(f)
+    }
+}
+
+impl CostFunction for RidgeEquation<'_> {
+    type Param = f64;
+    type Output = f64;
+    fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
+        self.eval(*x).map_err(|_| ArgminError::msg("inner equation failed"))
+    }
+}
+
+/// `ln κ = ln κ_0 + Σ_ℓ (ln d − ln n_ℓ + ln κ_ℓ)` (eq. 3).
+fn ln_total_kappa(theory: &Theory, d: f64, kappas: &[f64]) -> f64 {
+    kappas[0].ln()
+        + theory
+            .widths
+            .iter()
+            .zip(&kappas[1..])
+            .map(|(&n, k)| d.ln() - (n as f64).ln() + k.ln())
+            .sum::<f64>()
+}
+
+fn traces(theory: &Theory, kappas: &[f64]) -> (Vec<Traces>, f64) {
+    let tr: Vec<Traces> = theory
+        .spectra
+        .iter()
+        .zip(kappas)
+        .map(|(sp, &k)| {
+            if k == 0.0 {
+                Traces { kappa: 0.0, rho: f64::INFINITY }
+            } else {
+                Traces { kappa: k, rho: sp.q(k) / (sp.t(k) * k) }
+            }
+        })
+        .collect();
+    let t0 = theory.spectra[0].t(kappas[0]);
+    (tr, t0)
+}
+
+fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas: &[f64]) -> Point {
+    let (tr, t0) = traces(theory, kappas);
+    Solved {
+        samples: p,
+        ridge,
+        n0: theory.n0,
+        noise: theory.noise,
+        d,
+        p_minus_d,
+        data: tr[0],
+        t0,
+        layers: &tr[1..],
+        widths: &theory.widths,
+        modes_m: &theory.modes.m,
+        modes_c2: &theory.modes.c2,
+    }
+    .point()
+}
+
+/// Solves the order parameters at (p, λ) and evaluates the observables. `warm` carries the
+/// logit coordinate of a nearby solution in and this one out (ridge > 0 only).
+pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64>) -> Result<Point> {
+    let fail = |equation: String, detail: String| Error::Solver {
+        samples: p,
+        ridge,
+        equation,
+        detail,
+    };
+    if p == 0 {
+        return Err(Error::Usage("the sample size p must be at least 1".into()));
+    }
+    if !(ridge >= 0.0 && ridge.is_finite()) {
+        return Err(Error::Usage(format!("the ridge must be finite and ≥ 0, got {ridge}")));
+    }
+    let r = theory.rank;
+    if ridge == 0.0 {
+        return Ok(ridgeless(theory, p).map_err(|(eq, msg)| fail(eq, msg))?);
+    }
+    let cap = p.min(r) as f64;
+    let memo = RefCell::new(Memo::default());
+    let eq = RidgeEquation {
+        theory,
+        p: p as f64,
+        cap,
+        cap_is_p: p <= r,
+        ln_lambda: ridge.ln(),
+        memo: &memo,
+    };
+    let inner_fail = |memo: &RefCell<Memo>| {
+        let (e, m) = memo.borrow_mut().failure.take().unwrap_or_default();
+        fail(e, m)
+    };
+    // Bracket the root of the decreasing function f(x), starting from the warm start.
+    let x0 = warm.unwrap_or(0.0);
+    let (mut lo, mut hi, mut step) = (x0 - 0.5, x0 + 0.5, 0.5);
+    while eq.eval(lo).map_err(|_| inner_fail(&memo))? <= 0.0 {
+        hi = lo;
+        step *= 2.0;
+        lo -= step;
+        if lo < -X_LIMIT {
+            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be below 1e-300 D".into()));
+        }
+    }
+    while eq.eval(hi).map_err(|_| inner_fail(&memo))? >= 0.0 {
+        lo = hi;
+        step *= 2.0;
+        hi += step;
+        if hi > X_LIMIT {
+            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be within 1e-300 of min(p, r)".into()));
+        }
+    }
+    let res = Executor::new(eq, BrentRoot::new(lo, hi, X_TOL))
+        .configure(|s| s.max_iters(MAX_ITERS))
+        .timer(false)
+        .run();
+    let res = match res {
+        Ok(res) => res,
+        Err(e) => {
+            if memo.borrow().failure.is_some() {
+                return Err(inner_fail(&memo));
+            }
+            return Err(fail(EQ_RIDGE.into(), e.to_string()));
+        }
+    };
+    let state = res.state();
+    if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
+        return Err(fail(
+            EQ_RIDGE.into(),
+            format!("no convergence in {MAX_ITERS} iterations on x ∈ [{lo}, {hi}]"),
+        ));
+    }
+    let x = *state.get_best_param().ok_or_else(|| fail(EQ_RIDGE.into(), "no solution".into()))?;
+    let memo = memo.into_inner();
+    let ev = memo
+        .evals
+        .iter()
+        .find(|ev| ev.x == x)
+        .ok_or_else(|| fail(EQ_RIDGE.into(), "solution was not evaluated".into()))?;
+    let (s, sc) = sigmoid_pair(x);
+    let (d, gap) = (cap * s, cap * sc);
+    let p_minus_d = if p <= r { gap } else { p as f64 - d };
+    *warm = Some(x);
+    let point = observe(theory, p, ridge, d, p_minus_d, &ev.kappas);
+    if point.error.is_nan() || point.df2.is_nan() {
+        return Err(fail(EQ_RIDGE.into(), format!("observables are NaN at d = {d:e}")));
+    }
+    Ok(point)
+}
+
+/// λ = 0 (THEORY §3): d = p below the threshold, the limit d → r, κ → 0 above it,
+/// and +∞ error at p = r.
+fn ridgeless(theory: &Theory, p: usize) -> std::result::Result<Point, (String, String)> {
+    let r = theory.rank;
+    let d = p.min(r);
+    let mut kappas = Vec::with_capacity(theory.spectra.len());
+    for (i, sp) in theory.spectra.iter().enumerate() {
+        if sp.rank() == d {
+            kappas.push(0.0);
+        } else {
+            let e = (sp.rank() - d) as f64;
+            kappas.push(sp.kappa(d as f64, e, None).map_err(|m| (equation_name(i), m))?);
+        }
+    }
+    let df = d as f64;
+    if p == r {
+        // Interpolation threshold. The variance diverges whenever η² > 0; the bias
+        // diverges when a hidden layer is a bottleneck, and tends to 0 when only the data is.
+        let layer_bottleneck = theory.spectra[1..].iter().any(|sp| sp.rank() == r);
+        let bias = if layer_bottleneck { f64::INFINITY } else { 0.0 };
+        let variance = if theory.noise > 0.0 { f64::INFINITY } else { 0.0 };
+        let error = bias + variance;
+        return Ok(Point {
+            samples: p,
+            alpha: p as f64 / theory.n0 as f64,
+            ridge: 0.0,
+            error,
+            bias,
+            variance,
+            train_error: 0.0,
+            test_mse: error + theory.noise,
+            df,
+            df2: df,
+            kappa: 0.0,
+            kappa_data: kappas[0],
+            kappa_layers: kappas[1..].to_vec(),
+        });
+    }
+    let p_minus_d = (p - d) as f64;
+    Ok(observe(theory, p, 0.0, df, p_minus_d, &kappas))
+}

@@ -1,0 +1,274 @@
+//! Spectra and their trace functions (THEORY §3):
+//! `df_a(κ) = Σ a/(a+κ)`, `T_a(κ) = Σ a/(a+κ)²` and the inverse `κ_a(d)`.
+
+use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
+use argmin::solver::brent::BrentRoot;
+
+/// Absolute tolerance on `ln κ` of the inner roots (relative precision of κ).
+const KAPPA_TOL: f64 = 1e-14;
+const MAX_ITERS: u64 = 200;
+
+/// A multiset of non-negative eigenvalues, stored as its positive part (zeros only
+/// lower the rank). Repeated values are run-length compressed when that halves the work.
+#[derive(Clone, Debug)]
+pub struct Spectrum {
+    values: Vec<f64>,
+    weights: Option<Vec<f64>>,
+    rank: usize,
+    trace: f64,
+    inv_trace: f64,
+    min: f64,
+    max: f64,
+}
+
+/// `Σ w·a/(a+κ)` and friends, with four accumulators so that the loop vectorises.
+macro_rules! sum4 {
+    ($vals:expr, $w:expr, |$a:ident| $body:expr) => {{
+        let vals: &[f64] = $vals;
+        match $w {
+            None => {
+                let mut acc = [0.0f64; 4];
+                let chunks = vals.chunks_exact(4);
+                let rem = chunks.remainder();
+                for c in chunks {
+                    for i in 0..4 {
+                        let $a = c[i];
+                        acc[i] += $body;
+                    }
+                }
+                let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+                for &$a in rem {
+                    s += $body;
+                }
+                s
+            }
+            Some(w) => {
+                let w: &[f64] = w;
+                let mut s = 0.0;
+                for (&$a, &wi) in vals.iter().zip(w) {
+                    s += wi * $body;
+                }
+                s
+            }
+        }
+    }};
+}
+
+impl Spectrum {
+    /// Builds a spectrum from eigenvalues (any order). Negative or non-finite input is a
+    /// programming error: covariances are validated before they get here.
+    pub fn new(eigenvalues: &[f64]) -> Self {
+        debug_assert!(eigenvalues.iter().all(|x| x.is_finite() && *x >= 0.0));
+        let mut pos: Vec<f64> = eigenvalues.iter().copied().filter(|&x| x > 0.0).collect();
+        pos.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let rank = pos.len();
+        let trace = pos.iter().sum();
+        let inv_trace = pos.iter().map(|x| 1.0 / x).sum();
+        let (min, max) = (pos.last().copied().unwrap_or(0.0), pos.first().copied().unwrap_or(0.0));
+        let mut runs: Vec<(f64, f64)> = Vec::new();
+        for &x in &pos {
+            match runs.last_mut() {
+                Some((v, w)) if *v == x => *w += 1.0,
+                _ => runs.push((x, 1.0)),
+            }
+        }
+        let (values, weights) = if runs.len() * 2 <= rank {
+            let (v, w) = runs.into_iter().unzip();
+            (v, Some(w))
+        } else {
+            (pos, None)
+        };
+        Spectrum { values, weights, rank, trace, inv_trace, min, max }
+    }
+
+    /// Number of positive eigenvalues.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Sum of eigenvalues.
+    pub fn trace(&self) -> f64 {
+        self.trace
+    }
+
+    /// `df(κ) = Σ a/(a+κ)`, degrees of freedom at ridge κ.
+    pub fn df(&self, kappa: f64) -> f64 {
+        sum4!(&self.values, &self.weights, |a| a / (a + kappa))
+    }
+
+    /// `rank − df(κ) = κ Σ_{a>0} 1/(a+κ)`, computed without cancellation.
+    pub fn co_df(&self, kappa: f64) -> f64 {
+        kappa * sum4!(&self.values, &self.weights, |a| 1.0 / (a + kappa))
+    }
+
+    /// `T(κ) = Σ a/(a+κ)²`; note `κ_a'(d) = −1/T(κ_a(d))`.
+    pub fn t(&self, kappa: f64) -> f64 {
+        sum4!(&self.values, &self.weights, |a| {
+            let r = 1.0 / (a + kappa);
+            a * r * r
+        })
+    }
+
+    /// `Q(κ) = Σ (a/(a+κ))² = df(κ) − κ T(κ)`, computed directly (no cancellation).
+    pub fn q(&self, kappa: f64) -> f64 {
+        sum4!(&self.values, &self.weights, |a| {
+            let r = a / (a + kappa);
+            r * r
+        })
+    }
+
+    /// Bracket of `κ_a(d)` from `min·e/d ≤ κ ≤ max·e/d`, `κ ≤ tr/d` and `κ ≥ e/Σ(1/a)`
+    /// where `e = rank − d`.
+    fn bounds(&self, d: f64, e: f64) -> (f64, f64) {
+        let lo = (self.min * e / d).max(e / self.inv_trace);
+        let hi = (self.max * e / d).min(self.trace / d);
+        (lo, hi.max(lo))
+    }
+
+    /// Solves `df(κ) = d` for κ > 0 (THEORY eqs. 1–2), given `d` and its complement
+    /// `e = rank − d` (passed separately so that d close to the rank keeps full precision).
+    /// `hint`, if given, is a bracket `(κ_lo, κ_hi)` known to contain the root.
+    pub fn kappa(&self, d: f64, e: f64, hint: Option<(f64, f64)>) -> Result<f64, String> {
+        if !(d > 0.0 && e > 0.0) {
+            return Err(format!("d = {d} outside (0, rank = {})", self.rank));
+        }
+        let (mut lo, mut hi) = self.bounds(d, e);
+        if self.min == self.max {
+            // One distinct eigenvalue a: df = r a/(a+κ) inverts in closed form.
+            return Ok(self.min * e / d);
+        }
+        if let Some((hl, hh)) = hint {
+            lo = lo.max(hl);
+            hi = hi.min(hh);
+            if lo > hi {
+                (lo, hi) = self.bounds(d, e);
+            }
+        }
+        // Solve in ln κ, on whichever of df = d or co_df = e has the smaller right side.
+        let use_df = d <= e;
+        let problem = KappaEquation {
+            spectrum: self,
+            ln_target: if use_df { d.ln() } else { e.ln() },
+            use_df,
+        };
+        let (a, b) = (lo.ln() - 1e-12, hi.ln() + 1e-12);
+        self.kappa_in(&problem, a, b).or_else(|_| {
+            // Rounding at the very edge of a tight bracket: retry on the widest one.
+            let (lo, hi) = self.bounds(d, e);
+            self.kappa_in(&problem, lo.ln() - 1e-9, hi.ln() + 1e-9)
+        })
+    }
+
+    fn kappa_in(&self, problem: &KappaEquation<'_>, a: f64, b: f64) -> Result<f64, String> {
+        let solver = BrentRoot::new(a, b, KAPPA_TOL);
+        let res = Executor::new(problem.clone(), solver)
+            .configure(|s| s.max_iters(MAX_ITERS))
+            .timer(false)
+            .run()
+            .map_err(|e| format!("no root of df(κ) = d in κ ∈ [{:e}, {:e}]: {e}", a.exp(), b.exp()))?;
+        let state = res.state();
+        match state.get_termination_reason() {
+            Some(TerminationReason::SolverConverged) => {}
+            other => {
+                return Err(format!(
+                    "df(κ) = d did not converge in {MAX_ITERS} iterations ({other:?})"
+                ))
+            }
+        }
+        let u = *state.get_best_param().ok_or("no solution returned")?;
+        let k = u.exp();
+        if k.is_finite() && k > 0.0 {
+            Ok(k)
+        } else {
+            Err(format!("κ = {k} is not a positive number"))
+        }
+    }
+}
+
+#[derive(Clone)]
+struct KappaEquation<'a> {
+    spectrum: &'a Spectrum,
+    ln_target: f64,
+    use_df: bool,
+}
+
+impl KappaEquation<'_> {
+    fn eval(&self, u: f64) -> f64 {
+        let k = u.exp();
+        let v = if self.use_df { self.spectrum.df(k) } else { self.spectrum.co_df(k) };
+        v.ln() - self.ln_target
+    }
+}
+
+impl CostFunction for KappaEquation<'_> {
+    type Param = f64;
+    type Output = f64;
+    fn cost(&self, u: &f64) -> Result<f64, ArgminError> {
+        Ok(self.eval(*u))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn power_law(n: usize, e: f64) -> Vec<f64> {
+        (1..=n).map(|j| (j as f64).powf(-e)).collect()
+    }
+
+    #[test]
+    fn trace_functions_match_direct_sums() {
+        let v = power_law(37, 0.9);
+        let s = Spectrum::new(&v);
+        let k = 0.123;
+        let df: f64 = v.iter().map(|a| a / (a + k)).sum();
+        let t: f64 = v.iter().map(|a| a / ((a + k) * (a + k))).sum();
+        assert!((s.df(k) - df).abs() < 1e-13 * df);
+        assert!((s.t(k) - t).abs() < 1e-13 * t);
+        assert!((s.co_df(k) - (37.0 - df)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn compression_keeps_values() {
+        let mut v = vec![2.0; 10];
+        v.extend(vec![0.5; 7]);
+        v.extend(vec![0.0; 3]);
+        let s = Spectrum::new(&v);
+        assert_eq!(s.rank(), 17);
+        assert!(s.weights.is_some());
+        let k = 0.7;
+        let df = 10.0 * 2.0 / 2.7 + 7.0 * 0.5 / 1.2;
+        assert!((s.df(k) - df).abs() < 1e-14);
+    }
+
+    #[test]
+    fn kappa_inverts_df_over_the_whole_range() {
+        let s = Spectrum::new(&power_law(1000, 1.0));
+        for &d in &[1e-9, 1e-3, 0.5, 10.0, 500.0, 999.0, 1000.0 - 1e-6] {
+            let e = 1000.0 - d;
+            let k = s.kappa(d, e, None).unwrap();
+            if d <= e {
+                assert!((s.df(k) - d).abs() < 1e-12 * d, "d = {d}");
+            } else {
+                assert!((s.co_df(k) - e).abs() < 1e-12 * e, "d = {d}");
+            }
+        }
+        // Complement far below the resolution of d itself: e = 1e-12 at d ≈ 1000.
+        let k = s.kappa(1000.0, 1e-12, None).unwrap();
+        assert!((s.co_df(k) / 1e-12 - 1.0).abs() < 1e-10);
+    }
+
+    #[test]
+    fn kappa_closed_form_for_flat_spectrum() {
+        let s = Spectrum::new(&[3.0; 8]);
+        let k = s.kappa(2.0, 6.0, None).unwrap();
+        assert!((k - 9.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn kappa_rejects_out_of_range() {
+        let s = Spectrum::new(&power_law(10, 1.0));
+        assert!(s.kappa(10.0, 0.0, None).is_err());
+        assert!(s.kappa(0.0, 10.0, None).is_err());
+    }
+}
