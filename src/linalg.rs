@@ -143,7 +143,7 @@ mod tests {
         let a = random_spd(6);
         let b = DMatrix::from_fn(6, 2, |i, j| (i + j) as f64);
         let x = spd_solve(&a, &b).unwrap();
-        assert!((&a * x - b).abs().max() < 1e-10);
+        assert!((&a * x - &b).abs().max() < 1e-10);
         let mut neg = a.clone();
         neg[(0, 0)] = -10.0;
         assert!(spd_solve(&neg, &b).is_none());
