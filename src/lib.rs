@@ -6,9 +6,15 @@
 //! [`spectra::reduce`] (THEORY §2) → [`theory::Theory`] (THEORY §3–4) → [`sweep`] (curves)
 //! → [`output`] (CSV / JSON).
 
+pub mod config;
+pub mod curve;
 pub mod error;
 pub mod linalg;
+pub mod model;
+pub mod output;
+pub mod progress;
 pub mod spectra;
+pub mod sweep;
 pub mod theory;
 
 pub use error::{Error, Result};

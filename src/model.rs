@@ -1,0 +1,198 @@
+//! The model of THEORY §1 as a typed specification ([`ModelSpec`]) and its built form
+//! ([`Model`]: covariances generated and normalised, target weights, reduced spectra).
+
+use crate::error::{Error, Result};
+use crate::spectra::{self, Built, Covariance, CovarianceKind, CovarianceSpec, Target};
+use crate::theory::Theory;
+use serde::Serialize;
+
+/// One hidden layer: width `n_ℓ` and the row covariance `S_ℓ`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerSpec {
+    pub width: usize,
+    pub covariance: CovarianceSpec,
+}
+
+/// A validated model specification (sizes and covariance recipes, nothing built yet).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    /// Name of the file the spec came from, used in error messages.
+    pub source: String,
+    /// Input dimension n0.
+    pub dim: usize,
+    /// Label-noise variance η² ≥ 0.
+    pub noise: f64,
+    /// Data covariance Σ0.
+    pub data: CovarianceSpec,
+    /// Target prior.
+    pub target: Target,
+    /// First-layer input covariance Γ (identity when there is no hidden layer).
+    pub input: CovarianceSpec,
+    /// Hidden layers, input side first.
+    pub layers: Vec<LayerSpec>,
+}
+
+/// A built model: every covariance generated and normalised, target weights along Σ0's basis.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub spec: ModelSpec,
+    /// Σ0 (normalised).
+    pub data: Built,
+    /// Γ (normalised).
+    pub input: Built,
+    /// S_1 … S_L (normalised).
+    pub layers: Vec<Built>,
+    /// `b_j` along Σ0's basis with `Σ σ_j b_j = 1`.
+    pub target_weights: Vec<f64>,
+}
+
+/// Key of the first layer's Γ in the config, for error messages.
+const INPUT_KEY: &str = "layers[0].input_covariance";
+
+impl ModelSpec {
+    fn err(&self, key: impl Into<String>, msg: impl Into<String>) -> Error {
+        Error::input(&self.source, key, msg)
+    }
+
+    /// Generates and normalises every covariance.
+    pub fn build(&self) -> Result<Model> {
+        let data = spectra::build(&self.data, self.dim, None).map_err(|m| self.err("data.covariance", m))?;
+        let input = spectra::build(&self.input, self.dim, Some(&data.cov)).map_err(|m| self.err(INPUT_KEY, m))?;
+        if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
+            if min <= 0.0 {
+                return Err(self.err(INPUT_KEY, "Γ must be positive definite, but it has a zero eigenvalue"));
+            }
+        }
+        let layers = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                spectra::build(&l.covariance, l.width, None).map_err(|m| self.err(format!("layers[{i}].covariance"), m))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let target_weights =
+            spectra::target_weights(&self.target, &data.cov).map_err(|e| self.err("data.target", e.to_string()))?;
+        Ok(Model {
+            spec: self.clone(),
+            data,
+            input,
+            layers,
+            target_weights,
+        })
+    }
+
+    /// The same model with n0 and every width multiplied by `factor` (rounded, at least 1);
+    /// spectra are regenerated at the new sizes. Fixed-length kinds cannot be rescaled.
+    pub fn scaled(&self, factor: f64) -> Result<ModelSpec> {
+        if factor == 1.0 {
+            return Ok(self.clone());
+        }
+        let fixed = |c: &CovarianceSpec, key: &str| -> Result<()> {
+            match c.kind {
+                CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. } => Err(self.err(
+                    key,
+                    "a covariance given by explicit values or a file has a fixed size and cannot be rescaled (use scale = 1)",
+                )),
+                _ => Ok(()),
+            }
+        };
+        fixed(&self.data, "data.covariance")?;
+        fixed(&self.input, INPUT_KEY)?;
+        let mut out = self.clone();
+        out.dim = scale_size(self.dim, factor);
+        for (i, l) in out.layers.iter_mut().enumerate() {
+            fixed(&l.covariance, &format!("layers[{i}].covariance"))?;
+            l.width = scale_size(l.width, factor);
+        }
+        Ok(out)
+    }
+}
+
+/// `round(n · factor)`, at least 1.
+pub fn scale_size(n: usize, factor: f64) -> usize {
+    ((n as f64 * factor).round() as usize).max(1)
+}
+
+/// What was resolved from a spec, for reports (JSON output).
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelSummary {
+    pub dim: usize,
+    pub noise: f64,
+    pub widths: Vec<usize>,
+    /// Ranks of m (data, after Γ) and of each S_ℓ; the ridgeless threshold is their minimum.
+    pub ranks: Vec<usize>,
+    pub threshold: usize,
+    pub normalizations: Vec<Normalization>,
+}
+
+/// Normalisation applied to one covariance.
+#[derive(Clone, Debug, Serialize)]
+pub struct Normalization {
+    /// Which covariance: `data`, `input`, `layer1`, …
+    pub name: String,
+    /// Mean eigenvalue before normalisation.
+    pub raw_mean_eigenvalue: f64,
+    /// Factor applied (1 when `normalize = false`).
+    pub scale: f64,
+}
+
+impl Model {
+    /// Whether Γ's eigenpairs are stored along Σ0's basis (Γ built by `data_power`).
+    fn input_shares_data_basis(&self) -> bool {
+        matches!(self.spec.input.kind, CovarianceKind::DataPower { .. })
+    }
+
+    /// The reduced model of THEORY §2, ready to solve.
+    pub fn theory(&self) -> Result<Theory> {
+        let modes = spectra::reduce(
+            &self.data.cov,
+            &self.input.cov,
+            &self.target_weights,
+            self.input_shares_data_basis(),
+        )
+        .map_err(|e| self.spec.err(INPUT_KEY, e.to_string()))?;
+        let layers: Vec<(usize, Vec<f64>)> = self
+            .spec
+            .layers
+            .iter()
+            .zip(&self.layers)
+            .map(|(l, b)| (l.width, b.cov.eigenvalues().to_vec()))
+            .collect();
+        Ok(Theory::new(self.spec.dim, self.spec.noise, modes, &layers))
+    }
+
+    /// Sizes, ranks and normalisations, for reports.
+    pub fn summary(&self, theory: &Theory) -> ModelSummary {
+        let mut normalizations = vec![
+            Normalization::of("data", &self.data),
+            Normalization::of("input", &self.input),
+        ];
+        for (i, b) in self.layers.iter().enumerate() {
+            normalizations.push(Normalization::of(&format!("layer{}", i + 1), b));
+        }
+        ModelSummary {
+            dim: self.spec.dim,
+            noise: self.spec.noise,
+            widths: self.spec.layers.iter().map(|l| l.width).collect(),
+            ranks: theory.ranks(),
+            threshold: theory.rank(),
+            normalizations,
+        }
+    }
+
+    /// Σ0 as built.
+    pub fn data_covariance(&self) -> &Covariance {
+        &self.data.cov
+    }
+}
+
+impl Normalization {
+    fn of(name: &str, b: &Built) -> Self {
+        Normalization {
+            name: name.to_string(),
+            raw_mean_eigenvalue: b.raw_mean,
+            scale: b.scale,
+        }
+    }
+}
