@@ -43,7 +43,8 @@ fn null_predictor_limit_as_p_goes_to_zero() {
     // Structured model at p = 1: 1 − E_g = O(1/λ) as λ → ∞.
     let th = deep_structured(0.2);
     let gap = |ridge: f64| 1.0 - th.point(1, ridge).unwrap().error;
-    assert!((gap(1e5) / gap(1e6) - 10.0).abs() < 1e-3 * 10.0);
+    let ratio = gap(1e6) / gap(1e7);
+    assert!((ratio - 10.0).abs() < 0.01, "1/λ scaling: ratio {ratio}");
     assert!(gap(1e8) > 0.0 && gap(1e8) < 1e-5);
 }
 
