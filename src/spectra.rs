@@ -164,7 +164,7 @@ pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String>
     if let Some(&min) = eigen.values.last() {
         if min < -tol {
             return Err(format!(
-                "expected a positive semi-definite matrix, but it has eigenvalue {min:e}"
+                "expected a positive semi-definite matrix, but it has eigenvalue {min:.4e}"
             ));
         }
     }

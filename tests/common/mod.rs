@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests: scratch folders and running the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fresh scratch folder under the target dir, unique per test name.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `lcurve` with arguments; returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lcurve")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A valid model config with one layer; `extra` replaces/extends parts via string edits.
+pub const BASE: &str = r#"
+[data]
+dim = 50
+noise = 0.1
+covariance = { kind = "power_law", exponent = 1.0 }
+target = { kind = "isotropic" }
+
+[[layers]]
+width = 70
+covariance = { kind = "power_law", exponent = 0.5 }
+input_covariance = { kind = "power_law", exponent = 0.3 }
+
+[readout]
+ridge = 0.01
+
+[samples]
+values = [10, 40, 100]
+"#;
