@@ -28,7 +28,11 @@ pub struct SimulationSpec {
 
 impl Default for SimulationSpec {
     fn default() -> Self {
-        SimulationSpec { trials: 20, seed: 1, scale: 1.0 }
+        SimulationSpec {
+            trials: 20,
+            seed: 1,
+            scale: 1.0,
+        }
     }
 }
 
@@ -127,10 +131,15 @@ pub(crate) struct RawSimulation {
 /// Reads a TOML file into a table, with a one-line error for I/O and syntax problems.
 pub(crate) fn read_table(path: &Path) -> Result<(String, toml::Table)> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::input(&file, "(file)", format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(&file, "(file)", format!("cannot read: {e}")))?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        Error::input(&file, format!("line {line}, column {col}"), format!("invalid TOML: {}", e.message().trim()))
+        Error::input(
+            &file,
+            format!("line {line}, column {col}"),
+            format!("invalid TOML: {}", e.message().trim()),
+        )
     })?;
     Ok((file, table))
 }
@@ -143,7 +152,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Deserialises a TOML value into `T`, naming the dotted key path of any mismatch.
-pub(crate) fn from_value<T: for<'de> Deserialize<'de>>(file: &str, prefix: &str, value: toml::Value) -> Result<T> {
+pub(crate) fn from_value<T: for<'de> Deserialize<'de>>(
+    file: &str,
+    prefix: &str,
+    value: toml::Value,
+) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let key = match (prefix.is_empty(), path == ".") {
@@ -177,12 +190,21 @@ impl Config {
 
 /// Validates a raw config. `path` locates files referenced by relative paths.
 pub(crate) fn resolve(file: &str, path: &Path, raw: &RawConfig) -> Result<Config> {
-    let v = Validator { file, base: path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+    let v = Validator {
+        file,
+        base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+    };
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let samples = v.samples(&raw.samples)?;
     let simulation = v.simulation(raw.simulation.as_ref())?;
-    Ok(Config { path: path.to_path_buf(), model, ridge, samples, simulation })
+    Ok(Config {
+        path: path.to_path_buf(),
+        model,
+        ridge,
+        samples,
+        simulation,
+    })
 }
 
 pub(crate) struct Validator<'a> {
@@ -270,8 +292,12 @@ impl Validator<'_> {
                 Ok(Target::Isotropic)
             }
             "power_law" => {
-                let e = t.exponent.ok_or_else(|| self.err("data.target.exponent", "kind \"power_law\" needs an exponent"))?;
-                Ok(Target::PowerLaw { exponent: self.finite("data.target.exponent", e)? })
+                let e = t.exponent.ok_or_else(|| {
+                    self.err("data.target.exponent", "kind \"power_law\" needs an exponent")
+                })?;
+                Ok(Target::PowerLaw {
+                    exponent: self.finite("data.target.exponent", e)?,
+                })
             }
             other => Err(self.err(
                 "data.target.kind",
@@ -294,7 +320,10 @@ impl Validator<'_> {
                 } else {
                     "identity, power_law, diagonal, ar1, file"
                 };
-                return Err(self.err(format!("{key}.kind"), format!("unknown covariance kind \"{other}\"; expected one of {kinds}")));
+                return Err(self.err(
+                    format!("{key}.kind"),
+                    format!("unknown covariance kind \"{other}\"; expected one of {kinds}"),
+                ));
             }
         };
         let present = [
@@ -305,16 +334,24 @@ impl Validator<'_> {
         ];
         for (name, is) in present {
             if is && !allowed.contains(&name) {
-                return Err(self.err(format!("{key}.{name}"), format!("not a parameter of kind \"{}\"", c.kind)));
+                return Err(self.err(
+                    format!("{key}.{name}"),
+                    format!("not a parameter of kind \"{}\"", c.kind),
+                ));
             }
             if !is && allowed.contains(&name) {
-                return Err(self.err(format!("{key}.{name}"), format!("kind \"{}\" needs key `{name}`", c.kind)));
+                return Err(self.err(
+                    format!("{key}.{name}"),
+                    format!("kind \"{}\" needs key `{name}`", c.kind),
+                ));
             }
         }
         let exponent = || self.finite(&format!("{key}.exponent"), c.exponent.unwrap_or(0.0));
         let kind = match c.kind.as_str() {
             "identity" => CovarianceKind::Identity,
-            "power_law" => CovarianceKind::PowerLaw { exponent: exponent()? },
+            "power_law" => CovarianceKind::PowerLaw {
+                exponent: exponent()?,
+            },
             "data_power" => {
                 if !input {
                     return Err(self.err(
@@ -322,7 +359,9 @@ impl Validator<'_> {
                         "\"data_power\" (Γ = Σ0^exponent) is only allowed for layers[0].input_covariance",
                     ));
                 }
-                CovarianceKind::DataPower { exponent: exponent()? }
+                CovarianceKind::DataPower {
+                    exponent: exponent()?,
+                }
             }
             "diagonal" => {
                 let values = c.values.clone().unwrap_or_default();
@@ -339,15 +378,28 @@ impl Validator<'_> {
             "file" => self.covariance_file(&format!("{key}.path"), c.path.as_deref().unwrap_or(""), n)?,
             _ => unreachable!("kind checked above"),
         };
-        Ok(CovarianceSpec { kind, normalize: c.normalize.unwrap_or(true) })
+        Ok(CovarianceSpec {
+            kind,
+            normalize: c.normalize.unwrap_or(true),
+        })
     }
 
     fn eigenvalue_list(&self, key: &str, values: &[f64], n: usize) -> Result<()> {
         if values.len() != n {
-            return Err(self.err(key, format!("expected {n} values (the matrix dimension), got {}", values.len())));
+            return Err(self.err(
+                key,
+                format!("expected {n} values (the matrix dimension), got {}", values.len()),
+            ));
         }
-        if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-            return Err(self.err(key, format!("expected finite values ≥ 0, but entry {} is {v}", i + 1)));
+        if let Some((i, v)) = values
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            return Err(self.err(
+                key,
+                format!("expected finite values ≥ 0, but entry {} is {v}", i + 1),
+            ));
         }
         if values.iter().all(|&v| v == 0.0) {
             return Err(self.err(key, "all values are zero"));
@@ -357,8 +409,12 @@ impl Validator<'_> {
 
     fn covariance_file(&self, key: &str, rel: &str, n: usize) -> Result<CovarianceKind> {
         let path = self.base.join(rel);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| self.err(key, format!("cannot read covariance file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            self.err(
+                key,
+                format!("cannot read covariance file {}: {e}", path.display()),
+            )
+        })?;
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -370,7 +426,10 @@ impl Validator<'_> {
                 .filter(|s| !s.is_empty())
                 .map(|s| {
                     s.parse::<f64>().map_err(|_| {
-                        self.err(key, format!("{}: line {}: \"{s}\" is not a number", path.display(), i + 1))
+                        self.err(
+                            key,
+                            format!("{}: line {}: \"{s}\" is not a number", path.display(), i + 1),
+                        )
                     })
                 })
                 .collect::<Result<Vec<f64>>>()?;
@@ -390,7 +449,10 @@ impl Validator<'_> {
         match eigenvalues {
             Some(values) if values.len() == n || rows.len() != n => {
                 if values.len() != n {
-                    return Err(file_err(format!("expected {n} eigenvalues (the matrix dimension), got {}", values.len())));
+                    return Err(file_err(format!(
+                        "expected {n} eigenvalues (the matrix dimension), got {}",
+                        values.len()
+                    )));
                 }
                 if let Some(bad) = values.iter().find(|&&v| v < 0.0) {
                     return Err(file_err(format!("expected eigenvalues ≥ 0, got {bad}")));
@@ -424,8 +486,15 @@ impl Validator<'_> {
 
     pub fn samples(&self, s: &RawSamples) -> Result<Vec<usize>> {
         let mut out = match (&s.values, &s.range) {
-            (Some(_), Some(_)) => return Err(self.err("samples", "give either `values` or `range`, not both")),
-            (None, None) => return Err(self.err("samples", "expected `values = [...]` or `range = { from, to, points }`")),
+            (Some(_), Some(_)) => {
+                return Err(self.err("samples", "give either `values` or `range`, not both"))
+            }
+            (None, None) => {
+                return Err(self.err(
+                    "samples",
+                    "expected `values = [...]` or `range = { from, to, points }`",
+                ))
+            }
             (Some(v), None) => {
                 if v.is_empty() {
                     return Err(self.err("samples.values", "expected at least one sample size"));
@@ -446,13 +515,24 @@ impl Validator<'_> {
         let from = self.finite(&format!("{key}.from"), r.from)?;
         let to = self.finite(&format!("{key}.to"), r.to)?;
         if from < 1.0 {
-            return Err(self.err(format!("{key}.from"), format!("expected a sample size ≥ 1, got {from}")));
+            return Err(self.err(
+                format!("{key}.from"),
+                format!("expected a sample size ≥ 1, got {from}"),
+            ));
         }
         if to < from {
-            return Err(self.err(format!("{key}.to"), format!("expected to ≥ from = {from}, got {to}")));
+            return Err(self.err(
+                format!("{key}.to"),
+                format!("expected to ≥ from = {from}, got {to}"),
+            ));
         }
         let points = self.positive_int(&format!("{key}.points"), r.points)?;
-        let values = spaced(from, to, points, self.scale(r.scale.as_deref(), &format!("{key}.scale"))?);
+        let values = spaced(
+            from,
+            to,
+            points,
+            self.scale(r.scale.as_deref(), &format!("{key}.scale"))?,
+        );
         Ok(values.into_iter().map(|x| x.round() as usize).collect())
     }
 
@@ -491,7 +571,11 @@ impl Validator<'_> {
 pub fn spaced(from: f64, to: f64, points: usize, log: bool) -> Vec<f64> {
     (0..points)
         .map(|i| {
-            let t = if points == 1 { 0.0 } else { i as f64 / (points - 1) as f64 };
+            let t = if points == 1 {
+                0.0
+            } else {
+                i as f64 / (points - 1) as f64
+            };
             if log {
                 (from.ln() + t * (to.ln() - from.ln())).exp()
             } else {

@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "lcurve", version, about = "Learning curves of ridge regression on deep structured Gaussian random features")]
+#[command(
+    name = "lcurve",
+    version,
+    about = "Learning curves of ridge regression on deep structured Gaussian random features"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -57,10 +57,14 @@ impl ModelSpec {
     /// Generates and normalises every covariance.
     pub fn build(&self) -> Result<Model> {
         let data = spectra::build(&self.data, self.dim, None).map_err(|m| self.err("data.covariance", m))?;
-        let input = spectra::build(&self.input, self.dim, Some(&data.cov)).map_err(|m| self.err(INPUT_KEY, m))?;
+        let input =
+            spectra::build(&self.input, self.dim, Some(&data.cov)).map_err(|m| self.err(INPUT_KEY, m))?;
         if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
             if min <= 0.0 {
-                return Err(self.err(INPUT_KEY, "Γ must be positive definite, but it has a zero eigenvalue"));
+                return Err(self.err(
+                    INPUT_KEY,
+                    "Γ must be positive definite, but it has a zero eigenvalue",
+                ));
             }
         }
         let layers = self
@@ -68,11 +72,12 @@ impl ModelSpec {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                spectra::build(&l.covariance, l.width, None).map_err(|m| self.err(format!("layers[{i}].covariance"), m))
+                spectra::build(&l.covariance, l.width, None)
+                    .map_err(|m| self.err(format!("layers[{i}].covariance"), m))
             })
             .collect::<Result<Vec<_>>>()?;
-        let target_weights =
-            spectra::target_weights(&self.target, &data.cov).map_err(|e| self.err("data.target", e.to_string()))?;
+        let target_weights = spectra::target_weights(&self.target, &data.cov)
+            .map_err(|e| self.err("data.target", e.to_string()))?;
         Ok(Model {
             spec: self.clone(),
             data,

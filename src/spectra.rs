@@ -104,9 +104,10 @@ impl Covariance {
     pub fn power_dense(&self, power: f64) -> DMatrix<f64> {
         let f = |x: f64| if x > 0.0 { x.powf(power) } else { 0.0 };
         match self {
-            Covariance::Diagonal(v) => {
-                DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(v.len(), v.iter().map(|&x| f(x))))
-            }
+            Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+                v.len(),
+                v.iter().map(|&x| f(x)),
+            )),
             Covariance::Dense { eigen, .. } => linalg::spectral_function(eigen, f),
         }
     }
@@ -141,9 +142,16 @@ fn zero_threshold(values: &[f64]) -> f64 {
 pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String> {
     let n = matrix.nrows();
     if n != matrix.ncols() {
-        return Err(format!("expected a square matrix, got {} × {}", n, matrix.ncols()));
+        return Err(format!(
+            "expected a square matrix, got {} × {}",
+            n,
+            matrix.ncols()
+        ));
     }
-    let scale = matrix.iter().fold(0.0_f64, |m, &x| m.max(x.abs())).max(f64::MIN_POSITIVE);
+    let scale = matrix
+        .iter()
+        .fold(0.0_f64, |m, &x| m.max(x.abs()))
+        .max(f64::MIN_POSITIVE);
     for i in 0..n {
         for j in 0..i {
             if (matrix[(i, j)] - matrix[(j, i)]).abs() > 1e-10 * scale {
@@ -200,7 +208,10 @@ pub fn build(
         }
         CovarianceKind::Diagonal { values } => {
             if values.len() != n {
-                return Err(format!("expected {n} values (the dimension), got {}", values.len()));
+                return Err(format!(
+                    "expected {n} values (the dimension), got {}",
+                    values.len()
+                ));
             }
             Covariance::Diagonal(values.clone())
         }
@@ -243,7 +254,11 @@ pub fn build(
                     Covariance::Diagonal(v.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?)
                 }
                 Covariance::Dense { eigen, .. } => {
-                    let values: Vec<f64> = eigen.values.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?;
+                    let values: Vec<f64> = eigen
+                        .values
+                        .iter()
+                        .map(|&x| pow(x))
+                        .collect::<std::result::Result<_, _>>()?;
                     let e = SymEigen {
                         values,
                         vectors: eigen.vectors.clone(),
@@ -256,13 +271,15 @@ pub fn build(
     };
     let values = cov.eigenvalues();
     if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
-        return Err(format!("eigenvalue {bad} is not finite (exponent too large for this dimension?)"));
+        return Err(format!(
+            "eigenvalue {bad} is not finite (exponent too large for this dimension?)"
+        ));
     }
     if let Some(bad) = values.iter().find(|&&x| x < 0.0) {
         return Err(format!("expected non-negative eigenvalues, got {bad}"));
     }
     let raw_mean = cov.mean_eigenvalue();
-    if !(raw_mean > 0.0) || !raw_mean.is_finite() {
+    if raw_mean.is_nan() || raw_mean <= 0.0 || !raw_mean.is_finite() {
         return Err("the covariance is zero (mean eigenvalue 0)".into());
     }
     let scale = if spec.normalize { 1.0 / raw_mean } else { 1.0 };
@@ -314,7 +331,9 @@ fn gamma_in_data_basis(data: &Covariance, gamma: &Covariance, shares_basis: bool
     match (data, gamma) {
         (_, Covariance::Diagonal(g)) if gamma.is_scalar() => Some(vec![g[0]; n]),
         (Covariance::Diagonal(_), Covariance::Diagonal(g)) => Some(g.clone()),
-        (Covariance::Dense { .. }, Covariance::Dense { eigen, .. }) if shares_basis => Some(eigen.values.clone()),
+        (Covariance::Dense { .. }, Covariance::Dense { eigen, .. }) if shares_basis => {
+            Some(eigen.values.clone())
+        }
         _ => None,
     }
 }
@@ -349,7 +368,13 @@ pub fn reduce_dense(data: &Covariance, gamma: &Covariance, b: &[f64]) -> Result<
     let g_half = gamma.power_dense(0.5);
     let g_inv_half = gamma.power_dense(-0.5);
     let sigma = data.to_dense();
-    let m_mat = gemm(1.0, &gemm(1.0, &g_half, Op::N, &sigma, Op::N), Op::N, &g_half, Op::N);
+    let m_mat = gemm(
+        1.0,
+        &gemm(1.0, &g_half, Op::N, &sigma, Op::N),
+        Op::N,
+        &g_half,
+        Op::N,
+    );
     let m_mat = (&m_mat + m_mat.transpose()) * 0.5;
     let eig = psd_eigen(&m_mat).map_err(Error::Numerical)?;
     // Y = Γ^{-1/2} U diag(√b): its column j is √b_j Γ^{-1/2} u_j.
@@ -370,7 +395,10 @@ mod tests {
     use super::*;
 
     fn spec(kind: CovarianceKind) -> CovarianceSpec {
-        CovarianceSpec { kind, normalize: true }
+        CovarianceSpec {
+            kind,
+            normalize: true,
+        }
     }
 
     #[test]
@@ -403,7 +431,9 @@ mod tests {
 
     #[test]
     fn target_has_unit_signal() {
-        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.3 }), 40, None).unwrap().cov;
+        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.3 }), 40, None)
+            .unwrap()
+            .cov;
         let b = target_weights(&Target::PowerLaw { exponent: 0.7 }, &data).unwrap();
         let s: f64 = b.iter().zip(data.eigenvalues()).map(|(b, s)| b * s).sum();
         assert!((s - 1.0).abs() < 1e-13);
@@ -413,8 +443,12 @@ mod tests {
     #[test]
     fn codiagonal_shortcut_equals_dense_path() {
         let n = 30;
-        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), n, None).unwrap().cov;
-        let gamma = build(&spec(CovarianceKind::PowerLaw { exponent: -0.37 }), n, None).unwrap().cov;
+        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), n, None)
+            .unwrap()
+            .cov;
+        let gamma = build(&spec(CovarianceKind::PowerLaw { exponent: -0.37 }), n, None)
+            .unwrap()
+            .cov;
         let b = target_weights(&Target::PowerLaw { exponent: 0.5 }, &data).unwrap();
         let fast = reduce(&data, &gamma, &b, false).unwrap();
         let slow = reduce_dense(&data, &gamma, &b).unwrap();
@@ -422,7 +456,11 @@ mod tests {
         pairs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
         for (i, (m, c2)) in pairs.iter().enumerate() {
             assert!((m - slow.m[i]).abs() <= 1e-12 * m, "m_{i}: {m} vs {}", slow.m[i]);
-            assert!((c2 - slow.c2[i]).abs() <= 1e-9 * c2, "c2_{i}: {c2} vs {}", slow.c2[i]);
+            assert!(
+                (c2 - slow.c2[i]).abs() <= 1e-9 * c2,
+                "c2_{i}: {c2} vs {}",
+                slow.c2[i]
+            );
         }
         let signal: f64 = slow.m.iter().zip(&slow.c2).map(|(m, c)| m * c).sum();
         assert!((signal - 1.0).abs() < 1e-12);
@@ -432,8 +470,12 @@ mod tests {
     #[test]
     fn data_power_on_dense_data_matches_dense_path() {
         let n = 25;
-        let data = build(&spec(CovarianceKind::Ar1 { rho: 0.6 }), n, None).unwrap().cov;
-        let gamma = build(&spec(CovarianceKind::DataPower { exponent: 0.5 }), n, Some(&data)).unwrap().cov;
+        let data = build(&spec(CovarianceKind::Ar1 { rho: 0.6 }), n, None)
+            .unwrap()
+            .cov;
+        let gamma = build(&spec(CovarianceKind::DataPower { exponent: 0.5 }), n, Some(&data))
+            .unwrap()
+            .cov;
         let b = target_weights(&Target::PowerLaw { exponent: 1.0 }, &data).unwrap();
         let fast = reduce(&data, &gamma, &b, true).unwrap();
         let slow = reduce_dense(&data, &gamma, &b).unwrap();

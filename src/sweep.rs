@@ -9,7 +9,12 @@ use rayon::prelude::*;
 
 /// The theory at every sample size of `samples` (in the given order) with the given ridge.
 /// Returns the first error in sample order if any point fails.
-pub fn learning_curve(theory: &Theory, samples: &[usize], ridge: Ridge, progress: &ProgressBar) -> Result<Vec<Point>> {
+pub fn learning_curve(
+    theory: &Theory,
+    samples: &[usize],
+    ridge: Ridge,
+    progress: &ProgressBar,
+) -> Result<Vec<Point>> {
     if samples.is_empty() {
         return Ok(Vec::new());
     }

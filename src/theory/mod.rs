@@ -82,7 +82,12 @@ impl Theory {
     }
 
     /// As [`Theory::point`], reusing and updating a warm start from a nearby point.
-    pub(crate) fn point_warm(&self, samples: usize, ridge: f64, warm: &mut Option<f64>) -> crate::Result<Point> {
+    pub(crate) fn point_warm(
+        &self,
+        samples: usize,
+        ridge: f64,
+        warm: &mut Option<f64>,
+    ) -> crate::Result<Point> {
         solver::solve(self, samples, ridge, warm)
     }
 }

@@ -48,16 +48,22 @@ impl Theory {
         let ridgeless = self.point(samples, 0.0)?;
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(SCAN_POINTS - 1)]);
         let solver = BrentOpt::new(a, b).set_tolerance(1e-9, 1e-9);
-        let res = Executor::new(ErrorOfLnRidge { theory: self, p: samples }, solver)
-            .configure(|s| s.param((a + b) / 2.0).max_iters(200))
-            .timer(false)
-            .run()
-            .map_err(|e| Error::Solver {
-                samples,
-                ridge: best.ridge,
-                equation: "optimal ridge: min over λ of E_g".into(),
-                detail: e.to_string(),
-            })?;
+        let res = Executor::new(
+            ErrorOfLnRidge {
+                theory: self,
+                p: samples,
+            },
+            solver,
+        )
+        .configure(|s| s.param((a + b) / 2.0).max_iters(200))
+        .timer(false)
+        .run()
+        .map_err(|e| Error::Solver {
+            samples,
+            ridge: best.ridge,
+            equation: "optimal ridge: min over λ of E_g".into(),
+            detail: e.to_string(),
+        })?;
         if let Some(&u) = res.state().get_best_param() {
             let pt = self.point(samples, u.exp())?;
             if pt.error < best.error {

@@ -70,7 +70,13 @@ impl RidgeEquation<'_> {
             .theory
             .spectra
             .iter()
-            .map(|sp| if sp.rank() == cap { gap } else { sp.rank() as f64 - d })
+            .map(|sp| {
+                if sp.rank() == cap {
+                    gap
+                } else {
+                    sp.rank() as f64 - d
+                }
+            })
             .collect();
         (d, p_minus_d, e)
     }
@@ -116,7 +122,8 @@ impl CostFunction for RidgeEquation<'_> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-        self.eval(*x).map_err(|_| ArgminError::msg("inner equation failed"))
+        self.eval(*x)
+            .map_err(|_| ArgminError::msg("inner equation failed"))
     }
 }
 
@@ -138,9 +145,15 @@ fn traces(theory: &Theory, kappas: &[f64]) -> (Vec<Traces>, f64) {
         .zip(kappas)
         .map(|(sp, &k)| {
             if k == 0.0 {
-                Traces { kappa: 0.0, rho: f64::INFINITY }
+                Traces {
+                    kappa: 0.0,
+                    rho: f64::INFINITY,
+                }
             } else {
-                Traces { kappa: k, rho: sp.q(k) / (sp.t(k) * k) }
+                Traces {
+                    kappa: k,
+                    rho: sp.q(k) / (sp.t(k) * k),
+                }
             }
         })
         .collect();
@@ -180,11 +193,13 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
         return Err(Error::Usage("the sample size p must be at least 1".into()));
     }
     if !(ridge >= 0.0 && ridge.is_finite()) {
-        return Err(Error::Usage(format!("the ridge must be finite and ≥ 0, got {ridge}")));
+        return Err(Error::Usage(format!(
+            "the ridge must be finite and ≥ 0, got {ridge}"
+        )));
     }
     let r = theory.rank;
     if ridge == 0.0 {
-        return Ok(ridgeless(theory, p).map_err(|(eq, msg)| fail(eq, msg))?);
+        return ridgeless(theory, p).map_err(|(eq, msg)| fail(eq, msg));
     }
     let cap = p.min(r) as f64;
     let memo = RefCell::new(Memo::default());
@@ -208,7 +223,10 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
         step *= 2.0;
         lo -= step;
         if lo < -X_LIMIT {
-            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be below 1e-300 D".into()));
+            return Err(fail(
+                EQ_RIDGE.into(),
+                "no bracket: d would be below 1e-300 D".into(),
+            ));
         }
     }
     while eq.eval(hi).map_err(|_| inner_fail(&memo))? >= 0.0 {
@@ -216,7 +234,10 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
         step *= 2.0;
         hi += step;
         if hi > X_LIMIT {
-            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be within 1e-300 of min(p, r)".into()));
+            return Err(fail(
+                EQ_RIDGE.into(),
+                "no bracket: d would be within 1e-300 of min(p, r)".into(),
+            ));
         }
     }
     let res = Executor::new(eq, BrentRoot::new(lo, hi, X_TOL))
@@ -239,7 +260,9 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
             format!("no convergence in {MAX_ITERS} iterations on x ∈ [{lo}, {hi}]"),
         ));
     }
-    let x = *state.get_best_param().ok_or_else(|| fail(EQ_RIDGE.into(), "no solution".into()))?;
+    let x = *state
+        .get_best_param()
+        .ok_or_else(|| fail(EQ_RIDGE.into(), "no solution".into()))?;
     let memo = memo.into_inner();
     let ev = memo
         .evals

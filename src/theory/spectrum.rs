@@ -64,7 +64,10 @@ impl Spectrum {
         let rank = pos.len();
         let trace = pos.iter().sum();
         let inv_trace = pos.iter().map(|x| 1.0 / x).sum();
-        let (min, max) = (pos.last().copied().unwrap_or(0.0), pos.first().copied().unwrap_or(0.0));
+        let (min, max) = (
+            pos.last().copied().unwrap_or(0.0),
+            pos.first().copied().unwrap_or(0.0),
+        );
         let mut runs: Vec<(f64, f64)> = Vec::new();
         for &x in &pos {
             match runs.last_mut() {
@@ -78,7 +81,15 @@ impl Spectrum {
         } else {
             (pos, None)
         };
-        Spectrum { values, weights, rank, trace, inv_trace, min, max }
+        Spectrum {
+            values,
+            weights,
+            rank,
+            trace,
+            inv_trace,
+            min,
+            max,
+        }
     }
 
     /// Number of positive eigenvalues.
@@ -195,7 +206,11 @@ struct KappaEquation<'a> {
 impl KappaEquation<'_> {
     fn eval(&self, u: f64) -> f64 {
         let k = u.exp();
-        let v = if self.use_df { self.spectrum.df(k) } else { self.spectrum.co_df(k) };
+        let v = if self.use_df {
+            self.spectrum.df(k)
+        } else {
+            self.spectrum.co_df(k)
+        };
         v.ln() - self.ln_target
     }
 }
