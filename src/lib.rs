@@ -13,6 +13,7 @@ pub mod linalg;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod simulation;
 pub mod spectra;
 pub mod sweep;
 pub mod theory;

@@ -1,0 +1,401 @@
+//! Monte Carlo simulation of the model (THEORY §5): sample data, target, noise and every
+//! weight matrix, solve the ridge problem, and measure E_g exactly from β̂ = F v̂.
+//!
+//! Determinism: every (sample size, trial) pair has its own ChaCha8 stream
+//! ([`trial_rng`]), and dense kernels run sequentially inside a trial
+//! ([`Simulator::trial`] takes the faer parallelism), so results do not depend on the
+//! number of threads that run trials.
+
+use crate::error::{Error, Result};
+use crate::linalg::{self, gemm_par, Op};
+use crate::model::Model;
+use crate::spectra::Covariance;
+use faer::Par;
+use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+/// Largest number of trials per point (trial indices share the RNG stream id with p).
+pub const MAX_TRIALS: usize = 1 << 20;
+
+/// The RNG of one trial at one sample size: a ChaCha8 stream keyed by (seed, p, trial).
+pub fn trial_rng(seed: u64, samples: usize, trial: usize) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(((samples as u64) << 20) | trial as u64);
+    rng
+}
+
+/// A linear map applied on the right of a row-sample matrix: `A ↦ A·M`.
+#[derive(Clone, Debug)]
+enum RightMap {
+    Diagonal(Vec<f64>),
+    Dense(DMatrix<f64>),
+}
+
+impl RightMap {
+    /// `C^power` as a map (C symmetric, so left and right application agree up to transpose).
+    fn power(c: &Covariance, power: f64) -> Self {
+        match c {
+            Covariance::Diagonal(v) => RightMap::Diagonal(
+                v.iter().map(|&x| if x > 0.0 { x.powf(power) } else { 0.0 }).collect(),
+            ),
+            Covariance::Dense { .. } => RightMap::Dense(c.power_dense(power)),
+        }
+    }
+
+    /// `a · M`, scaled by `s`.
+    fn right(&self, mut a: DMatrix<f64>, s: f64, par: Par) -> DMatrix<f64> {
+        match self {
+            RightMap::Diagonal(d) => {
+                for (j, mut col) in a.column_iter_mut().enumerate() {
+                    col *= d[j] * s;
+                }
+                a
+            }
+            RightMap::Dense(m) => {
+                let mut out = gemm_par(&a, Op::N, m, Op::N, par);
+                out *= s;
+                out
+            }
+        }
+    }
+
+    /// `M · v` (M symmetric).
+    fn left_vec(&self, v: &DVector<f64>) -> DVector<f64> {
+        match self {
+            RightMap::Diagonal(d) => DVector::from_iterator(v.len(), v.iter().zip(d).map(|(x, y)| x * y)),
+            RightMap::Dense(m) => m * v,
+        }
+    }
+}
+
+/// Outcome of one trial.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Trial {
+    /// E_g = (β̂−β*)ᵀΣ0(β̂−β*).
+    pub error: f64,
+    /// (1/p) Σ (y − f(x))².
+    pub train_error: f64,
+}
+
+/// A model prepared for simulation (square roots of its covariances precomputed).
+#[derive(Clone, Debug)]
+pub struct Simulator {
+    n0: usize,
+    noise: f64,
+    widths: Vec<usize>,
+    /// Σ0^{1/2} Γ^{1/2}: maps white noise rows to first-layer inputs h_0 = Γ^{1/2} x.
+    input_map: RightMap,
+    /// Σ0^{1/2}.
+    sigma_half: RightMap,
+    /// Γ^{1/2}.
+    gamma_half: RightMap,
+    /// S_ℓ^{1/2}.
+    layer_half: Vec<RightMap>,
+    /// Σ0, for the exact E_g.
+    sigma: Covariance,
+    /// Σ0's basis u_j (None: standard basis) and √b_j, to draw β* = Σ √b_j z_j u_j.
+    basis: Option<DMatrix<f64>>,
+    sqrt_b: Vec<f64>,
+    /// Every covariance has full rank, so Gram matrices have the generic rank.
+    full_rank: bool,
+    /// Interpolation threshold r of the theory (generic rank of Φ for p ≥ r).
+    rank: usize,
+}
+
+impl Simulator {
+    /// Prepares a built model.
+    pub fn new(model: &Model) -> Result<Self> {
+        let sigma = model.data.cov.clone();
+        let sigma_half = RightMap::power(&sigma, 0.5);
+        let gamma_half = RightMap::power(&model.input.cov, 0.5);
+        let input_map = match (&sigma_half, &gamma_half) {
+            (RightMap::Diagonal(a), RightMap::Diagonal(b)) => {
+                RightMap::Diagonal(a.iter().zip(b).map(|(x, y)| x * y).collect())
+            }
+            _ => RightMap::Dense(dense(&sigma_half, model.spec.dim) * dense(&gamma_half, model.spec.dim)),
+        };
+        let basis = match &sigma {
+            Covariance::Diagonal(_) => None,
+            Covariance::Dense { eigen, .. } => Some(eigen.vectors.clone()),
+        };
+        let theory = model.theory()?;
+        let full_rank = std::iter::once((&model.data.cov, model.spec.dim))
+            .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (&b.cov, l.width)))
+            .all(|(c, n)| c.eigenvalues().iter().filter(|&&x| x > 0.0).count() == n);
+        Ok(Simulator {
+            n0: model.spec.dim,
+            noise: model.spec.noise,
+            widths: model.spec.layers.iter().map(|l| l.width).collect(),
+            input_map,
+            sigma_half,
+            gamma_half,
+            layer_half: model.layers.iter().map(|b| RightMap::power(&b.cov, 0.5)).collect(),
+            sigma,
+            basis,
+            sqrt_b: model.target_weights.iter().map(|b| b.sqrt()).collect(),
+            full_rank,
+            rank: theory.rank(),
+        })
+    }
+
+    /// Width of the readout's feature space n_L (n0 without hidden layers).
+    pub fn feature_dim(&self) -> usize {
+        self.widths.last().copied().unwrap_or(self.n0)
+    }
+
+    /// One trial at `samples` = p and ridge λ ≥ 0, drawing everything from `rng`.
+    /// `par` is the parallelism of the dense kernels inside the trial.
+    pub fn trial(&self, samples: usize, ridge: f64, rng: &mut impl Rng, par: Par) -> Result<Trial> {
+        let p = samples;
+        let normal = |rng: &mut dyn rand::RngCore, r: usize, c: usize| {
+            DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
+        };
+        // Target β* = Σ_j √b_j z_j u_j.
+        let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
+        let beta = match &self.basis {
+            None => z,
+            Some(u) => u * z,
+        };
+        // Data: X = W Σ0^{1/2} with W white; y = X β* + ξ; h_0 = Γ^{1/2} x row-wise.
+        let white = normal(rng, p, self.n0);
+        let y_clean = &white * self.sigma_half.left_vec(&beta);
+        let noise_sd = self.noise.sqrt();
+        let y = DVector::from_fn(p, |i, _| y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal));
+        // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
+        let mut phi = self.input_map.right(white, 1.0, par);
+        let mut gs = Vec::with_capacity(self.widths.len());
+        let mut stages = Vec::new(); // Φ after each stage, kept only when needed for ridgeless p > r
+        let mut prev = self.n0;
+        let bottleneck = self.bottleneck_stage();
+        let need_stage = ridge == 0.0 && p > self.rank && self.full_rank;
+        for (l, &n) in self.widths.iter().enumerate() {
+            let g = normal(rng, prev, n);
+            if need_stage && bottleneck == l {
+                stages.push(phi.clone());
+            }
+            let prod = gemm_par(&phi, Op::N, &g, Op::N, par);
+            phi = self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par);
+            gs.push(g);
+            prev = n;
+        }
+        if need_stage && bottleneck == self.widths.len() {
+            stages.push(phi.clone());
+        }
+        let v = if ridge > 0.0 {
+            ridge_solve(&phi, &y, ridge, par)?
+        } else if p < self.rank || !self.full_rank || p == self.rank {
+            min_norm_generic(&phi, &y, self.rank.min(p), par, self.full_rank && p < self.rank)?
+        } else {
+            self.min_norm_factored(&stages[0], bottleneck, &gs, &y, par)?
+        };
+        // Training error and β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂.
+        let resid = &y - &phi * &v;
+        let train_error = resid.norm_squared() / p as f64;
+        let mut w = v;
+        for l in (0..self.widths.len()).rev() {
+            let n = self.widths[l] as f64;
+            w = &gs[l] * self.layer_half[l].left_vec(&w) / n.sqrt();
+        }
+        let beta_hat = self.gamma_half.left_vec(&w);
+        let diff = beta_hat - beta;
+        let error = match &self.sigma {
+            Covariance::Diagonal(s) => diff.iter().zip(s).map(|(d, s)| d * d * s).sum(),
+            Covariance::Dense { matrix, .. } => diff.dot(&(matrix * &diff)),
+        };
+        Ok(Trial { error, train_error })
+    }
+
+    /// Index of the narrowest stage (0 = the n0 inputs, ℓ = layer ℓ's output), first if tied.
+    fn bottleneck_stage(&self) -> usize {
+        let mut best = (self.n0, 0);
+        for (l, &n) in self.widths.iter().enumerate() {
+            if n < best.0 {
+                best = (n, l + 1);
+            }
+        }
+        best.1
+    }
+
+    /// Minimum-norm least squares for p > r with full-rank covariances, through the rank
+    /// factorisation Φ = A M at the bottleneck: A = Φ at stage k (p × n_k, full column
+    /// rank), M = the later layers (n_k × n_L, full row rank), Φ⁺ = M⁺ A⁺.
+    fn min_norm_factored(
+        &self,
+        a: &DMatrix<f64>,
+        k: usize,
+        gs: &[DMatrix<f64>],
+        y: &DVector<f64>,
+        par: Par,
+    ) -> Result<DVector<f64>> {
+        let ata = gemm_par(a, Op::T, a, Op::N, par);
+        let aty = a.transpose() * y;
+        let z = linalg::spd_solve(&ata, &DMatrix::from_column_slice(aty.len(), 1, aty.as_slice()))
+            .ok_or_else(|| Error::Numerical("ridgeless solve: AᵀA is not positive definite".into()))?;
+        let z = z.column(0).into_owned();
+        if k == self.widths.len() {
+            return Ok(z);
+        }
+        // M = Π_{ℓ > k} G_ℓ S_ℓ^{1/2}/√n_ℓ, built as a (n_k × n_L) matrix.
+        let mut m = DMatrix::<f64>::identity(a.ncols(), a.ncols());
+        for l in k..self.widths.len() {
+            let prod = gemm_par(&m, Op::N, &gs[l], Op::N, par);
+            m = self.layer_half[l].right(prod, 1.0 / (self.widths[l] as f64).sqrt(), par);
+        }
+        let mmt = gemm_par(&m, Op::N, &m, Op::T, par);
+        let u = linalg::spd_solve(&mmt, &DMatrix::from_column_slice(z.len(), 1, z.as_slice()))
+            .ok_or_else(|| Error::Numerical("ridgeless solve: MMᵀ is not positive definite".into()))?;
+        Ok(m.transpose() * u.column(0))
+    }
+}
+
+fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
+    match m {
+        RightMap::Diagonal(d) => DMatrix::from_diagonal(&DVector::from_column_slice(&d[..n])),
+        RightMap::Dense(x) => x.clone(),
+    }
+}
+
+/// Ridge: `argmin (1/p)‖y − Φv‖² + λ‖v‖²` in the cheaper of the primal (n_L × n_L) and
+/// dual (p × p) forms, by Cholesky.
+pub fn ridge_solve(phi: &DMatrix<f64>, y: &DVector<f64>, ridge: f64, par: Par) -> Result<DVector<f64>> {
+    let (p, n) = phi.shape();
+    let pf = p as f64;
+    let fail = || Error::Numerical(format!("ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"));
+    if n <= p {
+        let mut a = gemm_par(phi, Op::T, phi, Op::N, par);
+        a /= pf;
+        for i in 0..n {
+            a[(i, i)] += ridge;
+        }
+        let b = phi.transpose() * y / pf;
+        let v = linalg::spd_solve(&a, &DMatrix::from_column_slice(n, 1, b.as_slice())).ok_or_else(fail)?;
+        Ok(v.column(0).into_owned())
+    } else {
+        let mut k = gemm_par(phi, Op::N, phi, Op::T, par);
+        k /= pf;
+        for i in 0..p {
+            k[(i, i)] += ridge;
+        }
+        let a = linalg::spd_solve(&k, &DMatrix::from_column_slice(p, 1, y.as_slice())).ok_or_else(fail)?;
+        Ok(phi.transpose() * a.column(0) / pf)
+    }
+}
+
+/// Minimum-norm least squares `Φ⁺ y`. With `gram_full_rank` (p < rank, generic Gaussian
+/// features) the dual Gram ΦΦᵀ is invertible and Cholesky is used; otherwise the smaller
+/// Gram matrix is eigendecomposed and its `rank` largest eigenvalues are inverted.
+pub fn min_norm_generic(
+    phi: &DMatrix<f64>,
+    y: &DVector<f64>,
+    rank: usize,
+    par: Par,
+    gram_full_rank: bool,
+) -> Result<DVector<f64>> {
+    let (p, n) = phi.shape();
+    if gram_full_rank {
+        let k = gemm_par(phi, Op::N, phi, Op::T, par);
+        if let Some(a) = linalg::spd_solve(&k, &DMatrix::from_column_slice(p, 1, y.as_slice())) {
+            return Ok(phi.transpose() * a.column(0));
+        }
+    }
+    let primal = n <= p;
+    let gram = if primal {
+        gemm_par(phi, Op::T, phi, Op::N, par)
+    } else {
+        gemm_par(phi, Op::N, phi, Op::T, par)
+    };
+    let e = linalg::sym_eigen(&gram)?;
+    let keep = rank.min(e.values.len());
+    let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
+    // Project onto the kept eigenvectors, divide by their eigenvalues.
+    let rhs = if primal { phi.transpose() * y } else { y.clone() };
+    let mut coef = DVector::zeros(gram.nrows());
+    for i in 0..keep {
+        if e.values[i] > tol {
+            let u = e.vectors.column(i);
+            coef += u * (u.dot(&rhs) / e.values[i]);
+        }
+    }
+    Ok(if primal { coef } else { phi.transpose() * coef })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random(r: usize, c: usize, seed: u64) -> DMatrix<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        DMatrix::from_fn(r, c, |_, _| rng.sample(StandardNormal))
+    }
+
+    /// Ridge in primal and dual form against a direct dense solve.
+    #[test]
+    fn ridge_matches_direct_solve() {
+        for (p, n) in [(12, 5), (5, 12)] {
+            let phi = random(p, n, 1);
+            let y = random(p, 1, 2).column(0).into_owned();
+            let lam = 0.3;
+            let v = ridge_solve(&phi, &y, lam, Par::Seq).unwrap();
+            let a = phi.transpose() * &phi / p as f64 + DMatrix::identity(n, n) * lam;
+            let direct = a.lu().solve(&(phi.transpose() * &y / p as f64)).unwrap();
+            assert!((v - direct).norm() < 1e-12);
+        }
+    }
+
+    /// Minimum norm against the SVD pseudo-inverse, for full-rank and rank-deficient Φ.
+    #[test]
+    fn min_norm_matches_pseudo_inverse() {
+        let y = random(9, 1, 3).column(0).into_owned();
+        // Rank 3 features in 9 × 7 (an inner bottleneck of width 3).
+        let phi = random(9, 3, 4) * random(3, 7, 5);
+        let pinv = phi.clone().pseudo_inverse(1e-10).unwrap();
+        let v = min_norm_generic(&phi, &y, 3, Par::Seq, false).unwrap();
+        assert!((v - &pinv * &y).norm() < 1e-9);
+        // Full row rank (p < n): dual Cholesky path.
+        let phi = random(4, 7, 6);
+        let y4 = y.rows(0, 4).into_owned();
+        let v = min_norm_generic(&phi, &y4, 4, Par::Seq, true).unwrap();
+        let pinv = phi.clone().pseudo_inverse(1e-12).unwrap();
+        assert!((v - pinv * y4).norm() < 1e-10);
+    }
+
+    #[test]
+    fn streams_differ_and_repeat() {
+        let a: f64 = trial_rng(7, 100, 0).sample(StandardNormal);
+        let b: f64 = trial_rng(7, 100, 1).sample(StandardNormal);
+        let c: f64 = trial_rng(7, 100, 0).sample(StandardNormal);
+        assert_ne!(a, b);
+        assert_eq!(a, c);
+    }
+
+    /// The factored ridgeless path (p > r, inner bottleneck) equals the eigen pseudo-inverse
+    /// on the same draw.
+    #[test]
+    fn factored_min_norm_equals_pseudo_inverse_path() {
+        use crate::model::{LayerSpec, ModelSpec};
+        use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
+        let pl = |e| CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: e }, normalize: true };
+        for widths in [vec![9, 14], vec![20, 8], vec![25]] {
+            let spec = ModelSpec {
+                source: "test".into(),
+                dim: 12,
+                noise: 0.3,
+                data: pl(1.0),
+                target: Target::PowerLaw { exponent: 0.5 },
+                input: pl(0.4),
+                layers: widths.iter().map(|&w| LayerSpec { width: w, covariance: pl(0.7) }).collect(),
+            };
+            let model = spec.build().unwrap();
+            let sim = Simulator::new(&model).unwrap();
+            let mut generic = sim.clone();
+            generic.full_rank = false;
+            let p = 30;
+            let a = sim.trial(p, 0.0, &mut trial_rng(3, p, 0), Par::Seq).unwrap();
+            let b = generic.trial(p, 0.0, &mut trial_rng(3, p, 0), Par::Seq).unwrap();
+            assert!((a.error - b.error).abs() < 1e-9 * b.error, "{widths:?}: {a:?} vs {b:?}");
+            assert!((a.train_error - b.train_error).abs() < 1e-9 * b.train_error.max(1e-12));
+        }
+    }
+}
