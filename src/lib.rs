@@ -15,8 +15,10 @@ pub mod output;
 pub mod progress;
 pub mod simulation;
 pub mod spectra;
+pub mod stats;
 pub mod sweep;
 pub mod theory;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use theory::{Point, Theory};

@@ -30,6 +30,29 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Monte Carlo simulation of every sample size beside the theory.
+    Validate {
+        /// Model configuration (TOML).
+        config: PathBuf,
+        /// Trials per sample size (default: [simulation] trials, else 20).
+        #[arg(long)]
+        trials: Option<usize>,
+        /// Seed of the random streams (default: [simulation] seed, else 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Multiply n0, every width and every sample size by F (default: [simulation] scale, else 1).
+        #[arg(long, value_name = "F")]
+        scale: Option<f64>,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format (default: json if --out ends in .json, else csv).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Exit with code 1 when any |z| exceeds Z.
+        #[arg(long, value_name = "Z")]
+        check: Option<f64>,
+    },
 }
 
 fn format_for(format: Option<Format>, out: Option<&Path>) -> Format {
@@ -39,13 +62,61 @@ fn format_for(format: Option<Format>, out: Option<&Path>) -> Format {
     })
 }
 
-fn run(cli: Cli) -> lcurve::Result<()> {
+/// Exit status of a run that completed: success, or a failed `--check`.
+enum Outcome {
+    Done,
+    CheckFailed,
+}
+
+fn run(cli: Cli) -> lcurve::Result<Outcome> {
     match cli.command {
         Command::Curve { config, out, format } => {
             let cfg = Config::load(&config)?;
             let curve = lcurve::curve::run(&cfg, true)?;
             let text = lcurve::curve::render(&cfg, &curve, format_for(format, out.as_deref()));
-            output::emit(out.as_deref(), &text)
+            output::emit(out.as_deref(), &text)?;
+            Ok(Outcome::Done)
+        }
+        Command::Validate { config, trials, seed, scale, out, format, check } => {
+            if let Some(z) = check {
+                if !(z.is_finite() && z > 0.0) {
+                    return Err(lcurve::Error::Usage(format!("--check: expected a number > 0, got {z}")));
+                }
+            }
+            let cfg = Config::load(&config)?;
+            let opts = lcurve::validate::Options {
+                trials: trials.unwrap_or(cfg.simulation.trials),
+                seed: seed.unwrap_or(cfg.simulation.seed),
+                scale: scale.unwrap_or(cfg.simulation.scale),
+                progress: true,
+            };
+            opts.check()?;
+            let v = lcurve::validate::run(&cfg, &opts)?;
+            let summary = v.summary_line();
+            let text = match format_for(format, out.as_deref()) {
+                Format::Csv => output::validation_csv(&v),
+                Format::Json => output::to_json(&output::ValidationReport {
+                    program: "lcurve",
+                    version: env!("CARGO_PKG_VERSION"),
+                    config: config.display().to_string(),
+                    summary: summary.clone(),
+                    validation: &v,
+                }),
+            };
+            output::emit(out.as_deref(), &text)?;
+            eprintln!("{summary}");
+            if v.rows.iter().any(|r| r.mc.trials < 2) {
+                eprintln!("note: points with fewer than 2 trials have no standard error, interval or z");
+            }
+            if let Some(limit) = check {
+                let bad = v.failures(limit);
+                if !bad.is_empty() {
+                    let list: Vec<String> = bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
+                    eprintln!("check failed: |z| > {limit} at {}", list.join(", "));
+                    return Ok(Outcome::CheckFailed);
+                }
+            }
+            Ok(Outcome::Done)
         }
     }
 }
@@ -53,7 +124,8 @@ fn run(cli: Cli) -> lcurve::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)

@@ -74,6 +74,46 @@ pub fn curve_csv(points: &[Point], depth: usize) -> String {
     s
 }
 
+/// Column names of `lcurve validate`'s CSV.
+pub const VALIDATION_HEADER: &str =
+    "samples,alpha,ridge,theory,mc_mean,mc_stderr,ci_low,ci_high,z,train_theory,train_mc_mean,trials";
+
+/// A validation as CSV; fields without a value (no interval with one trial) are empty.
+pub fn validation_csv(v: &crate::validate::Validation) -> String {
+    let opt = |x: Option<f64>| x.map(num).unwrap_or_default();
+    let mut s = format!("{VALIDATION_HEADER}\n");
+    for r in &v.rows {
+        let row = [
+            r.samples.to_string(),
+            num(r.alpha),
+            num(r.ridge),
+            num(r.theory),
+            num(r.mc.mean),
+            opt(r.mc.stderr),
+            opt(r.mc.ci95.map(|c| c.0)),
+            opt(r.mc.ci95.map(|c| c.1)),
+            opt(r.z),
+            num(r.train_theory),
+            num(r.train_mc_mean),
+            r.mc.trials.to_string(),
+        ];
+        s.push_str(&row.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+/// JSON document of a validation run.
+#[derive(Serialize)]
+pub struct ValidationReport<'a> {
+    pub program: &'static str,
+    pub version: &'static str,
+    pub config: String,
+    pub summary: String,
+    #[serde(flatten)]
+    pub validation: &'a crate::validate::Validation,
+}
+
 /// JSON document of a learning curve: program version, config, resolved model and points.
 /// Non-finite numbers (E_g = +∞ at the interpolation threshold) are written as `null`.
 #[derive(Serialize)]

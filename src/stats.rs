@@ -1,0 +1,73 @@
+//! Summary statistics of Monte Carlo trials (statrs): mean, standard error and the
+//! Student-t 95% confidence interval.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::statistics::Statistics;
+
+/// Mean of the trials with, for two or more trials, its standard error and 95% interval.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub trials: usize,
+    pub mean: f64,
+    /// Sample standard deviation / √trials; `None` with fewer than 2 trials.
+    pub stderr: Option<f64>,
+    /// `mean ± t_{0.975, trials−1} · stderr`; `None` with fewer than 2 trials.
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// Summarises trial values (at least one).
+pub fn summarize(values: &[f64]) -> Summary {
+    let n = values.len();
+    let mean = values.iter().mean();
+    if n < 2 {
+        return Summary { trials: n, mean, stderr: None, ci95: None };
+    }
+    let se = values.iter().std_dev() / (n as f64).sqrt();
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .expect("n − 1 ≥ 1 degrees of freedom")
+        .inverse_cdf(0.975);
+    Summary { trials: n, mean, stderr: Some(se), ci95: Some((mean - t * se, mean + t * se)) }
+}
+
+impl Summary {
+    /// `(mean − reference)/stderr`, when both are finite and the standard error is positive.
+    pub fn z(&self, reference: f64) -> Option<f64> {
+        match self.stderr {
+            Some(se) if se > 0.0 && reference.is_finite() => Some((self.mean - reference) / se),
+            _ => None,
+        }
+    }
+
+    /// Whether the 95% interval contains `reference` (`None` without an interval).
+    pub fn covers(&self, reference: f64) -> Option<bool> {
+        self.ci95.map(|(lo, hi)| lo <= reference && reference <= hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        let s = summarize(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, 2.5);
+        let se = (5.0f64 / 3.0).sqrt() / 2.0;
+        assert!((s.stderr.unwrap() - se).abs() < 1e-15);
+        // t_{0.975, 3} = 3.182446305284263
+        let (lo, hi) = s.ci95.unwrap();
+        assert!((hi - 2.5 - 3.182446305284263 * se).abs() < 1e-9);
+        assert!((2.5 - lo - 3.182446305284263 * se).abs() < 1e-9);
+        assert!((s.z(2.0).unwrap() - 0.5 / se).abs() < 1e-12);
+        assert_eq!(s.covers(2.0), Some(true));
+    }
+
+    #[test]
+    fn single_trial_has_no_interval() {
+        let s = summarize(&[0.7]);
+        assert_eq!((s.mean, s.stderr, s.ci95), (0.7, None, None));
+        assert_eq!(s.z(0.5), None);
+        assert_eq!(s.covers(0.5), None);
+    }
+}
