@@ -77,10 +77,20 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             output::emit(out.as_deref(), &text)?;
             Ok(Outcome::Done)
         }
-        Command::Validate { config, trials, seed, scale, out, format, check } => {
+        Command::Validate {
+            config,
+            trials,
+            seed,
+            scale,
+            out,
+            format,
+            check,
+        } => {
             if let Some(z) = check {
                 if !(z.is_finite() && z > 0.0) {
-                    return Err(lcurve::Error::Usage(format!("--check: expected a number > 0, got {z}")));
+                    return Err(lcurve::Error::Usage(format!(
+                        "--check: expected a number > 0, got {z}"
+                    )));
                 }
             }
             let cfg = Config::load(&config)?;
@@ -111,7 +121,8 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             if let Some(limit) = check {
                 let bad = v.failures(limit);
                 if !bad.is_empty() {
-                    let list: Vec<String> = bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
+                    let list: Vec<String> =
+                        bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
                     eprintln!("check failed: |z| > {limit} at {}", list.join(", "));
                     return Ok(Outcome::CheckFailed);
                 }

@@ -38,7 +38,9 @@ impl RightMap {
     fn power(c: &Covariance, power: f64) -> Self {
         match c {
             Covariance::Diagonal(v) => RightMap::Diagonal(
-                v.iter().map(|&x| if x > 0.0 { x.powf(power) } else { 0.0 }).collect(),
+                v.iter()
+                    .map(|&x| if x > 0.0 { x.powf(power) } else { 0.0 })
+                    .collect(),
             ),
             Covariance::Dense { .. } => RightMap::Dense(c.power_dense(power)),
         }
@@ -122,7 +124,13 @@ impl Simulator {
         };
         let theory = model.theory()?;
         let full_rank = std::iter::once((&model.data.cov, model.spec.dim))
-            .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (&b.cov, l.width)))
+            .chain(
+                model
+                    .layers
+                    .iter()
+                    .zip(&model.spec.layers)
+                    .map(|(b, l)| (&b.cov, l.width)),
+            )
             .all(|(c, n)| c.eigenvalues().iter().filter(|&&x| x > 0.0).count() == n);
         Ok(Simulator {
             n0: model.spec.dim,
@@ -131,7 +139,11 @@ impl Simulator {
             input_map,
             sigma_half,
             gamma_half,
-            layer_half: model.layers.iter().map(|b| RightMap::power(&b.cov, 0.5)).collect(),
+            layer_half: model
+                .layers
+                .iter()
+                .map(|b| RightMap::power(&b.cov, 0.5))
+                .collect(),
             sigma,
             basis,
             sqrt_b: model.target_weights.iter().map(|b| b.sqrt()).collect(),
@@ -153,7 +165,9 @@ impl Simulator {
             DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
         };
         // Target β* = Σ_j √b_j z_j u_j.
-        let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
+        let z = DVector::from_fn(self.n0, |j, _| {
+            self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal)
+        });
         let beta = match &self.basis {
             None => z,
             Some(u) => u * z,
@@ -162,7 +176,9 @@ impl Simulator {
         let white = normal(rng, p, self.n0);
         let y_clean = &white * self.sigma_half.left_vec(&beta);
         let noise_sd = self.noise.sqrt();
-        let y = DVector::from_fn(p, |i, _| y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal));
+        let y = DVector::from_fn(p, |i, _| {
+            y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal)
+        });
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
         let mut phi = self.input_map.right(white, 1.0, par);
         let mut gs = Vec::with_capacity(self.widths.len());
@@ -239,9 +255,9 @@ impl Simulator {
         }
         // M = Π_{ℓ > k} G_ℓ S_ℓ^{1/2}/√n_ℓ, built as a (n_k × n_L) matrix.
         let mut m = DMatrix::<f64>::identity(a.ncols(), a.ncols());
-        for l in k..self.widths.len() {
-            let prod = gemm_par(&m, Op::N, &gs[l], Op::N, par);
-            m = self.layer_half[l].right(prod, 1.0 / (self.widths[l] as f64).sqrt(), par);
+        for ((g, half), &n) in gs.iter().zip(&self.layer_half).zip(&self.widths).skip(k) {
+            let prod = gemm_par(&m, Op::N, g, Op::N, par);
+            m = half.right(prod, 1.0 / (n as f64).sqrt(), par);
         }
         let mmt = gemm_par(&m, Op::N, &m, Op::T, par);
         let u = linalg::spd_solve(&mmt, &DMatrix::from_column_slice(z.len(), 1, z.as_slice()))
@@ -262,7 +278,11 @@ fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
 pub fn ridge_solve(phi: &DMatrix<f64>, y: &DVector<f64>, ridge: f64, par: Par) -> Result<DVector<f64>> {
     let (p, n) = phi.shape();
     let pf = p as f64;
-    let fail = || Error::Numerical(format!("ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"));
+    let fail = || {
+        Error::Numerical(format!(
+            "ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"
+        ))
+    };
     if n <= p {
         let mut a = gemm_par(phi, Op::T, phi, Op::N, par);
         a /= pf;
@@ -376,7 +396,10 @@ mod tests {
     fn factored_min_norm_equals_pseudo_inverse_path() {
         use crate::model::{LayerSpec, ModelSpec};
         use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
-        let pl = |e| CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: e }, normalize: true };
+        let pl = |e| CovarianceSpec {
+            kind: CovarianceKind::PowerLaw { exponent: e },
+            normalize: true,
+        };
         for widths in [vec![9, 14], vec![20, 8], vec![25]] {
             let spec = ModelSpec {
                 source: "test".into(),
@@ -385,7 +408,13 @@ mod tests {
                 data: pl(1.0),
                 target: Target::PowerLaw { exponent: 0.5 },
                 input: pl(0.4),
-                layers: widths.iter().map(|&w| LayerSpec { width: w, covariance: pl(0.7) }).collect(),
+                layers: widths
+                    .iter()
+                    .map(|&w| LayerSpec {
+                        width: w,
+                        covariance: pl(0.7),
+                    })
+                    .collect(),
             };
             let model = spec.build().unwrap();
             let sim = Simulator::new(&model).unwrap();
@@ -394,7 +423,10 @@ mod tests {
             let p = 30;
             let a = sim.trial(p, 0.0, &mut trial_rng(3, p, 0), Par::Seq).unwrap();
             let b = generic.trial(p, 0.0, &mut trial_rng(3, p, 0), Par::Seq).unwrap();
-            assert!((a.error - b.error).abs() < 1e-9 * b.error, "{widths:?}: {a:?} vs {b:?}");
+            assert!(
+                (a.error - b.error).abs() < 1e-9 * b.error,
+                "{widths:?}: {a:?} vs {b:?}"
+            );
             assert!((a.train_error - b.train_error).abs() < 1e-9 * b.train_error.max(1e-12));
         }
     }

@@ -21,13 +21,23 @@ pub fn summarize(values: &[f64]) -> Summary {
     let n = values.len();
     let mean = values.iter().mean();
     if n < 2 {
-        return Summary { trials: n, mean, stderr: None, ci95: None };
+        return Summary {
+            trials: n,
+            mean,
+            stderr: None,
+            ci95: None,
+        };
     }
     let se = values.iter().std_dev() / (n as f64).sqrt();
     let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
         .expect("n − 1 ≥ 1 degrees of freedom")
         .inverse_cdf(0.975);
-    Summary { trials: n, mean, stderr: Some(se), ci95: Some((mean - t * se, mean + t * se)) }
+    Summary {
+        trials: n,
+        mean,
+        stderr: Some(se),
+        ci95: Some((mean - t * se, mean + t * se)),
+    }
 }
 
 impl Summary {

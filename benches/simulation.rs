@@ -1,0 +1,66 @@
+//! Simulation benchmark of issue 3: one trial at n0 = 1000, p = 800, widths [1200, 900],
+//! power-law data (exponent 1), for λ = 1e-2 and λ = 0.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use faer::Par;
+use lcurve::model::{LayerSpec, ModelSpec};
+use lcurve::simulation::{trial_rng, Simulator};
+use lcurve::spectra::{CovarianceKind, CovarianceSpec, Target};
+use rayon::prelude::*;
+
+fn simulator() -> Simulator {
+    let spec = ModelSpec {
+        source: "bench".into(),
+        dim: 1000,
+        noise: 0.1,
+        data: CovarianceSpec {
+            kind: CovarianceKind::PowerLaw { exponent: 1.0 },
+            normalize: true,
+        },
+        target: Target::Isotropic,
+        input: CovarianceSpec::identity(),
+        layers: [1200, 900]
+            .iter()
+            .map(|&w| LayerSpec {
+                width: w,
+                covariance: CovarianceSpec::identity(),
+            })
+            .collect(),
+    };
+    Simulator::new(&spec.build().unwrap()).unwrap()
+}
+
+fn trials(c: &mut Criterion) {
+    let sim = simulator();
+    let p = 800;
+    let mut group = c.benchmark_group("simulation");
+    group.sample_size(20);
+    for (name, ridge) in [("ridge_1e-2", 1e-2), ("ridgeless", 0.0)] {
+        // Latency of one trial using both cores inside the dense kernels.
+        faer::set_global_parallelism(Par::rayon(0));
+        let mut seed = 0;
+        group.bench_function(format!("one_trial_parallel_kernels/{name}"), |b| {
+            b.iter(|| {
+                seed += 1;
+                sim.trial(p, ridge, &mut trial_rng(seed, p, 0), Par::rayon(0))
+                    .unwrap()
+            })
+        });
+        // Throughput as `lcurve validate` runs: two trials at once, sequential kernels
+        // (time per iteration / 2 = time per trial).
+        faer::set_global_parallelism(Par::Seq);
+        group.bench_function(format!("two_trials_parallel_over_trials/{name}"), |b| {
+            b.iter(|| {
+                seed += 1;
+                (0..2)
+                    .into_par_iter()
+                    .map(|t| sim.trial(p, ridge, &mut trial_rng(seed, p, t), Par::Seq).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, trials);
+criterion_main!(benches);
