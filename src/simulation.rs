@@ -77,6 +77,9 @@ impl RightMap {
 pub struct Trial {
     /// E_g = (β̂−β*)ᵀΣ0(β̂−β*).
     pub error: f64,
+    /// E_g of the same draw fitted on noiseless labels (the bias part; E[error − bias] is
+    /// the variance part, as the cross term averages to zero).
+    pub bias: f64,
     /// (1/p) Σ (y − f(x))².
     pub train_error: f64,
 }
@@ -179,6 +182,8 @@ impl Simulator {
         let y = DVector::from_fn(p, |i, _| {
             y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal)
         });
+        // Two right-hand sides: noisy labels and noiseless ones (for the bias), one factorisation.
+        let rhs = DMatrix::from_columns(&[y.clone(), y_clean]);
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
         let mut phi = self.input_map.right(white, 1.0, par);
         let mut gs = Vec::with_capacity(self.widths.len());
@@ -200,27 +205,37 @@ impl Simulator {
             stages.push(phi.clone());
         }
         let v = if ridge > 0.0 {
-            ridge_solve(&phi, &y, ridge, par)?
+            ridge_solve(&phi, &rhs, ridge, par)?
         } else if p < self.rank || !self.full_rank || p == self.rank {
-            min_norm_generic(&phi, &y, self.rank.min(p), par, self.full_rank && p < self.rank)?
+            min_norm_generic(&phi, &rhs, self.rank.min(p), par, self.full_rank && p < self.rank)?
         } else {
-            self.min_norm_factored(&stages[0], bottleneck, &gs, &y, par)?
+            self.min_norm_factored(&stages[0], bottleneck, &gs, &rhs, par)?
         };
-        // Training error and β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂.
-        let resid = &y - &phi * &v;
+        // Training error (noisy labels) and E_g of both fits.
+        let v_noisy = v.column(0).into_owned();
+        let resid = &y - &phi * &v_noisy;
         let train_error = resid.norm_squared() / p as f64;
-        let mut w = v;
+        let error = self.excess_error(&v_noisy, &gs, &beta);
+        let bias = self.excess_error(&v.column(1).into_owned(), &gs, &beta);
+        Ok(Trial {
+            error,
+            bias,
+            train_error,
+        })
+    }
+
+    /// `(β̂−β*)ᵀΣ0(β̂−β*)` with `β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂`.
+    fn excess_error(&self, v: &DVector<f64>, gs: &[DMatrix<f64>], beta: &DVector<f64>) -> f64 {
+        let mut w = v.clone();
         for l in (0..self.widths.len()).rev() {
             let n = self.widths[l] as f64;
             w = &gs[l] * self.layer_half[l].left_vec(&w) / n.sqrt();
         }
-        let beta_hat = self.gamma_half.left_vec(&w);
-        let diff = beta_hat - beta;
-        let error = match &self.sigma {
+        let diff = self.gamma_half.left_vec(&w) - beta;
+        match &self.sigma {
             Covariance::Diagonal(s) => diff.iter().zip(s).map(|(d, s)| d * d * s).sum(),
             Covariance::Dense { matrix, .. } => diff.dot(&(matrix * &diff)),
-        };
-        Ok(Trial { error, train_error })
+        }
     }
 
     /// Index of the narrowest stage (0 = the n0 inputs, ℓ = layer ℓ's output), first if tied.
@@ -242,14 +257,13 @@ impl Simulator {
         a: &DMatrix<f64>,
         k: usize,
         gs: &[DMatrix<f64>],
-        y: &DVector<f64>,
+        y: &DMatrix<f64>,
         par: Par,
-    ) -> Result<DVector<f64>> {
+    ) -> Result<DMatrix<f64>> {
         let ata = gemm_par(a, Op::T, a, Op::N, par);
-        let aty = a.transpose() * y;
-        let z = linalg::spd_solve(&ata, &DMatrix::from_column_slice(aty.len(), 1, aty.as_slice()))
+        let aty = gemm_par(a, Op::T, y, Op::N, par);
+        let z = linalg::spd_solve(&ata, &aty)
             .ok_or_else(|| Error::Numerical("ridgeless solve: AᵀA is not positive definite".into()))?;
-        let z = z.column(0).into_owned();
         if k == self.widths.len() {
             return Ok(z);
         }
@@ -260,9 +274,9 @@ impl Simulator {
             m = half.right(prod, 1.0 / (n as f64).sqrt(), par);
         }
         let mmt = gemm_par(&m, Op::N, &m, Op::T, par);
-        let u = linalg::spd_solve(&mmt, &DMatrix::from_column_slice(z.len(), 1, z.as_slice()))
+        let u = linalg::spd_solve(&mmt, &z)
             .ok_or_else(|| Error::Numerical("ridgeless solve: MMᵀ is not positive definite".into()))?;
-        Ok(m.transpose() * u.column(0))
+        Ok(gemm_par(&m, Op::T, &u, Op::N, par))
     }
 }
 
@@ -275,7 +289,7 @@ fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
 
 /// Ridge: `argmin (1/p)‖y − Φv‖² + λ‖v‖²` in the cheaper of the primal (n_L × n_L) and
 /// dual (p × p) forms, by Cholesky.
-pub fn ridge_solve(phi: &DMatrix<f64>, y: &DVector<f64>, ridge: f64, par: Par) -> Result<DVector<f64>> {
+pub fn ridge_solve(phi: &DMatrix<f64>, y: &DMatrix<f64>, ridge: f64, par: Par) -> Result<DMatrix<f64>> {
     let (p, n) = phi.shape();
     let pf = p as f64;
     let fail = || {
@@ -289,17 +303,24 @@ pub fn ridge_solve(phi: &DMatrix<f64>, y: &DVector<f64>, ridge: f64, par: Par) -
         for i in 0..n {
             a[(i, i)] += ridge;
         }
-        let b = phi.transpose() * y / pf;
-        let v = linalg::spd_solve(&a, &DMatrix::from_column_slice(n, 1, b.as_slice())).ok_or_else(fail)?;
-        Ok(v.column(0).into_owned())
+        let mut b = gemm_par(phi, Op::T, y, Op::N, par);
+        b /= pf;
+        linalg::spd_solve(&a, &b).ok_or_else(fail)
     } else {
         let mut k = gemm_par(phi, Op::N, phi, Op::T, par);
         k /= pf;
         for i in 0..p {
             k[(i, i)] += ridge;
         }
-        let a = linalg::spd_solve(&k, &DMatrix::from_column_slice(p, 1, y.as_slice())).ok_or_else(fail)?;
-        Ok(phi.transpose() * a.column(0) / pf)
+        let mut v = gemm_par(
+            phi,
+            Op::T,
+            &linalg::spd_solve(&k, y).ok_or_else(fail)?,
+            Op::N,
+            par,
+        );
+        v /= pf;
+        Ok(v)
     }
 }
 
@@ -308,16 +329,17 @@ pub fn ridge_solve(phi: &DMatrix<f64>, y: &DVector<f64>, ridge: f64, par: Par) -
 /// Gram matrix is eigendecomposed and its `rank` largest eigenvalues are inverted.
 pub fn min_norm_generic(
     phi: &DMatrix<f64>,
-    y: &DVector<f64>,
+    y: &DMatrix<f64>,
     rank: usize,
     par: Par,
     gram_full_rank: bool,
-) -> Result<DVector<f64>> {
-    let (p, n) = phi.shape();
+) -> Result<DMatrix<f64>> {
+    let (_, n) = phi.shape();
+    let p = phi.nrows();
     if gram_full_rank {
         let k = gemm_par(phi, Op::N, phi, Op::T, par);
-        if let Some(a) = linalg::spd_solve(&k, &DMatrix::from_column_slice(p, 1, y.as_slice())) {
-            return Ok(phi.transpose() * a.column(0));
+        if let Some(a) = linalg::spd_solve(&k, y) {
+            return Ok(gemm_par(phi, Op::T, &a, Op::N, par));
         }
     }
     let primal = n <= p;
@@ -330,15 +352,23 @@ pub fn min_norm_generic(
     let keep = rank.min(e.values.len());
     let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
     // Project onto the kept eigenvectors, divide by their eigenvalues.
-    let rhs = if primal { phi.transpose() * y } else { y.clone() };
-    let mut coef = DVector::zeros(gram.nrows());
+    let rhs = if primal {
+        gemm_par(phi, Op::T, y, Op::N, par)
+    } else {
+        y.clone()
+    };
+    let mut coef = DMatrix::zeros(gram.nrows(), y.ncols());
     for i in 0..keep {
         if e.values[i] > tol {
             let u = e.vectors.column(i);
-            coef += u * (u.dot(&rhs) / e.values[i]);
+            coef += u * (u.transpose() * &rhs) / e.values[i];
         }
     }
-    Ok(if primal { coef } else { phi.transpose() * coef })
+    Ok(if primal {
+        coef
+    } else {
+        gemm_par(phi, Op::T, &coef, Op::N, par)
+    })
 }
 
 #[cfg(test)]
@@ -355,7 +385,7 @@ mod tests {
     fn ridge_matches_direct_solve() {
         for (p, n) in [(12, 5), (5, 12)] {
             let phi = random(p, n, 1);
-            let y = random(p, 1, 2).column(0).into_owned();
+            let y = random(p, 1, 2);
             let lam = 0.3;
             let v = ridge_solve(&phi, &y, lam, Par::Seq).unwrap();
             let a = phi.transpose() * &phi / p as f64 + DMatrix::identity(n, n) * lam;
@@ -367,7 +397,7 @@ mod tests {
     /// Minimum norm against the SVD pseudo-inverse, for full-rank and rank-deficient Φ.
     #[test]
     fn min_norm_matches_pseudo_inverse() {
-        let y = random(9, 1, 3).column(0).into_owned();
+        let y = random(9, 1, 3);
         // Rank 3 features in 9 × 7 (an inner bottleneck of width 3).
         let phi = random(9, 3, 4) * random(3, 7, 5);
         let pinv = phi.clone().pseudo_inverse(1e-10).unwrap();

@@ -58,6 +58,12 @@ pub struct Row {
     pub z: Option<f64>,
     pub train_theory: f64,
     pub train_mc_mean: f64,
+    /// Theory bias and its Monte Carlo estimate (same draws fitted on noiseless labels).
+    pub bias_theory: f64,
+    pub mc_bias: Summary,
+    /// Theory variance and the Monte Carlo mean of E_g − bias.
+    pub variance_theory: f64,
+    pub mc_variance: Summary,
 }
 
 /// Agreement over all rows.
@@ -126,6 +132,8 @@ pub fn run(config: &Config, opts: &Options) -> Result<Validation> {
             let trials = &results[i * opts.trials..(i + 1) * opts.trials];
             let errors: Vec<f64> = trials.iter().map(|t| t.error).collect();
             let train: Vec<f64> = trials.iter().map(|t| t.train_error).collect();
+            let bias: Vec<f64> = trials.iter().map(|t| t.bias).collect();
+            let variance: Vec<f64> = trials.iter().map(|t| t.error - t.bias).collect();
             let mc = summarize(&errors);
             Row {
                 samples: pt.samples,
@@ -136,6 +144,10 @@ pub fn run(config: &Config, opts: &Options) -> Result<Validation> {
                 mc,
                 train_theory: pt.train_error,
                 train_mc_mean: summarize(&train).mean,
+                bias_theory: pt.bias,
+                mc_bias: summarize(&bias),
+                variance_theory: pt.variance,
+                mc_variance: summarize(&variance),
             }
         })
         .collect();

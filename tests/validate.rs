@@ -28,6 +28,20 @@ fn check_agreement(name: &str, toml: &str, trials: usize) {
             r.theory,
             r.z
         );
+        // Bias and variance split: the same draws fitted on noiseless labels.
+        for (what, theory, mc) in [
+            ("bias", r.bias_theory, r.mc_bias),
+            ("variance", r.variance_theory, r.mc_variance),
+        ] {
+            let z = mc.z(theory).unwrap_or(0.0);
+            assert!(
+                z.abs() < 4.0,
+                "{name}: p = {}: {what} theory {theory} vs {} ± {:?}",
+                r.samples,
+                mc.mean,
+                mc.stderr
+            );
+        }
         // Training error: same model, same trials.
         let rel = (r.train_mc_mean - r.train_theory).abs() / r.train_theory.max(1e-12);
         assert!(
