@@ -544,7 +544,7 @@ impl Validator<'_> {
         }
     }
 
-    fn simulation(&self, s: Option<&RawSimulation>) -> Result<SimulationSpec> {
+    pub fn simulation(&self, s: Option<&RawSimulation>) -> Result<SimulationSpec> {
         let mut out = SimulationSpec::default();
         if let Some(s) = s {
             if let Some(t) = s.trials {

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod curve;
 pub mod error;
+pub mod figures;
 pub mod linalg;
 pub mod model;
 pub mod output;

@@ -53,6 +53,23 @@ enum Command {
         #[arg(long, value_name = "Z")]
         check: Option<f64>,
     },
+    /// Render every figure config (TOML with a [figure] table) to PNG and SVG.
+    Figures {
+        /// Figure configs or folders to search (default: configs/).
+        paths: Vec<PathBuf>,
+        /// Output folder (default: figures/).
+        #[arg(long, default_value = "figures")]
+        out: PathBuf,
+        /// Theory only: skip the Monte Carlo markers.
+        #[arg(long)]
+        no_sim: bool,
+        /// Trials per simulated point (default: each config's [simulation] trials).
+        #[arg(long)]
+        trials: Option<usize>,
+        /// Simulate at F times the theory's sizes (default: each config's [simulation] scale).
+        #[arg(long, value_name = "F")]
+        scale: Option<f64>,
+    },
 }
 
 fn format_for(format: Option<Format>, out: Option<&Path>) -> Format {
@@ -75,6 +92,27 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             let curve = lcurve::curve::run(&cfg, true)?;
             let text = lcurve::curve::render(&cfg, &curve, format_for(format, out.as_deref()));
             output::emit(out.as_deref(), &text)?;
+            Ok(Outcome::Done)
+        }
+        Command::Figures { paths, out, no_sim, trials, scale } => {
+            let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
+            let opts = lcurve::figures::SimOptions { disabled: no_sim, trials, scale };
+            if let Some(t) = trials {
+                lcurve::validate::Options { trials: t, seed: 0, scale: 1.0, progress: false }.check()?;
+            }
+            if let Some(f) = scale {
+                lcurve::validate::Options { trials: 1, seed: 0, scale: f, progress: false }.check()?;
+            }
+            let found = lcurve::figures::discover(&paths)?;
+            if found.is_empty() {
+                return Err(lcurve::Error::Usage(format!("no figure config (TOML with a [figure] table) in {paths:?}")));
+            }
+            let started = std::time::Instant::now();
+            let written = lcurve::figures::render_all(&found, &out, &opts, true)?;
+            for (png, svg) in &written {
+                eprintln!("wrote {} and {}", png.display(), svg.display());
+            }
+            eprintln!("{} figures in {:.1} s", written.len(), started.elapsed().as_secs_f64());
             Ok(Outcome::Done)
         }
         Command::Validate {

@@ -1,0 +1,551 @@
+//! Drawing with plotters: one generic routine serves the PNG (bitmap) and SVG backends.
+//! Text uses DejaVu Sans embedded in the binary, so no system font is needed.
+//!
+//! Layout: title, a row of panels (each with its legend below the plot, so a legend never
+//! covers data), and a caption. Curves are clipped to the frame by interpolation.
+
+use super::compute::{FigureData, Heat, Marker, PanelData};
+use super::spec::{FigureKind, Guide};
+use crate::error::{Error, Result};
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+const FONT: &str = "sans-serif";
+const TITLE_H: u32 = 64;
+const LEGEND_ROW_H: u32 = 30;
+const CAPTION_LINE_H: u32 = 26;
+const COLORBAR_W: u32 = 130;
+
+/// Colours that stay distinguishable (Tableau 10).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded fonts are valid by construction; ignoring an error can only lose text.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+type DrawResult<T = ()> = std::result::Result<T, String>;
+
+fn de<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Tick label: compact decimal, or exponent notation for very small or large values.
+fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e4).contains(&a) {
+        let s = format!("{v:.0e}");
+        s.replace("e", "e")
+    } else {
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    }
+}
+
+/// Wraps text into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let cur = lines.last_mut().unwrap();
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+    }
+    lines.retain(|l| !l.is_empty());
+    lines
+}
+
+fn legend_rows(data: &FigureData) -> u32 {
+    data.panels
+        .iter()
+        .map(|p| {
+            let labelled = p.series.iter().filter(|s| !s.label.is_empty()).count() as u32;
+            labelled.div_ceil(legend_cols(data))
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn legend_cols(data: &FigureData) -> u32 {
+    (data.spec.panel_size.0 / 290).max(1)
+}
+
+fn caption_text(data: &FigureData) -> String {
+    let mut parts = vec![];
+    if let Some(c) = &data.spec.caption {
+        parts.push(c.clone());
+    }
+    if let Some(n) = &data.simulation_note {
+        parts.push(n.clone());
+    }
+    parts.join(" ")
+}
+
+/// Pixel size of the whole figure.
+fn figure_size(data: &FigureData) -> (u32, u32) {
+    let (pw, ph) = data.spec.panel_size;
+    let n = data.panels.len() as u32;
+    let extra = if data.spec.kind == FigureKind::Heatmap { COLORBAR_W } else { 0 };
+    let w = n * (pw + extra);
+    let caption_lines = wrap(&caption_text(data), (w / 11) as usize).len() as u32;
+    let legend = if legend_rows(data) > 0 { legend_rows(data) * LEGEND_ROW_H + 16 } else { 0 };
+    (w, TITLE_H + ph + legend + caption_lines * CAPTION_LINE_H + 16)
+}
+
+/// Renders `data` to `out_dir/NAME.png` and `out_dir/NAME.svg` (each written atomically).
+pub fn write(data: &FigureData, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
+    register_fonts();
+    let size = figure_size(data);
+    let name = &data.spec.name;
+    let png = out_dir.join(format!("{name}.png"));
+    let svg = out_dir.join(format!("{name}.svg"));
+    let fail = |path: &Path, e: String| Error::Numerical(format!("{}: drawing failed: {e}", path.display()));
+    let tmp_png = out_dir.join(format!(".{name}.tmp{}.png", std::process::id()));
+    {
+        let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
+        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp_png);
+            fail(&png, e)
+        })?;
+    }
+    std::fs::rename(&tmp_png, &png).map_err(|source| Error::Io { path: png.clone(), source })?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| fail(&svg, e))?;
+    }
+    crate::output::write_atomic(&svg, text.as_bytes())?;
+    Ok((png, svg))
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &FigureData) -> DrawResult {
+    root.fill(&WHITE).map_err(de)?;
+    let (w, h) = root.dim_in_pixel();
+    let (title, rest) = root.split_vertically(TITLE_H);
+    title
+        .draw_text(
+            &data.spec.title,
+            &TextStyle::from((FONT, 30).into_font().style(FontStyle::Bold)).pos(text_anchor::Pos::new(
+                text_anchor::HPos::Center,
+                text_anchor::VPos::Center,
+            )),
+            (w as i32 / 2, TITLE_H as i32 / 2),
+        )
+        .map_err(de)?;
+    let caption = wrap(&caption_text(data), (w / 11) as usize);
+    let caption_h = caption.len() as u32 * CAPTION_LINE_H + 16;
+    let (main, bottom) = rest.split_vertically(h - TITLE_H - caption_h);
+    for (i, line) in caption.iter().enumerate() {
+        bottom
+            .draw_text(line, &(FONT, 19).into_font().color(&RGBColor(60, 60, 60)), (24, 6 + i as i32 * CAPTION_LINE_H as i32))
+            .map_err(de)?;
+    }
+    let areas = main.split_evenly((1, data.panels.len()));
+    for (area, panel) in areas.iter().zip(&data.panels) {
+        match &panel.heat {
+            Some(heat) => heat_panel(area, data, panel, heat)?,
+            None => curves_panel(area, data, panel)?,
+        }
+    }
+    Ok(())
+}
+
+/// Axis range covering `values`, padded (multiplicatively on a log axis).
+fn padded(values: impl Iterator<Item = f64>, log: bool, pad: f64) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return None;
+    }
+    if log {
+        let f = (hi / lo).powf(pad).max(1.05);
+        Some((lo / f, hi * f))
+    } else {
+        let d = if hi > lo { (hi - lo) * pad } else { lo.abs().max(1.0) * 0.1 };
+        Some((lo - d, hi + d))
+    }
+}
+
+/// Splits a polyline into runs inside `[lo, hi]`, interpolating the crossing points
+/// (in log y on a log axis); non-finite points break the line.
+fn clip(points: &[(f64, f64)], lo: f64, hi: f64, log: bool) -> Vec<Vec<(f64, f64)>> {
+    let t = |y: f64| if log { y.ln() } else { y };
+    let inside = |y: f64| y.is_finite() && y >= lo && y <= hi;
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![];
+    let mut cur: Vec<(f64, f64)> = vec![];
+    for w in 0..points.len() {
+        let (x, y) = points[w];
+        if inside(y) {
+            if cur.is_empty() && w > 0 {
+                let (px, py) = points[w - 1];
+                if py.is_finite() && !(log && py <= 0.0) {
+                    let edge = if py > hi { hi } else { lo };
+                    let f = (t(edge) - t(py)) / (t(y) - t(py));
+                    cur.push((px + f * (x - px), edge));
+                }
+            }
+            cur.push((x, y));
+        } else {
+            if !cur.is_empty() && y.is_finite() && !(log && y <= 0.0) {
+                let (px, py) = *cur.last().unwrap();
+                let edge = if y > hi { hi } else { lo };
+                let f = (t(edge) - t(py)) / (t(y) - t(py));
+                cur.push((px + f * (x - px), edge));
+            }
+            if !cur.is_empty() {
+                runs.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+fn curves_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureData, panel: &PanelData) -> DrawResult {
+    let spec = &panel.spec;
+    let rows = legend_rows(data);
+    let legend_h = if rows > 0 { rows * LEGEND_ROW_H + 16 } else { 0 };
+    let (_, h) = area.dim_in_pixel();
+    let (plot, legend) = area.split_vertically(h - legend_h);
+    let xs = spec.sweep.values.iter().chain(&spec.sweep.simulate).copied();
+    let (x0, x1) = padded(xs, spec.log_x, 0.02).ok_or("no x values")?;
+    let (y0, y1) = match spec.y_range {
+        Some(r) => r,
+        None => {
+            let ys = panel.series.iter().flat_map(|s| {
+                s.theory.iter().map(|p| p.1).chain(s.markers.iter().flat_map(|m| [m.low, m.mean, m.high]))
+            });
+            padded(ys, spec.log_y, 0.04).ok_or("no finite y values to plot")?
+        }
+    };
+    match (spec.log_x, spec.log_y) {
+        (false, false) => curves_chart(&plot, x0..x1, y0..y1, data, panel, (y0, y1)),
+        (true, false) => curves_chart(&plot, (x0..x1).log_scale(), y0..y1, data, panel, (y0, y1)),
+        (false, true) => curves_chart(&plot, x0..x1, (y0..y1).log_scale(), data, panel, (y0, y1)),
+        (true, true) => curves_chart(&plot, (x0..x1).log_scale(), (y0..y1).log_scale(), data, panel, (y0, y1)),
+    }?;
+    draw_legend(&legend, data, panel)
+}
+
+fn y_label(panel: &PanelData) -> String {
+    let mut labels: Vec<&str> = panel.series.iter().map(|s| s.quantity.label()).collect();
+    labels.dedup();
+    if labels.len() == 1 {
+        labels[0].to_string()
+    } else {
+        "error (see legend)".into()
+    }
+}
+
+fn curves_chart<DB, X, Y>(
+    area: &DrawingArea<DB, Shift>,
+    x: X,
+    y: Y,
+    data: &FigureData,
+    panel: &PanelData,
+    (ylo, yhi): (f64, f64),
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let spec = &panel.spec;
+    let mut builder = ChartBuilder::on(area);
+    builder.margin_top(12).margin_right(28).margin_left(12).x_label_area_size(64).y_label_area_size(96);
+    if let Some(t) = &spec.title {
+        builder.caption(t, (FONT, 24));
+    }
+    let mut chart = builder.build_cartesian_2d(x, y).map_err(de)?;
+    chart
+        .configure_mesh()
+        .x_desc(spec.sweep.axis.label())
+        .y_desc(y_label(panel))
+        .label_style((FONT, 18))
+        .axis_desc_style((FONT, 21))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(de)?;
+    let (xlo, xhi) = (chart.x_range().start, chart.x_range().end);
+    let _ = data;
+    for g in &spec.guides {
+        let style = RGBColor(110, 110, 110).stroke_width(2);
+        let (pts, label, at) = match g {
+            Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
+            Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
+            Guide::Diagonal { label } => (vec![(xlo, xlo), (xhi, xhi)], label, (xhi, xhi)),
+        };
+        chart.draw_series(DashedLineSeries::new(pts, 8, 6, style)).map_err(de)?;
+        if let Some(l) = label {
+            chart
+                .draw_series(std::iter::once(Text::new(format!(" {l}"), at, (FONT, 17).into_font().color(&RGBColor(90, 90, 90)))))
+                .map_err(de)?;
+        }
+    }
+    for (i, s) in panel.series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        for run in clip(&s.theory, ylo, yhi, spec.log_y) {
+            chart.draw_series(LineSeries::new(run, color.stroke_width(3))).map_err(de)?;
+        }
+        let visible: Vec<&Marker> = s
+            .markers
+            .iter()
+            .filter(|m| m.mean.is_finite() && m.mean >= ylo && m.mean <= yhi && m.x >= xlo && m.x <= xhi)
+            .collect();
+        let lo_clamp = |v: f64| if spec.log_y { v.max(ylo) } else { v.max(ylo) };
+        chart
+            .draw_series(visible.iter().map(|m| {
+                ErrorBar::new_vertical(m.x, lo_clamp(m.low), m.mean, m.high.min(yhi), color.stroke_width(2), 12)
+            }))
+            .map_err(de)?;
+        chart
+            .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, color.filled())))
+            .map_err(de)?;
+        chart
+            .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))))
+            .map_err(de)?;
+    }
+    Ok(())
+}
+
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureData, panel: &PanelData) -> DrawResult {
+    let cols = legend_cols(data) as i32;
+    let (w, _) = area.dim_in_pixel();
+    let cell = (w as i32 - 120) / cols;
+    let mut k = 0;
+    for (i, s) in panel.series.iter().enumerate() {
+        if s.label.is_empty() {
+            continue;
+        }
+        let color = PALETTE[i % PALETTE.len()];
+        let (x, y) = (100 + (k % cols) * cell, 8 + (k / cols) * LEGEND_ROW_H as i32);
+        area.draw(&PathElement::new(vec![(x, y + 11), (x + 40, y + 11)], color.stroke_width(3))).map_err(de)?;
+        if !s.markers.is_empty() {
+            area.draw(&Circle::new((x + 20, y + 11), 6, color.filled())).map_err(de)?;
+        }
+        area.draw_text(&s.label, &(FONT, 19).into_font().color(&BLACK), (x + 50, y)).map_err(de)?;
+        k += 1;
+    }
+    Ok(())
+}
+
+/// Viridis, sampled at 9 points and linearly interpolated.
+fn viridis(t: f64) -> RGBColor {
+    const V: [(f64, f64, f64); 9] = [
+        (68.0, 1.0, 84.0),
+        (71.0, 44.0, 123.0),
+        (59.0, 82.0, 139.0),
+        (44.0, 114.0, 142.0),
+        (33.0, 145.0, 140.0),
+        (39.0, 173.0, 129.0),
+        (92.0, 200.0, 99.0),
+        (170.0, 220.0, 50.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * 8.0;
+    let i = (t.floor() as usize).min(7);
+    let f = t - i as f64;
+    let mix = |a: f64, b: f64| (a + f * (b - a)).round() as u8;
+    RGBColor(mix(V[i].0, V[i + 1].0), mix(V[i].1, V[i + 1].1), mix(V[i].2, V[i + 1].2))
+}
+
+/// Cell edges around grid values (midpoints, in log space on a log axis).
+fn edges(v: &[f64], log: bool) -> Vec<f64> {
+    let t = |x: f64| if log { x.ln() } else { x };
+    let inv = |x: f64| if log { x.exp() } else { x };
+    let n = v.len();
+    let mut e = Vec::with_capacity(n + 1);
+    if n == 1 {
+        return vec![inv(t(v[0]) - 0.5), inv(t(v[0]) + 0.5)];
+    }
+    e.push(inv(t(v[0]) - 0.5 * (t(v[1]) - t(v[0]))));
+    for i in 1..n {
+        e.push(inv(0.5 * (t(v[i - 1]) + t(v[i]))));
+    }
+    e.push(inv(t(v[n - 1]) + 0.5 * (t(v[n - 1]) - t(v[n - 2]))));
+    e
+}
+
+/// log₁₀ colour range: the configured one, or the finite data's range.
+fn color_range(data: &FigureData, heat: &Heat) -> (f64, f64) {
+    if let Some(r) = data.spec.color_range {
+        return r;
+    }
+    let logs = heat.z.iter().flatten().filter(|z| z.is_finite() && **z > 0.0).map(|z| z.log10());
+    let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (-1.0, 1.0)
+    }
+}
+
+fn heat_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureData, panel: &PanelData, heat: &Heat) -> DrawResult {
+    let (w, _) = area.dim_in_pixel();
+    let (plot, bar) = area.split_horizontally(w - COLORBAR_W);
+    let spec = &panel.spec;
+    let ex = edges(&heat.xs, spec.log_x);
+    let ey = edges(&heat.ys, spec.log_y);
+    let (x0, x1) = (ex[0], *ex.last().unwrap());
+    let (y0, y1) = (ey[0], *ey.last().unwrap());
+    let range = color_range(data, heat);
+    match (spec.log_x, spec.log_y) {
+        (false, false) => heat_chart(&plot, x0..x1, y0..y1, panel, heat, &ex, &ey, range),
+        (true, false) => heat_chart(&plot, (x0..x1).log_scale(), y0..y1, panel, heat, &ex, &ey, range),
+        (false, true) => heat_chart(&plot, x0..x1, (y0..y1).log_scale(), panel, heat, &ex, &ey, range),
+        (true, true) => heat_chart(&plot, (x0..x1).log_scale(), (y0..y1).log_scale(), panel, heat, &ex, &ey, range),
+    }?;
+    colorbar(&bar, range, panel)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn heat_chart<DB, X, Y>(
+    area: &DrawingArea<DB, Shift>,
+    x: X,
+    y: Y,
+    panel: &PanelData,
+    heat: &Heat,
+    ex: &[f64],
+    ey: &[f64],
+    (clo, chi): (f64, f64),
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let spec = &panel.spec;
+    let mut builder = ChartBuilder::on(area);
+    builder.margin_top(12).margin_right(16).margin_left(12).x_label_area_size(64).y_label_area_size(96);
+    if let Some(t) = &spec.title {
+        builder.caption(t, (FONT, 24));
+    }
+    let mut chart = builder.build_cartesian_2d(x, y).map_err(de)?;
+    let cells = heat.z.iter().enumerate().flat_map(|(iy, row)| {
+        row.iter().enumerate().map(move |(ix, &z)| {
+            let t = if z.is_finite() && z > 0.0 { (z.log10() - clo) / (chi - clo) } else { 1.0 };
+            Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], viridis(t).filled())
+        })
+    });
+    chart.draw_series(cells).map_err(de)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(spec.sweep.axis.label())
+        .y_desc(spec.sweep_y.as_ref().map(|s| s.axis.label()).unwrap_or_default())
+        .label_style((FONT, 18))
+        .axis_desc_style((FONT, 21))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(de)?;
+    let (xlo, xhi) = (ex[0], *ex.last().unwrap());
+    let (ylo, yhi) = (ey[0], *ey.last().unwrap());
+    for g in &spec.guides {
+        let style = WHITE.stroke_width(3);
+        let (pts, label, at) = match g {
+            Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
+            Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
+            Guide::Diagonal { label } => {
+                let (a, b) = (xlo.max(ylo), xhi.min(yhi));
+                (vec![(a, a), (b, b)], label, (b, b))
+            }
+        };
+        chart.draw_series(DashedLineSeries::new(pts, 10, 6, style)).map_err(de)?;
+        if let Some(l) = label {
+            let style = TextStyle::from((FONT, 19).into_font().color(&WHITE))
+                .pos(text_anchor::Pos::new(text_anchor::HPos::Right, text_anchor::VPos::Top));
+            chart.draw_series(std::iter::once(Text::new(format!("{l} "), at, style))).map_err(de)?;
+        }
+    }
+    Ok(())
+}
+
+fn colorbar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, (lo, hi): (f64, f64), panel: &PanelData) -> DrawResult {
+    let (_, h) = area.dim_in_pixel();
+    let (top, bottom) = (20 + if panel.spec.title.is_some() { 30 } else { 0 }, h as i32 - 64);
+    let (x0, x1) = (10, 40);
+    let steps = 120;
+    for i in 0..steps {
+        let t0 = i as f64 / steps as f64;
+        let ya = bottom - ((bottom - top) as f64 * t0) as i32;
+        let yb = bottom - ((bottom - top) as f64 * (t0 + 1.0 / steps as f64)) as i32;
+        area.draw(&Rectangle::new([(x0, yb), (x1, ya)], viridis(t0 + 0.5 / steps as f64).filled())).map_err(de)?;
+    }
+    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1))).map_err(de)?;
+    let (k0, k1) = (lo.ceil() as i32, hi.floor() as i32);
+    let step = ((k1 - k0) / 6).max(1);
+    for k in (k0..=k1).step_by(step as usize) {
+        let y = bottom - ((bottom - top) as f64 * (k as f64 - lo) / (hi - lo)) as i32;
+        area.draw(&PathElement::new(vec![(x1, y), (x1 + 6, y)], BLACK.stroke_width(1))).map_err(de)?;
+        area.draw_text(&tick(&10f64.powi(k)), &(FONT, 17).into_font().color(&BLACK), (x1 + 10, y - 9)).map_err(de)?;
+    }
+    let label = TextStyle::from((FONT, 19).into_font().color(&BLACK));
+    area.draw_text("E_g (log scale)", &label, (0, bottom + 16)).map_err(de)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_interpolates_to_the_frame() {
+        let pts = [(0.0, 0.5), (1.0, 1.5), (2.0, 3.0), (3.0, f64::INFINITY), (4.0, 1.0), (5.0, 0.5)];
+        let runs = clip(&pts, 0.0, 2.0, false);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0], vec![(0.0, 0.5), (1.0, 1.5), (1.0 + 1.0 / 3.0, 2.0)]);
+        assert_eq!(runs[1], vec![(4.0, 1.0), (5.0, 0.5)]);
+    }
+
+    #[test]
+    fn ticks_are_compact() {
+        assert_eq!(tick(&0.5), "0.5");
+        assert_eq!(tick(&2.0), "2");
+        assert_eq!(tick(&1e-5), "1e-5");
+        assert_eq!(tick(&0.001), "0.001");
+    }
+
+    #[test]
+    fn heat_edges_bracket_values() {
+        let e = edges(&[1.0, 10.0, 100.0], true);
+        assert!((e[1] - 10f64.sqrt()).abs() < 1e-12 && (e[0] - 10f64.powf(-0.5)).abs() < 1e-12);
+    }
+}
