@@ -94,25 +94,57 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             output::emit(out.as_deref(), &text)?;
             Ok(Outcome::Done)
         }
-        Command::Figures { paths, out, no_sim, trials, scale } => {
-            let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
-            let opts = lcurve::figures::SimOptions { disabled: no_sim, trials, scale };
+        Command::Figures {
+            paths,
+            out,
+            no_sim,
+            trials,
+            scale,
+        } => {
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from("configs")]
+            } else {
+                paths
+            };
+            let opts = lcurve::figures::SimOptions {
+                disabled: no_sim,
+                trials,
+                scale,
+            };
             if let Some(t) = trials {
-                lcurve::validate::Options { trials: t, seed: 0, scale: 1.0, progress: false }.check()?;
+                lcurve::validate::Options {
+                    trials: t,
+                    seed: 0,
+                    scale: 1.0,
+                    progress: false,
+                }
+                .check()?;
             }
             if let Some(f) = scale {
-                lcurve::validate::Options { trials: 1, seed: 0, scale: f, progress: false }.check()?;
+                lcurve::validate::Options {
+                    trials: 1,
+                    seed: 0,
+                    scale: f,
+                    progress: false,
+                }
+                .check()?;
             }
             let found = lcurve::figures::discover(&paths)?;
             if found.is_empty() {
-                return Err(lcurve::Error::Usage(format!("no figure config (TOML with a [figure] table) in {paths:?}")));
+                return Err(lcurve::Error::Usage(format!(
+                    "no figure config (TOML with a [figure] table) in {paths:?}"
+                )));
             }
             let started = std::time::Instant::now();
             let written = lcurve::figures::render_all(&found, &out, &opts, true)?;
             for (png, svg) in &written {
                 eprintln!("wrote {} and {}", png.display(), svg.display());
             }
-            eprintln!("{} figures in {:.1} s", written.len(), started.elapsed().as_secs_f64());
+            eprintln!(
+                "{} figures in {:.1} s",
+                written.len(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(Outcome::Done)
         }
         Command::Validate {

@@ -1,7 +1,7 @@
 //! Numbers behind a figure: theory lines, Monte Carlo markers and heat-map grids.
 
 use super::spec::{Axis, FigureKind, FigureSpec, PanelSpec, Quantity, SeriesSpec};
-use crate::config::{Config, Ridge};
+use crate::config::Config;
 use crate::error::Result;
 use crate::stats::Summary;
 use crate::sweep;
@@ -74,23 +74,37 @@ fn value(q: Quantity, p: &Point) -> f64 {
 fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
     let from = |s: &Summary, shift: f64| {
         let (lo, hi) = s.ci95.unwrap_or((s.mean, s.mean));
-        Marker { x, mean: s.mean + shift, low: lo + shift, high: hi + shift }
+        Marker {
+            x,
+            mean: s.mean + shift,
+            low: lo + shift,
+            high: hi + shift,
+        }
     };
     match q {
         Quantity::Error => from(&r.mc, 0.0),
         Quantity::Bias => from(&r.mc_bias, 0.0),
         Quantity::Variance => from(&r.mc_variance, 0.0),
         Quantity::TestMse => from(&r.mc, noise),
-        Quantity::TrainError => Marker { x, mean: r.train_mc_mean, low: r.train_mc_mean, high: r.train_mc_mean },
+        Quantity::TrainError => Marker {
+            x,
+            mean: r.train_mc_mean,
+            low: r.train_mc_mean,
+            high: r.train_mc_mean,
+        },
     }
 }
 
 /// The theory point(s) of a config: the learning curve over its sample sizes.
-fn theory_points(cfg: &Config) -> Result<(Vec<Point>, usize)> {
+fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
     let model = cfg.model.build()?;
     let theory = model.theory()?;
-    let pts = sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &indicatif::ProgressBar::hidden())?;
-    Ok((pts, cfg.model.dim))
+    sweep::learning_curve(
+        &theory,
+        &cfg.samples,
+        cfg.ridge,
+        &indicatif::ProgressBar::hidden(),
+    )
 }
 
 /// x coordinate of a sweep value as plotted (widths are rounded to integers).
@@ -105,7 +119,7 @@ fn series_theory(spec: &FigureSpec, panel: &PanelSpec, s: &SeriesSpec) -> Result
     let axis = &panel.sweep.axis;
     if *axis == Axis::Alpha {
         let cfg = super::spec::model_at(spec, s, axis, &panel.sweep.values, None)?;
-        let (pts, _) = theory_points(&cfg)?;
+        let pts = theory_points(&cfg)?;
         return Ok(pts.iter().map(|p| (p.alpha, value(s.quantity, p))).collect());
     }
     panel
@@ -114,13 +128,18 @@ fn series_theory(spec: &FigureSpec, panel: &PanelSpec, s: &SeriesSpec) -> Result
         .par_iter()
         .map(|&x| {
             let cfg = super::spec::model_at(spec, s, axis, &[x], None)?;
-            let (pts, _) = theory_points(&cfg)?;
+            let pts = theory_points(&cfg)?;
             Ok((plotted_x(axis, x, &cfg), value(s.quantity, &pts[0])))
         })
         .collect()
 }
 
-fn series_markers(spec: &FigureSpec, panel: &PanelSpec, s: &SeriesSpec, opts: &validate::Options) -> Result<Vec<Marker>> {
+fn series_markers(
+    spec: &FigureSpec,
+    panel: &PanelSpec,
+    s: &SeriesSpec,
+    opts: &validate::Options,
+) -> Result<Vec<Marker>> {
     let axis = &panel.sweep.axis;
     if panel.sweep.simulate.is_empty() {
         return Ok(vec![]);
@@ -128,13 +147,22 @@ fn series_markers(spec: &FigureSpec, panel: &PanelSpec, s: &SeriesSpec, opts: &v
     if *axis == Axis::Alpha {
         let cfg = super::spec::model_at(spec, s, axis, &panel.sweep.simulate, None)?;
         let v = validate::run(&cfg, opts)?;
-        return Ok(v.rows.iter().map(|r| marker(s.quantity, r.alpha, r, cfg.model.noise)).collect());
+        return Ok(v
+            .rows
+            .iter()
+            .map(|r| marker(s.quantity, r.alpha, r, cfg.model.noise))
+            .collect());
     }
     let mut out = Vec::new();
     for &x in &panel.sweep.simulate {
         let cfg = super::spec::model_at(spec, s, axis, &[x], None)?;
         let v = validate::run(&cfg, opts)?;
-        out.push(marker(s.quantity, plotted_x(axis, x, &cfg), &v.rows[0], cfg.model.noise));
+        out.push(marker(
+            s.quantity,
+            plotted_x(axis, x, &cfg),
+            &v.rows[0],
+            cfg.model.noise,
+        ));
     }
     Ok(out)
 }
@@ -147,7 +175,7 @@ fn heat(spec: &FigureSpec, panel: &PanelSpec) -> Result<Heat> {
         .par_iter()
         .map(|&y| {
             let cfg = super::spec::model_at(spec, s, &Axis::Alpha, &panel.sweep.values, Some((&ys.axis, y)))?;
-            let (pts, _) = theory_points(&cfg)?;
+            let pts = theory_points(&cfg)?;
             let row = pts.iter().map(|p| (p.alpha, value(s.quantity, p))).collect();
             Ok((plotted_x(&ys.axis, y, &cfg), row))
         })
@@ -174,7 +202,11 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
     let mut sim_dims = Vec::new();
     for panel in &spec.panels {
         if spec.kind == FigureKind::Heatmap {
-            panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(spec, panel)?) });
+            panels.push(PanelData {
+                spec: panel.clone(),
+                series: vec![],
+                heat: Some(heat(spec, panel)?),
+            });
             continue;
         }
         let series = panel
@@ -182,15 +214,34 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
             .par_iter()
             .map(|s| -> Result<SeriesData> {
                 let theory = series_theory(spec, panel, s)?;
-                let markers = if simulate { series_markers(spec, panel, s, &opts)? } else { vec![] };
-                Ok(SeriesData { label: s.label.clone(), quantity: s.quantity, theory, markers })
+                let markers = if simulate {
+                    series_markers(spec, panel, s, &opts)?
+                } else {
+                    vec![]
+                };
+                Ok(SeriesData {
+                    label: s.label.clone(),
+                    quantity: s.quantity,
+                    theory,
+                    markers,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         if simulate && !panel.sweep.simulate.is_empty() {
-            let cfg = super::spec::model_at(spec, &panel.series[0], &panel.sweep.axis, &panel.sweep.simulate[..1], None)?;
+            let cfg = super::spec::model_at(
+                spec,
+                &panel.series[0],
+                &panel.sweep.axis,
+                &panel.sweep.simulate[..1],
+                None,
+            )?;
             sim_dims.push(crate::model::scale_size(cfg.model.dim, opts.scale));
         }
-        panels.push(PanelData { spec: panel.clone(), series, heat: None });
+        panels.push(PanelData {
+            spec: panel.clone(),
+            series,
+            heat: None,
+        });
     }
     let simulation_note = (simulate && !sim_dims.is_empty()).then(|| {
         let dims: Vec<usize> = {
@@ -199,10 +250,20 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
             d
         };
         let n0 = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("/");
-        let scale = if opts.scale == 1.0 { String::new() } else { format!(", simulated at scale {} of the theory's sizes", opts.scale) };
+        let scale = if opts.scale == 1.0 {
+            String::new()
+        } else {
+            format!(", simulated at scale {} of the theory's sizes", opts.scale)
+        };
         let interval = if opts.trials >= 2 { " ± 95% interval" } else { "" };
-        format!("Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}.", opts.trials)
+        format!(
+            "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}.",
+            opts.trials
+        )
     });
-    let _ = Ridge::Optimal;
-    Ok(FigureData { spec: spec.clone(), panels, simulation_note })
+    Ok(FigureData {
+        spec: spec.clone(),
+        panels,
+        simulation_note,
+    })
 }

@@ -20,9 +20,17 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if p.is_dir() {
             let mut stack = vec![p.clone()];
             while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+                let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
+                    path: dir.clone(),
+                    source,
+                })?;
                 for e in entries {
-                    let path = e.map_err(|source| Error::Io { path: dir.clone(), source })?.path();
+                    let path = e
+                        .map_err(|source| Error::Io {
+                            path: dir.clone(),
+                            source,
+                        })?
+                        .path();
                     if path.is_dir() {
                         stack.push(path);
                     } else if path.extension().is_some_and(|x| x == "toml") && spec::is_figure(&path)? {
@@ -51,9 +59,17 @@ pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions) -> Result<(Path
 
 /// Renders every figure config in parallel with a progress bar; all configs are loaded
 /// (validated) before anything is computed, so a bad config stops the batch early.
-pub fn render_all(paths: &[PathBuf], out_dir: &Path, sim: &SimOptions, progress: bool) -> Result<Vec<(PathBuf, PathBuf)>> {
+pub fn render_all(
+    paths: &[PathBuf],
+    out_dir: &Path,
+    sim: &SimOptions,
+    progress: bool,
+) -> Result<Vec<(PathBuf, PathBuf)>> {
     let specs: Vec<FigureSpec> = paths.iter().map(|p| FigureSpec::load(p)).collect::<Result<_>>()?;
-    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
     let pb = crate::progress::bar(specs.len(), "figures", progress);
     let out = specs
         .par_iter()

@@ -53,8 +53,7 @@ fn tick(v: &f64) -> String {
     if a == 0.0 {
         "0".into()
     } else if !(1e-3..1e4).contains(&a) {
-        let s = format!("{v:.0e}");
-        s.replace("e", "e")
+        format!("{v:.0e}")
     } else {
         let s = format!("{v:.3}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -110,10 +109,18 @@ fn caption_text(data: &FigureData) -> String {
 fn figure_size(data: &FigureData) -> (u32, u32) {
     let (pw, ph) = data.spec.panel_size;
     let n = data.panels.len() as u32;
-    let extra = if data.spec.kind == FigureKind::Heatmap { COLORBAR_W } else { 0 };
+    let extra = if data.spec.kind == FigureKind::Heatmap {
+        COLORBAR_W
+    } else {
+        0
+    };
     let w = n * (pw + extra);
     let caption_lines = wrap(&caption_text(data), (w / 11) as usize).len() as u32;
-    let legend = if legend_rows(data) > 0 { legend_rows(data) * LEGEND_ROW_H + 16 } else { 0 };
+    let legend = if legend_rows(data) > 0 {
+        legend_rows(data) * LEGEND_ROW_H + 16
+    } else {
+        0
+    };
     (w, TITLE_H + ph + legend + caption_lines * CAPTION_LINE_H + 16)
 }
 
@@ -128,16 +135,23 @@ pub fn write(data: &FigureData, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
     let tmp_png = out_dir.join(format!(".{name}.tmp{}.png", std::process::id()));
     {
         let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
-        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp_png);
-            fail(&png, e)
-        })?;
+        draw(&root, data)
+            .and_then(|_| root.present().map_err(de))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp_png);
+                fail(&png, e)
+            })?;
     }
-    std::fs::rename(&tmp_png, &png).map_err(|source| Error::Io { path: png.clone(), source })?;
+    std::fs::rename(&tmp_png, &png).map_err(|source| Error::Io {
+        path: png.clone(),
+        source,
+    })?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| fail(&svg, e))?;
+        draw(&root, data)
+            .and_then(|_| root.present().map_err(de))
+            .map_err(|e| fail(&svg, e))?;
     }
     crate::output::write_atomic(&svg, text.as_bytes())?;
     Ok((png, svg))
@@ -162,7 +176,11 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &FigureData) ->
     let (main, bottom) = rest.split_vertically(h - TITLE_H - caption_h);
     for (i, line) in caption.iter().enumerate() {
         bottom
-            .draw_text(line, &(FONT, 19).into_font().color(&RGBColor(60, 60, 60)), (24, 6 + i as i32 * CAPTION_LINE_H as i32))
+            .draw_text(
+                line,
+                &(FONT, 19).into_font().color(&RGBColor(60, 60, 60)),
+                (24, 6 + i as i32 * CAPTION_LINE_H as i32),
+            )
             .map_err(de)?;
     }
     let areas = main.split_evenly((1, data.panels.len()));
@@ -189,7 +207,11 @@ fn padded(values: impl Iterator<Item = f64>, log: bool, pad: f64) -> Option<(f64
         let f = (hi / lo).powf(pad).max(1.05);
         Some((lo / f, hi * f))
     } else {
-        let d = if hi > lo { (hi - lo) * pad } else { lo.abs().max(1.0) * 0.1 };
+        let d = if hi > lo {
+            (hi - lo) * pad
+        } else {
+            lo.abs().max(1.0) * 0.1
+        };
         Some((lo - d, hi + d))
     }
 }
@@ -231,7 +253,11 @@ fn clip(points: &[(f64, f64)], lo: f64, hi: f64, log: bool) -> Vec<Vec<(f64, f64
     runs
 }
 
-fn curves_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureData, panel: &PanelData) -> DrawResult {
+fn curves_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &FigureData,
+    panel: &PanelData,
+) -> DrawResult {
     let spec = &panel.spec;
     let rows = legend_rows(data);
     let legend_h = if rows > 0 { rows * LEGEND_ROW_H + 16 } else { 0 };
@@ -243,16 +269,19 @@ fn curves_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Figure
         Some(r) => r,
         None => {
             let ys = panel.series.iter().flat_map(|s| {
-                s.theory.iter().map(|p| p.1).chain(s.markers.iter().flat_map(|m| [m.low, m.mean, m.high]))
+                s.theory
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(s.markers.iter().flat_map(|m| [m.low, m.mean, m.high]))
             });
             padded(ys, spec.log_y, 0.04).ok_or("no finite y values to plot")?
         }
     };
     match (spec.log_x, spec.log_y) {
-        (false, false) => curves_chart(&plot, x0..x1, y0..y1, data, panel, (y0, y1)),
-        (true, false) => curves_chart(&plot, (x0..x1).log_scale(), y0..y1, data, panel, (y0, y1)),
-        (false, true) => curves_chart(&plot, x0..x1, (y0..y1).log_scale(), data, panel, (y0, y1)),
-        (true, true) => curves_chart(&plot, (x0..x1).log_scale(), (y0..y1).log_scale(), data, panel, (y0, y1)),
+        (false, false) => curves_chart(&plot, x0..x1, y0..y1, panel, (y0, y1)),
+        (true, false) => curves_chart(&plot, (x0..x1).log_scale(), y0..y1, panel, (y0, y1)),
+        (false, true) => curves_chart(&plot, x0..x1, (y0..y1).log_scale(), panel, (y0, y1)),
+        (true, true) => curves_chart(&plot, (x0..x1).log_scale(), (y0..y1).log_scale(), panel, (y0, y1)),
     }?;
     draw_legend(&legend, data, panel)
 }
@@ -271,7 +300,6 @@ fn curves_chart<DB, X, Y>(
     area: &DrawingArea<DB, Shift>,
     x: X,
     y: Y,
-    data: &FigureData,
     panel: &PanelData,
     (ylo, yhi): (f64, f64),
 ) -> DrawResult
@@ -284,7 +312,12 @@ where
 {
     let spec = &panel.spec;
     let mut builder = ChartBuilder::on(area);
-    builder.margin_top(12).margin_right(28).margin_left(12).x_label_area_size(64).y_label_area_size(96);
+    builder
+        .margin_top(12)
+        .margin_right(28)
+        .margin_left(12)
+        .x_label_area_size(64)
+        .y_label_area_size(96);
     if let Some(t) = &spec.title {
         builder.caption(t, (FONT, 24));
     }
@@ -302,7 +335,6 @@ where
         .draw()
         .map_err(de)?;
     let (xlo, xhi) = (chart.x_range().start, chart.x_range().end);
-    let _ = data;
     for g in &spec.guides {
         let style = RGBColor(110, 110, 110).stroke_width(2);
         let (pts, label, at) = match g {
@@ -310,40 +342,67 @@ where
             Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
             Guide::Diagonal { label } => (vec![(xlo, xlo), (xhi, xhi)], label, (xhi, xhi)),
         };
-        chart.draw_series(DashedLineSeries::new(pts, 8, 6, style)).map_err(de)?;
+        chart
+            .draw_series(DashedLineSeries::new(pts, 8, 6, style))
+            .map_err(de)?;
         if let Some(l) = label {
             chart
-                .draw_series(std::iter::once(Text::new(format!(" {l}"), at, (FONT, 17).into_font().color(&RGBColor(90, 90, 90)))))
+                .draw_series(std::iter::once(Text::new(
+                    format!(" {l}"),
+                    at,
+                    (FONT, 17).into_font().color(&RGBColor(90, 90, 90)),
+                )))
                 .map_err(de)?;
         }
     }
     for (i, s) in panel.series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         for run in clip(&s.theory, ylo, yhi, spec.log_y) {
-            chart.draw_series(LineSeries::new(run, color.stroke_width(3))).map_err(de)?;
+            chart
+                .draw_series(LineSeries::new(run, color.stroke_width(3)))
+                .map_err(de)?;
         }
         let visible: Vec<&Marker> = s
             .markers
             .iter()
             .filter(|m| m.mean.is_finite() && m.mean >= ylo && m.mean <= yhi && m.x >= xlo && m.x <= xhi)
             .collect();
-        let lo_clamp = |v: f64| if spec.log_y { v.max(ylo) } else { v.max(ylo) };
+        let lo_clamp = |v: f64| v.max(ylo);
         chart
             .draw_series(visible.iter().map(|m| {
-                ErrorBar::new_vertical(m.x, lo_clamp(m.low), m.mean, m.high.min(yhi), color.stroke_width(2), 12)
+                ErrorBar::new_vertical(
+                    m.x,
+                    lo_clamp(m.low),
+                    m.mean,
+                    m.high.min(yhi),
+                    color.stroke_width(2),
+                    12,
+                )
             }))
             .map_err(de)?;
         chart
-            .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, color.filled())))
+            .draw_series(
+                visible
+                    .iter()
+                    .map(|m| Circle::new((m.x, m.mean), 6, color.filled())),
+            )
             .map_err(de)?;
         chart
-            .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))))
+            .draw_series(
+                visible
+                    .iter()
+                    .map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))),
+            )
             .map_err(de)?;
     }
     Ok(())
 }
 
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureData, panel: &PanelData) -> DrawResult {
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &FigureData,
+    panel: &PanelData,
+) -> DrawResult {
     let cols = legend_cols(data) as i32;
     let (w, _) = area.dim_in_pixel();
     let cell = (w as i32 - 120) / cols;
@@ -354,11 +413,17 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureD
         }
         let color = PALETTE[i % PALETTE.len()];
         let (x, y) = (100 + (k % cols) * cell, 8 + (k / cols) * LEGEND_ROW_H as i32);
-        area.draw(&PathElement::new(vec![(x, y + 11), (x + 40, y + 11)], color.stroke_width(3))).map_err(de)?;
+        area.draw(&PathElement::new(
+            vec![(x, y + 11), (x + 40, y + 11)],
+            color.stroke_width(3),
+        ))
+        .map_err(de)?;
         if !s.markers.is_empty() {
-            area.draw(&Circle::new((x + 20, y + 11), 6, color.filled())).map_err(de)?;
+            area.draw(&Circle::new((x + 20, y + 11), 6, color.filled()))
+                .map_err(de)?;
         }
-        area.draw_text(&s.label, &(FONT, 19).into_font().color(&BLACK), (x + 50, y)).map_err(de)?;
+        area.draw_text(&s.label, &(FONT, 19).into_font().color(&BLACK), (x + 50, y))
+            .map_err(de)?;
         k += 1;
     }
     Ok(())
@@ -381,7 +446,11 @@ fn viridis(t: f64) -> RGBColor {
     let i = (t.floor() as usize).min(7);
     let f = t - i as f64;
     let mix = |a: f64, b: f64| (a + f * (b - a)).round() as u8;
-    RGBColor(mix(V[i].0, V[i + 1].0), mix(V[i].1, V[i + 1].1), mix(V[i].2, V[i + 1].2))
+    RGBColor(
+        mix(V[i].0, V[i + 1].0),
+        mix(V[i].1, V[i + 1].1),
+        mix(V[i].2, V[i + 1].2),
+    )
 }
 
 /// Cell edges around grid values (midpoints, in log space on a log axis).
@@ -406,8 +475,15 @@ fn color_range(data: &FigureData, heat: &Heat) -> (f64, f64) {
     if let Some(r) = data.spec.color_range {
         return r;
     }
-    let logs = heat.z.iter().flatten().filter(|z| z.is_finite() && **z > 0.0).map(|z| z.log10());
-    let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let logs = heat
+        .z
+        .iter()
+        .flatten()
+        .filter(|z| z.is_finite() && **z > 0.0)
+        .map(|z| z.log10());
+    let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
     if lo.is_finite() && hi > lo {
         (lo, hi)
     } else {
@@ -415,7 +491,12 @@ fn color_range(data: &FigureData, heat: &Heat) -> (f64, f64) {
     }
 }
 
-fn heat_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureData, panel: &PanelData, heat: &Heat) -> DrawResult {
+fn heat_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &FigureData,
+    panel: &PanelData,
+    heat: &Heat,
+) -> DrawResult {
     let (w, _) = area.dim_in_pixel();
     let (plot, bar) = area.split_horizontally(w - COLORBAR_W);
     let spec = &panel.spec;
@@ -428,7 +509,16 @@ fn heat_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &FigureDa
         (false, false) => heat_chart(&plot, x0..x1, y0..y1, panel, heat, &ex, &ey, range),
         (true, false) => heat_chart(&plot, (x0..x1).log_scale(), y0..y1, panel, heat, &ex, &ey, range),
         (false, true) => heat_chart(&plot, x0..x1, (y0..y1).log_scale(), panel, heat, &ex, &ey, range),
-        (true, true) => heat_chart(&plot, (x0..x1).log_scale(), (y0..y1).log_scale(), panel, heat, &ex, &ey, range),
+        (true, true) => heat_chart(
+            &plot,
+            (x0..x1).log_scale(),
+            (y0..y1).log_scale(),
+            panel,
+            heat,
+            &ex,
+            &ey,
+            range,
+        ),
     }?;
     colorbar(&bar, range, panel)
 }
@@ -453,14 +543,23 @@ where
 {
     let spec = &panel.spec;
     let mut builder = ChartBuilder::on(area);
-    builder.margin_top(12).margin_right(16).margin_left(12).x_label_area_size(64).y_label_area_size(96);
+    builder
+        .margin_top(12)
+        .margin_right(16)
+        .margin_left(12)
+        .x_label_area_size(64)
+        .y_label_area_size(96);
     if let Some(t) = &spec.title {
         builder.caption(t, (FONT, 24));
     }
     let mut chart = builder.build_cartesian_2d(x, y).map_err(de)?;
     let cells = heat.z.iter().enumerate().flat_map(|(iy, row)| {
         row.iter().enumerate().map(move |(ix, &z)| {
-            let t = if z.is_finite() && z > 0.0 { (z.log10() - clo) / (chi - clo) } else { 1.0 };
+            let t = if z.is_finite() && z > 0.0 {
+                (z.log10() - clo) / (chi - clo)
+            } else {
+                1.0
+            };
             Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], viridis(t).filled())
         })
     });
@@ -480,45 +579,79 @@ where
     let (ylo, yhi) = (ey[0], *ey.last().unwrap());
     for g in &spec.guides {
         let style = WHITE.stroke_width(3);
+        // Labels sit just right of (vertical) or below-right of (diagonal) their line, near the top.
         let (pts, label, at) = match g {
             Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
             Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
             Guide::Diagonal { label } => {
                 let (a, b) = (xlo.max(ylo), xhi.min(yhi));
-                (vec![(a, a), (b, b)], label, (b, b))
+                let m = if spec.log_x {
+                    a * (b / a).powf(0.8)
+                } else {
+                    a + 0.8 * (b - a)
+                };
+                (vec![(a, a), (b, b)], label, (m, m))
             }
         };
-        chart.draw_series(DashedLineSeries::new(pts, 10, 6, style)).map_err(de)?;
+        chart
+            .draw_series(DashedLineSeries::new(pts, 10, 6, style))
+            .map_err(de)?;
         if let Some(l) = label {
-            let style = TextStyle::from((FONT, 19).into_font().color(&WHITE))
-                .pos(text_anchor::Pos::new(text_anchor::HPos::Right, text_anchor::VPos::Top));
-            chart.draw_series(std::iter::once(Text::new(format!("{l} "), at, style))).map_err(de)?;
+            let style = (FONT, 20).into_font().color(&WHITE).pos(text_anchor::Pos::new(
+                text_anchor::HPos::Left,
+                text_anchor::VPos::Top,
+            ));
+            chart
+                .draw_series(std::iter::once(Text::new(format!("  {l}"), at, style)))
+                .map_err(de)?;
         }
     }
     Ok(())
 }
 
-fn colorbar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, (lo, hi): (f64, f64), panel: &PanelData) -> DrawResult {
+fn colorbar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (lo, hi): (f64, f64),
+    panel: &PanelData,
+) -> DrawResult {
     let (_, h) = area.dim_in_pixel();
-    let (top, bottom) = (20 + if panel.spec.title.is_some() { 30 } else { 0 }, h as i32 - 64);
+    let (top, bottom) = (
+        20 + if panel.spec.title.is_some() { 30 } else { 0 },
+        h as i32 - 64,
+    );
     let (x0, x1) = (10, 40);
     let steps = 120;
     for i in 0..steps {
         let t0 = i as f64 / steps as f64;
         let ya = bottom - ((bottom - top) as f64 * t0) as i32;
         let yb = bottom - ((bottom - top) as f64 * (t0 + 1.0 / steps as f64)) as i32;
-        area.draw(&Rectangle::new([(x0, yb), (x1, ya)], viridis(t0 + 0.5 / steps as f64).filled())).map_err(de)?;
+        area.draw(&Rectangle::new(
+            [(x0, yb), (x1, ya)],
+            viridis(t0 + 0.5 / steps as f64).filled(),
+        ))
+        .map_err(de)?;
     }
-    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1))).map_err(de)?;
+    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1)))
+        .map_err(de)?;
     let (k0, k1) = (lo.ceil() as i32, hi.floor() as i32);
     let step = ((k1 - k0) / 6).max(1);
     for k in (k0..=k1).step_by(step as usize) {
         let y = bottom - ((bottom - top) as f64 * (k as f64 - lo) / (hi - lo)) as i32;
-        area.draw(&PathElement::new(vec![(x1, y), (x1 + 6, y)], BLACK.stroke_width(1))).map_err(de)?;
-        area.draw_text(&tick(&10f64.powi(k)), &(FONT, 17).into_font().color(&BLACK), (x1 + 10, y - 9)).map_err(de)?;
+        area.draw(&PathElement::new(
+            vec![(x1, y), (x1 + 6, y)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(de)?;
+        area.draw_text(
+            &tick(&10f64.powi(k)),
+            &(FONT, 17).into_font().color(&BLACK),
+            (x1 + 10, y - 9),
+        )
+        .map_err(de)?;
     }
-    let label = TextStyle::from((FONT, 19).into_font().color(&BLACK));
-    area.draw_text("E_g (log scale)", &label, (0, bottom + 16)).map_err(de)?;
+    let label = (FONT, 19).into_font().color(&BLACK);
+    area.draw_text("E_g (log scale)", &label, (0, bottom + 16))
+        .map_err(de)?;
     Ok(())
 }
 
@@ -528,7 +661,14 @@ mod tests {
 
     #[test]
     fn clipping_interpolates_to_the_frame() {
-        let pts = [(0.0, 0.5), (1.0, 1.5), (2.0, 3.0), (3.0, f64::INFINITY), (4.0, 1.0), (5.0, 0.5)];
+        let pts = [
+            (0.0, 0.5),
+            (1.0, 1.5),
+            (2.0, 3.0),
+            (3.0, f64::INFINITY),
+            (4.0, 1.0),
+            (5.0, 0.5),
+        ];
         let runs = clip(&pts, 0.0, 2.0, false);
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0], vec![(0.0, 0.5), (1.0, 1.5), (1.0 + 1.0 / 3.0, 2.0)]);

@@ -100,7 +100,9 @@ impl Quantity {
             other => {
                 return Err(v.err(
                     key,
-                    format!("unknown quantity \"{other}\"; expected error, bias, variance, train_error or test_mse"),
+                    format!(
+                    "unknown quantity \"{other}\"; expected error, bias, variance, train_error or test_mse"
+                ),
                 ))
             }
         })
@@ -148,7 +150,10 @@ impl Axis {
 
 /// Unicode subscript digits.
 pub fn sub(n: usize) -> String {
-    n.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap()).unwrap()).collect()
+    n.to_string()
+        .chars()
+        .map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap()).unwrap())
+        .collect()
 }
 
 /// A resolved sweep: axis, x values of the theory line and of the simulation markers.
@@ -162,10 +167,18 @@ pub struct Sweep {
 /// A reference line drawn on a panel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Guide {
-    Vertical { x: f64, label: Option<String> },
-    Horizontal { y: f64, label: Option<String> },
+    Vertical {
+        x: f64,
+        label: Option<String>,
+    },
+    Horizontal {
+        y: f64,
+        label: Option<String>,
+    },
     /// The line y = x.
-    Diagonal { label: Option<String> },
+    Diagonal {
+        label: Option<String>,
+    },
 }
 
 /// One series: a label, a quantity and the base model with its overrides applied.
@@ -226,7 +239,25 @@ impl FigureSpec {
     /// Loads and validates a figure config, including every series' model.
     pub fn load(path: &Path) -> Result<FigureSpec> {
         let (file, table) = config::read_table(path)?;
-        let v = Validator { file: &file, base: path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+        let v = Validator {
+            file: &file,
+            base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        };
+        const MODEL_KEYS: [&str; 5] = ["data", "layers", "readout", "samples", "simulation"];
+        if let Some(k) = table
+            .keys()
+            .find(|k| !MODEL_KEYS.contains(&k.as_str()) && !FIGURE_KEYS.contains(&k.as_str()))
+        {
+            let all: Vec<String> = MODEL_KEYS
+                .iter()
+                .chain(&FIGURE_KEYS)
+                .map(|k| format!("`{k}`"))
+                .collect();
+            return Err(v.err(
+                k.clone(),
+                format!("unknown key `{k}`, expected one of {}", all.join(", ")),
+            ));
+        }
         let get = |k: &str| table.get(k).cloned();
         let figure: RawFigure = match get("figure") {
             Some(t) => config::from_value(&file, "figure", t)?,
@@ -235,20 +266,34 @@ impl FigureSpec {
         let kind = match figure.kind.as_deref().unwrap_or("curves") {
             "curves" => FigureKind::Curves,
             "heatmap" => FigureKind::Heatmap,
-            other => return Err(v.err("figure.kind", format!("expected \"curves\" or \"heatmap\", got \"{other}\""))),
+            other => {
+                return Err(v.err(
+                    "figure.kind",
+                    format!("expected \"curves\" or \"heatmap\", got \"{other}\""),
+                ))
+            }
         };
-        let sweep: Option<RawSweep> = get("sweep").map(|t| config::from_value(&file, "sweep", t)).transpose()?;
-        let sweep_y: Option<RawSweep> = get("sweep_y").map(|t| config::from_value(&file, "sweep_y", t)).transpose()?;
-        let series: Option<Vec<RawSeries>> =
-            get("series").map(|t| config::from_value(&file, "series", t)).transpose()?;
-        let panels: Option<Vec<RawPanel>> =
-            get("panels").map(|t| config::from_value(&file, "panels", t)).transpose()?;
+        let sweep: Option<RawSweep> = get("sweep")
+            .map(|t| config::from_value(&file, "sweep", t))
+            .transpose()?;
+        let sweep_y: Option<RawSweep> = get("sweep_y")
+            .map(|t| config::from_value(&file, "sweep_y", t))
+            .transpose()?;
+        let series: Option<Vec<RawSeries>> = get("series")
+            .map(|t| config::from_value(&file, "series", t))
+            .transpose()?;
+        let panels: Option<Vec<RawPanel>> = get("panels")
+            .map(|t| config::from_value(&file, "panels", t))
+            .transpose()?;
         let mut base = table.clone();
         for k in FIGURE_KEYS {
             base.remove(k);
         }
-        let raw_sim: Option<config::RawSimulation> =
-            base.get("simulation").cloned().map(|t| config::from_value(&file, "simulation", t)).transpose()?;
+        let raw_sim: Option<config::RawSimulation> = base
+            .get("simulation")
+            .cloned()
+            .map(|t| config::from_value(&file, "simulation", t))
+            .transpose()?;
         let simulation = v.simulation(raw_sim.as_ref())?;
         let default_panel = RawPanel {
             title: None,
@@ -268,15 +313,40 @@ impl FigureSpec {
         }
         let mut out = Vec::new();
         for (pi, rp) in raw_panels.iter().enumerate() {
-            let pkey = if table.contains_key("panels") { format!("panels[{pi}]") } else { String::new() };
-            let sk = |k: &str| if pkey.is_empty() { k.to_string() } else { format!("{pkey}.{k}") };
-            let rs = rp.sweep.as_ref().or(sweep.as_ref()).ok_or_else(|| v.err(sk("sweep"), "missing [sweep] (the x axis)"))?;
-            let sweep_key = if rp.sweep.is_some() { sk("sweep") } else { "sweep".into() };
+            let pkey = if table.contains_key("panels") {
+                format!("panels[{pi}]")
+            } else {
+                String::new()
+            };
+            let sk = |k: &str| {
+                if pkey.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{pkey}.{k}")
+                }
+            };
+            let rs = rp
+                .sweep
+                .as_ref()
+                .or(sweep.as_ref())
+                .ok_or_else(|| v.err(sk("sweep"), "missing [sweep] (the x axis)"))?;
+            let sweep_key = if rp.sweep.is_some() {
+                sk("sweep")
+            } else {
+                "sweep".into()
+            };
             let sw = resolve_sweep(&v, &sweep_key, rs)?;
             let sw_y = match (kind, rp.sweep_y.as_ref().or(sweep_y.as_ref())) {
                 (FigureKind::Heatmap, Some(r)) => Some(resolve_sweep(&v, &sk("sweep_y"), r)?),
-                (FigureKind::Heatmap, None) => return Err(v.err("sweep_y", "a heat map needs [sweep_y] (the y axis)")),
-                (FigureKind::Curves, Some(_)) => return Err(v.err("sweep_y", "only heat maps (figure.kind = \"heatmap\") have a y sweep")),
+                (FigureKind::Heatmap, None) => {
+                    return Err(v.err("sweep_y", "a heat map needs [sweep_y] (the y axis)"))
+                }
+                (FigureKind::Curves, Some(_)) => {
+                    return Err(v.err(
+                        "sweep_y",
+                        "only heat maps (figure.kind = \"heatmap\") have a y sweep",
+                    ))
+                }
                 (FigureKind::Curves, None) => None,
             };
             if kind == FigureKind::Heatmap && sw.axis != Axis::Alpha {
@@ -289,9 +359,17 @@ impl FigureSpec {
                 apply_overrides(&v, &sk("set"), &mut panel_table, set)?;
             }
             let raw_series = rp.series.as_ref().or(series.as_ref());
-            let series_key = if rp.series.is_some() { sk("series") } else { "series".into() };
+            let series_key = if rp.series.is_some() {
+                sk("series")
+            } else {
+                "series".into()
+            };
             let mut specs = Vec::new();
-            let single = [RawSeries { label: String::new(), y: None, set: None }];
+            let single = [RawSeries {
+                label: String::new(),
+                y: None,
+                set: None,
+            }];
             let list: &[RawSeries] = match raw_series {
                 Some(s) if !s.is_empty() => s,
                 Some(_) => return Err(v.err(series_key, "expected at least one series")),
@@ -310,8 +388,17 @@ impl FigureSpec {
                     Some(y) => Quantity::parse(&v, &format!("{key}.y"), y)?,
                     None => default_quantity,
                 };
-                let context = if s.label.is_empty() { key.clone() } else { format!("{key} \"{}\"", s.label) };
-                let spec = SeriesSpec { label: s.label.clone(), quantity, table: t, context };
+                let context = if s.label.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{key} \"{}\"", s.label)
+                };
+                let spec = SeriesSpec {
+                    label: s.label.clone(),
+                    quantity,
+                    table: t,
+                    context,
+                };
                 // Validate now: the model at the first x value of every sweep.
                 let first = sw.values[0];
                 let mut check = spec.table.clone();
@@ -322,19 +409,44 @@ impl FigureSpec {
                 specs.push(spec);
             }
             let mut guides = Vec::new();
-            for (gi, g) in rp.guides.as_ref().or(figure.guides.as_ref()).into_iter().flatten().enumerate() {
-                let gk = format!("{}[{gi}]", if rp.guides.is_some() { sk("guides") } else { "figure.guides".into() });
+            for (gi, g) in rp
+                .guides
+                .as_ref()
+                .or(figure.guides.as_ref())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let gk = format!(
+                    "{}[{gi}]",
+                    if rp.guides.is_some() {
+                        sk("guides")
+                    } else {
+                        "figure.guides".into()
+                    }
+                );
                 guides.push(match (g.x, g.y, g.diagonal.unwrap_or(false)) {
-                    (Some(x), None, false) => Guide::Vertical { x: v.finite(&format!("{gk}.x"), x)?, label: g.label.clone() },
-                    (None, Some(y), false) => Guide::Horizontal { y: v.finite(&format!("{gk}.y"), y)?, label: g.label.clone() },
-                    (None, None, true) => Guide::Diagonal { label: g.label.clone() },
+                    (Some(x), None, false) => Guide::Vertical {
+                        x: v.finite(&format!("{gk}.x"), x)?,
+                        label: g.label.clone(),
+                    },
+                    (None, Some(y), false) => Guide::Horizontal {
+                        y: v.finite(&format!("{gk}.y"), y)?,
+                        label: g.label.clone(),
+                    },
+                    (None, None, true) => Guide::Diagonal {
+                        label: g.label.clone(),
+                    },
                     _ => return Err(v.err(gk, "a guide is exactly one of x = …, y = … or diagonal = true")),
                 });
             }
             let y_range = match rp.y_range.or(figure.y_range) {
                 Some([lo, hi]) => {
                     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                        return Err(v.err(sk("y_range"), format!("expected [low, high] with low < high, got [{lo}, {hi}]")));
+                        return Err(v.err(
+                            sk("y_range"),
+                            format!("expected [low, high] with low < high, got [{lo}, {hi}]"),
+                        ));
                     }
                     Some((lo, hi))
                 }
@@ -361,25 +473,39 @@ impl FigureSpec {
         }
         let color_range = match figure.color_range {
             Some([lo, hi]) if lo.is_finite() && hi.is_finite() && lo < hi => Some((lo, hi)),
-            Some([lo, hi]) => return Err(v.err("figure.color_range", format!("expected [low, high] (log₁₀ E_g) with low < high, got [{lo}, {hi}]"))),
+            Some([lo, hi]) => {
+                return Err(v.err(
+                    "figure.color_range",
+                    format!("expected [low, high] (log₁₀ E_g) with low < high, got [{lo}, {hi}]"),
+                ))
+            }
             None => None,
         };
         let size = |k: &str, x: Option<i64>, d: u32| -> Result<u32> {
             match x {
                 None => Ok(d),
                 Some(n) if (200..=4000).contains(&n) => Ok(n as u32),
-                Some(n) => Err(v.err(format!("figure.{k}"), format!("expected 200 to 4000 pixels, got {n}"))),
+                Some(n) => Err(v.err(
+                    format!("figure.{k}"),
+                    format!("expected 200 to 4000 pixels, got {n}"),
+                )),
             }
         };
         Ok(FigureSpec {
             path: path.to_path_buf(),
-            name: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "figure".into()),
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "figure".into()),
             title: figure.title,
             kind,
             caption: figure.caption,
             panels: out,
             color_range,
-            panel_size: (size("panel_width", figure.panel_width, 900)?, size("panel_height", figure.panel_height, 620)?),
+            panel_size: (
+                size("panel_width", figure.panel_width, 900)?,
+                size("panel_height", figure.panel_height, 620)?,
+            ),
             simulation,
         })
     }
@@ -389,33 +515,83 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
     let layer = |needed: bool| -> Result<usize> {
         match (r.layer, needed) {
             (Some(l), true) if l >= 1 => Ok(l as usize),
-            (Some(l), true) => Err(v.err(format!("{key}.layer"), format!("expected a layer number ≥ 1, got {l}"))),
-            (None, true) => Err(v.err(format!("{key}.layer"), "this axis needs `layer` (1 = first hidden layer)")),
-            (Some(_), false) => Err(v.err(format!("{key}.layer"), format!("not a parameter of axis \"{}\"", r.axis))),
+            (Some(l), true) => Err(v.err(
+                format!("{key}.layer"),
+                format!("expected a layer number ≥ 1, got {l}"),
+            )),
+            (None, true) => Err(v.err(
+                format!("{key}.layer"),
+                "this axis needs `layer` (1 = first hidden layer)",
+            )),
+            (Some(_), false) => Err(v.err(
+                format!("{key}.layer"),
+                format!("not a parameter of axis \"{}\"", r.axis),
+            )),
             (None, false) => Ok(0),
         }
     };
     if r.covariance.is_some() && r.axis != "exponent" {
-        return Err(v.err(format!("{key}.covariance"), format!("not a parameter of axis \"{}\"", r.axis)));
+        return Err(v.err(
+            format!("{key}.covariance"),
+            format!("not a parameter of axis \"{}\"", r.axis),
+        ));
     }
     let axis = match r.axis.as_str() {
-        "alpha" => { layer(false)?; Axis::Alpha }
-        "ridge" => { layer(false)?; Axis::Ridge }
-        "noise" => { layer(false)?; Axis::Noise }
+        "alpha" => {
+            layer(false)?;
+            Axis::Alpha
+        }
+        "ridge" => {
+            layer(false)?;
+            Axis::Ridge
+        }
+        "noise" => {
+            layer(false)?;
+            Axis::Noise
+        }
         "width" => Axis::Width { layer: layer(true)? },
         "exponent" => {
             let which = r.covariance.as_deref().ok_or_else(|| {
-                v.err(format!("{key}.covariance"), "axis \"exponent\" needs covariance = \"data\", \"input\", \"layer\" or \"target\"")
+                v.err(
+                    format!("{key}.covariance"),
+                    "axis \"exponent\" needs covariance = \"data\", \"input\", \"layer\" or \"target\"",
+                )
             })?;
             match which {
-                "data" => { layer(false)?; Axis::Exponent { key: "data.covariance.exponent".into(), name: "Σ₀".into() } }
-                "target" => { layer(false)?; Axis::Exponent { key: "data.target.exponent".into(), name: "the target".into() } }
-                "input" => { layer(false)?; Axis::Exponent { key: "layers[0].input_covariance.exponent".into(), name: "Γ".into() } }
+                "data" => {
+                    layer(false)?;
+                    Axis::Exponent {
+                        key: "data.covariance.exponent".into(),
+                        name: "Σ₀".into(),
+                    }
+                }
+                "target" => {
+                    layer(false)?;
+                    Axis::Exponent {
+                        key: "data.target.exponent".into(),
+                        name: "the target".into(),
+                    }
+                }
+                "input" => {
+                    layer(false)?;
+                    Axis::Exponent {
+                        key: "layers[0].input_covariance.exponent".into(),
+                        name: "Γ".into(),
+                    }
+                }
                 "layer" => {
                     let l = layer(true)?;
-                    Axis::Exponent { key: format!("layers[{}].covariance.exponent", l - 1), name: format!("S{}", sub(l)) }
+                    Axis::Exponent {
+                        key: format!("layers[{}].covariance.exponent", l - 1),
+                        name: format!("S{}", sub(l)),
+                    }
                 }
-                other => return Err(v.err(format!("{key}.covariance"), format!("expected \"data\", \"input\", \"layer\" or \"target\", got \"{other}\""))),
+                other => {
+                    return Err(v.err(
+                        format!("{key}.covariance"),
+                        format!("expected \"data\", \"input\", \"layer\" or \"target\", got \"{other}\""),
+                    ))
+                }
             }
         }
         other => {
@@ -425,14 +601,21 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
             ))
         }
     };
-    let points = |vals: &Option<Vec<f64>>, range: &Option<config::RawRange>, k: &str, required: bool| -> Result<Vec<f64>> {
+    let points = |vals: &Option<Vec<f64>>,
+                  range: &Option<config::RawRange>,
+                  k: &str,
+                  required: bool|
+     -> Result<Vec<f64>> {
         match (vals, range) {
             (Some(_), Some(_)) => Err(v.err(k, "give either `values` or `range`, not both")),
             (Some(xs), None) => {
                 if xs.is_empty() {
                     return Err(v.err(format!("{k}.values"), "expected at least one value"));
                 }
-                xs.iter().enumerate().map(|(i, &x)| v.finite(&format!("{k}.values[{i}]"), x)).collect()
+                xs.iter()
+                    .enumerate()
+                    .map(|(i, &x)| v.finite(&format!("{k}.values[{i}]"), x))
+                    .collect()
             }
             (None, Some(r)) => {
                 let from = v.finite(&format!("{k}.range.from"), r.from)?;
@@ -440,14 +623,22 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
                 let n = v.positive_int(&format!("{k}.range.points"), r.points)?;
                 let log = v.scale(r.scale.as_deref(), &format!("{k}.range.scale"))?;
                 if to < from {
-                    return Err(v.err(format!("{k}.range.to"), format!("expected to ≥ from = {from}, got {to}")));
+                    return Err(v.err(
+                        format!("{k}.range.to"),
+                        format!("expected to ≥ from = {from}, got {to}"),
+                    ));
                 }
                 if log && from <= 0.0 {
-                    return Err(v.err(format!("{k}.range.from"), format!("a log range needs from > 0, got {from}")));
+                    return Err(v.err(
+                        format!("{k}.range.from"),
+                        format!("a log range needs from > 0, got {from}"),
+                    ));
                 }
                 Ok(config::spaced(from, to, n, log))
             }
-            (None, None) if required => Err(v.err(k, "expected `values = [...]` or `range = { from, to, points }`")),
+            (None, None) if required => {
+                Err(v.err(k, "expected `values = [...]` or `range = { from, to, points }`"))
+            }
             (None, None) => Ok(vec![]),
         }
     };
@@ -460,10 +651,17 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
     let non_negative = matches!(axis, Axis::Ridge | Axis::Noise);
     for (i, &x) in values.iter().chain(&simulate).enumerate() {
         if (positive && x <= 0.0) || (non_negative && x < 0.0) {
-            return Err(v.err(key, format!("value {x} (#{}) is out of range for axis \"{}\"", i + 1, r.axis)));
+            return Err(v.err(
+                key,
+                format!("value {x} (#{}) is out of range for axis \"{}\"", i + 1, r.axis),
+            ));
         }
     }
-    Ok(Sweep { axis, values, simulate })
+    Ok(Sweep {
+        axis,
+        values,
+        simulate,
+    })
 }
 
 /// One step of a dotted override path.
@@ -504,10 +702,16 @@ fn merge(slot: &mut toml::Value, value: &toml::Value) {
 }
 
 /// Applies `set` overrides (dotted paths with `[i]` indices) to a model table.
-pub(crate) fn apply_overrides(v: &Validator<'_>, key: &str, table: &mut toml::Table, set: &toml::Table) -> Result<()> {
+pub(crate) fn apply_overrides(
+    v: &Validator<'_>,
+    key: &str,
+    table: &mut toml::Table,
+    set: &toml::Table,
+) -> Result<()> {
     for (path, value) in set {
         let err = |m: &str| v.err(format!("{key}.\"{path}\""), m.to_string());
-        let steps = parse_path(path).ok_or_else(|| err("expected a dotted key path such as \"data.noise\" or \"layers[0].width\""))?;
+        let steps = parse_path(path)
+            .ok_or_else(|| err("expected a dotted key path such as \"data.noise\" or \"layers[0].width\""))?;
         let mut cur = &mut *table;
         for (i, step) in steps.iter().enumerate() {
             let last = i + 1 == steps.len();
@@ -522,7 +726,8 @@ pub(crate) fn apply_overrides(v: &Validator<'_>, key: &str, table: &mut toml::Ta
                         }
                         break;
                     }
-                    cur.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    cur.entry(k.clone())
+                        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
                 }
                 Step::Index(k, idx) => {
                     let arr = cur
@@ -530,7 +735,9 @@ pub(crate) fn apply_overrides(v: &Validator<'_>, key: &str, table: &mut toml::Ta
                         .and_then(|a| a.as_array_mut())
                         .ok_or_else(|| err(&format!("`{k}` is not an array in the base model")))?;
                     let len = arr.len();
-                    let item = arr.get_mut(*idx).ok_or_else(|| err(&format!("index {idx} is out of range ({k} has {len} entries)")))?;
+                    let item = arr.get_mut(*idx).ok_or_else(|| {
+                        err(&format!("index {idx} is out of range ({k} has {len} entries)"))
+                    })?;
                     if last {
                         merge(item, value);
                         break;
@@ -538,20 +745,35 @@ pub(crate) fn apply_overrides(v: &Validator<'_>, key: &str, table: &mut toml::Ta
                     item
                 }
             };
-            cur = slot.as_table_mut().ok_or_else(|| err("the path goes through a value that is not a table"))?;
+            cur = slot
+                .as_table_mut()
+                .ok_or_else(|| err("the path goes through a value that is not a table"))?;
         }
     }
     Ok(())
 }
 
 /// Sets a sweep axis value (other than α) in a model table.
-pub(crate) fn set_axis(v: &Validator<'_>, context: &str, table: &mut toml::Table, axis: &Axis, x: f64) -> Result<()> {
-    let n0 = table.get("data").and_then(|d| d.get("dim")).and_then(|d| d.as_integer()).unwrap_or(1) as f64;
+pub(crate) fn set_axis(
+    v: &Validator<'_>,
+    context: &str,
+    table: &mut toml::Table,
+    axis: &Axis,
+    x: f64,
+) -> Result<()> {
+    let n0 = table
+        .get("data")
+        .and_then(|d| d.get("dim"))
+        .and_then(|d| d.as_integer())
+        .unwrap_or(1) as f64;
     let (path, value) = match axis {
         Axis::Alpha => return Ok(()),
         Axis::Ridge => ("readout.ridge".to_string(), toml::Value::Float(x)),
         Axis::Noise => ("data.noise".to_string(), toml::Value::Float(x)),
-        Axis::Width { layer } => (format!("layers[{}].width", layer - 1), toml::Value::Integer(((x * n0).round() as i64).max(1))),
+        Axis::Width { layer } => (
+            format!("layers[{}].width", layer - 1),
+            toml::Value::Integer(((x * n0).round() as i64).max(1)),
+        ),
         Axis::Exponent { key, .. } => (key.clone(), toml::Value::Float(x)),
     };
     let mut set = toml::Table::new();
@@ -572,11 +794,18 @@ pub(crate) fn series_config(
 ) -> Result<Config> {
     let mut t = table.clone();
     let samples = if *axis == Axis::Alpha {
-        let n0 = t.get("data").and_then(|d| d.get("dim")).and_then(|d| d.as_integer()).unwrap_or(1) as f64;
+        let n0 = t
+            .get("data")
+            .and_then(|d| d.get("dim"))
+            .and_then(|d| d.as_integer())
+            .unwrap_or(1) as f64;
         let mut ps: Vec<usize> = xs.iter().map(|a| ((a * n0).round() as usize).max(1)).collect();
         ps.dedup();
         let mut st = toml::Table::new();
-        st.insert("values".into(), toml::Value::Array(ps.iter().map(|&p| toml::Value::Integer(p as i64)).collect()));
+        st.insert(
+            "values".into(),
+            toml::Value::Array(ps.iter().map(|&p| toml::Value::Integer(p as i64)).collect()),
+        );
         t.insert("samples".into(), toml::Value::Table(st));
         None
     } else {
@@ -587,7 +816,11 @@ pub(crate) fn series_config(
     if samples.is_some() && cfg.samples.len() != 1 {
         return Err(v.err(
             format!("{}: samples", s.context),
-            format!("a sweep over {} needs exactly one sample size, got {}", axis.label(), cfg.samples.len()),
+            format!(
+                "a sweep over {} needs exactly one sample size, got {}",
+                axis.label(),
+                cfg.samples.len()
+            ),
         ));
     }
     Ok(cfg)
@@ -597,7 +830,11 @@ pub(crate) fn series_config(
 fn resolve_model(v: &Validator<'_>, path: &Path, t: &toml::Table, context: &str) -> Result<Config> {
     let t = t.clone();
     let prefix = |e: Error| match e {
-        Error::Input { file, key, message } if !context.is_empty() => Error::Input { file, key: format!("{context}: {key}"), message },
+        Error::Input { file, key, message } if !context.is_empty() => Error::Input {
+            file,
+            key: format!("{context}: {key}"),
+            message,
+        },
         e => e,
     };
     let raw: RawConfig = config::from_value(v.file, "", toml::Value::Table(t)).map_err(prefix)?;
@@ -605,9 +842,18 @@ fn resolve_model(v: &Validator<'_>, path: &Path, t: &toml::Table, context: &str)
 }
 
 /// Resolves the model config of a series at sweep positions (used by [`super::compute`]).
-pub(crate) fn model_at(spec: &FigureSpec, s: &SeriesSpec, axis: &Axis, xs: &[f64], extra: Option<(&Axis, f64)>) -> Result<Config> {
+pub(crate) fn model_at(
+    spec: &FigureSpec,
+    s: &SeriesSpec,
+    axis: &Axis,
+    xs: &[f64],
+    extra: Option<(&Axis, f64)>,
+) -> Result<Config> {
     let file = spec.path.display().to_string();
-    let v = Validator { file: &file, base: spec.path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+    let v = Validator {
+        file: &file,
+        base: spec.path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+    };
     let mut t = s.table.clone();
     if let Some((ax, y)) = extra {
         set_axis(&v, &s.context, &mut t, ax, y)?;
