@@ -277,12 +277,7 @@ fn curves_panel<DB: DrawingBackend>(
             padded(ys, spec.log_y, 0.04).ok_or("no finite y values to plot")?
         }
     };
-    match (spec.log_x, spec.log_y) {
-        (false, false) => curves_chart(&plot, x0..x1, y0..y1, panel, (y0, y1)),
-        (true, false) => curves_chart(&plot, (x0..x1).log_scale(), y0..y1, panel, (y0, y1)),
-        (false, true) => curves_chart(&plot, x0..x1, (y0..y1).log_scale(), panel, (y0, y1)),
-        (true, true) => curves_chart(&plot, (x0..x1).log_scale(), (y0..y1).log_scale(), panel, (y0, y1)),
-    }?;
+    dispatch(&plot, (x0, x1), (y0, y1), panel, Body::Curves { y: (y0, y1) })?;
     draw_legend(&legend, data, panel)
 }
 
@@ -296,12 +291,74 @@ fn y_label(panel: &PanelData) -> String {
     }
 }
 
-fn curves_chart<DB, X, Y>(
+/// The chart type over two f64 axes (linear or log).
+type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// A Cartesian chart with the house margins and an optional panel title.
+fn chart_on<'a, DB, X, Y>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: X,
+    y: Y,
+    title: Option<&str>,
+    margin_right: u32,
+) -> DrawResult<Chart<'a, DB, X, Y>>
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+{
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_top(12)
+        .margin_right(margin_right)
+        .margin_left(12)
+        .x_label_area_size(64)
+        .y_label_area_size(96);
+    if let Some(t) = title {
+        builder.caption(t, (FONT, 24));
+    }
+    builder.build_cartesian_2d(x, y).map_err(de)
+}
+
+/// What a panel draws inside its frame.
+enum Body<'a> {
+    /// Theory lines and markers, clipped to the y range.
+    Curves { y: (f64, f64) },
+    /// Heat-map cells between `ex`/`ey` edges, coloured over the log₁₀ range `colors`.
+    Heat {
+        heat: &'a Heat,
+        ex: &'a [f64],
+        ey: &'a [f64],
+        colors: (f64, f64),
+    },
+}
+
+/// Picks linear or log coordinates for each axis and draws the panel.
+fn dispatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    panel: &PanelData,
+    body: Body<'_>,
+) -> DrawResult {
+    match (panel.spec.log_x, panel.spec.log_y) {
+        (false, false) => panel_chart(area, x0..x1, y0..y1, panel, body),
+        (true, false) => panel_chart(area, (x0..x1).log_scale(), y0..y1, panel, body),
+        (false, true) => panel_chart(area, x0..x1, (y0..y1).log_scale(), panel, body),
+        (true, true) => panel_chart(area, (x0..x1).log_scale(), (y0..y1).log_scale(), panel, body),
+    }
+}
+
+fn panel_chart<DB, X, Y>(
     area: &DrawingArea<DB, Shift>,
     x: X,
     y: Y,
     panel: &PanelData,
-    (ylo, yhi): (f64, f64),
+    body: Body<'_>,
 ) -> DrawResult
 where
     DB: DrawingBackend,
@@ -311,89 +368,146 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let spec = &panel.spec;
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin_top(12)
-        .margin_right(28)
-        .margin_left(12)
-        .x_label_area_size(64)
-        .y_label_area_size(96);
-    if let Some(t) = &spec.title {
-        builder.caption(t, (FONT, 24));
-    }
-    let mut chart = builder.build_cartesian_2d(x, y).map_err(de)?;
-    chart
-        .configure_mesh()
-        .x_desc(spec.sweep.axis.label())
-        .y_desc(y_label(panel))
-        .label_style((FONT, 18))
-        .axis_desc_style((FONT, 21))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()
-        .map_err(de)?;
-    let (xlo, xhi) = (chart.x_range().start, chart.x_range().end);
-    for g in &spec.guides {
-        let style = RGBColor(110, 110, 110).stroke_width(2);
-        let (pts, label, at) = match g {
-            Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
-            Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
-            Guide::Diagonal { label } => (vec![(xlo, xlo), (xhi, xhi)], label, (xhi, xhi)),
-        };
-        chart
-            .draw_series(DashedLineSeries::new(pts, 8, 6, style))
-            .map_err(de)?;
-        if let Some(l) = label {
+    match body {
+        Body::Curves { y: (ylo, yhi) } => {
+            let mut chart = chart_on(area, x, y, spec.title.as_deref(), 28)?;
             chart
-                .draw_series(std::iter::once(Text::new(
-                    format!(" {l}"),
-                    at,
-                    (FONT, 17).into_font().color(&RGBColor(90, 90, 90)),
-                )))
+                .configure_mesh()
+                .x_desc(spec.sweep.axis.label())
+                .y_desc(y_label(panel))
+                .label_style((FONT, 18))
+                .axis_desc_style((FONT, 21))
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .light_line_style(RGBColor(235, 235, 235))
+                .bold_line_style(RGBColor(215, 215, 215))
+                .draw()
                 .map_err(de)?;
+            let (xlo, xhi) = (chart.x_range().start, chart.x_range().end);
+            for g in &spec.guides {
+                let style = RGBColor(110, 110, 110).stroke_width(2);
+                let (pts, label, at) = match g {
+                    Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
+                    Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
+                    Guide::Diagonal { label } => (vec![(xlo, xlo), (xhi, xhi)], label, (xhi, xhi)),
+                };
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 8, 6, style))
+                    .map_err(de)?;
+                if let Some(l) = label {
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            format!(" {l}"),
+                            at,
+                            (FONT, 17).into_font().color(&RGBColor(90, 90, 90)),
+                        )))
+                        .map_err(de)?;
+                }
+            }
+            for (i, s) in panel.series.iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                for run in clip(&s.theory, ylo, yhi, spec.log_y) {
+                    chart
+                        .draw_series(LineSeries::new(run, color.stroke_width(3)))
+                        .map_err(de)?;
+                }
+                let visible: Vec<&Marker> = s
+                    .markers
+                    .iter()
+                    .filter(|m| {
+                        m.mean.is_finite() && m.mean >= ylo && m.mean <= yhi && m.x >= xlo && m.x <= xhi
+                    })
+                    .collect();
+                let lo_clamp = |v: f64| v.max(ylo);
+                chart
+                    .draw_series(visible.iter().map(|m| {
+                        ErrorBar::new_vertical(
+                            m.x,
+                            lo_clamp(m.low),
+                            m.mean,
+                            m.high.min(yhi),
+                            color.stroke_width(2),
+                            12,
+                        )
+                    }))
+                    .map_err(de)?;
+                chart
+                    .draw_series(
+                        visible
+                            .iter()
+                            .map(|m| Circle::new((m.x, m.mean), 6, color.filled())),
+                    )
+                    .map_err(de)?;
+                chart
+                    .draw_series(
+                        visible
+                            .iter()
+                            .map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))),
+                    )
+                    .map_err(de)?;
+            }
         }
-    }
-    for (i, s) in panel.series.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        for run in clip(&s.theory, ylo, yhi, spec.log_y) {
+        Body::Heat {
+            heat,
+            ex,
+            ey,
+            colors: (clo, chi),
+        } => {
+            let mut chart = chart_on(area, x, y, spec.title.as_deref(), 16)?;
+            let cells = heat.z.iter().enumerate().flat_map(|(iy, row)| {
+                row.iter().enumerate().map(move |(ix, &z)| {
+                    let t = if z.is_finite() && z > 0.0 {
+                        (z.log10() - clo) / (chi - clo)
+                    } else {
+                        1.0
+                    };
+                    Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], viridis(t).filled())
+                })
+            });
+            chart.draw_series(cells).map_err(de)?;
             chart
-                .draw_series(LineSeries::new(run, color.stroke_width(3)))
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc(spec.sweep.axis.label())
+                .y_desc(spec.sweep_y.as_ref().map(|s| s.axis.label()).unwrap_or_default())
+                .label_style((FONT, 18))
+                .axis_desc_style((FONT, 21))
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .draw()
                 .map_err(de)?;
+            let (xlo, xhi) = (ex[0], *ex.last().unwrap());
+            let (ylo, yhi) = (ey[0], *ey.last().unwrap());
+            for g in &spec.guides {
+                let style = WHITE.stroke_width(3);
+                // Labels sit just right of (vertical) or below-right of (diagonal) their line, near the top.
+                let (pts, label, at) = match g {
+                    Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
+                    Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
+                    Guide::Diagonal { label } => {
+                        let (a, b) = (xlo.max(ylo), xhi.min(yhi));
+                        let m = if spec.log_x {
+                            a * (b / a).powf(0.8)
+                        } else {
+                            a + 0.8 * (b - a)
+                        };
+                        (vec![(a, a), (b, b)], label, (m, m))
+                    }
+                };
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 10, 6, style))
+                    .map_err(de)?;
+                if let Some(l) = label {
+                    let style = (FONT, 20).into_font().color(&WHITE).pos(text_anchor::Pos::new(
+                        text_anchor::HPos::Left,
+                        text_anchor::VPos::Top,
+                    ));
+                    chart
+                        .draw_series(std::iter::once(Text::new(format!("  {l}"), at, style)))
+                        .map_err(de)?;
+                }
+            }
         }
-        let visible: Vec<&Marker> = s
-            .markers
-            .iter()
-            .filter(|m| m.mean.is_finite() && m.mean >= ylo && m.mean <= yhi && m.x >= xlo && m.x <= xhi)
-            .collect();
-        let lo_clamp = |v: f64| v.max(ylo);
-        chart
-            .draw_series(visible.iter().map(|m| {
-                ErrorBar::new_vertical(
-                    m.x,
-                    lo_clamp(m.low),
-                    m.mean,
-                    m.high.min(yhi),
-                    color.stroke_width(2),
-                    12,
-                )
-            }))
-            .map_err(de)?;
-        chart
-            .draw_series(
-                visible
-                    .iter()
-                    .map(|m| Circle::new((m.x, m.mean), 6, color.filled())),
-            )
-            .map_err(de)?;
-        chart
-            .draw_series(
-                visible
-                    .iter()
-                    .map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))),
-            )
-            .map_err(de)?;
     }
     Ok(())
 }
@@ -505,108 +619,19 @@ fn heat_panel<DB: DrawingBackend>(
     let (x0, x1) = (ex[0], *ex.last().unwrap());
     let (y0, y1) = (ey[0], *ey.last().unwrap());
     let range = color_range(data, heat);
-    match (spec.log_x, spec.log_y) {
-        (false, false) => heat_chart(&plot, x0..x1, y0..y1, panel, heat, &ex, &ey, range),
-        (true, false) => heat_chart(&plot, (x0..x1).log_scale(), y0..y1, panel, heat, &ex, &ey, range),
-        (false, true) => heat_chart(&plot, x0..x1, (y0..y1).log_scale(), panel, heat, &ex, &ey, range),
-        (true, true) => heat_chart(
-            &plot,
-            (x0..x1).log_scale(),
-            (y0..y1).log_scale(),
-            panel,
+    dispatch(
+        &plot,
+        (x0, x1),
+        (y0, y1),
+        panel,
+        Body::Heat {
             heat,
-            &ex,
-            &ey,
-            range,
-        ),
-    }?;
+            ex: &ex,
+            ey: &ey,
+            colors: range,
+        },
+    )?;
     colorbar(&bar, range, panel)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn heat_chart<DB, X, Y>(
-    area: &DrawingArea<DB, Shift>,
-    x: X,
-    y: Y,
-    panel: &PanelData,
-    heat: &Heat,
-    ex: &[f64],
-    ey: &[f64],
-    (clo, chi): (f64, f64),
-) -> DrawResult
-where
-    DB: DrawingBackend,
-    X: AsRangedCoord<Value = f64>,
-    Y: AsRangedCoord<Value = f64>,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    let spec = &panel.spec;
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin_top(12)
-        .margin_right(16)
-        .margin_left(12)
-        .x_label_area_size(64)
-        .y_label_area_size(96);
-    if let Some(t) = &spec.title {
-        builder.caption(t, (FONT, 24));
-    }
-    let mut chart = builder.build_cartesian_2d(x, y).map_err(de)?;
-    let cells = heat.z.iter().enumerate().flat_map(|(iy, row)| {
-        row.iter().enumerate().map(move |(ix, &z)| {
-            let t = if z.is_finite() && z > 0.0 {
-                (z.log10() - clo) / (chi - clo)
-            } else {
-                1.0
-            };
-            Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], viridis(t).filled())
-        })
-    });
-    chart.draw_series(cells).map_err(de)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc(spec.sweep.axis.label())
-        .y_desc(spec.sweep_y.as_ref().map(|s| s.axis.label()).unwrap_or_default())
-        .label_style((FONT, 18))
-        .axis_desc_style((FONT, 21))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(de)?;
-    let (xlo, xhi) = (ex[0], *ex.last().unwrap());
-    let (ylo, yhi) = (ey[0], *ey.last().unwrap());
-    for g in &spec.guides {
-        let style = WHITE.stroke_width(3);
-        // Labels sit just right of (vertical) or below-right of (diagonal) their line, near the top.
-        let (pts, label, at) = match g {
-            Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
-            Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
-            Guide::Diagonal { label } => {
-                let (a, b) = (xlo.max(ylo), xhi.min(yhi));
-                let m = if spec.log_x {
-                    a * (b / a).powf(0.8)
-                } else {
-                    a + 0.8 * (b - a)
-                };
-                (vec![(a, a), (b, b)], label, (m, m))
-            }
-        };
-        chart
-            .draw_series(DashedLineSeries::new(pts, 10, 6, style))
-            .map_err(de)?;
-        if let Some(l) = label {
-            let style = (FONT, 20).into_font().color(&WHITE).pos(text_anchor::Pos::new(
-                text_anchor::HPos::Left,
-                text_anchor::VPos::Top,
-            ));
-            chart
-                .draw_series(std::iter::once(Text::new(format!("  {l}"), at, style)))
-                .map_err(de)?;
-        }
-    }
-    Ok(())
 }
 
 fn colorbar<DB: DrawingBackend>(
