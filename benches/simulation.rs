@@ -13,18 +13,12 @@ fn simulator() -> Simulator {
         source: "bench".into(),
         dim: 1000,
         noise: 0.1,
-        data: CovarianceSpec {
-            kind: CovarianceKind::PowerLaw { exponent: 1.0 },
-            normalize: true,
-        },
+        data: CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: 1.0 }, normalize: true },
         target: Target::Isotropic,
         input: CovarianceSpec::identity(),
         layers: [1200, 900]
             .iter()
-            .map(|&w| LayerSpec {
-                width: w,
-                covariance: CovarianceSpec::identity(),
-            })
+            .map(|&w| LayerSpec { width: w, covariance: CovarianceSpec::identity() })
             .collect(),
     };
     Simulator::new(&spec.build().unwrap()).unwrap()
@@ -42,8 +36,7 @@ fn trials(c: &mut Criterion) {
         group.bench_function(format!("one_trial_parallel_kernels/{name}"), |b| {
             b.iter(|| {
                 seed += 1;
-                sim.trial(p, ridge, &mut trial_rng(seed, p, 0), Par::rayon(0))
-                    .unwrap()
+                sim.trial(p, ridge, &mut trial_rng(seed, p, 0), Par::rayon(0)).unwrap()
             })
         });
         // Throughput as `lcurve validate` runs: two trials at once, sequential kernels

@@ -18,12 +18,8 @@ fn curve(c: &mut Criterion) {
             lcurve::sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &pb).unwrap()
         })
     });
-    group.bench_function("single_point_p5000", |b| {
-        b.iter(|| theory.point(5000, 1e-3).unwrap())
-    });
-    group.bench_function("build_and_reduce", |b| {
-        b.iter(|| cfg.model.build().unwrap().theory().unwrap())
-    });
+    group.bench_function("single_point_p5000", |b| b.iter(|| theory.point(5000, 1e-3).unwrap()));
+    group.bench_function("build_and_reduce", |b| b.iter(|| cfg.model.build().unwrap().theory().unwrap()));
     group.finish();
 }
 

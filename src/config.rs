@@ -28,11 +28,7 @@ pub struct SimulationSpec {
 
 impl Default for SimulationSpec {
     fn default() -> Self {
-        SimulationSpec {
-            trials: 20,
-            seed: 1,
-            scale: 1.0,
-        }
+        SimulationSpec { trials: 20, seed: 1, scale: 1.0 }
     }
 }
 
@@ -183,6 +179,13 @@ impl Config {
     /// Loads and validates a model configuration file.
     pub fn load(path: &Path) -> Result<Config> {
         let (file, table) = read_table(path)?;
+        if table.contains_key("figure") {
+            return Err(Error::input(
+                &file,
+                "figure",
+                "this is a figure config, not a model config: render it (theory and simulation markers) with `lcurve figures`",
+            ));
+        }
         let raw: RawConfig = from_value(&file, "", toml::Value::Table(table))?;
         resolve(&file, path, &raw)
     }
@@ -190,21 +193,12 @@ impl Config {
 
 /// Validates a raw config. `path` locates files referenced by relative paths.
 pub(crate) fn resolve(file: &str, path: &Path, raw: &RawConfig) -> Result<Config> {
-    let v = Validator {
-        file,
-        base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-    };
+    let v = Validator { file, base: path.parent().unwrap_or(Path::new(".")).to_path_buf() };
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let samples = v.samples(&raw.samples)?;
     let simulation = v.simulation(raw.simulation.as_ref())?;
-    Ok(Config {
-        path: path.to_path_buf(),
-        model,
-        ridge,
-        samples,
-        simulation,
-    })
+    Ok(Config { path: path.to_path_buf(), model, ridge, samples, simulation })
 }
 
 pub(crate) struct Validator<'a> {
@@ -295,9 +289,7 @@ impl Validator<'_> {
                 let e = t.exponent.ok_or_else(|| {
                     self.err("data.target.exponent", "kind \"power_law\" needs an exponent")
                 })?;
-                Ok(Target::PowerLaw {
-                    exponent: self.finite("data.target.exponent", e)?,
-                })
+                Ok(Target::PowerLaw { exponent: self.finite("data.target.exponent", e)? })
             }
             other => Err(self.err(
                 "data.target.kind",
@@ -334,24 +326,20 @@ impl Validator<'_> {
         ];
         for (name, is) in present {
             if is && !allowed.contains(&name) {
-                return Err(self.err(
-                    format!("{key}.{name}"),
-                    format!("not a parameter of kind \"{}\"", c.kind),
-                ));
+                return Err(
+                    self.err(format!("{key}.{name}"), format!("not a parameter of kind \"{}\"", c.kind))
+                );
             }
             if !is && allowed.contains(&name) {
-                return Err(self.err(
-                    format!("{key}.{name}"),
-                    format!("kind \"{}\" needs key `{name}`", c.kind),
-                ));
+                return Err(
+                    self.err(format!("{key}.{name}"), format!("kind \"{}\" needs key `{name}`", c.kind))
+                );
             }
         }
         let exponent = || self.finite(&format!("{key}.exponent"), c.exponent.unwrap_or(0.0));
         let kind = match c.kind.as_str() {
             "identity" => CovarianceKind::Identity,
-            "power_law" => CovarianceKind::PowerLaw {
-                exponent: exponent()?,
-            },
+            "power_law" => CovarianceKind::PowerLaw { exponent: exponent()? },
             "data_power" => {
                 if !input {
                     return Err(self.err(
@@ -359,9 +347,7 @@ impl Validator<'_> {
                         "\"data_power\" (Γ = Σ0^exponent) is only allowed for layers[0].input_covariance",
                     ));
                 }
-                CovarianceKind::DataPower {
-                    exponent: exponent()?,
-                }
+                CovarianceKind::DataPower { exponent: exponent()? }
             }
             "diagonal" => {
                 let values = c.values.clone().unwrap_or_default();
@@ -378,28 +364,17 @@ impl Validator<'_> {
             "file" => self.covariance_file(&format!("{key}.path"), c.path.as_deref().unwrap_or(""), n)?,
             _ => unreachable!("kind checked above"),
         };
-        Ok(CovarianceSpec {
-            kind,
-            normalize: c.normalize.unwrap_or(true),
-        })
+        Ok(CovarianceSpec { kind, normalize: c.normalize.unwrap_or(true) })
     }
 
     fn eigenvalue_list(&self, key: &str, values: &[f64], n: usize) -> Result<()> {
         if values.len() != n {
-            return Err(self.err(
-                key,
-                format!("expected {n} values (the matrix dimension), got {}", values.len()),
-            ));
+            return Err(
+                self.err(key, format!("expected {n} values (the matrix dimension), got {}", values.len()))
+            );
         }
-        if let Some((i, v)) = values
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
-        {
-            return Err(self.err(
-                key,
-                format!("expected finite values ≥ 0, but entry {} is {v}", i + 1),
-            ));
+        if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+            return Err(self.err(key, format!("expected finite values ≥ 0, but entry {} is {v}", i + 1)));
         }
         if values.iter().all(|&v| v == 0.0) {
             return Err(self.err(key, "all values are zero"));
@@ -409,12 +384,8 @@ impl Validator<'_> {
 
     fn covariance_file(&self, key: &str, rel: &str, n: usize) -> Result<CovarianceKind> {
         let path = self.base.join(rel);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            self.err(
-                key,
-                format!("cannot read covariance file {}: {e}", path.display()),
-            )
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| self.err(key, format!("cannot read covariance file {}: {e}", path.display())))?;
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -426,10 +397,7 @@ impl Validator<'_> {
                 .filter(|s| !s.is_empty())
                 .map(|s| {
                     s.parse::<f64>().map_err(|_| {
-                        self.err(
-                            key,
-                            format!("{}: line {}: \"{s}\" is not a number", path.display(), i + 1),
-                        )
+                        self.err(key, format!("{}: line {}: \"{s}\" is not a number", path.display(), i + 1))
                     })
                 })
                 .collect::<Result<Vec<f64>>>()?;
@@ -490,10 +458,7 @@ impl Validator<'_> {
                 return Err(self.err("samples", "give either `values` or `range`, not both"))
             }
             (None, None) => {
-                return Err(self.err(
-                    "samples",
-                    "expected `values = [...]` or `range = { from, to, points }`",
-                ))
+                return Err(self.err("samples", "expected `values = [...]` or `range = { from, to, points }`"))
             }
             (Some(v), None) => {
                 if v.is_empty() {
@@ -515,24 +480,13 @@ impl Validator<'_> {
         let from = self.finite(&format!("{key}.from"), r.from)?;
         let to = self.finite(&format!("{key}.to"), r.to)?;
         if from < 1.0 {
-            return Err(self.err(
-                format!("{key}.from"),
-                format!("expected a sample size ≥ 1, got {from}"),
-            ));
+            return Err(self.err(format!("{key}.from"), format!("expected a sample size ≥ 1, got {from}")));
         }
         if to < from {
-            return Err(self.err(
-                format!("{key}.to"),
-                format!("expected to ≥ from = {from}, got {to}"),
-            ));
+            return Err(self.err(format!("{key}.to"), format!("expected to ≥ from = {from}, got {to}")));
         }
         let points = self.positive_int(&format!("{key}.points"), r.points)?;
-        let values = spaced(
-            from,
-            to,
-            points,
-            self.scale(r.scale.as_deref(), &format!("{key}.scale"))?,
-        );
+        let values = spaced(from, to, points, self.scale(r.scale.as_deref(), &format!("{key}.scale"))?);
         Ok(values.into_iter().map(|x| x.round() as usize).collect())
     }
 
@@ -571,11 +525,7 @@ impl Validator<'_> {
 pub fn spaced(from: f64, to: f64, points: usize, log: bool) -> Vec<f64> {
     (0..points)
         .map(|i| {
-            let t = if points == 1 {
-                0.0
-            } else {
-                i as f64 / (points - 1) as f64
-            };
+            let t = if points == 1 { 0.0 } else { i as f64 / (points - 1) as f64 };
             if log {
                 (from.ln() + t * (to.ln() - from.ln())).exp()
             } else {

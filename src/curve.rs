@@ -22,11 +22,7 @@ pub fn run(config: &Config, progress: bool) -> Result<Curve> {
     let pb = crate::progress::bar(config.samples.len(), "theory", progress);
     let points = sweep::learning_curve(&theory, &config.samples, config.ridge, &pb)?;
     pb.finish_and_clear();
-    Ok(Curve {
-        summary: model.summary(&theory),
-        ridge: config.ridge,
-        points,
-    })
+    Ok(Curve { summary: model.summary(&theory), ridge: config.ridge, points })
 }
 
 /// Human-readable ridge: the number, or `optimal`.

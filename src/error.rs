@@ -8,22 +8,13 @@ use std::path::PathBuf;
 pub enum Error {
     /// A bad configuration value: the file, the dotted key path and what is expected.
     #[error("{file}: {key}: {message}")]
-    Input {
-        file: String,
-        key: String,
-        message: String,
-    },
+    Input { file: String, key: String, message: String },
     /// A bad command-line value.
     #[error("{0}")]
     Usage(String),
     /// A saddle-point equation could not be solved at one point of a curve.
     #[error("solver failed at p = {samples} (ridge {ridge:e}): equation {equation}: {detail}")]
-    Solver {
-        samples: usize,
-        ridge: f64,
-        equation: String,
-        detail: String,
-    },
+    Solver { samples: usize, ridge: f64, equation: String, detail: String },
     /// A numerical kernel failed (e.g. a Cholesky factor of a matrix that is not positive definite).
     #[error("{0}")]
     Numerical(String),
@@ -42,11 +33,7 @@ impl Error {
     }
 
     pub(crate) fn input(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Input {
-            file: file.to_string(),
-            key: key.into(),
-            message: message.into(),
-        }
+        Error::Input { file: file.to_string(), key: key.into(), message: message.into() }
     }
 }
 

@@ -39,14 +39,7 @@ fn apply(m: MatRef<'_, f64>, op: Op) -> MatRef<'_, f64> {
 pub fn gemm(alpha: f64, a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op) -> DMatrix<f64> {
     let (a, b) = (apply(view(a), ta), apply(view(b), tb));
     let mut out = DMatrix::<f64>::zeros(a.nrows(), b.ncols());
-    matmul(
-        view_mut(&mut out),
-        Accum::Replace,
-        a,
-        b,
-        alpha,
-        faer::get_global_parallelism(),
-    );
+    matmul(view_mut(&mut out), Accum::Replace, a, b, alpha, faer::get_global_parallelism());
     out
 }
 

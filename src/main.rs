@@ -94,40 +94,14 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             output::emit(out.as_deref(), &text)?;
             Ok(Outcome::Done)
         }
-        Command::Figures {
-            paths,
-            out,
-            no_sim,
-            trials,
-            scale,
-        } => {
-            let paths = if paths.is_empty() {
-                vec![PathBuf::from("configs")]
-            } else {
-                paths
-            };
-            let opts = lcurve::figures::SimOptions {
-                disabled: no_sim,
-                trials,
-                scale,
-            };
+        Command::Figures { paths, out, no_sim, trials, scale } => {
+            let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
+            let opts = lcurve::figures::SimOptions { disabled: no_sim, trials, scale };
             if let Some(t) = trials {
-                lcurve::validate::Options {
-                    trials: t,
-                    seed: 0,
-                    scale: 1.0,
-                    progress: false,
-                }
-                .check()?;
+                lcurve::validate::Options { trials: t, seed: 0, scale: 1.0, progress: false }.check()?;
             }
             if let Some(f) = scale {
-                lcurve::validate::Options {
-                    trials: 1,
-                    seed: 0,
-                    scale: f,
-                    progress: false,
-                }
-                .check()?;
+                lcurve::validate::Options { trials: 1, seed: 0, scale: f, progress: false }.check()?;
             }
             let found = lcurve::figures::discover(&paths)?;
             if found.is_empty() {
@@ -137,30 +111,20 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             }
             let started = std::time::Instant::now();
             let written = lcurve::figures::render_all(&found, &out, &opts, true)?;
-            for (png, svg) in &written {
-                eprintln!("wrote {} and {}", png.display(), svg.display());
+            for r in &written {
+                let agreement = match r.max_abs_z {
+                    Some(z) => format!(" (simulation: {} markers, max |z| = {z:.2})", r.markers),
+                    None => String::new(),
+                };
+                eprintln!("wrote {} and {}{agreement}", r.png.display(), r.svg.display());
             }
-            eprintln!(
-                "{} figures in {:.1} s",
-                written.len(),
-                started.elapsed().as_secs_f64()
-            );
+            eprintln!("{} figures in {:.1} s", written.len(), started.elapsed().as_secs_f64());
             Ok(Outcome::Done)
         }
-        Command::Validate {
-            config,
-            trials,
-            seed,
-            scale,
-            out,
-            format,
-            check,
-        } => {
+        Command::Validate { config, trials, seed, scale, out, format, check } => {
             if let Some(z) = check {
                 if !(z.is_finite() && z > 0.0) {
-                    return Err(lcurve::Error::Usage(format!(
-                        "--check: expected a number > 0, got {z}"
-                    )));
+                    return Err(lcurve::Error::Usage(format!("--check: expected a number > 0, got {z}")));
                 }
             }
             let cfg = Config::load(&config)?;

@@ -61,10 +61,7 @@ impl ModelSpec {
             spectra::build(&self.input, self.dim, Some(&data.cov)).map_err(|m| self.err(INPUT_KEY, m))?;
         if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
             if min <= 0.0 {
-                return Err(self.err(
-                    INPUT_KEY,
-                    "Γ must be positive definite, but it has a zero eigenvalue",
-                ));
+                return Err(self.err(INPUT_KEY, "Γ must be positive definite, but it has a zero eigenvalue"));
             }
         }
         let layers = self
@@ -78,13 +75,7 @@ impl ModelSpec {
             .collect::<Result<Vec<_>>>()?;
         let target_weights = spectra::target_weights(&self.target, &data.cov)
             .map_err(|e| self.err("data.target", e.to_string()))?;
-        Ok(Model {
-            spec: self.clone(),
-            data,
-            input,
-            layers,
-            target_weights,
-        })
+        Ok(Model { spec: self.clone(), data, input, layers, target_weights })
     }
 
     /// The same model with n0 and every width multiplied by `factor` (rounded, at least 1);
@@ -169,10 +160,8 @@ impl Model {
 
     /// Sizes, ranks and normalisations, for reports.
     pub fn summary(&self, theory: &Theory) -> ModelSummary {
-        let mut normalizations = vec![
-            Normalization::of("data", &self.data),
-            Normalization::of("input", &self.input),
-        ];
+        let mut normalizations =
+            vec![Normalization::of("data", &self.data), Normalization::of("input", &self.input)];
         for (i, b) in self.layers.iter().enumerate() {
             normalizations.push(Normalization::of(&format!("layer{}", i + 1), b));
         }
@@ -194,10 +183,6 @@ impl Model {
 
 impl Normalization {
     fn of(name: &str, b: &Built) -> Self {
-        Normalization {
-            name: name.to_string(),
-            raw_mean_eigenvalue: b.raw_mean,
-            scale: b.scale,
-        }
+        Normalization { name: name.to_string(), raw_mean_eigenvalue: b.raw_mean, scale: b.scale }
     }
 }

@@ -135,17 +135,10 @@ pub fn to_json<T: Serialize>(report: &T) -> String {
 
 /// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?;
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name =
+        path.file_name().ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?;
     let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -167,10 +160,7 @@ pub fn emit(path: Option<&Path>, contents: &str) -> Result<()> {
             let mut out = std::io::stdout().lock();
             out.write_all(contents.as_bytes())
                 .and_then(|_| out.flush())
-                .map_err(|source| Error::Io {
-                    path: "<stdout>".into(),
-                    source,
-                })
+                .map_err(|source| Error::Io { path: "<stdout>".into(), source })
         }
     }
 }

@@ -37,11 +37,9 @@ impl RightMap {
     /// `C^power` as a map (C symmetric, so left and right application agree up to transpose).
     fn power(c: &Covariance, power: f64) -> Self {
         match c {
-            Covariance::Diagonal(v) => RightMap::Diagonal(
-                v.iter()
-                    .map(|&x| if x > 0.0 { x.powf(power) } else { 0.0 })
-                    .collect(),
-            ),
+            Covariance::Diagonal(v) => {
+                RightMap::Diagonal(v.iter().map(|&x| if x > 0.0 { x.powf(power) } else { 0.0 }).collect())
+            }
             Covariance::Dense { .. } => RightMap::Dense(c.power_dense(power)),
         }
     }
@@ -127,13 +125,7 @@ impl Simulator {
         };
         let theory = model.theory()?;
         let full_rank = std::iter::once((&model.data.cov, model.spec.dim))
-            .chain(
-                model
-                    .layers
-                    .iter()
-                    .zip(&model.spec.layers)
-                    .map(|(b, l)| (&b.cov, l.width)),
-            )
+            .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (&b.cov, l.width)))
             .all(|(c, n)| c.eigenvalues().iter().filter(|&&x| x > 0.0).count() == n);
         Ok(Simulator {
             n0: model.spec.dim,
@@ -142,11 +134,7 @@ impl Simulator {
             input_map,
             sigma_half,
             gamma_half,
-            layer_half: model
-                .layers
-                .iter()
-                .map(|b| RightMap::power(&b.cov, 0.5))
-                .collect(),
+            layer_half: model.layers.iter().map(|b| RightMap::power(&b.cov, 0.5)).collect(),
             sigma,
             basis,
             sqrt_b: model.target_weights.iter().map(|b| b.sqrt()).collect(),
@@ -168,9 +156,7 @@ impl Simulator {
             DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
         };
         // Target β* = Σ_j √b_j z_j u_j.
-        let z = DVector::from_fn(self.n0, |j, _| {
-            self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal)
-        });
+        let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
         let beta = match &self.basis {
             None => z,
             Some(u) => u * z,
@@ -179,9 +165,7 @@ impl Simulator {
         let white = normal(rng, p, self.n0);
         let y_clean = &white * self.sigma_half.left_vec(&beta);
         let noise_sd = self.noise.sqrt();
-        let y = DVector::from_fn(p, |i, _| {
-            y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal)
-        });
+        let y = DVector::from_fn(p, |i, _| y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal));
         // Two right-hand sides: noisy labels and noiseless ones (for the bias), one factorisation.
         let rhs = DMatrix::from_columns(&[y.clone(), y_clean]);
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
@@ -217,11 +201,7 @@ impl Simulator {
         let train_error = resid.norm_squared() / p as f64;
         let error = self.excess_error(&v_noisy, &gs, &beta);
         let bias = self.excess_error(&v.column(1).into_owned(), &gs, &beta);
-        Ok(Trial {
-            error,
-            bias,
-            train_error,
-        })
+        Ok(Trial { error, bias, train_error })
     }
 
     /// `(β̂−β*)ᵀΣ0(β̂−β*)` with `β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂`.
@@ -292,11 +272,8 @@ fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
 pub fn ridge_solve(phi: &DMatrix<f64>, y: &DMatrix<f64>, ridge: f64, par: Par) -> Result<DMatrix<f64>> {
     let (p, n) = phi.shape();
     let pf = p as f64;
-    let fail = || {
-        Error::Numerical(format!(
-            "ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"
-        ))
-    };
+    let fail =
+        || Error::Numerical(format!("ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"));
     if n <= p {
         let mut a = gemm_par(phi, Op::T, phi, Op::N, par);
         a /= pf;
@@ -312,13 +289,7 @@ pub fn ridge_solve(phi: &DMatrix<f64>, y: &DMatrix<f64>, ridge: f64, par: Par) -
         for i in 0..p {
             k[(i, i)] += ridge;
         }
-        let mut v = gemm_par(
-            phi,
-            Op::T,
-            &linalg::spd_solve(&k, y).ok_or_else(fail)?,
-            Op::N,
-            par,
-        );
+        let mut v = gemm_par(phi, Op::T, &linalg::spd_solve(&k, y).ok_or_else(fail)?, Op::N, par);
         v /= pf;
         Ok(v)
     }
@@ -343,20 +314,13 @@ pub fn min_norm_generic(
         }
     }
     let primal = n <= p;
-    let gram = if primal {
-        gemm_par(phi, Op::T, phi, Op::N, par)
-    } else {
-        gemm_par(phi, Op::N, phi, Op::T, par)
-    };
+    let gram =
+        if primal { gemm_par(phi, Op::T, phi, Op::N, par) } else { gemm_par(phi, Op::N, phi, Op::T, par) };
     let e = linalg::sym_eigen(&gram)?;
     let keep = rank.min(e.values.len());
     let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
     // Project onto the kept eigenvectors, divide by their eigenvalues.
-    let rhs = if primal {
-        gemm_par(phi, Op::T, y, Op::N, par)
-    } else {
-        y.clone()
-    };
+    let rhs = if primal { gemm_par(phi, Op::T, y, Op::N, par) } else { y.clone() };
     let mut coef = DMatrix::zeros(gram.nrows(), y.ncols());
     for i in 0..keep {
         if e.values[i] > tol {
@@ -364,11 +328,7 @@ pub fn min_norm_generic(
             coef += u * (u.transpose() * &rhs) / e.values[i];
         }
     }
-    Ok(if primal {
-        coef
-    } else {
-        gemm_par(phi, Op::T, &coef, Op::N, par)
-    })
+    Ok(if primal { coef } else { gemm_par(phi, Op::T, &coef, Op::N, par) })
 }
 
 #[cfg(test)]
@@ -426,10 +386,7 @@ mod tests {
     fn factored_min_norm_equals_pseudo_inverse_path() {
         use crate::model::{LayerSpec, ModelSpec};
         use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
-        let pl = |e| CovarianceSpec {
-            kind: CovarianceKind::PowerLaw { exponent: e },
-            normalize: true,
-        };
+        let pl = |e| CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: e }, normalize: true };
         for widths in [vec![9, 14], vec![20, 8], vec![25]] {
             let spec = ModelSpec {
                 source: "test".into(),
@@ -438,13 +395,7 @@ mod tests {
                 data: pl(1.0),
                 target: Target::PowerLaw { exponent: 0.5 },
                 input: pl(0.4),
-                layers: widths
-                    .iter()
-                    .map(|&w| LayerSpec {
-                        width: w,
-                        covariance: pl(0.7),
-                    })
-                    .collect(),
+                layers: widths.iter().map(|&w| LayerSpec { width: w, covariance: pl(0.7) }).collect(),
             };
             let model = spec.build().unwrap();
             let sim = Simulator::new(&model).unwrap();
@@ -453,10 +404,7 @@ mod tests {
             let p = 30;
             let a = sim.trial(p, 0.0, &mut trial_rng(3, p, 0), Par::Seq).unwrap();
             let b = generic.trial(p, 0.0, &mut trial_rng(3, p, 0), Par::Seq).unwrap();
-            assert!(
-                (a.error - b.error).abs() < 1e-9 * b.error,
-                "{widths:?}: {a:?} vs {b:?}"
-            );
+            assert!((a.error - b.error).abs() < 1e-9 * b.error, "{widths:?}: {a:?} vs {b:?}");
             assert!((a.train_error - b.train_error).abs() < 1e-9 * b.train_error.max(1e-12));
         }
     }

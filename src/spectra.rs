@@ -39,10 +39,7 @@ pub struct CovarianceSpec {
 impl CovarianceSpec {
     /// The identity, normalised (the default of every optional covariance).
     pub fn identity() -> Self {
-        CovarianceSpec {
-            kind: CovarianceKind::Identity,
-            normalize: true,
-        }
+        CovarianceSpec { kind: CovarianceKind::Identity, normalize: true }
     }
 }
 
@@ -104,10 +101,9 @@ impl Covariance {
     pub fn power_dense(&self, power: f64) -> DMatrix<f64> {
         let f = |x: f64| if x > 0.0 { x.powf(power) } else { 0.0 };
         match self {
-            Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
-                v.len(),
-                v.iter().map(|&x| f(x)),
-            )),
+            Covariance::Diagonal(v) => {
+                DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(v.len(), v.iter().map(|&x| f(x))))
+            }
             Covariance::Dense { eigen, .. } => linalg::spectral_function(eigen, f),
         }
     }
@@ -142,16 +138,9 @@ fn zero_threshold(values: &[f64]) -> f64 {
 pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String> {
     let n = matrix.nrows();
     if n != matrix.ncols() {
-        return Err(format!(
-            "expected a square matrix, got {} × {}",
-            n,
-            matrix.ncols()
-        ));
+        return Err(format!("expected a square matrix, got {} × {}", n, matrix.ncols()));
     }
-    let scale = matrix
-        .iter()
-        .fold(0.0_f64, |m, &x| m.max(x.abs()))
-        .max(f64::MIN_POSITIVE);
+    let scale = matrix.iter().fold(0.0_f64, |m, &x| m.max(x.abs())).max(f64::MIN_POSITIVE);
     for i in 0..n {
         for j in 0..i {
             if (matrix[(i, j)] - matrix[(j, i)]).abs() > 1e-10 * scale {
@@ -171,9 +160,7 @@ pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String>
     let tol = zero_threshold(&eigen.values);
     if let Some(&min) = eigen.values.last() {
         if min < -tol {
-            return Err(format!(
-                "expected a positive semi-definite matrix, but it has eigenvalue {min:.4e}"
-            ));
+            return Err(format!("expected a positive semi-definite matrix, but it has eigenvalue {min:.4e}"));
         }
     }
     for v in eigen.values.iter_mut() {
@@ -186,9 +173,7 @@ pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String>
 
 fn check_dense_dim(n: usize) -> std::result::Result<(), String> {
     if n > MAX_DENSE_DIM {
-        Err(format!(
-            "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
-        ))
+        Err(format!("a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"))
     } else {
         Ok(())
     }
@@ -208,10 +193,7 @@ pub fn build(
         }
         CovarianceKind::Diagonal { values } => {
             if values.len() != n {
-                return Err(format!(
-                    "expected {n} values (the dimension), got {}",
-                    values.len()
-                ));
+                return Err(format!("expected {n} values (the dimension), got {}", values.len()));
             }
             Covariance::Diagonal(values.clone())
         }
@@ -231,10 +213,7 @@ pub fn build(
             }
             check_dense_dim(n)?;
             let eigen = psd_eigen(matrix)?;
-            Covariance::Dense {
-                matrix: matrix.clone(),
-                eigen,
-            }
+            Covariance::Dense { matrix: matrix.clone(), eigen }
         }
         CovarianceKind::DataPower { exponent } => {
             let data = data.ok_or("data_power is only allowed for the first layer's input_covariance")?;
@@ -244,9 +223,7 @@ pub fn build(
                 } else if *exponent == 0.0 {
                     Ok(1.0)
                 } else {
-                    Err(format!(
-                        "Σ0 has a zero eigenvalue, so Σ0^{exponent} is not positive definite"
-                    ))
+                    Err(format!("Σ0 has a zero eigenvalue, so Σ0^{exponent} is not positive definite"))
                 }
             };
             match data {
@@ -254,15 +231,9 @@ pub fn build(
                     Covariance::Diagonal(v.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?)
                 }
                 Covariance::Dense { eigen, .. } => {
-                    let values: Vec<f64> = eigen
-                        .values
-                        .iter()
-                        .map(|&x| pow(x))
-                        .collect::<std::result::Result<_, _>>()?;
-                    let e = SymEigen {
-                        values,
-                        vectors: eigen.vectors.clone(),
-                    };
+                    let values: Vec<f64> =
+                        eigen.values.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?;
+                    let e = SymEigen { values, vectors: eigen.vectors.clone() };
                     let matrix = linalg::spectral_function(&e, |x| x);
                     Covariance::Dense { matrix, eigen: e }
                 }
@@ -271,9 +242,7 @@ pub fn build(
     };
     let values = cov.eigenvalues();
     if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
-        return Err(format!(
-            "eigenvalue {bad} is not finite (exponent too large for this dimension?)"
-        ));
+        return Err(format!("eigenvalue {bad} is not finite (exponent too large for this dimension?)"));
     }
     if let Some(bad) = values.iter().find(|&&x| x < 0.0) {
         return Err(format!("expected non-negative eigenvalues, got {bad}"));
@@ -368,13 +337,7 @@ pub fn reduce_dense(data: &Covariance, gamma: &Covariance, b: &[f64]) -> Result<
     let g_half = gamma.power_dense(0.5);
     let g_inv_half = gamma.power_dense(-0.5);
     let sigma = data.to_dense();
-    let m_mat = gemm(
-        1.0,
-        &gemm(1.0, &g_half, Op::N, &sigma, Op::N),
-        Op::N,
-        &g_half,
-        Op::N,
-    );
+    let m_mat = gemm(1.0, &gemm(1.0, &g_half, Op::N, &sigma, Op::N), Op::N, &g_half, Op::N);
     let m_mat = (&m_mat + m_mat.transpose()) * 0.5;
     let eig = psd_eigen(&m_mat).map_err(Error::Numerical)?;
     // Y = Γ^{-1/2} U diag(√b): its column j is √b_j Γ^{-1/2} u_j.
@@ -395,10 +358,7 @@ mod tests {
     use super::*;
 
     fn spec(kind: CovarianceKind) -> CovarianceSpec {
-        CovarianceSpec {
-            kind,
-            normalize: true,
-        }
+        CovarianceSpec { kind, normalize: true }
     }
 
     #[test]
@@ -431,9 +391,7 @@ mod tests {
 
     #[test]
     fn target_has_unit_signal() {
-        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.3 }), 40, None)
-            .unwrap()
-            .cov;
+        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.3 }), 40, None).unwrap().cov;
         let b = target_weights(&Target::PowerLaw { exponent: 0.7 }, &data).unwrap();
         let s: f64 = b.iter().zip(data.eigenvalues()).map(|(b, s)| b * s).sum();
         assert!((s - 1.0).abs() < 1e-13);
@@ -443,12 +401,8 @@ mod tests {
     #[test]
     fn codiagonal_shortcut_equals_dense_path() {
         let n = 30;
-        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), n, None)
-            .unwrap()
-            .cov;
-        let gamma = build(&spec(CovarianceKind::PowerLaw { exponent: -0.37 }), n, None)
-            .unwrap()
-            .cov;
+        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), n, None).unwrap().cov;
+        let gamma = build(&spec(CovarianceKind::PowerLaw { exponent: -0.37 }), n, None).unwrap().cov;
         let b = target_weights(&Target::PowerLaw { exponent: 0.5 }, &data).unwrap();
         let fast = reduce(&data, &gamma, &b, false).unwrap();
         let slow = reduce_dense(&data, &gamma, &b).unwrap();
@@ -456,11 +410,7 @@ mod tests {
         pairs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
         for (i, (m, c2)) in pairs.iter().enumerate() {
             assert!((m - slow.m[i]).abs() <= 1e-12 * m, "m_{i}: {m} vs {}", slow.m[i]);
-            assert!(
-                (c2 - slow.c2[i]).abs() <= 1e-9 * c2,
-                "c2_{i}: {c2} vs {}",
-                slow.c2[i]
-            );
+            assert!((c2 - slow.c2[i]).abs() <= 1e-9 * c2, "c2_{i}: {c2} vs {}", slow.c2[i]);
         }
         let signal: f64 = slow.m.iter().zip(&slow.c2).map(|(m, c)| m * c).sum();
         assert!((signal - 1.0).abs() < 1e-12);
@@ -470,12 +420,8 @@ mod tests {
     #[test]
     fn data_power_on_dense_data_matches_dense_path() {
         let n = 25;
-        let data = build(&spec(CovarianceKind::Ar1 { rho: 0.6 }), n, None)
-            .unwrap()
-            .cov;
-        let gamma = build(&spec(CovarianceKind::DataPower { exponent: 0.5 }), n, Some(&data))
-            .unwrap()
-            .cov;
+        let data = build(&spec(CovarianceKind::Ar1 { rho: 0.6 }), n, None).unwrap().cov;
+        let gamma = build(&spec(CovarianceKind::DataPower { exponent: 0.5 }), n, Some(&data)).unwrap().cov;
         let b = target_weights(&Target::PowerLaw { exponent: 1.0 }, &data).unwrap();
         let fast = reduce(&data, &gamma, &b, true).unwrap();
         let slow = reduce_dense(&data, &gamma, &b).unwrap();

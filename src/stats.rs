@@ -5,6 +5,15 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use statrs::statistics::Statistics;
 
+/// Differences below this (absolute, in units of the target's unit signal, relative for
+/// larger values) are floating-point rounding of an exact fit — e.g. noiseless least
+/// squares recovering β* (E_g ≈ 1e-29 against a theory of 0) — not Monte Carlo error.
+pub const ROUNDING: f64 = 1e-12;
+
+fn within_rounding(a: f64, b: f64) -> bool {
+    (a - b).abs() <= ROUNDING * b.abs().max(1.0)
+}
+
 /// Mean of the trials with, for two or more trials, its standard error and 95% interval.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
 pub struct Summary {
@@ -21,37 +30,31 @@ pub fn summarize(values: &[f64]) -> Summary {
     let n = values.len();
     let mean = values.iter().mean();
     if n < 2 {
-        return Summary {
-            trials: n,
-            mean,
-            stderr: None,
-            ci95: None,
-        };
+        return Summary { trials: n, mean, stderr: None, ci95: None };
     }
     let se = values.iter().std_dev() / (n as f64).sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .expect("n − 1 ≥ 1 degrees of freedom")
-        .inverse_cdf(0.975);
-    Summary {
-        trials: n,
-        mean,
-        stderr: Some(se),
-        ci95: Some((mean - t * se, mean + t * se)),
-    }
+    let t =
+        StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("n − 1 ≥ 1 degrees of freedom").inverse_cdf(0.975);
+    Summary { trials: n, mean, stderr: Some(se), ci95: Some((mean - t * se, mean + t * se)) }
 }
 
 impl Summary {
-    /// `(mean − reference)/stderr`, when both are finite and the standard error is positive.
+    /// `(mean − reference)/stderr`, when both are finite and the standard error is positive;
+    /// 0 when the two agree to [`ROUNDING`].
     pub fn z(&self, reference: f64) -> Option<f64> {
+        if self.stderr.is_some() && within_rounding(self.mean, reference) {
+            return Some(0.0);
+        }
         match self.stderr {
             Some(se) if se > 0.0 && reference.is_finite() => Some((self.mean - reference) / se),
             _ => None,
         }
     }
 
-    /// Whether the 95% interval contains `reference` (`None` without an interval).
+    /// Whether the 95% interval contains `reference`, or the mean equals it to [`ROUNDING`]
+    /// (`None` without an interval).
     pub fn covers(&self, reference: f64) -> Option<bool> {
-        self.ci95.map(|(lo, hi)| lo <= reference && reference <= hi)
+        self.ci95.map(|(lo, hi)| (lo <= reference && reference <= hi) || within_rounding(self.mean, reference))
     }
 }
 
@@ -71,6 +74,18 @@ mod tests {
         assert!((2.5 - lo - 3.182446305284263 * se).abs() < 1e-9);
         assert!((s.z(2.0).unwrap() - 0.5 / se).abs() < 1e-12);
         assert_eq!(s.covers(2.0), Some(true));
+    }
+
+    #[test]
+    fn exact_fits_agree_to_rounding() {
+        // Noiseless least squares: E_g is rounding noise around an exact 0.
+        let s = summarize(&[3e-29, 1e-29, 2e-29]);
+        assert_eq!(s.z(0.0), Some(0.0));
+        assert_eq!(s.covers(0.0), Some(true));
+        // A real deviation still counts.
+        let s = summarize(&[0.10, 0.11, 0.12]);
+        assert!(s.z(0.0).unwrap() > 10.0);
+        assert_eq!(s.covers(0.0), Some(false));
     }
 
     #[test]

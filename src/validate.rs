@@ -28,16 +28,10 @@ impl Options {
     /// Checks the values, naming the flag of a bad one.
     pub fn check(&self) -> Result<()> {
         if self.trials == 0 || self.trials > MAX_TRIALS {
-            return Err(Error::Usage(format!(
-                "--trials: expected 1 to {MAX_TRIALS}, got {}",
-                self.trials
-            )));
+            return Err(Error::Usage(format!("--trials: expected 1 to {MAX_TRIALS}, got {}", self.trials)));
         }
         if !(self.scale.is_finite() && self.scale > 0.0) {
-            return Err(Error::Usage(format!(
-                "--scale: expected a finite number > 0, got {}",
-                self.scale
-            )));
+            return Err(Error::Usage(format!("--scale: expected a finite number > 0, got {}", self.scale)));
         }
         Ok(())
     }
@@ -94,19 +88,14 @@ pub struct Validation {
 pub fn run(config: &Config, opts: &Options) -> Result<Validation> {
     opts.check()?;
     let spec = config.model.scaled(opts.scale)?;
-    let mut samples: Vec<usize> = config
-        .samples
-        .iter()
-        .map(|&p| scale_size(p, opts.scale))
-        .collect();
+    let mut samples: Vec<usize> = config.samples.iter().map(|&p| scale_size(p, opts.scale)).collect();
     samples.dedup();
     let model = spec.build()?;
     let theory = model.theory()?;
     let sim = Simulator::new(&model)?;
     let points = sweep::learning_curve(&theory, &samples, config.ridge, &indicatif::ProgressBar::hidden())?;
-    let jobs: Vec<(usize, usize)> = (0..points.len())
-        .flat_map(|i| (0..opts.trials).map(move |t| (i, t)))
-        .collect();
+    let jobs: Vec<(usize, usize)> =
+        (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
     let pb = crate::progress::bar(jobs.len(), "simulate", opts.progress);
     // Sequential kernels inside trials: parallelism is over trials, and results do not
     // depend on the thread count.
@@ -163,13 +152,8 @@ pub fn run(config: &Config, opts: &Options) -> Result<Validation> {
 }
 
 fn agreement(rows: &[Row]) -> Agreement {
-    let mut a = Agreement {
-        points: rows.len(),
-        max_abs_z: None,
-        covered: 0,
-        with_interval: 0,
-        at_threshold: vec![],
-    };
+    let mut a =
+        Agreement { points: rows.len(), max_abs_z: None, covered: 0, with_interval: 0, at_threshold: vec![] };
     for r in rows {
         if !r.theory.is_finite() {
             a.at_threshold.push(r.samples);
@@ -192,10 +176,7 @@ impl Validation {
     /// One-paragraph summary for stderr.
     pub fn summary_line(&self) -> String {
         let a = &self.agreement;
-        let mut s = format!(
-            "validate: {} points × {} trials (scale {})",
-            a.points, self.trials, self.scale
-        );
+        let mut s = format!("validate: {} points × {} trials (scale {})", a.points, self.trials, self.scale);
         match a.max_abs_z {
             Some((z, p)) => s.push_str(&format!("; max |z| = {z:.2} at p = {p}")),
             None => s.push_str("; no z (fewer than 2 trials per point)"),
@@ -221,9 +202,6 @@ impl Validation {
 
     /// Sample sizes whose |z| exceeds `limit`.
     pub fn failures(&self, limit: f64) -> Vec<(usize, f64)> {
-        self.rows
-            .iter()
-            .filter_map(|r| r.z.filter(|z| z.abs() > limit).map(|z| (r.samples, z)))
-            .collect()
+        self.rows.iter().filter_map(|r| r.z.filter(|z| z.abs() > limit).map(|z| (r.samples, z))).collect()
     }
 }

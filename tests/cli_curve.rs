@@ -22,12 +22,7 @@ fn curve_csv_and_json() {
     assert!((row[3] - row[4] - row[5]).abs() < 1e-12);
 
     let json_path = dir.join("out.json");
-    let (code, _, err) = run(&[
-        "curve",
-        cfg.to_str().unwrap(),
-        "--out",
-        json_path.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run(&["curve", cfg.to_str().unwrap(), "--out", json_path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
@@ -41,19 +36,11 @@ fn curve_csv_and_json() {
 fn bad_cases() -> Vec<(&'static str, &'static str, &'static str)> {
     vec![
         ("noise = 0.1", "noise = 0.1\nnosie = 1", "data.nosie"),
-        (
-            "exponent = 1.0 }",
-            "exponent = \"one\" }",
-            "data.covariance.exponent",
-        ),
+        ("exponent = 1.0 }", "exponent = \"one\" }", "data.covariance.exponent"),
         ("dim = 50", "dim = 0", "data.dim"),
         ("width = 70", "width = -3", "layers[0].width"),
         ("noise = 0.1", "noise = nan", "data.noise"),
-        (
-            "exponent = 0.5 }",
-            "exponent = inf }",
-            "layers[0].covariance.exponent",
-        ),
+        ("exponent = 0.5 }", "exponent = inf }", "layers[0].covariance.exponent"),
         (
             "{ kind = \"power_law\", exponent = 0.5 }",
             "{ kind = \"ar1\", rho = 1.0 }",
@@ -88,11 +75,7 @@ fn bad_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "{ kind = \"powerlaw\", exponent = 1.0 }",
             "data.covariance.kind",
         ),
-        (
-            "{ kind = \"power_law\", exponent = 1.0 }",
-            "{ kind = \"power_law\" }",
-            "data.covariance.exponent",
-        ),
+        ("{ kind = \"power_law\", exponent = 1.0 }", "{ kind = \"power_law\" }", "data.covariance.exponent"),
         (
             "{ kind = \"power_law\", exponent = 1.0 }",
             "{ kind = \"ar1\", rho = 0.5, exponent = 1 }",
@@ -113,11 +96,7 @@ fn bad_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "[[layers]]\nwidth = 5\ninput_covariance = { kind = \"identity\" }\n[readout]",
             "layers[1].input_covariance",
         ),
-        (
-            "values = [10, 40, 100]",
-            "range = { from = 10, to = 5, points = 3 }",
-            "samples.range.to",
-        ),
+        ("values = [10, 40, 100]", "range = { from = 10, to = 5, points = 3 }", "samples.range.to"),
         ("[samples]", "[sampels]", "sampels"),
         ("dim = 50", "dim = 50\ndim = 51", "line 4"),
     ]
@@ -151,12 +130,7 @@ fn bad_inputs_get_one_line_and_exit_code_2() {
         &dir,
         "indef.csv",
         &(0..50)
-            .map(|i| {
-                (0..50)
-                    .map(|j| if i == j { "1" } else { "0.5" })
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
+            .map(|i| (0..50).map(|j| if i == j { "1" } else { "0.5" }).collect::<Vec<_>>().join(","))
             .collect::<Vec<_>>()
             .join("\n")
             .replacen("1,", "-3,", 1),
@@ -168,10 +142,7 @@ fn bad_inputs_get_one_line_and_exit_code_2() {
         let (code, stdout, stderr) = run(&["curve", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         assert_eq!(code, 2, "case {i} ({to}): exit {code}, stderr {stderr}");
         assert_eq!(stderr.lines().count(), 1, "case {i}: {stderr}");
-        assert!(
-            stderr.contains(&format!("bad{i}.toml")),
-            "case {i}: no file name in {stderr}"
-        );
+        assert!(stderr.contains(&format!("bad{i}.toml")), "case {i}: no file name in {stderr}");
         assert!(stderr.contains(key), "case {i}: key {key} not in {stderr}");
         assert!(!stderr.contains("panicked"), "case {i}: {stderr}");
         assert!(stdout.is_empty());
@@ -183,10 +154,7 @@ fn bad_inputs_get_one_line_and_exit_code_2() {
 fn missing_config_and_bad_flags() {
     let (code, _, err) = run(&["curve", "/nonexistent/model.toml"]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("/nonexistent/model.toml") && err.lines().count() == 1,
-        "{err}"
-    );
+    assert!(err.contains("/nonexistent/model.toml") && err.lines().count() == 1, "{err}");
     let (code, _, _) = run(&["curve", "x.toml", "--format", "xml"]);
     assert_eq!(code, 2);
 }
@@ -207,17 +175,9 @@ fn covariance_files_eigenvalues_and_matrices() {
         .collect::<Vec<_>>()
         .join("\n");
     write(&dir, "gamma_matrix.csv", &matrix);
-    write(
-        &dir,
-        "gamma_eigs.txt",
-        &gamma.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("\n"),
-    );
+    write(&dir, "gamma_eigs.txt", &gamma.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("\n"));
     let with = |spec: &str| {
-        let cfg = write(
-            &dir,
-            "g.toml",
-            &BASE.replacen("{ kind = \"power_law\", exponent = 0.3 }", spec, 1),
-        );
+        let cfg = write(&dir, "g.toml", &BASE.replacen("{ kind = \"power_law\", exponent = 0.3 }", spec, 1));
         let (code, out, err) = run(&["curve", cfg.to_str().unwrap()]);
         assert_eq!(code, 0, "{spec}: {err}");
         out
@@ -237,11 +197,7 @@ fn covariance_files_eigenvalues_and_matrices() {
 #[test]
 fn optimal_ridge_and_ridgeless_threshold_rows() {
     let dir = scratch("curve_optimal");
-    let cfg = write(
-        &dir,
-        "o.toml",
-        &BASE.replacen("ridge = 0.01", "ridge = \"optimal\"", 1),
-    );
+    let cfg = write(&dir, "o.toml", &BASE.replacen("ridge = 0.01", "ridge = \"optimal\"", 1));
     let (code, out, err) = run(&["curve", cfg.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     for line in out.lines().skip(1) {
@@ -252,15 +208,10 @@ fn optimal_ridge_and_ridgeless_threshold_rows() {
     let cfg = write(
         &dir,
         "t.toml",
-        &BASE
-            .replacen("ridge = 0.01", "ridge = 0", 1)
-            .replacen("[10, 40, 100]", "[50]", 1),
+        &BASE.replacen("ridge = 0.01", "ridge = 0", 1).replacen("[10, 40, 100]", "[50]", 1),
     );
     let (code, out, err) = run(&["curve", cfg.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.lines().nth(1).unwrap().split(',').nth(3) == Some("inf"),
-        "{out}"
-    );
+    assert!(out.lines().nth(1).unwrap().split(',').nth(3) == Some("inf"), "{out}");
     assert!(!out.contains("NaN"));
 }

@@ -6,10 +6,7 @@ use lcurve::Theory;
 const REL: f64 = 1e-9;
 
 fn isotropic(n0: usize, noise: f64, widths: &[usize]) -> Theory {
-    let modes = DataSpectrum {
-        m: vec![1.0; n0],
-        c2: vec![1.0 / n0 as f64; n0],
-    };
+    let modes = DataSpectrum { m: vec![1.0; n0], c2: vec![1.0 / n0 as f64; n0] };
     let layers: Vec<(usize, Vec<f64>)> = widths.iter().map(|&w| (w, vec![1.0; w])).collect();
     Theory::new(n0, noise, modes, &layers)
 }
@@ -42,13 +39,7 @@ fn deep_closed_form(alpha: f64, nus: &[f64], noise: f64) -> f64 {
 #[test]
 fn deep_isotropic_ridgeless_matches_closed_forms() {
     let n0 = 400;
-    for widths in [
-        vec![600],
-        vec![200],
-        vec![600, 300],
-        vec![500, 800, 700],
-        vec![400, 1000],
-    ] {
+    for widths in [vec![600], vec![200], vec![600, 300], vec![500, 800, 700], vec![400, 1000]] {
         let nus: Vec<f64> = widths.iter().map(|&w| w as f64 / n0 as f64).collect();
         for noise in [0.0, 0.1, 0.5] {
             let th = isotropic(n0, noise, &widths);
@@ -107,10 +98,6 @@ fn small_ridge_approaches_ridgeless_closed_form() {
     for p in [100, 300, 700, 2000] {
         let exact = th.point(p, 0.0).unwrap().error;
         let pt = th.point(p, 1e-12).unwrap();
-        assert!(
-            (pt.error - exact).abs() < 1e-6 * exact,
-            "p {p}: {} vs {exact}",
-            pt.error
-        );
+        assert!((pt.error - exact).abs() < 1e-6 * exact, "p {p}: {} vs {exact}", pt.error);
     }
 }

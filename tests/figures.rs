@@ -46,10 +46,8 @@ set = { "data.noise" = 0.5 }
 #[test]
 fn every_committed_figure_config_resolves() {
     let found = figures::discover(&[repo("configs")]).unwrap();
-    let names: Vec<String> = found
-        .iter()
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> =
+        found.iter().map(|p| p.file_stem().unwrap().to_string_lossy().into_owned()).collect();
     for f in [
         "f1_double_descent",
         "f2_first_layer_structure",
@@ -65,10 +63,7 @@ fn every_committed_figure_config_resolves() {
     for p in &found {
         let spec = FigureSpec::load(p).unwrap();
         assert!(!spec.title.is_empty());
-        assert!(spec
-            .panels
-            .iter()
-            .all(|pa| !pa.series.is_empty() && !pa.sweep.values.is_empty()));
+        assert!(spec.panels.iter().all(|pa| !pa.series.is_empty() && !pa.sweep.values.is_empty()));
     }
 }
 
@@ -78,13 +73,10 @@ fn committed_figures_match_the_command() {
     let found = figures::discover(&[repo("configs")]).unwrap();
     let written = figures::render_all(&found, &dir, &SimOptions::default(), false).unwrap();
     assert_eq!(written.len(), found.len());
-    for (png, svg) in written {
-        for new in [png, svg] {
+    for r in written {
+        for new in [r.png, r.svg] {
             let committed = repo("figures").join(new.file_name().unwrap());
-            let (a, b) = (
-                std::fs::read(&new).unwrap(),
-                std::fs::read(&committed).unwrap_or_default(),
-            );
+            let (a, b) = (std::fs::read(&new).unwrap(), std::fs::read(&committed).unwrap_or_default());
             assert!(
                 a == b,
                 "{} differs from the committed figure: run `lcurve figures` and commit",
@@ -99,14 +91,8 @@ fn small_render_writes_png_and_svg() {
     let dir = scratch("figures_small");
     let cfg = write(&dir, "small.toml", SMALL);
     let out = dir.join("out");
-    let (code, _, err) = run(&[
-        "figures",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--trials",
-        "2",
-    ]);
+    let (code, _, err) =
+        run(&["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--trials", "2"]);
     assert_eq!(code, 0, "{err}");
     let png = std::fs::read(out.join("small.png")).unwrap();
     assert!(png.len() > 1000 && png.starts_with(b"\x89PNG"));
@@ -114,17 +100,9 @@ fn small_render_writes_png_and_svg() {
     assert!(svg.contains("<svg") && svg.contains("small") && svg.contains("η² = 0.5, bias"));
     // The markers' caption is there with simulation, and absent with --no-sim.
     assert!(svg.contains("Markers"));
-    let (code, _, err) = run(&[
-        "figures",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-sim",
-    ]);
+    let (code, _, err) = run(&["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-sim"]);
     assert_eq!(code, 0, "{err}");
-    assert!(!std::fs::read_to_string(out.join("small.svg"))
-        .unwrap()
-        .contains("Markers"));
+    assert!(!std::fs::read_to_string(out.join("small.svg")).unwrap().contains("Markers"));
 }
 
 #[test]
@@ -144,10 +122,7 @@ fn heat_map_and_other_axes_render() {
     let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
     let h = data.panels[0].heat.as_ref().unwrap();
     assert_eq!((h.ys.len(), h.xs.len()), (6, 20));
-    assert!(
-        (h.ys[0] - 8.0 / 40.0).abs() < 1e-12,
-        "ν = width/n0 with integer widths"
-    );
+    assert!((h.ys[0] - 8.0 / 40.0).abs() < 1e-12, "ν = width/n0 with integer widths");
     let noise = SMALL
         .replace(
             "axis = \"alpha\"\nrange = { from = 0.1, to = 4, points = 20 }\nsimulate = { values = [0.5, 2] }",
@@ -159,10 +134,7 @@ fn heat_map_and_other_axes_render() {
     let cfg = write(&dir, "noise.toml", &noise);
     let data = figures::compute(
         &FigureSpec::load(&cfg).unwrap(),
-        &SimOptions {
-            trials: Some(2),
-            ..Default::default()
-        },
+        &SimOptions { trials: Some(2), ..Default::default() },
     )
     .unwrap();
     let s = &data.panels[0].series[0];
@@ -182,13 +154,8 @@ fn heat_map_and_other_axes_render() {
                 "[data]\ndim = 40\ncovariance = { kind = \"power_law\", exponent = 1.0 }",
             );
         let cfg = write(&dir, &format!("{name}.toml"), &t);
-        let (code, _, err) = run(&[
-            "figures",
-            cfg.to_str().unwrap(),
-            "--out",
-            dir.join("o").to_str().unwrap(),
-            "--no-sim",
-        ]);
+        let (code, _, err) =
+            run(&["figures", cfg.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap(), "--no-sim"]);
         assert_eq!(code, 0, "{name}: {err}");
     }
 }
@@ -197,33 +164,21 @@ fn heat_map_and_other_axes_render() {
 fn bad_figure_configs_get_one_line() {
     let dir = scratch("figures_bad");
     let cases = [
-        (
-            "title = \"small\"",
-            "title = \"small\"\ncolour = \"red\"",
-            "figure.colour",
-        ),
+        ("title = \"small\"", "title = \"small\"\ncolour = \"red\"", "figure.colour"),
         ("axis = \"alpha\"", "axis = \"samples\"", "sweep.axis"),
         (
             "set = { \"data.noise\" = 0.5 }",
             "set = { \"data.noise\" = -0.5 }",
             "series[1] \"η² = 0.5, bias\": data.noise",
         ),
-        (
-            "set = { \"data.noise\" = 0.5 }",
-            "set = { \"layers[3].width\" = 5 }",
-            "series[1].set",
-        ),
+        ("set = { \"data.noise\" = 0.5 }", "set = { \"layers[3].width\" = 5 }", "series[1].set"),
         ("y = \"bias\"", "y = \"loss\"", "series[1].y"),
         (
             "range = { from = 0.1, to = 4, points = 20 }",
             "range = { from = 0.0, to = 4, points = 20 }",
             "sweep",
         ),
-        (
-            "title = \"small\"",
-            "title = \"small\"\nkind = \"heatmap\"",
-            "sweep_y",
-        ),
+        ("title = \"small\"", "title = \"small\"\nkind = \"heatmap\"", "sweep_y"),
         ("[sweep]", "[sweeps]", "sweeps"),
     ];
     for (i, (from, to, key)) in cases.iter().enumerate() {
@@ -233,10 +188,7 @@ fn bad_figure_configs_get_one_line() {
         let (code, _, err) = run(&["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         assert_eq!(code, 2, "case {i}: {err}");
         assert_eq!(err.lines().count(), 1, "case {i}: {err}");
-        assert!(
-            err.contains(&format!("bad{i}.toml")) && err.contains(key),
-            "case {i}: {key} not in {err}"
-        );
+        assert!(err.contains(&format!("bad{i}.toml")) && err.contains(key), "case {i}: {key} not in {err}");
         assert!(!out.join(format!("bad{i}.png")).exists());
     }
     let (code, _, err) = run(&["figures", "/nonexistent/dir"]);

@@ -14,30 +14,19 @@ fn structured_modes(n0: usize) -> DataSpectrum {
     let m = power_law(n0, 1.0);
     let raw: Vec<f64> = (1..=n0).map(|j| (j as f64).powf(-0.5)).collect();
     let signal: f64 = raw.iter().zip(&m).map(|(b, m)| b * m).sum();
-    DataSpectrum {
-        c2: raw.iter().map(|b| b / signal).collect(),
-        m,
-    }
+    DataSpectrum { c2: raw.iter().map(|b| b / signal).collect(), m }
 }
 
 fn deep_structured(noise: f64) -> Theory {
     let n0 = 300;
-    Theory::new(
-        n0,
-        noise,
-        structured_modes(n0),
-        &[(450, power_law(450, 0.5)), (360, power_law(360, 1.2))],
-    )
+    Theory::new(n0, noise, structured_modes(n0), &[(450, power_law(450, 0.5)), (360, power_law(360, 1.2))])
 }
 
 #[test]
 fn null_predictor_limit_as_p_goes_to_zero() {
     // E_g → Σ m c² = 1 as α = p/n0 → 0 at fixed λ > 0: isotropic n0 = 10^5, p = 1..4.
     let n0 = 100_000;
-    let modes = DataSpectrum {
-        m: vec![1.0; n0],
-        c2: vec![1.0 / n0 as f64; n0],
-    };
+    let modes = DataSpectrum { m: vec![1.0; n0], c2: vec![1.0 / n0 as f64; n0] };
     let th = Theory::new(n0, 0.0, modes, &[(150_000, vec![1.0; 150_000])]);
     for ridge in [1e-3, 0.1, 10.0] {
         let e: Vec<f64> = (1..=4).map(|p| th.point(p, ridge).unwrap().error).collect();
@@ -107,12 +96,7 @@ fn plain_ridge_reference(modes: &DataSpectrum, noise: f64, p: f64, ridge: f64) -
     }
     let k = 0.5 * (lo + hi);
     let df2: f64 = modes.m.iter().map(|m| m * m / ((m + k) * (m + k))).sum();
-    let bias: f64 = modes
-        .m
-        .iter()
-        .zip(&modes.c2)
-        .map(|(m, c)| k * k * c * m / ((m + k) * (m + k)))
-        .sum();
+    let bias: f64 = modes.m.iter().zip(&modes.c2).map(|(m, c)| k * k * c * m / ((m + k) * (m + k))).sum();
     (bias + noise * df2 / p) / (1.0 - df2 / p)
 }
 
@@ -185,20 +169,9 @@ fn deep_observables_match_finite_differences() {
         let pf = p as f64;
         let eg = (b + noise * d2 / pf) / (1.0 - d2 / pf);
         assert!((kappa / pt.kappa - 1.0).abs() < 1e-9, "κ at p {p}");
-        assert!(
-            (ridge / (kappa * (1.0 - d / pf)) - 1.0).abs() < 1e-8,
-            "eq. (4) at p {p}"
-        );
-        assert!(
-            (d2 / pt.df2 - 1.0).abs() < 1e-6,
-            "d2 at p {p}: {d2} vs {}",
-            pt.df2
-        );
-        assert!(
-            (eg / pt.error - 1.0).abs() < 1e-6,
-            "E_g at p {p}: {eg} vs {} (g {g})",
-            pt.error
-        );
+        assert!((ridge / (kappa * (1.0 - d / pf)) - 1.0).abs() < 1e-8, "eq. (4) at p {p}");
+        assert!((d2 / pt.df2 - 1.0).abs() < 1e-6, "d2 at p {p}: {d2} vs {}", pt.df2);
+        assert!((eg / pt.error - 1.0).abs() < 1e-6, "E_g at p {p}: {eg} vs {} (g {g})", pt.error);
     }
 }
 
@@ -238,10 +211,7 @@ fn extreme_ridges_and_huge_spectra() {
     // 10^6 eigenvalues.
     let n0 = 1_000_000;
     let m = power_law(n0, 1.0);
-    let modes = DataSpectrum {
-        c2: vec![1.0 / n0 as f64; n0],
-        m,
-    };
+    let modes = DataSpectrum { c2: vec![1.0 / n0 as f64; n0], m };
     let th = Theory::new(n0, 0.1, modes, &[]);
     let pt = th.point(10_000, 1e-3).unwrap();
     assert!(pt.error > 0.0 && pt.error < 1.0);

@@ -9,16 +9,7 @@ use lcurve::validate::{run as validate, Options};
 fn check_agreement(name: &str, toml: &str, trials: usize) {
     let dir = scratch(&format!("validate_{name}"));
     let cfg = Config::load(&write(&dir, "m.toml", toml)).unwrap();
-    let v = validate(
-        &cfg,
-        &Options {
-            trials,
-            seed: 11,
-            scale: 1.0,
-            progress: false,
-        },
-    )
-    .unwrap();
+    let v = validate(&cfg, &Options { trials, seed: 11, scale: 1.0, progress: false }).unwrap();
     for r in &v.rows {
         let (lo, hi) = r.mc.ci95.unwrap();
         assert!(
@@ -29,10 +20,9 @@ fn check_agreement(name: &str, toml: &str, trials: usize) {
             r.z
         );
         // Bias and variance split: the same draws fitted on noiseless labels.
-        for (what, theory, mc) in [
-            ("bias", r.bias_theory, r.mc_bias),
-            ("variance", r.variance_theory, r.mc_variance),
-        ] {
+        for (what, theory, mc) in
+            [("bias", r.bias_theory, r.mc_bias), ("variance", r.variance_theory, r.mc_variance)]
+        {
             let z = mc.z(theory).unwrap_or(0.0);
             assert!(
                 z.abs() < 4.0,
@@ -62,9 +52,7 @@ fn model(data: &str, gamma: &str, layers: &[(usize, &str)], ridge: &str, samples
             s.push_str(&format!("input_covariance = {gamma}\n"));
         }
     }
-    s.push_str(&format!(
-        "[readout]\nridge = {ridge}\n[samples]\nvalues = {samples}\n"
-    ));
+    s.push_str(&format!("[readout]\nridge = {ridge}\n[samples]\nvalues = {samples}\n"));
     s
 }
 
@@ -73,22 +61,14 @@ const ID: &str = "{ kind = \"identity\" }";
 
 #[test]
 fn power_law_data() {
-    check_agreement(
-        "power_law",
-        &model(PL1, ID, &[(220, ID)], "0.01", "[60, 300]"),
-        60,
-    );
+    check_agreement("power_law", &model(PL1, ID, &[(220, ID)], "0.01", "[60, 300]"), 60);
 }
 
 #[test]
 fn gamma_aligned_and_anti_aligned() {
     let aligned = "{ kind = \"data_power\", exponent = 1.0 }";
     let anti = "{ kind = \"data_power\", exponent = -1.0 }";
-    check_agreement(
-        "aligned",
-        &model(PL1, aligned, &[(220, ID)], "0.01", "[60, 300]"),
-        60,
-    );
+    check_agreement("aligned", &model(PL1, aligned, &[(220, ID)], "0.01", "[60, 300]"), 60);
     check_agreement("anti", &model(PL1, anti, &[(220, ID)], "0.01", "[60, 300]"), 60);
 }
 
@@ -103,22 +83,14 @@ fn ar1_data_with_diagonal_gamma() {
 fn anisotropic_hidden_layers() {
     let s1 = "{ kind = \"power_law\", exponent = 0.8 }";
     let s2 = "{ kind = \"ar1\", rho = 0.5 }";
-    check_agreement(
-        "hidden",
-        &model(PL1, ID, &[(200, s1), (170, s2)], "0.01", "[60, 250]"),
-        60,
-    );
+    check_agreement("hidden", &model(PL1, ID, &[(200, s1), (170, s2)], "0.01", "[60, 250]"), 60);
 }
 
 #[test]
 fn ridgeless_with_inner_bottleneck_beyond_threshold() {
     // Widths 90 then 200: rank r = 90; p = 40 < r and p = 240 > r (min-norm through the bottleneck).
     let s = "{ kind = \"power_law\", exponent = 0.5 }";
-    check_agreement(
-        "bottleneck",
-        &model(PL1, ID, &[(90, s), (200, ID)], "0", "[40, 240]"),
-        80,
-    );
+    check_agreement("bottleneck", &model(PL1, ID, &[(90, s), (200, ID)], "0", "[40, 240]"), 80);
 }
 
 #[test]
@@ -152,34 +124,13 @@ fn single_trial_has_no_interval_and_check_flag_works() {
     assert_eq!((row[5], row[6], row[7], row[8], row[11]), ("", "", "", "", "1"));
     assert!(err.contains("no standard error"), "{err}");
     // --check with an impossible bound fails with exit 1; a loose one passes.
-    let (code, _, err) = run(&[
-        "validate",
-        cfg.to_str().unwrap(),
-        "--trials",
-        "4",
-        "--check",
-        "1e-9",
-    ]);
+    let (code, _, err) = run(&["validate", cfg.to_str().unwrap(), "--trials", "4", "--check", "1e-9"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("check failed"));
-    let (code, _, _) = run(&[
-        "validate",
-        cfg.to_str().unwrap(),
-        "--trials",
-        "4",
-        "--check",
-        "1e9",
-    ]);
+    let (code, _, _) = run(&["validate", cfg.to_str().unwrap(), "--trials", "4", "--check", "1e9"]);
     assert_eq!(code, 0);
     // --scale: sizes multiplied, theory at the simulated sizes.
-    let (code, out, err) = run(&[
-        "validate",
-        cfg.to_str().unwrap(),
-        "--trials",
-        "2",
-        "--scale",
-        "0.5",
-    ]);
+    let (code, out, err) = run(&["validate", cfg.to_str().unwrap(), "--trials", "2", "--scale", "0.5"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().nth(1).unwrap().split(',').next(), Some("5"));
 }

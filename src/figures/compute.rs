@@ -24,6 +24,8 @@ pub struct Marker {
     pub mean: f64,
     pub low: f64,
     pub high: f64,
+    /// (mean − theory)/stderr at the simulated sizes, when defined.
+    pub z: Option<f64>,
 }
 
 /// One series of a panel.
@@ -72,26 +74,19 @@ fn value(q: Quantity, p: &Point) -> f64 {
 }
 
 fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
-    let from = |s: &Summary, shift: f64| {
+    let from = |s: &Summary, shift: f64, theory: f64| {
         let (lo, hi) = s.ci95.unwrap_or((s.mean, s.mean));
-        Marker {
-            x,
-            mean: s.mean + shift,
-            low: lo + shift,
-            high: hi + shift,
-        }
+        Marker { x, mean: s.mean + shift, low: lo + shift, high: hi + shift, z: s.z(theory) }
     };
     match q {
-        Quantity::Error => from(&r.mc, 0.0),
-        Quantity::Bias => from(&r.mc_bias, 0.0),
-        Quantity::Variance => from(&r.mc_variance, 0.0),
-        Quantity::TestMse => from(&r.mc, noise),
-        Quantity::TrainError => Marker {
-            x,
-            mean: r.train_mc_mean,
-            low: r.train_mc_mean,
-            high: r.train_mc_mean,
-        },
+        Quantity::Error => from(&r.mc, 0.0, r.theory),
+        Quantity::Bias => from(&r.mc_bias, 0.0, r.bias_theory),
+        Quantity::Variance => from(&r.mc_variance, 0.0, r.variance_theory),
+        Quantity::TestMse => from(&r.mc, noise, r.theory),
+        Quantity::TrainError => {
+            let m = r.train_mc_mean;
+            Marker { x, mean: m, low: m, high: m, z: None }
+        }
     }
 }
 
@@ -99,12 +94,7 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
 fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
     let model = cfg.model.build()?;
     let theory = model.theory()?;
-    sweep::learning_curve(
-        &theory,
-        &cfg.samples,
-        cfg.ridge,
-        &indicatif::ProgressBar::hidden(),
-    )
+    sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &indicatif::ProgressBar::hidden())
 }
 
 /// x coordinate of a sweep value as plotted (widths are rounded to integers).
@@ -147,22 +137,13 @@ fn series_markers(
     if *axis == Axis::Alpha {
         let cfg = super::spec::model_at(spec, s, axis, &panel.sweep.simulate, None)?;
         let v = validate::run(&cfg, opts)?;
-        return Ok(v
-            .rows
-            .iter()
-            .map(|r| marker(s.quantity, r.alpha, r, cfg.model.noise))
-            .collect());
+        return Ok(v.rows.iter().map(|r| marker(s.quantity, r.alpha, r, cfg.model.noise)).collect());
     }
     let mut out = Vec::new();
     for &x in &panel.sweep.simulate {
         let cfg = super::spec::model_at(spec, s, axis, &[x], None)?;
         let v = validate::run(&cfg, opts)?;
-        out.push(marker(
-            s.quantity,
-            plotted_x(axis, x, &cfg),
-            &v.rows[0],
-            cfg.model.noise,
-        ));
+        out.push(marker(s.quantity, plotted_x(axis, x, &cfg), &v.rows[0], cfg.model.noise));
     }
     Ok(out)
 }
@@ -188,6 +169,16 @@ fn heat(spec: &FigureSpec, panel: &PanelSpec) -> Result<Heat> {
     })
 }
 
+impl FigureData {
+    /// Number of markers with a z-score, and the largest |z| among them (theory at the
+    /// simulated sizes).
+    pub fn agreement(&self) -> (usize, Option<f64>) {
+        let zs: Vec<f64> =
+            self.panels.iter().flat_map(|p| &p.series).flat_map(|s| &s.markers).filter_map(|m| m.z).collect();
+        (zs.len(), zs.iter().map(|z| z.abs()).fold(None, |m: Option<f64>, z| Some(m.map_or(z, |m| m.max(z)))))
+    }
+}
+
 /// Computes every panel of a figure (simulation markers unless disabled).
 pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
     let opts = validate::Options {
@@ -202,11 +193,7 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
     let mut sim_dims = Vec::new();
     for panel in &spec.panels {
         if spec.kind == FigureKind::Heatmap {
-            panels.push(PanelData {
-                spec: panel.clone(),
-                series: vec![],
-                heat: Some(heat(spec, panel)?),
-            });
+            panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(spec, panel)?) });
             continue;
         }
         let series = panel
@@ -214,17 +201,8 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
             .par_iter()
             .map(|s| -> Result<SeriesData> {
                 let theory = series_theory(spec, panel, s)?;
-                let markers = if simulate {
-                    series_markers(spec, panel, s, &opts)?
-                } else {
-                    vec![]
-                };
-                Ok(SeriesData {
-                    label: s.label.clone(),
-                    quantity: s.quantity,
-                    theory,
-                    markers,
-                })
+                let markers = if simulate { series_markers(spec, panel, s, &opts)? } else { vec![] };
+                Ok(SeriesData { label: s.label.clone(), quantity: s.quantity, theory, markers })
             })
             .collect::<Result<Vec<_>>>()?;
         if simulate && !panel.sweep.simulate.is_empty() {
@@ -237,11 +215,7 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
             )?;
             sim_dims.push(crate::model::scale_size(cfg.model.dim, opts.scale));
         }
-        panels.push(PanelData {
-            spec: panel.clone(),
-            series,
-            heat: None,
-        });
+        panels.push(PanelData { spec: panel.clone(), series, heat: None });
     }
     let simulation_note = (simulate && !sim_dims.is_empty()).then(|| {
         let dims: Vec<usize> = {
@@ -261,9 +235,5 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
             opts.trials
         )
     });
-    Ok(FigureData {
-        spec: spec.clone(),
-        panels,
-        simulation_note,
-    })
+    Ok(FigureData { spec: spec.clone(), panels, simulation_note })
 }

@@ -20,17 +20,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if p.is_dir() {
             let mut stack = vec![p.clone()];
             while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
-                    path: dir.clone(),
-                    source,
-                })?;
+                let entries =
+                    std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
                 for e in entries {
-                    let path = e
-                        .map_err(|source| Error::Io {
-                            path: dir.clone(),
-                            source,
-                        })?
-                        .path();
+                    let path = e.map_err(|source| Error::Io { path: dir.clone(), source })?.path();
                     if path.is_dir() {
                         stack.push(path);
                     } else if path.extension().is_some_and(|x| x == "toml") && spec::is_figure(&path)? {
@@ -49,12 +42,28 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Loads, computes and renders one figure into `out_dir` (`NAME.png`, `NAME.svg`);
-/// returns the two paths.
-pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions) -> Result<(PathBuf, PathBuf)> {
+/// A rendered figure: its files and the theory–simulation agreement of its markers.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub png: PathBuf,
+    pub svg: PathBuf,
+    /// Markers with a z-score.
+    pub markers: usize,
+    /// Largest |z| over the markers.
+    pub max_abs_z: Option<f64>,
+}
+
+/// Loads, computes and renders one figure into `out_dir` (`NAME.png`, `NAME.svg`).
+pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions) -> Result<Rendered> {
     let spec = FigureSpec::load(path)?;
     let data = compute(&spec, sim)?;
-    render::write(&data, out_dir)
+    finish(&data, out_dir)
+}
+
+fn finish(data: &FigureData, out_dir: &Path) -> Result<Rendered> {
+    let (png, svg) = render::write(data, out_dir)?;
+    let (markers, max_abs_z) = data.agreement();
+    Ok(Rendered { png, svg, markers, max_abs_z })
 }
 
 /// Renders every figure config in parallel with a progress bar; all configs are loaded
@@ -64,17 +73,14 @@ pub fn render_all(
     out_dir: &Path,
     sim: &SimOptions,
     progress: bool,
-) -> Result<Vec<(PathBuf, PathBuf)>> {
+) -> Result<Vec<Rendered>> {
     let specs: Vec<FigureSpec> = paths.iter().map(|p| FigureSpec::load(p)).collect::<Result<_>>()?;
-    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
     let pb = crate::progress::bar(specs.len(), "figures", progress);
     let out = specs
         .par_iter()
         .map(|s| {
-            let r = compute(s, sim).and_then(|d| render::write(&d, out_dir));
+            let r = compute(s, sim).and_then(|d| finish(&d, out_dir));
             pb.inc(1);
             r
         })

@@ -109,18 +109,10 @@ fn caption_text(data: &FigureData) -> String {
 fn figure_size(data: &FigureData) -> (u32, u32) {
     let (pw, ph) = data.spec.panel_size;
     let n = data.panels.len() as u32;
-    let extra = if data.spec.kind == FigureKind::Heatmap {
-        COLORBAR_W
-    } else {
-        0
-    };
+    let extra = if data.spec.kind == FigureKind::Heatmap { COLORBAR_W } else { 0 };
     let w = n * (pw + extra);
     let caption_lines = wrap(&caption_text(data), (w / 11) as usize).len() as u32;
-    let legend = if legend_rows(data) > 0 {
-        legend_rows(data) * LEGEND_ROW_H + 16
-    } else {
-        0
-    };
+    let legend = if legend_rows(data) > 0 { legend_rows(data) * LEGEND_ROW_H + 16 } else { 0 };
     (w, TITLE_H + ph + legend + caption_lines * CAPTION_LINE_H + 16)
 }
 
@@ -135,23 +127,16 @@ pub fn write(data: &FigureData, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
     let tmp_png = out_dir.join(format!(".{name}.tmp{}.png", std::process::id()));
     {
         let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
-        draw(&root, data)
-            .and_then(|_| root.present().map_err(de))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp_png);
-                fail(&png, e)
-            })?;
+        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp_png);
+            fail(&png, e)
+        })?;
     }
-    std::fs::rename(&tmp_png, &png).map_err(|source| Error::Io {
-        path: png.clone(),
-        source,
-    })?;
+    std::fs::rename(&tmp_png, &png).map_err(|source| Error::Io { path: png.clone(), source })?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        draw(&root, data)
-            .and_then(|_| root.present().map_err(de))
-            .map_err(|e| fail(&svg, e))?;
+        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| fail(&svg, e))?;
     }
     crate::output::write_atomic(&svg, text.as_bytes())?;
     Ok((png, svg))
@@ -164,10 +149,8 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &FigureData) ->
     title
         .draw_text(
             &data.spec.title,
-            &TextStyle::from((FONT, 30).into_font().style(FontStyle::Bold)).pos(text_anchor::Pos::new(
-                text_anchor::HPos::Center,
-                text_anchor::VPos::Center,
-            )),
+            &TextStyle::from((FONT, 30).into_font().style(FontStyle::Bold))
+                .pos(text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Center)),
             (w as i32 / 2, TITLE_H as i32 / 2),
         )
         .map_err(de)?;
@@ -207,11 +190,7 @@ fn padded(values: impl Iterator<Item = f64>, log: bool, pad: f64) -> Option<(f64
         let f = (hi / lo).powf(pad).max(1.05);
         Some((lo / f, hi * f))
     } else {
-        let d = if hi > lo {
-            (hi - lo) * pad
-        } else {
-            lo.abs().max(1.0) * 0.1
-        };
+        let d = if hi > lo { (hi - lo) * pad } else { lo.abs().max(1.0) * 0.1 };
         Some((lo - d, hi + d))
     }
 }
@@ -269,10 +248,7 @@ fn curves_panel<DB: DrawingBackend>(
         Some(r) => r,
         None => {
             let ys = panel.series.iter().flat_map(|s| {
-                s.theory
-                    .iter()
-                    .map(|p| p.1)
-                    .chain(s.markers.iter().flat_map(|m| [m.low, m.mean, m.high]))
+                s.theory.iter().map(|p| p.1).chain(s.markers.iter().flat_map(|m| [m.low, m.mean, m.high]))
             });
             padded(ys, spec.log_y, 0.04).ok_or("no finite y values to plot")?
         }
@@ -329,12 +305,7 @@ enum Body<'a> {
     /// Theory lines and markers, clipped to the y range.
     Curves { y: (f64, f64) },
     /// Heat-map cells between `ex`/`ey` edges, coloured over the log₁₀ range `colors`.
-    Heat {
-        heat: &'a Heat,
-        ex: &'a [f64],
-        ey: &'a [f64],
-        colors: (f64, f64),
-    },
+    Heat { heat: &'a Heat, ex: &'a [f64], ey: &'a [f64], colors: (f64, f64) },
 }
 
 /// Picks linear or log coordinates for each axis and draws the panel.
@@ -391,9 +362,7 @@ where
                     Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
                     Guide::Diagonal { label } => (vec![(xlo, xlo), (xhi, xhi)], label, (xhi, xhi)),
                 };
-                chart
-                    .draw_series(DashedLineSeries::new(pts, 8, 6, style))
-                    .map_err(de)?;
+                chart.draw_series(DashedLineSeries::new(pts, 8, 6, style)).map_err(de)?;
                 if let Some(l) = label {
                     chart
                         .draw_series(std::iter::once(Text::new(
@@ -407,9 +376,7 @@ where
             for (i, s) in panel.series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 for run in clip(&s.theory, ylo, yhi, spec.log_y) {
-                    chart
-                        .draw_series(LineSeries::new(run, color.stroke_width(3)))
-                        .map_err(de)?;
+                    chart.draw_series(LineSeries::new(run, color.stroke_width(3))).map_err(de)?;
                 }
                 let visible: Vec<&Marker> = s
                     .markers
@@ -432,35 +399,18 @@ where
                     }))
                     .map_err(de)?;
                 chart
-                    .draw_series(
-                        visible
-                            .iter()
-                            .map(|m| Circle::new((m.x, m.mean), 6, color.filled())),
-                    )
+                    .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, color.filled())))
                     .map_err(de)?;
                 chart
-                    .draw_series(
-                        visible
-                            .iter()
-                            .map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))),
-                    )
+                    .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))))
                     .map_err(de)?;
             }
         }
-        Body::Heat {
-            heat,
-            ex,
-            ey,
-            colors: (clo, chi),
-        } => {
+        Body::Heat { heat, ex, ey, colors: (clo, chi) } => {
             let mut chart = chart_on(area, x, y, spec.title.as_deref(), 16)?;
             let cells = heat.z.iter().enumerate().flat_map(|(iy, row)| {
                 row.iter().enumerate().map(move |(ix, &z)| {
-                    let t = if z.is_finite() && z > 0.0 {
-                        (z.log10() - clo) / (chi - clo)
-                    } else {
-                        1.0
-                    };
+                    let t = if z.is_finite() && z > 0.0 { (z.log10() - clo) / (chi - clo) } else { 1.0 };
                     Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], viridis(t).filled())
                 })
             });
@@ -486,25 +436,17 @@ where
                     Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
                     Guide::Diagonal { label } => {
                         let (a, b) = (xlo.max(ylo), xhi.min(yhi));
-                        let m = if spec.log_x {
-                            a * (b / a).powf(0.8)
-                        } else {
-                            a + 0.8 * (b - a)
-                        };
+                        let m = if spec.log_x { a * (b / a).powf(0.8) } else { a + 0.8 * (b - a) };
                         (vec![(a, a), (b, b)], label, (m, m))
                     }
                 };
-                chart
-                    .draw_series(DashedLineSeries::new(pts, 10, 6, style))
-                    .map_err(de)?;
+                chart.draw_series(DashedLineSeries::new(pts, 10, 6, style)).map_err(de)?;
                 if let Some(l) = label {
-                    let style = (FONT, 20).into_font().color(&WHITE).pos(text_anchor::Pos::new(
-                        text_anchor::HPos::Left,
-                        text_anchor::VPos::Top,
-                    ));
-                    chart
-                        .draw_series(std::iter::once(Text::new(format!("  {l}"), at, style)))
-                        .map_err(de)?;
+                    let style = (FONT, 20)
+                        .into_font()
+                        .color(&WHITE)
+                        .pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Top));
+                    chart.draw_series(std::iter::once(Text::new(format!("  {l}"), at, style))).map_err(de)?;
                 }
             }
         }
@@ -527,17 +469,12 @@ fn draw_legend<DB: DrawingBackend>(
         }
         let color = PALETTE[i % PALETTE.len()];
         let (x, y) = (100 + (k % cols) * cell, 8 + (k / cols) * LEGEND_ROW_H as i32);
-        area.draw(&PathElement::new(
-            vec![(x, y + 11), (x + 40, y + 11)],
-            color.stroke_width(3),
-        ))
-        .map_err(de)?;
-        if !s.markers.is_empty() {
-            area.draw(&Circle::new((x + 20, y + 11), 6, color.filled()))
-                .map_err(de)?;
-        }
-        area.draw_text(&s.label, &(FONT, 19).into_font().color(&BLACK), (x + 50, y))
+        area.draw(&PathElement::new(vec![(x, y + 11), (x + 40, y + 11)], color.stroke_width(3)))
             .map_err(de)?;
+        if !s.markers.is_empty() {
+            area.draw(&Circle::new((x + 20, y + 11), 6, color.filled())).map_err(de)?;
+        }
+        area.draw_text(&s.label, &(FONT, 19).into_font().color(&BLACK), (x + 50, y)).map_err(de)?;
         k += 1;
     }
     Ok(())
@@ -560,11 +497,7 @@ fn viridis(t: f64) -> RGBColor {
     let i = (t.floor() as usize).min(7);
     let f = t - i as f64;
     let mix = |a: f64, b: f64| (a + f * (b - a)).round() as u8;
-    RGBColor(
-        mix(V[i].0, V[i + 1].0),
-        mix(V[i].1, V[i + 1].1),
-        mix(V[i].2, V[i + 1].2),
-    )
+    RGBColor(mix(V[i].0, V[i + 1].0), mix(V[i].1, V[i + 1].1), mix(V[i].2, V[i + 1].2))
 }
 
 /// Cell edges around grid values (midpoints, in log space on a log axis).
@@ -589,15 +522,8 @@ fn color_range(data: &FigureData, heat: &Heat) -> (f64, f64) {
     if let Some(r) = data.spec.color_range {
         return r;
     }
-    let logs = heat
-        .z
-        .iter()
-        .flatten()
-        .filter(|z| z.is_finite() && **z > 0.0)
-        .map(|z| z.log10());
-    let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(v), b.max(v))
-    });
+    let logs = heat.z.iter().flatten().filter(|z| z.is_finite() && **z > 0.0).map(|z| z.log10());
+    let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if lo.is_finite() && hi > lo {
         (lo, hi)
     } else {
@@ -619,18 +545,7 @@ fn heat_panel<DB: DrawingBackend>(
     let (x0, x1) = (ex[0], *ex.last().unwrap());
     let (y0, y1) = (ey[0], *ey.last().unwrap());
     let range = color_range(data, heat);
-    dispatch(
-        &plot,
-        (x0, x1),
-        (y0, y1),
-        panel,
-        Body::Heat {
-            heat,
-            ex: &ex,
-            ey: &ey,
-            colors: range,
-        },
-    )?;
+    dispatch(&plot, (x0, x1), (y0, y1), panel, Body::Heat { heat, ex: &ex, ey: &ey, colors: range })?;
     colorbar(&bar, range, panel)
 }
 
@@ -640,43 +555,27 @@ fn colorbar<DB: DrawingBackend>(
     panel: &PanelData,
 ) -> DrawResult {
     let (_, h) = area.dim_in_pixel();
-    let (top, bottom) = (
-        20 + if panel.spec.title.is_some() { 30 } else { 0 },
-        h as i32 - 64,
-    );
+    let (top, bottom) = (20 + if panel.spec.title.is_some() { 30 } else { 0 }, h as i32 - 64);
     let (x0, x1) = (10, 40);
     let steps = 120;
     for i in 0..steps {
         let t0 = i as f64 / steps as f64;
         let ya = bottom - ((bottom - top) as f64 * t0) as i32;
         let yb = bottom - ((bottom - top) as f64 * (t0 + 1.0 / steps as f64)) as i32;
-        area.draw(&Rectangle::new(
-            [(x0, yb), (x1, ya)],
-            viridis(t0 + 0.5 / steps as f64).filled(),
-        ))
-        .map_err(de)?;
+        area.draw(&Rectangle::new([(x0, yb), (x1, ya)], viridis(t0 + 0.5 / steps as f64).filled()))
+            .map_err(de)?;
     }
-    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1)))
-        .map_err(de)?;
+    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1))).map_err(de)?;
     let (k0, k1) = (lo.ceil() as i32, hi.floor() as i32);
     let step = ((k1 - k0) / 6).max(1);
     for k in (k0..=k1).step_by(step as usize) {
         let y = bottom - ((bottom - top) as f64 * (k as f64 - lo) / (hi - lo)) as i32;
-        area.draw(&PathElement::new(
-            vec![(x1, y), (x1 + 6, y)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(de)?;
-        area.draw_text(
-            &tick(&10f64.powi(k)),
-            &(FONT, 17).into_font().color(&BLACK),
-            (x1 + 10, y - 9),
-        )
-        .map_err(de)?;
+        area.draw(&PathElement::new(vec![(x1, y), (x1 + 6, y)], BLACK.stroke_width(1))).map_err(de)?;
+        area.draw_text(&tick(&10f64.powi(k)), &(FONT, 17).into_font().color(&BLACK), (x1 + 10, y - 9))
+            .map_err(de)?;
     }
     let label = (FONT, 19).into_font().color(&BLACK);
-    area.draw_text("E_g (log scale)", &label, (0, bottom + 16))
-        .map_err(de)?;
+    area.draw_text("E_g (log scale)", &label, (0, bottom + 16)).map_err(de)?;
     Ok(())
 }
 
@@ -686,14 +585,7 @@ mod tests {
 
     #[test]
     fn clipping_interpolates_to_the_frame() {
-        let pts = [
-            (0.0, 0.5),
-            (1.0, 1.5),
-            (2.0, 3.0),
-            (3.0, f64::INFINITY),
-            (4.0, 1.0),
-            (5.0, 0.5),
-        ];
+        let pts = [(0.0, 0.5), (1.0, 1.5), (2.0, 3.0), (3.0, f64::INFINITY), (4.0, 1.0), (5.0, 0.5)];
         let runs = clip(&pts, 0.0, 2.0, false);
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0], vec![(0.0, 0.5), (1.0, 1.5), (1.0 + 1.0 / 3.0, 2.0)]);

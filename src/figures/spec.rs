@@ -150,10 +150,7 @@ impl Axis {
 
 /// Unicode subscript digits.
 pub fn sub(n: usize) -> String {
-    n.to_string()
-        .chars()
-        .map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap()).unwrap())
-        .collect()
+    n.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap()).unwrap()).collect()
 }
 
 /// A resolved sweep: axis, x values of the theory line and of the simulation markers.
@@ -239,24 +236,13 @@ impl FigureSpec {
     /// Loads and validates a figure config, including every series' model.
     pub fn load(path: &Path) -> Result<FigureSpec> {
         let (file, table) = config::read_table(path)?;
-        let v = Validator {
-            file: &file,
-            base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-        };
+        let v = Validator { file: &file, base: path.parent().unwrap_or(Path::new(".")).to_path_buf() };
         const MODEL_KEYS: [&str; 5] = ["data", "layers", "readout", "samples", "simulation"];
-        if let Some(k) = table
-            .keys()
-            .find(|k| !MODEL_KEYS.contains(&k.as_str()) && !FIGURE_KEYS.contains(&k.as_str()))
+        if let Some(k) =
+            table.keys().find(|k| !MODEL_KEYS.contains(&k.as_str()) && !FIGURE_KEYS.contains(&k.as_str()))
         {
-            let all: Vec<String> = MODEL_KEYS
-                .iter()
-                .chain(&FIGURE_KEYS)
-                .map(|k| format!("`{k}`"))
-                .collect();
-            return Err(v.err(
-                k.clone(),
-                format!("unknown key `{k}`, expected one of {}", all.join(", ")),
-            ));
+            let all: Vec<String> = MODEL_KEYS.iter().chain(&FIGURE_KEYS).map(|k| format!("`{k}`")).collect();
+            return Err(v.err(k.clone(), format!("unknown key `{k}`, expected one of {}", all.join(", "))));
         }
         let get = |k: &str| table.get(k).cloned();
         let figure: RawFigure = match get("figure") {
@@ -267,24 +253,19 @@ impl FigureSpec {
             "curves" => FigureKind::Curves,
             "heatmap" => FigureKind::Heatmap,
             other => {
-                return Err(v.err(
-                    "figure.kind",
-                    format!("expected \"curves\" or \"heatmap\", got \"{other}\""),
-                ))
+                return Err(
+                    v.err("figure.kind", format!("expected \"curves\" or \"heatmap\", got \"{other}\""))
+                )
             }
         };
-        let sweep: Option<RawSweep> = get("sweep")
-            .map(|t| config::from_value(&file, "sweep", t))
-            .transpose()?;
-        let sweep_y: Option<RawSweep> = get("sweep_y")
-            .map(|t| config::from_value(&file, "sweep_y", t))
-            .transpose()?;
-        let series: Option<Vec<RawSeries>> = get("series")
-            .map(|t| config::from_value(&file, "series", t))
-            .transpose()?;
-        let panels: Option<Vec<RawPanel>> = get("panels")
-            .map(|t| config::from_value(&file, "panels", t))
-            .transpose()?;
+        let sweep: Option<RawSweep> =
+            get("sweep").map(|t| config::from_value(&file, "sweep", t)).transpose()?;
+        let sweep_y: Option<RawSweep> =
+            get("sweep_y").map(|t| config::from_value(&file, "sweep_y", t)).transpose()?;
+        let series: Option<Vec<RawSeries>> =
+            get("series").map(|t| config::from_value(&file, "series", t)).transpose()?;
+        let panels: Option<Vec<RawPanel>> =
+            get("panels").map(|t| config::from_value(&file, "panels", t)).transpose()?;
         let mut base = table.clone();
         for k in FIGURE_KEYS {
             base.remove(k);
@@ -313,11 +294,7 @@ impl FigureSpec {
         }
         let mut out = Vec::new();
         for (pi, rp) in raw_panels.iter().enumerate() {
-            let pkey = if table.contains_key("panels") {
-                format!("panels[{pi}]")
-            } else {
-                String::new()
-            };
+            let pkey = if table.contains_key("panels") { format!("panels[{pi}]") } else { String::new() };
             let sk = |k: &str| {
                 if pkey.is_empty() {
                     k.to_string()
@@ -330,11 +307,7 @@ impl FigureSpec {
                 .as_ref()
                 .or(sweep.as_ref())
                 .ok_or_else(|| v.err(sk("sweep"), "missing [sweep] (the x axis)"))?;
-            let sweep_key = if rp.sweep.is_some() {
-                sk("sweep")
-            } else {
-                "sweep".into()
-            };
+            let sweep_key = if rp.sweep.is_some() { sk("sweep") } else { "sweep".into() };
             let sw = resolve_sweep(&v, &sweep_key, rs)?;
             let sw_y = match (kind, rp.sweep_y.as_ref().or(sweep_y.as_ref())) {
                 (FigureKind::Heatmap, Some(r)) => Some(resolve_sweep(&v, &sk("sweep_y"), r)?),
@@ -342,10 +315,7 @@ impl FigureSpec {
                     return Err(v.err("sweep_y", "a heat map needs [sweep_y] (the y axis)"))
                 }
                 (FigureKind::Curves, Some(_)) => {
-                    return Err(v.err(
-                        "sweep_y",
-                        "only heat maps (figure.kind = \"heatmap\") have a y sweep",
-                    ))
+                    return Err(v.err("sweep_y", "only heat maps (figure.kind = \"heatmap\") have a y sweep"))
                 }
                 (FigureKind::Curves, None) => None,
             };
@@ -359,17 +329,9 @@ impl FigureSpec {
                 apply_overrides(&v, &sk("set"), &mut panel_table, set)?;
             }
             let raw_series = rp.series.as_ref().or(series.as_ref());
-            let series_key = if rp.series.is_some() {
-                sk("series")
-            } else {
-                "series".into()
-            };
+            let series_key = if rp.series.is_some() { sk("series") } else { "series".into() };
             let mut specs = Vec::new();
-            let single = [RawSeries {
-                label: String::new(),
-                y: None,
-                set: None,
-            }];
+            let single = [RawSeries { label: String::new(), y: None, set: None }];
             let list: &[RawSeries] = match raw_series {
                 Some(s) if !s.is_empty() => s,
                 Some(_) => return Err(v.err(series_key, "expected at least one series")),
@@ -388,17 +350,8 @@ impl FigureSpec {
                     Some(y) => Quantity::parse(&v, &format!("{key}.y"), y)?,
                     None => default_quantity,
                 };
-                let context = if s.label.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{key} \"{}\"", s.label)
-                };
-                let spec = SeriesSpec {
-                    label: s.label.clone(),
-                    quantity,
-                    table: t,
-                    context,
-                };
+                let context = if s.label.is_empty() { key.clone() } else { format!("{key} \"{}\"", s.label) };
+                let spec = SeriesSpec { label: s.label.clone(), quantity, table: t, context };
                 // Validate now: the model at the first x value of every sweep.
                 let first = sw.values[0];
                 let mut check = spec.table.clone();
@@ -409,34 +362,19 @@ impl FigureSpec {
                 specs.push(spec);
             }
             let mut guides = Vec::new();
-            for (gi, g) in rp
-                .guides
-                .as_ref()
-                .or(figure.guides.as_ref())
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (gi, g) in rp.guides.as_ref().or(figure.guides.as_ref()).into_iter().flatten().enumerate() {
                 let gk = format!(
                     "{}[{gi}]",
-                    if rp.guides.is_some() {
-                        sk("guides")
-                    } else {
-                        "figure.guides".into()
-                    }
+                    if rp.guides.is_some() { sk("guides") } else { "figure.guides".into() }
                 );
                 guides.push(match (g.x, g.y, g.diagonal.unwrap_or(false)) {
-                    (Some(x), None, false) => Guide::Vertical {
-                        x: v.finite(&format!("{gk}.x"), x)?,
-                        label: g.label.clone(),
-                    },
-                    (None, Some(y), false) => Guide::Horizontal {
-                        y: v.finite(&format!("{gk}.y"), y)?,
-                        label: g.label.clone(),
-                    },
-                    (None, None, true) => Guide::Diagonal {
-                        label: g.label.clone(),
-                    },
+                    (Some(x), None, false) => {
+                        Guide::Vertical { x: v.finite(&format!("{gk}.x"), x)?, label: g.label.clone() }
+                    }
+                    (None, Some(y), false) => {
+                        Guide::Horizontal { y: v.finite(&format!("{gk}.y"), y)?, label: g.label.clone() }
+                    }
+                    (None, None, true) => Guide::Diagonal { label: g.label.clone() },
                     _ => return Err(v.err(gk, "a guide is exactly one of x = …, y = … or diagonal = true")),
                 });
             }
@@ -485,10 +423,7 @@ impl FigureSpec {
             match x {
                 None => Ok(d),
                 Some(n) if (200..=4000).contains(&n) => Ok(n as u32),
-                Some(n) => Err(v.err(
-                    format!("figure.{k}"),
-                    format!("expected 200 to 4000 pixels, got {n}"),
-                )),
+                Some(n) => Err(v.err(format!("figure.{k}"), format!("expected 200 to 4000 pixels, got {n}"))),
             }
         };
         Ok(FigureSpec {
@@ -515,26 +450,20 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
     let layer = |needed: bool| -> Result<usize> {
         match (r.layer, needed) {
             (Some(l), true) if l >= 1 => Ok(l as usize),
-            (Some(l), true) => Err(v.err(
-                format!("{key}.layer"),
-                format!("expected a layer number ≥ 1, got {l}"),
-            )),
-            (None, true) => Err(v.err(
-                format!("{key}.layer"),
-                "this axis needs `layer` (1 = first hidden layer)",
-            )),
-            (Some(_), false) => Err(v.err(
-                format!("{key}.layer"),
-                format!("not a parameter of axis \"{}\"", r.axis),
-            )),
+            (Some(l), true) => {
+                Err(v.err(format!("{key}.layer"), format!("expected a layer number ≥ 1, got {l}")))
+            }
+            (None, true) => {
+                Err(v.err(format!("{key}.layer"), "this axis needs `layer` (1 = first hidden layer)"))
+            }
+            (Some(_), false) => {
+                Err(v.err(format!("{key}.layer"), format!("not a parameter of axis \"{}\"", r.axis)))
+            }
             (None, false) => Ok(0),
         }
     };
     if r.covariance.is_some() && r.axis != "exponent" {
-        return Err(v.err(
-            format!("{key}.covariance"),
-            format!("not a parameter of axis \"{}\"", r.axis),
-        ));
+        return Err(v.err(format!("{key}.covariance"), format!("not a parameter of axis \"{}\"", r.axis)));
     }
     let axis = match r.axis.as_str() {
         "alpha" => {
@@ -560,24 +489,15 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
             match which {
                 "data" => {
                     layer(false)?;
-                    Axis::Exponent {
-                        key: "data.covariance.exponent".into(),
-                        name: "Σ₀".into(),
-                    }
+                    Axis::Exponent { key: "data.covariance.exponent".into(), name: "Σ₀".into() }
                 }
                 "target" => {
                     layer(false)?;
-                    Axis::Exponent {
-                        key: "data.target.exponent".into(),
-                        name: "the target".into(),
-                    }
+                    Axis::Exponent { key: "data.target.exponent".into(), name: "the target".into() }
                 }
                 "input" => {
                     layer(false)?;
-                    Axis::Exponent {
-                        key: "layers[0].input_covariance.exponent".into(),
-                        name: "Γ".into(),
-                    }
+                    Axis::Exponent { key: "layers[0].input_covariance.exponent".into(), name: "Γ".into() }
                 }
                 "layer" => {
                     let l = layer(true)?;
@@ -612,10 +532,7 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
                 if xs.is_empty() {
                     return Err(v.err(format!("{k}.values"), "expected at least one value"));
                 }
-                xs.iter()
-                    .enumerate()
-                    .map(|(i, &x)| v.finite(&format!("{k}.values[{i}]"), x))
-                    .collect()
+                xs.iter().enumerate().map(|(i, &x)| v.finite(&format!("{k}.values[{i}]"), x)).collect()
             }
             (None, Some(r)) => {
                 let from = v.finite(&format!("{k}.range.from"), r.from)?;
@@ -623,16 +540,14 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
                 let n = v.positive_int(&format!("{k}.range.points"), r.points)?;
                 let log = v.scale(r.scale.as_deref(), &format!("{k}.range.scale"))?;
                 if to < from {
-                    return Err(v.err(
-                        format!("{k}.range.to"),
-                        format!("expected to ≥ from = {from}, got {to}"),
-                    ));
+                    return Err(
+                        v.err(format!("{k}.range.to"), format!("expected to ≥ from = {from}, got {to}"))
+                    );
                 }
                 if log && from <= 0.0 {
-                    return Err(v.err(
-                        format!("{k}.range.from"),
-                        format!("a log range needs from > 0, got {from}"),
-                    ));
+                    return Err(
+                        v.err(format!("{k}.range.from"), format!("a log range needs from > 0, got {from}"))
+                    );
                 }
                 Ok(config::spaced(from, to, n, log))
             }
@@ -651,17 +566,10 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
     let non_negative = matches!(axis, Axis::Ridge | Axis::Noise);
     for (i, &x) in values.iter().chain(&simulate).enumerate() {
         if (positive && x <= 0.0) || (non_negative && x < 0.0) {
-            return Err(v.err(
-                key,
-                format!("value {x} (#{}) is out of range for axis \"{}\"", i + 1, r.axis),
-            ));
+            return Err(v.err(key, format!("value {x} (#{}) is out of range for axis \"{}\"", i + 1, r.axis)));
         }
     }
-    Ok(Sweep {
-        axis,
-        values,
-        simulate,
-    })
+    Ok(Sweep { axis, values, simulate })
 }
 
 /// One step of a dotted override path.
@@ -726,8 +634,7 @@ pub(crate) fn apply_overrides(
                         }
                         break;
                     }
-                    cur.entry(k.clone())
-                        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    cur.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()))
                 }
                 Step::Index(k, idx) => {
                     let arr = cur
@@ -761,19 +668,14 @@ pub(crate) fn set_axis(
     axis: &Axis,
     x: f64,
 ) -> Result<()> {
-    let n0 = table
-        .get("data")
-        .and_then(|d| d.get("dim"))
-        .and_then(|d| d.as_integer())
-        .unwrap_or(1) as f64;
+    let n0 = table.get("data").and_then(|d| d.get("dim")).and_then(|d| d.as_integer()).unwrap_or(1) as f64;
     let (path, value) = match axis {
         Axis::Alpha => return Ok(()),
         Axis::Ridge => ("readout.ridge".to_string(), toml::Value::Float(x)),
         Axis::Noise => ("data.noise".to_string(), toml::Value::Float(x)),
-        Axis::Width { layer } => (
-            format!("layers[{}].width", layer - 1),
-            toml::Value::Integer(((x * n0).round() as i64).max(1)),
-        ),
+        Axis::Width { layer } => {
+            (format!("layers[{}].width", layer - 1), toml::Value::Integer(((x * n0).round() as i64).max(1)))
+        }
         Axis::Exponent { key, .. } => (key.clone(), toml::Value::Float(x)),
     };
     let mut set = toml::Table::new();
@@ -794,11 +696,7 @@ pub(crate) fn series_config(
 ) -> Result<Config> {
     let mut t = table.clone();
     let samples = if *axis == Axis::Alpha {
-        let n0 = t
-            .get("data")
-            .and_then(|d| d.get("dim"))
-            .and_then(|d| d.as_integer())
-            .unwrap_or(1) as f64;
+        let n0 = t.get("data").and_then(|d| d.get("dim")).and_then(|d| d.as_integer()).unwrap_or(1) as f64;
         let mut ps: Vec<usize> = xs.iter().map(|a| ((a * n0).round() as usize).max(1)).collect();
         ps.dedup();
         let mut st = toml::Table::new();
@@ -816,11 +714,7 @@ pub(crate) fn series_config(
     if samples.is_some() && cfg.samples.len() != 1 {
         return Err(v.err(
             format!("{}: samples", s.context),
-            format!(
-                "a sweep over {} needs exactly one sample size, got {}",
-                axis.label(),
-                cfg.samples.len()
-            ),
+            format!("a sweep over {} needs exactly one sample size, got {}", axis.label(), cfg.samples.len()),
         ));
     }
     Ok(cfg)
@@ -830,11 +724,9 @@ pub(crate) fn series_config(
 fn resolve_model(v: &Validator<'_>, path: &Path, t: &toml::Table, context: &str) -> Result<Config> {
     let t = t.clone();
     let prefix = |e: Error| match e {
-        Error::Input { file, key, message } if !context.is_empty() => Error::Input {
-            file,
-            key: format!("{context}: {key}"),
-            message,
-        },
+        Error::Input { file, key, message } if !context.is_empty() => {
+            Error::Input { file, key: format!("{context}: {key}"), message }
+        }
         e => e,
     };
     let raw: RawConfig = config::from_value(v.file, "", toml::Value::Table(t)).map_err(prefix)?;
@@ -850,10 +742,7 @@ pub(crate) fn model_at(
     extra: Option<(&Axis, f64)>,
 ) -> Result<Config> {
     let file = spec.path.display().to_string();
-    let v = Validator {
-        file: &file,
-        base: spec.path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-    };
+    let v = Validator { file: &file, base: spec.path.parent().unwrap_or(Path::new(".")).to_path_buf() };
     let mut t = s.table.clone();
     if let Some((ax, y)) = extra {
         set_axis(&v, &s.context, &mut t, ax, y)?;

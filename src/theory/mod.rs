@@ -36,14 +36,7 @@ impl Theory {
         let mut spectra = vec![Spectrum::new(&modes.m)];
         spectra.extend(layers.iter().map(|(_, s)| Spectrum::new(s)));
         let rank = spectra.iter().map(Spectrum::rank).min().unwrap_or(0);
-        Theory {
-            n0,
-            noise,
-            modes,
-            widths: layers.iter().map(|(w, _)| *w).collect(),
-            spectra,
-            rank,
-        }
+        Theory { n0, noise, modes, widths: layers.iter().map(|(w, _)| *w).collect(), spectra, rank }
     }
 
     /// `r = min(rank m, rank s_1, …, rank s_L)`: the interpolation threshold of ridgeless regression.

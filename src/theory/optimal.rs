@@ -21,10 +21,7 @@ impl CostFunction for ErrorOfLnRidge<'_> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
-        self.theory
-            .point(self.p, u.exp())
-            .map(|pt| pt.error)
-            .map_err(|e| ArgminError::msg(e.to_string()))
+        self.theory.point(self.p, u.exp()).map(|pt| pt.error).map_err(|e| ArgminError::msg(e.to_string()))
     }
 }
 
@@ -33,9 +30,8 @@ impl Theory {
     /// ridgeless error is at least as small as every λ > 0 scanned.
     pub fn optimal_point(&self, samples: usize) -> Result<Point> {
         let (lmin, lmax) = (RIDGE_MIN.ln(), RIDGE_MAX.ln());
-        let grid: Vec<f64> = (0..SCAN_POINTS)
-            .map(|i| lmin + (lmax - lmin) * i as f64 / (SCAN_POINTS - 1) as f64)
-            .collect();
+        let grid: Vec<f64> =
+            (0..SCAN_POINTS).map(|i| lmin + (lmax - lmin) * i as f64 / (SCAN_POINTS - 1) as f64).collect();
         let mut warm = None;
         let mut best: Option<(usize, Point)> = None;
         for (i, &u) in grid.iter().enumerate() {
@@ -48,22 +44,16 @@ impl Theory {
         let ridgeless = self.point(samples, 0.0)?;
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(SCAN_POINTS - 1)]);
         let solver = BrentOpt::new(a, b).set_tolerance(1e-9, 1e-9);
-        let res = Executor::new(
-            ErrorOfLnRidge {
-                theory: self,
-                p: samples,
-            },
-            solver,
-        )
-        .configure(|s| s.param((a + b) / 2.0).max_iters(200))
-        .timer(false)
-        .run()
-        .map_err(|e| Error::Solver {
-            samples,
-            ridge: best.ridge,
-            equation: "optimal ridge: min over λ of E_g".into(),
-            detail: e.to_string(),
-        })?;
+        let res = Executor::new(ErrorOfLnRidge { theory: self, p: samples }, solver)
+            .configure(|s| s.param((a + b) / 2.0).max_iters(200))
+            .timer(false)
+            .run()
+            .map_err(|e| Error::Solver {
+                samples,
+                ridge: best.ridge,
+                equation: "optimal ridge: min over λ of E_g".into(),
+                detail: e.to_string(),
+            })?;
         if let Some(&u) = res.state().get_best_param() {
             let pt = self.point(samples, u.exp())?;
             if pt.error < best.error {

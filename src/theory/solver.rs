@@ -70,13 +70,7 @@ impl RidgeEquation<'_> {
             .theory
             .spectra
             .iter()
-            .map(|sp| {
-                if sp.rank() == cap {
-                    gap
-                } else {
-                    sp.rank() as f64 - d
-                }
-            })
+            .map(|sp| if sp.rank() == cap { gap } else { sp.rank() as f64 - d })
             .collect();
         (d, p_minus_d, e)
     }
@@ -122,20 +116,14 @@ impl CostFunction for RidgeEquation<'_> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-        self.eval(*x)
-            .map_err(|_| ArgminError::msg("inner equation failed"))
+        self.eval(*x).map_err(|_| ArgminError::msg("inner equation failed"))
     }
 }
 
 /// `ln κ = ln κ_0 + Σ_ℓ (ln d − ln n_ℓ + ln κ_ℓ)` (eq. 3).
 fn ln_total_kappa(theory: &Theory, d: f64, kappas: &[f64]) -> f64 {
     kappas[0].ln()
-        + theory
-            .widths
-            .iter()
-            .zip(&kappas[1..])
-            .map(|(&n, k)| d.ln() - (n as f64).ln() + k.ln())
-            .sum::<f64>()
+        + theory.widths.iter().zip(&kappas[1..]).map(|(&n, k)| d.ln() - (n as f64).ln() + k.ln()).sum::<f64>()
 }
 
 fn traces(theory: &Theory, kappas: &[f64]) -> (Vec<Traces>, f64) {
@@ -145,15 +133,9 @@ fn traces(theory: &Theory, kappas: &[f64]) -> (Vec<Traces>, f64) {
         .zip(kappas)
         .map(|(sp, &k)| {
             if k == 0.0 {
-                Traces {
-                    kappa: 0.0,
-                    rho: f64::INFINITY,
-                }
+                Traces { kappa: 0.0, rho: f64::INFINITY }
             } else {
-                Traces {
-                    kappa: k,
-                    rho: sp.q(k) / (sp.t(k) * k),
-                }
+                Traces { kappa: k, rho: sp.q(k) / (sp.t(k) * k) }
             }
         })
         .collect();
@@ -183,19 +165,12 @@ fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas
 /// Solves the order parameters at (p, λ) and evaluates the observables. `warm` carries the
 /// logit coordinate of a nearby solution in and this one out (ridge > 0 only).
 pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64>) -> Result<Point> {
-    let fail = |equation: String, detail: String| Error::Solver {
-        samples: p,
-        ridge,
-        equation,
-        detail,
-    };
+    let fail = |equation: String, detail: String| Error::Solver { samples: p, ridge, equation, detail };
     if p == 0 {
         return Err(Error::Usage("the sample size p must be at least 1".into()));
     }
     if !(ridge >= 0.0 && ridge.is_finite()) {
-        return Err(Error::Usage(format!(
-            "the ridge must be finite and ≥ 0, got {ridge}"
-        )));
+        return Err(Error::Usage(format!("the ridge must be finite and ≥ 0, got {ridge}")));
     }
     let r = theory.rank;
     if ridge == 0.0 {
@@ -203,14 +178,7 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
     }
     let cap = p.min(r) as f64;
     let memo = RefCell::new(Memo::default());
-    let eq = RidgeEquation {
-        theory,
-        p: p as f64,
-        cap,
-        cap_is_p: p <= r,
-        ln_lambda: ridge.ln(),
-        memo: &memo,
-    };
+    let eq = RidgeEquation { theory, p: p as f64, cap, cap_is_p: p <= r, ln_lambda: ridge.ln(), memo: &memo };
     let inner_fail = |memo: &RefCell<Memo>| {
         let (e, m) = memo.borrow_mut().failure.take().unwrap_or_default();
         fail(e, m)
@@ -223,10 +191,7 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
         step *= 2.0;
         lo -= step;
         if lo < -X_LIMIT {
-            return Err(fail(
-                EQ_RIDGE.into(),
-                "no bracket: d would be below 1e-300 D".into(),
-            ));
+            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be below 1e-300 D".into()));
         }
     }
     while eq.eval(hi).map_err(|_| inner_fail(&memo))? >= 0.0 {
@@ -234,10 +199,7 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
         step *= 2.0;
         hi += step;
         if hi > X_LIMIT {
-            return Err(fail(
-                EQ_RIDGE.into(),
-                "no bracket: d would be within 1e-300 of min(p, r)".into(),
-            ));
+            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be within 1e-300 of min(p, r)".into()));
         }
     }
     let res = Executor::new(eq, BrentRoot::new(lo, hi, X_TOL))
@@ -260,9 +222,7 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
             format!("no convergence in {MAX_ITERS} iterations on x ∈ [{lo}, {hi}]"),
         ));
     }
-    let x = *state
-        .get_best_param()
-        .ok_or_else(|| fail(EQ_RIDGE.into(), "no solution".into()))?;
+    let x = *state.get_best_param().ok_or_else(|| fail(EQ_RIDGE.into(), "no solution".into()))?;
     let memo = memo.into_inner();
     let ev = memo
         .evals

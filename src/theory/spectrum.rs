@@ -64,10 +64,7 @@ impl Spectrum {
         let rank = pos.len();
         let trace = pos.iter().sum();
         let inv_trace = pos.iter().map(|x| 1.0 / x).sum();
-        let (min, max) = (
-            pos.last().copied().unwrap_or(0.0),
-            pos.first().copied().unwrap_or(0.0),
-        );
+        let (min, max) = (pos.last().copied().unwrap_or(0.0), pos.first().copied().unwrap_or(0.0));
         let mut runs: Vec<(f64, f64)> = Vec::new();
         for &x in &pos {
             match runs.last_mut() {
@@ -81,15 +78,7 @@ impl Spectrum {
         } else {
             (pos, None)
         };
-        Spectrum {
-            values,
-            weights,
-            rank,
-            trace,
-            inv_trace,
-            min,
-            max,
-        }
+        Spectrum { values, weights, rank, trace, inv_trace, min, max }
     }
 
     /// Number of positive eigenvalues.
@@ -157,11 +146,8 @@ impl Spectrum {
         }
         // Solve in ln κ, on whichever of df = d or co_df = e has the smaller right side.
         let use_df = d <= e;
-        let problem = KappaEquation {
-            spectrum: self,
-            ln_target: if use_df { d.ln() } else { e.ln() },
-            use_df,
-        };
+        let problem =
+            KappaEquation { spectrum: self, ln_target: if use_df { d.ln() } else { e.ln() }, use_df };
         let (a, b) = (lo.ln() - 1e-12, hi.ln() + 1e-12);
         self.kappa_in(&problem, a, b).or_else(|_| {
             // Rounding at the very edge of a tight bracket: retry on the widest one.
@@ -180,11 +166,7 @@ impl Spectrum {
         let state = res.state();
         match state.get_termination_reason() {
             Some(TerminationReason::SolverConverged) => {}
-            other => {
-                return Err(format!(
-                    "df(κ) = d did not converge in {MAX_ITERS} iterations ({other:?})"
-                ))
-            }
+            other => return Err(format!("df(κ) = d did not converge in {MAX_ITERS} iterations ({other:?})")),
         }
         let u = *state.get_best_param().ok_or("no solution returned")?;
         let k = u.exp();
@@ -206,11 +188,7 @@ struct KappaEquation<'a> {
 impl KappaEquation<'_> {
     fn eval(&self, u: f64) -> f64 {
         let k = u.exp();
-        let v = if self.use_df {
-            self.spectrum.df(k)
-        } else {
-            self.spectrum.co_df(k)
-        };
+        let v = if self.use_df { self.spectrum.df(k) } else { self.spectrum.co_df(k) };
         v.ln() - self.ln_target
     }
 }
