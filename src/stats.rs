@@ -54,7 +54,8 @@ impl Summary {
     /// Whether the 95% interval contains `reference`, or the mean equals it to [`ROUNDING`]
     /// (`None` without an interval).
     pub fn covers(&self, reference: f64) -> Option<bool> {
-        self.ci95.map(|(lo, hi)| (lo <= reference && reference <= hi) || within_rounding(self.mean, reference))
+        self.ci95
+            .map(|(lo, hi)| (lo <= reference && reference <= hi) || within_rounding(self.mean, reference))
     }
 }
 
