@@ -97,12 +97,7 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
         Command::Figures { paths, out, no_sim, trials, scale } => {
             let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
             let opts = lcurve::figures::SimOptions { disabled: no_sim, trials, scale };
-            if let Some(t) = trials {
-                lcurve::validate::Options { trials: t, seed: 0, scale: 1.0, progress: false }.check()?;
-            }
-            if let Some(f) = scale {
-                lcurve::validate::Options { trials: 1, seed: 0, scale: f, progress: false }.check()?;
-            }
+            opts.check()?;
             let found = lcurve::figures::discover(&paths)?;
             if found.is_empty() {
                 return Err(lcurve::Error::Usage(format!(

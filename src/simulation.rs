@@ -36,11 +36,9 @@ enum RightMap {
 impl RightMap {
     /// `C^power` as a map (C symmetric, so left and right application agree up to transpose).
     fn power(c: &Covariance, power: f64) -> Self {
-        match c {
-            Covariance::Diagonal(v) => {
-                RightMap::Diagonal(v.iter().map(|&x| if x > 0.0 { x.powf(power) } else { 0.0 }).collect())
-            }
-            Covariance::Dense { .. } => RightMap::Dense(c.power_dense(power)),
+        match c.power_diagonal(power) {
+            Some(d) => RightMap::Diagonal(d),
+            None => RightMap::Dense(c.power_dense(power)),
         }
     }
 
@@ -123,10 +121,13 @@ impl Simulator {
             Covariance::Diagonal(_) => None,
             Covariance::Dense { eigen, .. } => Some(eigen.vectors.clone()),
         };
-        let theory = model.theory()?;
-        let full_rank = std::iter::once((&model.data.cov, model.spec.dim))
-            .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (&b.cov, l.width)))
-            .all(|(c, n)| c.eigenvalues().iter().filter(|&&x| x > 0.0).count() == n);
+        // Ranks of Σ0 (= rank of M, as Γ is positive definite) and of every S_ℓ: their
+        // minimum is the theory's interpolation threshold r.
+        let ranks: Vec<(usize, usize)> = std::iter::once((model.data.cov.rank(), model.spec.dim))
+            .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (b.cov.rank(), l.width)))
+            .collect();
+        let full_rank = ranks.iter().all(|&(r, n)| r == n);
+        let rank = ranks.iter().map(|&(r, _)| r).min().unwrap_or(0);
         Ok(Simulator {
             n0: model.spec.dim,
             noise: model.spec.noise,
@@ -139,7 +140,7 @@ impl Simulator {
             basis,
             sqrt_b: model.target_weights.iter().map(|b| b.sqrt()).collect(),
             full_rank,
-            rank: theory.rank(),
+            rank,
         })
     }
 
@@ -171,29 +172,28 @@ impl Simulator {
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
         let mut phi = self.input_map.right(white, 1.0, par);
         let mut gs = Vec::with_capacity(self.widths.len());
-        let mut stages = Vec::new(); // Φ after each stage, kept only when needed for ridgeless p > r
-        let mut prev = self.n0;
+        // Φ at the bottleneck stage, kept only for the factored ridgeless solve (p > r).
+        let factored = ridge == 0.0 && p > self.rank && self.full_rank;
         let bottleneck = self.bottleneck_stage();
-        let need_stage = ridge == 0.0 && p > self.rank && self.full_rank;
+        let mut at_bottleneck = None;
+        let mut prev = self.n0;
         for (l, &n) in self.widths.iter().enumerate() {
             let g = normal(rng, prev, n);
-            if need_stage && bottleneck == l {
-                stages.push(phi.clone());
+            if factored && bottleneck == l {
+                at_bottleneck = Some(phi.clone());
             }
             let prod = gemm_par(&phi, Op::N, &g, Op::N, par);
             phi = self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par);
             gs.push(g);
             prev = n;
         }
-        if need_stage && bottleneck == self.widths.len() {
-            stages.push(phi.clone());
-        }
         let v = if ridge > 0.0 {
             ridge_solve(&phi, &rhs, ridge, par)?
-        } else if p < self.rank || !self.full_rank || p == self.rank {
-            min_norm_generic(&phi, &rhs, self.rank.min(p), par, self.full_rank && p < self.rank)?
+        } else if factored {
+            let a = at_bottleneck.as_ref().unwrap_or(&phi); // the last stage is Φ itself
+            self.min_norm_factored(a, bottleneck, &gs, &rhs, par)?
         } else {
-            self.min_norm_factored(&stages[0], bottleneck, &gs, &rhs, par)?
+            min_norm_generic(&phi, &rhs, self.rank.min(p), par, self.full_rank && p < self.rank)?
         };
         // Training error (noisy labels) and E_g of both fits.
         let v_noisy = v.column(0).into_owned();
@@ -305,8 +305,7 @@ pub fn min_norm_generic(
     par: Par,
     gram_full_rank: bool,
 ) -> Result<DMatrix<f64>> {
-    let (_, n) = phi.shape();
-    let p = phi.nrows();
+    let (p, n) = phi.shape();
     if gram_full_rank {
         let k = gemm_par(phi, Op::N, phi, Op::T, par);
         if let Some(a) = linalg::spd_solve(&k, y) {

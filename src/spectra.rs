@@ -99,13 +99,26 @@ impl Covariance {
     /// `C^power` (symmetric), e.g. `power = 0.5` for a square root; zero eigenvalues stay zero
     /// for positive powers.
     pub fn power_dense(&self, power: f64) -> DMatrix<f64> {
-        let f = |x: f64| if x > 0.0 { x.powf(power) } else { 0.0 };
-        match self {
-            Covariance::Diagonal(v) => {
-                DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(v.len(), v.iter().map(|&x| f(x))))
-            }
-            Covariance::Dense { eigen, .. } => linalg::spectral_function(eigen, f),
+        match self.power_diagonal(power) {
+            Some(d) => DMatrix::from_diagonal(&nalgebra::DVector::from_vec(d)),
+            None => match self {
+                Covariance::Dense { eigen, .. } => linalg::spectral_function(eigen, |x| pow0(x, power)),
+                Covariance::Diagonal(_) => unreachable!("diagonal handled above"),
+            },
         }
+    }
+
+    /// The diagonal of `C^power` when C is diagonal (zero eigenvalues stay zero), else `None`.
+    pub fn power_diagonal(&self, power: f64) -> Option<Vec<f64>> {
+        match self {
+            Covariance::Diagonal(v) => Some(v.iter().map(|&x| pow0(x, power)).collect()),
+            Covariance::Dense { .. } => None,
+        }
+    }
+
+    /// Number of positive eigenvalues.
+    pub fn rank(&self) -> usize {
+        self.eigenvalues().iter().filter(|&&x| x > 0.0).count()
     }
 
     /// Whether this is a multiple of the identity (then it commutes with every matrix).
@@ -114,6 +127,15 @@ impl Covariance {
             Covariance::Diagonal(v) => v.iter().all(|&x| x == v[0]),
             Covariance::Dense { .. } => false,
         }
+    }
+}
+
+/// `x^power` on eigenvalues, with zero eigenvalues staying zero (pseudo-powers).
+fn pow0(x: f64, power: f64) -> f64 {
+    if x > 0.0 {
+        x.powf(power)
+    } else {
+        0.0
     }
 }
 

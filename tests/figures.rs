@@ -2,7 +2,7 @@
 //! produces; small renders write PNG and SVG; bad figure configs get one clear line.
 
 mod common;
-use common::{run, scratch, write};
+use common::{assert_bad_input, run, scratch, write};
 use lcurve::figures::{self, FigureSpec, SimOptions};
 use std::path::{Path, PathBuf};
 
@@ -185,11 +185,14 @@ fn bad_figure_configs_get_one_line() {
         assert!(SMALL.contains(from), "case {i}");
         let cfg = write(&dir, &format!("bad{i}.toml"), &SMALL.replacen(from, to, 1));
         let out = dir.join(format!("out{i}"));
-        let (code, _, err) = run(&["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert_eq!(code, 2, "case {i}: {err}");
-        assert_eq!(err.lines().count(), 1, "case {i}: {err}");
-        assert!(err.contains(&format!("bad{i}.toml")) && err.contains(key), "case {i}: {key} not in {err}");
-        assert!(!out.join(format!("bad{i}.png")).exists());
+        let args = ["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        assert_bad_input(
+            &format!("case {i}"),
+            &args,
+            &format!("bad{i}.toml"),
+            key,
+            &out.join(format!("bad{i}.png")),
+        );
     }
     let (code, _, err) = run(&["figures", "/nonexistent/dir"]);
     assert_eq!(code, 2, "{err}");

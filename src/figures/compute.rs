@@ -17,6 +17,14 @@ pub struct SimOptions {
     pub scale: Option<f64>,
 }
 
+impl SimOptions {
+    /// Checks `--trials` and `--scale` (when given), naming the flag of a bad one.
+    pub fn check(&self) -> Result<()> {
+        let opts = |trials, scale| validate::Options { trials, seed: 0, scale, progress: false };
+        opts(self.trials.unwrap_or(1), self.scale.unwrap_or(1.0)).check()
+    }
+}
+
 /// A Monte Carlo marker: mean and 95% interval (the mean itself with one trial).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Marker {
@@ -217,13 +225,9 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
         }
         panels.push(PanelData { spec: panel.clone(), series, heat: None });
     }
+    sim_dims.dedup();
     let simulation_note = (simulate && !sim_dims.is_empty()).then(|| {
-        let dims: Vec<usize> = {
-            let mut d = sim_dims.clone();
-            d.dedup();
-            d
-        };
-        let n0 = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("/");
+        let n0 = sim_dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("/");
         let scale = if opts.scale == 1.0 {
             String::new()
         } else {

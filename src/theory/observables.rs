@@ -51,6 +51,8 @@ pub struct Point {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Traces {
     pub kappa: f64,
+    /// `T_a(κ_a)` (finite even when κ_a → 0, where it is `Σ 1/a`).
+    pub t: f64,
     /// `ρ_a = Q_a/(T_a κ_a)`; `+∞` for a spectrum whose κ vanishes (ridgeless bottleneck).
     pub rho: f64,
 }
@@ -77,8 +79,6 @@ pub(crate) struct Solved<'a> {
     /// `p − d`, exact (0 for ridgeless interpolation).
     pub p_minus_d: f64,
     pub data: Traces,
-    /// `T_0(κ_0)` (finite even when κ_0 → 0).
-    pub t0: f64,
     pub layers: &'a [Traces],
     pub widths: &'a [usize],
     pub modes_m: &'a [f64],
@@ -101,7 +101,7 @@ impl Solved<'_> {
         } else {
             let d2 = d * delta / (1.0 + delta);
             let one_minus = self.p_minus_d / p + d / (p * (1.0 + delta));
-            let b = k0 * (d * hh / self.t0 + h * rho_layers) / (1.0 + delta);
+            let b = k0 * (d * hh / self.data.t + h * rho_layers) / (1.0 + delta);
             (d2, one_minus, b)
         };
         let bias = b / one_minus;

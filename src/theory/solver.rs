@@ -39,6 +39,7 @@ fn sigmoid_pair(x: f64) -> (f64, f64) {
 struct Eval {
     x: f64,
     d: f64,
+    p_minus_d: f64,
     kappas: Vec<f64>,
     f: f64,
 }
@@ -107,7 +108,7 @@ impl RidgeEquation<'_> {
         }
         let ln_kappa = ln_total_kappa(self.theory, d, &kappas);
         let f = ln_kappa + p_minus_d.ln() - self.p.ln() - self.ln_lambda;
-        self.memo.borrow_mut().evals.push(Eval { x, d, kappas, f });
+        self.memo.borrow_mut().evals.push(Eval { x, d, p_minus_d, kappas, f });
         Ok(f)
     }
 }
@@ -126,25 +127,21 @@ fn ln_total_kappa(theory: &Theory, d: f64, kappas: &[f64]) -> f64 {
         + theory.widths.iter().zip(&kappas[1..]).map(|(&n, k)| d.ln() - (n as f64).ln() + k.ln()).sum::<f64>()
 }
 
-fn traces(theory: &Theory, kappas: &[f64]) -> (Vec<Traces>, f64) {
-    let tr: Vec<Traces> = theory
+fn traces(theory: &Theory, kappas: &[f64]) -> Vec<Traces> {
+    theory
         .spectra
         .iter()
         .zip(kappas)
         .map(|(sp, &k)| {
-            if k == 0.0 {
-                Traces { kappa: 0.0, rho: f64::INFINITY }
-            } else {
-                Traces { kappa: k, rho: sp.q(k) / (sp.t(k) * k) }
-            }
+            let t = sp.t(k);
+            let rho = if k == 0.0 { f64::INFINITY } else { sp.q(k) / (t * k) };
+            Traces { kappa: k, t, rho }
         })
-        .collect();
-    let t0 = theory.spectra[0].t(kappas[0]);
-    (tr, t0)
+        .collect()
 }
 
 fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas: &[f64]) -> Point {
-    let (tr, t0) = traces(theory, kappas);
+    let tr = traces(theory, kappas);
     Solved {
         samples: p,
         ridge,
@@ -153,7 +150,6 @@ fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas
         d,
         p_minus_d,
         data: tr[0],
-        t0,
         layers: &tr[1..],
         widths: &theory.widths,
         modes_m: &theory.modes.m,
@@ -229,9 +225,7 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
         .iter()
         .find(|ev| ev.x == x)
         .ok_or_else(|| fail(EQ_RIDGE.into(), "solution was not evaluated".into()))?;
-    let (s, sc) = sigmoid_pair(x);
-    let (d, gap) = (cap * s, cap * sc);
-    let p_minus_d = if p <= r { gap } else { p as f64 - d };
+    let (d, p_minus_d) = (ev.d, ev.p_minus_d);
     *warm = Some(x);
     let point = observe(theory, p, ridge, d, p_minus_d, &ev.kappas);
     if point.error.is_nan() || point.df2.is_nan() {

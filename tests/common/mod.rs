@@ -28,6 +28,18 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `args` as bad input: asserts exit code 2, a single stderr line naming the config
+/// file `file` and the key `key`, and that `out` was not written. Returns (stdout, stderr).
+pub fn assert_bad_input(case: &str, args: &[&str], file: &str, key: &str, out: &Path) -> (String, String) {
+    let (code, stdout, stderr) = run(args);
+    assert_eq!(code, 2, "{case}: exit {code}, stderr {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{case}: {stderr}");
+    assert!(stderr.contains(file), "{case}: no file name {file} in {stderr}");
+    assert!(stderr.contains(key), "{case}: key {key} not in {stderr}");
+    assert!(!out.exists(), "{case}: partial output written to {}", out.display());
+    (stdout, stderr)
+}
+
 /// A valid model config with one layer; `extra` replaces/extends parts via string edits.
 pub const BASE: &str = r#"
 [data]
