@@ -3,7 +3,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Par;
-use lcurve::model::{LayerSpec, ModelSpec};
+use lcurve::model::{LayerSpec, ModelSpec, Purpose};
+use lcurve::progress::Silent;
 use lcurve::simulation::{trial_rng, Simulator};
 use lcurve::spectra::{CovarianceKind, CovarianceSpec, Target};
 use rayon::prelude::*;
@@ -21,7 +22,7 @@ fn simulator() -> Simulator {
             .map(|&w| LayerSpec { width: w, covariance: CovarianceSpec::identity() })
             .collect(),
     };
-    Simulator::new(&spec.build().unwrap()).unwrap()
+    Simulator::new(&spec.build(Purpose::Simulation, &Silent).unwrap()).unwrap()
 }
 
 fn trials(c: &mut Criterion) {
@@ -31,7 +32,6 @@ fn trials(c: &mut Criterion) {
     group.sample_size(20);
     for (name, ridge) in [("ridge_1e-2", 1e-2), ("ridgeless", 0.0)] {
         // Latency of one trial using both cores inside the dense kernels.
-        faer::set_global_parallelism(Par::rayon(0));
         let mut seed = 0;
         group.bench_function(format!("one_trial_parallel_kernels/{name}"), |b| {
             b.iter(|| {
@@ -41,7 +41,6 @@ fn trials(c: &mut Criterion) {
         });
         // Throughput as `lcurve validate` runs: two trials at once, sequential kernels
         // (time per iteration / 2 = time per trial).
-        faer::set_global_parallelism(Par::Seq);
         group.bench_function(format!("two_trials_parallel_over_trials/{name}"), |b| {
             b.iter(|| {
                 seed += 1;

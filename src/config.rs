@@ -2,8 +2,9 @@
 //! a list of sample sizes. Every problem is reported as one [`Error::Input`] line naming
 //! the file, the dotted key and what is expected.
 
-use crate::error::{Error, Result};
+use crate::error::{truncate, Error, Result};
 use crate::model::{LayerSpec, ModelSpec};
+use crate::resources::{MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
 use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
 use nalgebra::DMatrix;
 use serde::Deserialize;
@@ -32,10 +33,12 @@ impl Default for SimulationSpec {
     }
 }
 
-/// A resolved configuration file.
+/// A validated model configuration: the model, the ridge, the sample sizes and the
+/// simulation defaults.
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub path: PathBuf,
+    /// Where the config came from: its file name, or `<string>` for TOML text.
+    pub source: String,
     pub model: ModelSpec,
     pub ridge: Ridge,
     /// Sample sizes, ascending, distinct, ≥ 1.
@@ -124,26 +127,61 @@ pub(crate) struct RawSimulation {
 
 // ---------- reading ----------
 
-/// Reads a TOML file into a table, with a one-line error for I/O and syntax problems.
+/// Opens a file for reading, refusing anything but a regular file (a device such as
+/// `/dev/zero` or a FIFO would never end) and files larger than `max_bytes`.
+pub(crate) fn open_bounded(path: &Path, max_bytes: u64) -> std::result::Result<std::io::Take<std::fs::File>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(format!("{} is a folder, not a file", path.display()));
+    }
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file (a device, FIFO or socket cannot be read)", path.display()));
+    }
+    if meta.len() > max_bytes {
+        return Err(format!(
+            "{} is {} bytes, more than the {max_bytes} bytes this key can need",
+            path.display(),
+            meta.len()
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    use std::io::Read;
+    Ok(f.take(max_bytes + 1))
+}
+
+/// Reads a configuration file into a table; one-line errors for I/O and syntax problems.
 pub(crate) fn read_table(path: &Path) -> Result<(String, toml::Table)> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(&file, "(file)", format!("cannot read: {e}")))?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        Error::input(
-            &file,
-            format!("line {line}, column {col}"),
-            format!("invalid TOML: {}", e.message().trim()),
-        )
-    })?;
-    Ok((file, table))
+    let mut text = String::new();
+    use std::io::Read;
+    open_bounded(path, crate::resources::MAX_CONFIG_BYTES)
+        .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| format!("cannot read: {e}")))
+        .map_err(|m| Error::input(&file, "(file)", m))?;
+    Ok((file.clone(), parse_table(&text, &file)?))
+}
+
+/// Parses TOML text; `source` names it in errors (a file name, or `<string>`).
+pub(crate) fn parse_table(text: &str, source: &str) -> Result<toml::Table> {
+    text.parse().map_err(|e: toml::de::Error| {
+        let key = match e.span() {
+            Some(s) => {
+                let (line, col) = line_col(text, s.start);
+                format!("line {line}, column {col}")
+            }
+            None => "(syntax)".to_string(),
+        };
+        Error::input(source, key, format!("invalid TOML: {}", truncate(e.message().trim(), 200)))
+    })
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
     (line, col)
 }
 
@@ -156,7 +194,8 @@ pub(crate) fn from_value<T: for<'de> Deserialize<'de>>(
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let key = match (prefix.is_empty(), path == ".") {
-            (true, _) => path,
+            (true, true) => "(top level)".to_string(),
+            (true, false) => path,
             (false, true) => prefix.to_string(),
             (false, false) => format!("{prefix}.{path}"),
         };
@@ -164,41 +203,256 @@ pub(crate) fn from_value<T: for<'de> Deserialize<'de>>(
     })
 }
 
+/// serde's wording in the user's terms: no Rust type names, values shortened.
 fn clean_serde_message(msg: &str) -> String {
     let msg = msg.lines().next().unwrap_or(msg).trim();
+    let expected = |e: &str| -> String {
+        let e = e.trim();
+        if e.starts_with("struct Raw") || e.starts_with("a map") {
+            "a table (e.g. { kind = \"identity\" })".into()
+        } else if e == "i64" || e == "u64" || e == "usize" {
+            "an integer".into()
+        } else if e == "f64" {
+            "a number".into()
+        } else if e == "a boolean" || e == "a string" || e == "an integer" {
+            e.into()
+        } else if e.starts_with("a sequence") || e.starts_with("an array") {
+            "an array".into()
+        } else {
+            truncate(e, 80)
+        }
+    };
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        format!("unknown key {rest}")
+        let rest = rest.replacen(", expected", "; expected", 1);
+        format!("unknown key {}", truncate(&rest, 300))
     } else if let Some(rest) = msg.strip_prefix("missing field ") {
-        format!("missing key {rest}")
+        format!("missing key {}", truncate(rest, 80))
+    } else if let Some(rest) = msg.strip_prefix("invalid type: ") {
+        match rest.rsplit_once(", expected ") {
+            Some((got, exp)) => format!("expected {}, got {}", expected(exp), truncate(got, 60)),
+            None => truncate(rest, 120),
+        }
+    } else if let Some(rest) = msg.strip_prefix("invalid length ") {
+        match rest.split_once(", expected ") {
+            Some((_, exp)) => format!("expected {}", expected(exp)),
+            None => truncate(msg, 120),
+        }
+    } else if let Some(rest) = msg.strip_prefix("invalid value: ") {
+        match rest.rsplit_once(", expected ") {
+            Some((got, exp)) => format!("expected {}, got {}", expected(exp), truncate(got, 60)),
+            None => truncate(rest, 120),
+        }
     } else {
-        msg.replace("i64", "an integer").replace("f64", "a number")
+        truncate(msg, 200)
     }
 }
+
+/// One `key=value` override of a config (`--set`, figure `set`): a dotted key path with
+/// optional `[i]` indices (`readout.ridge`, `layers[0].width`) and a TOML value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    pub path: String,
+    pub value: toml::Value,
+}
+
+impl std::str::FromStr for Override {
+    type Err = String;
+
+    /// Parses `key=value`. The value is read as TOML (`0.1`, `[1, 2]`,
+    /// `{ kind = "ar1", rho = 0.5 }`, `"text"`); anything that is not TOML is a string, so
+    /// `readout.ridge=optimal` works unquoted.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (path, raw) =
+            s.split_once('=').ok_or_else(|| format!("expected key=value, got \"{}\"", truncate(s, 60)))?;
+        let path = path.trim();
+        if parse_path(path).is_none() {
+            return Err(format!(
+                "expected a dotted key path such as data.noise or layers[0].width, got \"{}\"",
+                truncate(path, 60)
+            ));
+        }
+        let raw = raw.trim();
+        let value = format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+        Ok(Override { path: path.to_string(), value })
+    }
+}
+
+/// One step of a dotted override path.
+enum Step {
+    Key(String),
+    Index(String, usize),
+}
+
+fn parse_path(path: &str) -> Option<Vec<Step>> {
+    path.split('.')
+        .map(|part| match part.split_once('[') {
+            None if !part.is_empty() => Some(Step::Key(part.to_string())),
+            Some((k, rest)) if !k.is_empty() => {
+                let i = rest.strip_suffix(']')?.parse().ok()?;
+                Some(Step::Index(k.to_string(), i))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Merges `value` into `slot`: tables merge key by key, except a table with a `kind`
+/// (a covariance or target), which replaces the old value whole; anything else replaces.
+fn merge(slot: &mut toml::Value, value: &toml::Value) {
+    match (slot, value) {
+        (toml::Value::Table(old), toml::Value::Table(new)) if !new.contains_key("kind") => {
+            for (k, v) in new {
+                match old.get_mut(k) {
+                    Some(o) => merge(o, v),
+                    None => {
+                        old.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value.clone(),
+    }
+}
+
+/// Applies overrides to a config table. Errors name `key."path"` in `source`.
+pub(crate) fn apply_overrides<'a>(
+    source: &str,
+    key: &str,
+    table: &mut toml::Table,
+    overrides: impl IntoIterator<Item = (&'a str, &'a toml::Value)>,
+) -> Result<()> {
+    for (path, value) in overrides {
+        let err = |m: &str| Error::input(source, format!("{key}.\"{}\"", truncate(path, 60)), m.to_string());
+        let steps = parse_path(path)
+            .ok_or_else(|| err("expected a dotted key path such as \"data.noise\" or \"layers[0].width\""))?;
+        let mut cur = &mut *table;
+        for (i, step) in steps.iter().enumerate() {
+            let last = i + 1 == steps.len();
+            let slot: &mut toml::Value = match step {
+                Step::Key(k) => {
+                    if last {
+                        match cur.get_mut(k) {
+                            Some(old) => merge(old, value),
+                            None => {
+                                cur.insert(k.clone(), value.clone());
+                            }
+                        }
+                        break;
+                    }
+                    cur.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                }
+                Step::Index(k, idx) => {
+                    let arr = cur
+                        .get_mut(k)
+                        .and_then(|a| a.as_array_mut())
+                        .ok_or_else(|| err(&format!("`{k}` is not an array in the base model")))?;
+                    let len = arr.len();
+                    let item = arr.get_mut(*idx).ok_or_else(|| {
+                        err(&format!("index {idx} is out of range ({k} has {len} entries)"))
+                    })?;
+                    if last {
+                        merge(item, value);
+                        break;
+                    }
+                    item
+                }
+            };
+            cur = slot
+                .as_table_mut()
+                .ok_or_else(|| err("the path goes through a value that is not a table"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Name of TOML text that did not come from a file, in error messages.
+pub const STRING_SOURCE: &str = "<string>";
 
 impl Config {
     /// Loads and validates a model configuration file.
     pub fn load(path: &Path) -> Result<Config> {
-        let (file, table) = read_table(path)?;
+        Config::load_with(path, &[])
+    }
+
+    /// Loads a model configuration file with `key=value` overrides applied first (the
+    /// command line's `--set`); errors in an override name it as `set."key"`.
+    pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Config> {
+        let (file, mut table) = read_table(path)?;
+        apply_overrides(&file, "set", &mut table, overrides.iter().map(|o| (o.path.as_str(), &o.value)))?;
+        Config::from_table(table, &file, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// Validates a model configuration given as TOML text (named `<string>` in errors;
+    /// covariance files are relative to the working directory).
+    pub fn from_toml_str(text: &str) -> Result<Config> {
+        if text.len() as u64 > crate::resources::MAX_CONFIG_BYTES {
+            return Err(Error::input(
+                STRING_SOURCE,
+                "(text)",
+                format!("{} bytes of TOML, more than the {} a config can need", text.len(), crate::resources::MAX_CONFIG_BYTES),
+            ));
+        }
+        Config::from_table(parse_table(text, STRING_SOURCE)?, STRING_SOURCE, Path::new("."))
+    }
+
+    /// Validates a model configuration table. `source` names it in errors; relative
+    /// covariance file paths are resolved against `base_dir`.
+    pub fn from_table(table: toml::Table, source: &str, base_dir: &Path) -> Result<Config> {
         if table.contains_key("figure") {
             return Err(Error::input(
-                &file,
+                source,
                 "figure",
                 "this is a figure config, not a model config: render it (theory and simulation markers) with `lcurve figures`",
             ));
         }
-        let raw: RawConfig = from_value(&file, "", toml::Value::Table(table))?;
-        resolve(&file, path, &raw)
+        let raw: RawConfig = from_value(source, "", toml::Value::Table(table))?;
+        resolve(source, base_dir, &raw)
+    }
+
+    /// Replaces the sample sizes by `points` values of α = p/n0 from `from` to `to`
+    /// (log-spaced when `log`), p = round(α n0) deduplicated: a quick sweep without
+    /// editing the file. Errors name the option `alpha`.
+    pub fn with_alpha_range(mut self, from: f64, to: f64, points: usize, log: bool) -> Result<Config> {
+        let n0 = self.model.dim as f64;
+        let bad = |m: String| Error::option("alpha", m);
+        if !(from.is_finite() && to.is_finite() && from > 0.0 && to >= from) {
+            return Err(bad(format!("expected 0 < FROM ≤ TO, got {from}:{to}")));
+        }
+        if !(1..=crate::resources::MAX_POINTS).contains(&points) {
+            return Err(bad(format!("expected 1 to {} points, got {points}", crate::resources::MAX_POINTS)));
+        }
+        if from * n0 < 0.5 {
+            return Err(bad(format!("α = {from} gives p = round({from} × {n0}) = 0 samples; start at α ≥ {}", 0.5 / n0)));
+        }
+        if to * n0 > crate::resources::MAX_SAMPLES {
+            return Err(bad(format!("α = {to} gives p above the largest sample size {:e}", crate::resources::MAX_SAMPLES)));
+        }
+        let mut ps: Vec<usize> =
+            spaced(from * n0, to * n0, points, log).into_iter().map(|x| (x.round() as usize).max(1)).collect();
+        ps.dedup();
+        self.samples = ps;
+        Ok(self)
     }
 }
 
-/// Validates a raw config. `path` locates files referenced by relative paths.
-pub(crate) fn resolve(file: &str, path: &Path, raw: &RawConfig) -> Result<Config> {
-    let v = Validator { file, base: path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+/// Validates a raw config. `base` locates files referenced by relative paths.
+pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config> {
+    let v = Validator { file, base: base.to_path_buf() };
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let samples = v.samples(&raw.samples)?;
     let simulation = v.simulation(raw.simulation.as_ref())?;
-    Ok(Config { path: path.to_path_buf(), model, ridge, samples, simulation })
+    crate::resources::check_memory(
+        file,
+        if samples.len() > 10_000 { "samples" } else { "data.dim" },
+        "the theory",
+        crate::resources::theory_bytes(&model, samples.len()),
+    )?;
+    Ok(Config { source: file.to_string(), model, ridge, samples, simulation })
 }
 
 pub(crate) struct Validator<'a> {
@@ -219,6 +473,24 @@ impl Validator<'_> {
         }
     }
 
+    /// A dimension or width: an integer from [`MIN_SIZE`] to [`MAX_SIZE`].
+    pub fn size(&self, key: &str, v: i64) -> Result<usize> {
+        if (MIN_SIZE as i64..=MAX_SIZE as i64).contains(&v) {
+            Ok(v as usize)
+        } else {
+            Err(self.err(key, format!("expected an integer from {MIN_SIZE} to {MAX_SIZE}, got {v}")))
+        }
+    }
+
+    /// A sample size: an integer from 1 to [`MAX_SAMPLES`].
+    pub fn sample_size(&self, key: &str, v: i64) -> Result<usize> {
+        if v >= 1 && (v as f64) <= MAX_SAMPLES {
+            Ok(v as usize)
+        } else {
+            Err(self.err(key, format!("expected a sample size from 1 to {MAX_SAMPLES:e}, got {v}")))
+        }
+    }
+
     pub fn finite(&self, key: &str, v: f64) -> Result<f64> {
         if v.is_finite() {
             Ok(v)
@@ -236,8 +508,11 @@ impl Validator<'_> {
     }
 
     pub fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
-        let dim = self.positive_int("data.dim", data.dim)?;
+        let dim = self.size("data.dim", data.dim)?;
         let noise = self.non_negative("data.noise", data.noise)?;
+        if noise > MAX_NOISE {
+            return Err(self.err("data.noise", format!("expected η² ≤ {MAX_NOISE:e} (the signal is 1), got {noise:e}")));
+        }
         let data_cov = match &data.covariance {
             Some(c) => self.covariance(c, "data.covariance", dim, false)?,
             None => CovarianceSpec::identity(),
@@ -250,7 +525,7 @@ impl Validator<'_> {
         let mut specs = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
             let key = format!("layers[{i}]");
-            let width = self.positive_int(&format!("{key}.width"), l.width)?;
+            let width = self.size(&format!("{key}.width"), l.width)?;
             let covariance = match &l.covariance {
                 Some(c) => self.covariance(c, &format!("{key}.covariance"), width, false)?,
                 None => CovarianceSpec::identity(),
@@ -293,7 +568,10 @@ impl Validator<'_> {
             }
             other => Err(self.err(
                 "data.target.kind",
-                format!("unknown target kind \"{other}\"; expected \"isotropic\" or \"power_law\""),
+                format!(
+                    "unknown target kind \"{}\"; expected \"isotropic\" or \"power_law\"",
+                    truncate(other, 40)
+                ),
             )),
         }
     }
@@ -314,7 +592,7 @@ impl Validator<'_> {
                 };
                 return Err(self.err(
                     format!("{key}.kind"),
-                    format!("unknown covariance kind \"{other}\"; expected one of {kinds}"),
+                    format!("unknown covariance kind \"{}\"; expected one of {kinds}", truncate(other, 40)),
                 ));
             }
         };
@@ -382,30 +660,42 @@ impl Validator<'_> {
         Ok(())
     }
 
+    /// Reads a covariance file: `n` eigenvalues (one per line, or on one line separated
+    /// by commas or spaces) or an `n × n` symmetric matrix as CSV. Only a regular file is
+    /// read, and reading stops at what an `n × n` matrix can need.
     fn covariance_file(&self, key: &str, rel: &str, n: usize) -> Result<CovarianceKind> {
+        use std::io::BufRead;
         let path = self.base.join(rel);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| self.err(key, format!("cannot read covariance file {}: {e}", path.display())))?;
+        let file_err = |msg: String| self.err(key, format!("{}: {msg}", path.display()));
+        // At most ~48 bytes per number (with comments and spacing); above the dense limit
+        // only a list of eigenvalues is possible.
+        let numbers = if n > crate::resources::MAX_DENSE_DIM { n as u64 } else { (n as u64) * (n as u64) };
+        let max_bytes = 48 * numbers + 4096;
+        let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(|m| self.err(key, m))?);
         let mut rows: Vec<Vec<f64>> = Vec::new();
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| file_err(format!("line {}: {e}", i + 1)))?;
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let row = line
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<f64>().map_err(|_| {
-                        self.err(key, format!("{}: line {}: \"{s}\" is not a number", path.display(), i + 1))
-                    })
-                })
-                .collect::<Result<Vec<f64>>>()?;
+            let mut row = Vec::new();
+            for s in line.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+                let x: f64 = s.parse().map_err(|_| {
+                    file_err(format!("line {}: \"{}\" is not a number", i + 1, truncate(s, 30)))
+                })?;
+                if !x.is_finite() {
+                    return Err(file_err(format!("line {}: entry {x} is not finite", i + 1)));
+                }
+                row.push(x);
+                if row.len() > n {
+                    return Err(file_err(format!("line {}: more than {n} entries (the dimension)", i + 1)));
+                }
+            }
             rows.push(row);
-        }
-        let file_err = |msg: String| self.err(key, format!("{}: {msg}", path.display()));
-        if let Some(bad) = rows.iter().flatten().find(|x| !x.is_finite()) {
-            return Err(file_err(format!("entry {bad} is not finite")));
+            if rows.len() > n {
+                return Err(file_err(format!("more than {n} rows (the dimension)")));
+            }
         }
         let eigenvalues: Option<Vec<f64>> = if rows.len() == 1 {
             Some(rows[0].clone())
@@ -436,8 +726,14 @@ impl Validator<'_> {
                         rows.iter().map(Vec::len).max().unwrap_or(0)
                     )));
                 }
+                if n > crate::resources::MAX_DENSE_DIM {
+                    return Err(file_err(format!(
+                        "a dense {n} × {n} matrix is too large (at most {}); give its eigenvalues instead",
+                        crate::resources::MAX_DENSE_DIM
+                    )));
+                }
                 let matrix = DMatrix::from_fn(n, n, |i, j| rows[i][j]);
-                crate::spectra::psd_eigen(&matrix).map_err(file_err)?;
+                crate::spectra::check_symmetric(&matrix).map_err(file_err)?;
                 Ok(CovarianceKind::Matrix { matrix })
             }
         }
@@ -448,7 +744,10 @@ impl Validator<'_> {
             toml::Value::String(s) if s == "optimal" => Ok(Ridge::Optimal),
             toml::Value::Integer(i) => self.non_negative(key, *i as f64).map(Ridge::Fixed),
             toml::Value::Float(x) => self.non_negative(key, *x).map(Ridge::Fixed),
-            other => Err(self.err(key, format!("expected a number ≥ 0 or \"optimal\", got {other}"))),
+            other => Err(self.err(
+                key,
+                format!("expected a number ≥ 0 or \"optimal\", got {}", truncate(&other.to_string(), 40)),
+            )),
         }
     }
 
@@ -464,9 +763,12 @@ impl Validator<'_> {
                 if v.is_empty() {
                     return Err(self.err("samples.values", "expected at least one sample size"));
                 }
+                if v.len() > MAX_POINTS {
+                    return Err(self.err("samples.values", format!("expected at most {MAX_POINTS} sample sizes, got {}", v.len())));
+                }
                 v.iter()
                     .enumerate()
-                    .map(|(i, &x)| self.positive_int(&format!("samples.values[{i}]"), x))
+                    .map(|(i, &x)| self.sample_size(&format!("samples.values[{i}]"), x))
                     .collect::<Result<Vec<_>>>()?
             }
             (None, Some(r)) => self.range(r, "samples.range")?,
@@ -485,16 +787,28 @@ impl Validator<'_> {
         if to < from {
             return Err(self.err(format!("{key}.to"), format!("expected to ≥ from = {from}, got {to}")));
         }
-        let points = self.positive_int(&format!("{key}.points"), r.points)?;
+        if to > MAX_SAMPLES {
+            return Err(self.err(format!("{key}.to"), format!("expected a sample size ≤ {MAX_SAMPLES:e}, got {to:e}")));
+        }
+        let points = self.points(&format!("{key}.points"), r.points)?;
         let values = spaced(from, to, points, self.scale(r.scale.as_deref(), &format!("{key}.scale"))?);
         Ok(values.into_iter().map(|x| x.round() as usize).collect())
+    }
+
+    /// The number of points of a range: 1 to [`MAX_POINTS`].
+    pub fn points(&self, key: &str, v: i64) -> Result<usize> {
+        if (1..=MAX_POINTS as i64).contains(&v) {
+            Ok(v as usize)
+        } else {
+            Err(self.err(key, format!("expected 1 to {MAX_POINTS} points, got {v}")))
+        }
     }
 
     pub fn scale(&self, s: Option<&str>, key: &str) -> Result<bool> {
         match s.unwrap_or("log") {
             "log" => Ok(true),
             "linear" => Ok(false),
-            other => Err(self.err(key, format!("expected \"log\" or \"linear\", got \"{other}\""))),
+            other => Err(self.err(key, format!("expected \"log\" or \"linear\", got \"{}\"", truncate(other, 40)))),
         }
     }
 

@@ -3,9 +3,11 @@
 use crate::config::{Config, Ridge};
 use crate::error::Result;
 use crate::model::ModelSummary;
-use crate::output::{self, CurveReport, Format};
+use crate::output::{self, Cell, Format, Table};
+use crate::progress::Progress;
 use crate::sweep;
 use crate::theory::Point;
+use serde::Serialize;
 
 /// A computed learning curve with the resolved model it belongs to.
 #[derive(Clone, Debug)]
@@ -15,35 +17,107 @@ pub struct Curve {
     pub points: Vec<Point>,
 }
 
-/// Computes the learning curve of a loaded config (progress bar on a terminal if `progress`).
-pub fn run(config: &Config, progress: bool) -> Result<Curve> {
-    let model = config.model.build()?;
-    let theory = model.theory()?;
-    let pb = crate::progress::bar(config.samples.len(), "theory", progress);
-    let points = sweep::learning_curve(&theory, &config.samples, config.ridge, &pb)?;
-    pb.finish_and_clear();
-    Ok(Curve { summary: model.summary(&theory), ridge: config.ridge, points })
+/// Computes the learning curve of a validated config. `progress` hears of dense
+/// eigendecompositions and of every point (one unit each), and may cancel the run.
+pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
+    let model = config.model.build(crate::model::Purpose::Theory, progress)?;
+    let theory = model.theory(progress)?;
+    progress.start("theory", config.samples.len() as u64);
+    let points = sweep::learning_curve(&theory, &config.samples, config.ridge, progress);
+    progress.finish();
+    Ok(Curve { summary: model.summary(&theory), ridge: config.ridge, points: points? })
 }
 
-/// Human-readable ridge: the number, or `optimal`.
-pub fn ridge_label(r: Ridge) -> String {
-    match r {
-        Ridge::Fixed(l) => output::num(l),
-        Ridge::Optimal => "optimal".into(),
+/// The ridge of a config as JSON: the number, or the string `"optimal"`.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(untagged)]
+pub enum RidgeField {
+    Fixed(f64),
+    Optimal(&'static str),
+}
+
+impl From<Ridge> for RidgeField {
+    fn from(r: Ridge) -> Self {
+        match r {
+            Ridge::Fixed(l) => RidgeField::Fixed(l),
+            Ridge::Optimal => RidgeField::Optimal("optimal"),
+        }
     }
 }
 
-/// Renders a curve in the requested format.
+/// Column names of a learning curve with `depth` hidden layers.
+pub fn columns(depth: usize) -> Vec<String> {
+    let mut h: Vec<String> = [
+        "samples",
+        "alpha",
+        "ridge",
+        "error",
+        "bias",
+        "variance",
+        "train_error",
+        "test_mse",
+        "df",
+        "df2",
+        "kappa",
+        "kappa_data",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    h.extend((1..=depth).map(|l| format!("kappa_{l}")));
+    h
+}
+
+impl Curve {
+    /// The curve as a table (the columns of [`columns`]).
+    pub fn table(&self) -> Table {
+        let rows = self
+            .points
+            .iter()
+            .map(|p| {
+                let mut row = vec![Cell::Int(p.samples as u64)];
+                row.extend(
+                    [
+                        p.alpha,
+                        p.ridge,
+                        p.error,
+                        p.bias,
+                        p.variance,
+                        p.train_error,
+                        p.test_mse,
+                        p.df,
+                        p.df2,
+                        p.kappa,
+                        p.kappa_data,
+                    ]
+                    .map(Cell::Num),
+                );
+                row.extend(p.kappa_layers.iter().map(|&k| Cell::Num(k)));
+                row
+            })
+            .collect();
+        Table { columns: columns(self.summary.widths.len()), rows }
+    }
+
+    /// Renders the curve: CSV (header + rows) or a JSON document with the program
+    /// version, the config's name, its ridge, the resolved model and the same rows.
+    pub fn render(&self, source: &str, format: Format) -> String {
+        let table = self.table();
+        match format {
+            Format::Csv => table.csv(),
+            Format::Json => output::to_json(&serde_json::json!({
+                "program": "lcurve",
+                "version": env!("CARGO_PKG_VERSION"),
+                "config": source,
+                "ridge": RidgeField::from(self.ridge),
+                "model": &self.summary,
+                "points": table.json_rows(),
+            })),
+        }
+    }
+}
+
+/// Renders a curve of a config in the requested format (see [`Curve::render`]).
 pub fn render(config: &Config, curve: &Curve, format: Format) -> String {
-    match format {
-        Format::Csv => output::curve_csv(&curve.points, curve.summary.widths.len()),
-        Format::Json => output::to_json(&CurveReport {
-            program: "lcurve",
-            version: env!("CARGO_PKG_VERSION"),
-            config: config.path.display().to_string(),
-            ridge: ridge_label(curve.ridge),
-            model: &curve.summary,
-            points: &curve.points,
-        }),
-    }
+    curve.render(&config.source, format)
 }

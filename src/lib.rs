@@ -14,6 +14,7 @@ pub mod linalg;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod resources;
 pub mod simulation;
 pub mod spectra;
 pub mod stats;

@@ -1,82 +1,234 @@
-//! Command-line interface: parses arguments, calls the library, prints.
+//! Command-line interface: parses arguments, calls the library, prints. Exit codes:
+//! 0 success, 1 a failed computation or `--check`, 2 bad input (config, flags, paths),
+//! 130 interrupted.
 
-use clap::{Parser, Subcommand};
-use lcurve::config::Config;
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lcurve::config::{Config, Override};
 use lcurve::output::{self, Format};
-use std::path::{Path, PathBuf};
+use lcurve::progress::Progress;
+use lcurve::validate::plural;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 #[derive(Parser)]
 #[command(
     name = "lcurve",
     version,
-    about = "Learning curves of ridge regression on deep structured Gaussian random features"
+    about = "Learning curves of ridge regression on deep structured Gaussian random features",
+    after_help = "Example: lcurve curve configs/quickstart.toml --out curve.csv"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Output format of a table.
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+/// Arguments shared by `curve` and `validate`: the config and how to change it.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// Model configuration (TOML).
+    config: PathBuf,
+    /// Override a config value (repeatable): a dotted key and a TOML value, e.g.
+    /// `--set readout.ridge=0.1 --set layers[0].width=800`.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// Sample sizes p = α·n0 for POINTS log-spaced α from FROM to TO (replaces [samples]).
+    #[arg(long, value_name = "FROM:TO:POINTS", value_parser = parse_alpha, allow_hyphen_values = true)]
+    alpha: Option<(f64, f64, usize)>,
+    /// Output file, or - for stdout (default: stdout).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Output format (default: json if --out ends in .json, else csv).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Theory learning curve of a model config (CSV or JSON).
+    #[command(after_help = "Example: lcurve curve configs/quickstart.toml --set readout.ridge=0.1 --alpha 0.1:10:50")]
     Curve {
-        /// Model configuration (TOML).
-        config: PathBuf,
-        /// Output file (default: stdout).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Output format (default: json if --out ends in .json, else csv).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        model: ModelArgs,
     },
     /// Monte Carlo simulation of every sample size beside the theory.
+    #[command(after_help = "Example: lcurve validate configs/quickstart.toml --trials 40 --check 4")]
     Validate {
-        /// Model configuration (TOML).
-        config: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Trials per sample size (default: [simulation] trials, else 20).
-        #[arg(long)]
+        #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
         trials: Option<usize>,
         /// Seed of the random streams (default: [simulation] seed, else 1).
-        #[arg(long)]
+        #[arg(long, value_name = "S", value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
         /// Multiply n0, every width and every sample size by F (default: [simulation] scale, else 1).
-        #[arg(long, value_name = "F")]
+        #[arg(long, value_name = "F", value_parser = parse_positive, allow_hyphen_values = true)]
         scale: Option<f64>,
-        /// Output file (default: stdout).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Output format (default: json if --out ends in .json, else csv).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
         /// Exit with code 1 when any |z| exceeds Z.
-        #[arg(long, value_name = "Z")]
+        #[arg(long, value_name = "Z", value_parser = parse_positive, allow_hyphen_values = true)]
         check: Option<f64>,
     },
     /// Render every figure config (TOML with a [figure] table) to PNG and SVG.
+    #[command(after_help = "Example: lcurve figures configs/f1_double_descent.toml --out /tmp/figs --no-sim")]
     Figures {
         /// Figure configs or folders to search (default: configs/).
         paths: Vec<PathBuf>,
-        /// Output folder (default: figures/).
+        /// Output folder.
         #[arg(long, default_value = "figures")]
         out: PathBuf,
         /// Theory only: skip the Monte Carlo markers.
         #[arg(long)]
         no_sim: bool,
         /// Trials per simulated point (default: each config's [simulation] trials).
-        #[arg(long)]
+        #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
         trials: Option<usize>,
         /// Simulate at F times the theory's sizes (default: each config's [simulation] scale).
-        #[arg(long, value_name = "F")]
+        #[arg(long, value_name = "F", value_parser = parse_positive, allow_hyphen_values = true)]
         scale: Option<f64>,
     },
 }
 
-fn format_for(format: Option<Format>, out: Option<&Path>) -> Format {
-    format.unwrap_or(match out.and_then(|p| p.extension()) {
-        Some(e) if e == "json" => Format::Json,
-        _ => Format::Csv,
+fn parse_override(s: &str) -> Result<Override, String> {
+    s.parse()
+}
+
+fn parse_trials(s: &str) -> Result<usize, String> {
+    let max = lcurve::simulation::MAX_TRIALS;
+    s.trim().parse::<i64>().ok().filter(|&n| n >= 1 && n as usize <= max).map(|n| n as usize).ok_or_else(|| {
+        format!("expected an integer from 1 to {max}, got {}", short(s))
     })
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|_| format!("expected an integer ≥ 0, got {}", short(s)))
+}
+
+fn parse_positive(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .ok_or_else(|| format!("expected a finite number > 0, got {}", short(s)))
+}
+
+fn parse_alpha(s: &str) -> Result<(f64, f64, usize), String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let bad = || format!("expected FROM:TO:POINTS such as 0.1:10:50, got {}", short(s));
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let from = parts[0].trim().parse::<f64>().map_err(|_| bad())?;
+    let to = parts[1].trim().parse::<f64>().map_err(|_| bad())?;
+    let points = parts[2].trim().parse::<usize>().map_err(|_| bad())?;
+    Ok((from, to, points))
+}
+
+/// A user's value shortened for a one-line message.
+fn short(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 40 {
+        s.to_string()
+    } else {
+        format!("{}… ({n} characters)", s.chars().take(40).collect::<String>())
+    }
+}
+
+/// A progress observer drawing on stderr with indicatif, silent when stderr is not a
+/// terminal. Bars follow the library's cost-weighted units; a stage of unknown size (one
+/// large factorisation) is a spinner with its elapsed time.
+struct Terminal {
+    bar: Mutex<Option<ProgressBar>>,
+    enabled: bool,
+}
+
+impl Terminal {
+    fn new() -> Self {
+        Terminal { bar: Mutex::new(None), enabled: std::io::stderr().is_terminal() }
+    }
+}
+
+impl Progress for Terminal {
+    fn start(&self, what: &str, total: u64) {
+        if !self.enabled {
+            return;
+        }
+        let pb = if total == 0 {
+            let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+            pb.enable_steady_tick(std::time::Duration::from_millis(200));
+            pb
+        } else {
+            let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            pb.set_style(
+                ProgressStyle::with_template("{msg:>10} [{bar:40}] {percent:>3}% ({elapsed}, eta {eta})")
+                    .expect("static template")
+                    .progress_chars("=> "),
+            );
+            pb
+        };
+        pb.set_message(what.to_string());
+        if let Some(old) = self.bar.lock().expect("progress lock").replace(pb) {
+            old.finish_and_clear();
+        }
+    }
+
+    fn advance(&self, units: u64) {
+        if let Some(pb) = self.bar.lock().expect("progress lock").as_ref() {
+            pb.inc(units);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(pb) = self.bar.lock().expect("progress lock").take() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Why the command line stopped: a library error, or a bad flag found here.
+enum Failure {
+    Lib(lcurve::Error),
+    Usage(String),
+}
+
+impl From<lcurve::Error> for Failure {
+    fn from(e: lcurve::Error) -> Self {
+        Failure::Lib(e)
+    }
+}
+
+/// The flag behind a library option name.
+fn flag(option: &str) -> String {
+    format!("--{option}")
+}
+
+impl Failure {
+    fn message(&self) -> String {
+        match self {
+            Failure::Lib(lcurve::Error::Option { option, message }) => format!("{}: {message}", flag(option)),
+            Failure::Lib(e) => e.to_string(),
+            Failure::Usage(m) => m.clone(),
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Lib(lcurve::Error::Interrupted { .. }) => 130,
+            Failure::Lib(e) if e.is_input() => 2,
+            Failure::Lib(_) => 1,
+            Failure::Usage(_) => 2,
+        }
+    }
 }
 
 /// Exit status of a run that completed: success, or a failed `--check`.
@@ -85,13 +237,37 @@ enum Outcome {
     CheckFailed,
 }
 
-fn run(cli: Cli) -> lcurve::Result<Outcome> {
+impl ModelArgs {
+    /// The config with `--set` and `--alpha` applied, and the output format; the output
+    /// path is checked before anything is computed.
+    fn load(&self) -> Result<(Config, Format), Failure> {
+        if let Some(out) = &self.out {
+            output::check_target(out)?;
+        }
+        let mut cfg = Config::load_with(&self.config, &self.set)?;
+        if let Some((from, to, points)) = self.alpha {
+            cfg = cfg.with_alpha_range(from, to, points, true)?;
+        }
+        let format = match self.format {
+            Some(FormatArg::Csv) => Format::Csv,
+            Some(FormatArg::Json) => Format::Json,
+            None => Format::for_path(self.out.as_deref().filter(|p| !output::is_stdout(Some(p)))),
+        };
+        Ok((cfg, format))
+    }
+
+    fn emit(&self, text: &str) -> Result<(), Failure> {
+        Ok(output::emit(self.out.as_deref(), text)?)
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome, Failure> {
+    let progress = Terminal::new();
     match cli.command {
-        Command::Curve { config, out, format } => {
-            let cfg = Config::load(&config)?;
-            let curve = lcurve::curve::run(&cfg, true)?;
-            let text = lcurve::curve::render(&cfg, &curve, format_for(format, out.as_deref()));
-            output::emit(out.as_deref(), &text)?;
+        Command::Curve { model } => {
+            let (cfg, format) = model.load()?;
+            let curve = lcurve::curve::run(&cfg, &progress)?;
+            model.emit(&curve.render(&cfg.source, format))?;
             Ok(Outcome::Done)
         }
         Command::Figures { paths, out, no_sim, trials, scale } => {
@@ -100,58 +276,52 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
             opts.check()?;
             let found = lcurve::figures::discover(&paths)?;
             if found.is_empty() {
-                return Err(lcurve::Error::Usage(format!(
-                    "no figure config (TOML with a [figure] table) in {paths:?}"
+                let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                return Err(Failure::Usage(format!(
+                    "no figure config (TOML with a [figure] table) in {}",
+                    list.join(", ")
                 )));
             }
             let started = std::time::Instant::now();
-            let written = lcurve::figures::render_all(&found, &out, &opts, true)?;
+            let written = lcurve::figures::render_all(&found, &out, &opts, &progress)?;
             for r in &written {
                 let agreement = match r.max_abs_z {
-                    Some(z) => format!(" (simulation: {} markers, max |z| = {z:.2})", r.markers),
+                    Some(z) => format!(" (simulation: {}, max |z| = {z:.2})", plural(r.markers, "marker")),
                     None => String::new(),
                 };
                 eprintln!("wrote {} and {}{agreement}", r.png.display(), r.svg.display());
             }
-            eprintln!("{} figures in {:.1} s", written.len(), started.elapsed().as_secs_f64());
+            eprintln!("{} in {:.1} s", plural(written.len(), "figure"), started.elapsed().as_secs_f64());
             Ok(Outcome::Done)
         }
-        Command::Validate { config, trials, seed, scale, out, format, check } => {
-            if let Some(z) = check {
-                if !(z.is_finite() && z > 0.0) {
-                    return Err(lcurve::Error::Usage(format!("--check: expected a number > 0, got {z}")));
-                }
-            }
-            let cfg = Config::load(&config)?;
+        Command::Validate { model, trials, seed, scale, check } => {
+            let (cfg, format) = model.load()?;
+            let defaults = lcurve::validate::Options::from_config(&cfg);
             let opts = lcurve::validate::Options {
-                trials: trials.unwrap_or(cfg.simulation.trials),
-                seed: seed.unwrap_or(cfg.simulation.seed),
-                scale: scale.unwrap_or(cfg.simulation.scale),
-                progress: true,
+                trials: trials.unwrap_or(defaults.trials),
+                seed: seed.unwrap_or(defaults.seed),
+                scale: scale.unwrap_or(defaults.scale),
             };
-            opts.check()?;
-            let v = lcurve::validate::run(&cfg, &opts)?;
-            let summary = v.summary_line();
-            let text = match format_for(format, out.as_deref()) {
-                Format::Csv => output::validation_csv(&v),
-                Format::Json => output::to_json(&output::ValidationReport {
-                    program: "lcurve",
-                    version: env!("CARGO_PKG_VERSION"),
-                    config: config.display().to_string(),
-                    summary: summary.clone(),
-                    validation: &v,
-                }),
-            };
-            output::emit(out.as_deref(), &text)?;
-            eprintln!("{summary}");
+            let plan = lcurve::validate::plan(&cfg, &opts)?;
+            if plan.seconds > 60.0 {
+                eprintln!(
+                    "validate: {} estimated at about {} on {} (memory ≈ {})",
+                    plural(plan.trials as usize, "trial"),
+                    lcurve::resources::duration(plan.seconds),
+                    plural(rayon::current_num_threads(), "thread"),
+                    lcurve::resources::gb(plan.bytes)
+                );
+            }
+            let v = lcurve::validate::run(&cfg, &opts, &progress)?;
+            model.emit(&v.render(&cfg.source, format))?;
+            eprintln!("{}", v.summary_line());
             if v.rows.iter().any(|r| r.mc.trials < 2) {
                 eprintln!("note: points with fewer than 2 trials have no standard error, interval or z");
             }
             if let Some(limit) = check {
                 let bad = v.failures(limit);
                 if !bad.is_empty() {
-                    let list: Vec<String> =
-                        bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
+                    let list: Vec<String> = bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
                     eprintln!("check failed: |z| > {limit} at {}", list.join(", "));
                     return Ok(Outcome::CheckFailed);
                 }
@@ -161,14 +331,49 @@ fn run(cli: Cli) -> lcurve::Result<Outcome> {
     }
 }
 
+/// Parses the command line; a bad flag is one line (clap's first line, without its usage
+/// block) and exit code 2.
+fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+            || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        {
+            let _ = e.print();
+            return ExitCode::from(if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            });
+        }
+        let text = e.render().to_string();
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+        let first = first.trim().trim_start_matches("error: ");
+        eprintln!("error: {} (see lcurve --help)", short_line(first));
+        ExitCode::from(2)
+    })
+}
+
+/// A clap message with any echoed value shortened.
+fn short_line(s: &str) -> String {
+    if s.chars().count() <= 300 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(300).collect::<String>())
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match run(cli) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code() as u8)
+        Err(f) => {
+            eprintln!("error: {}", f.message());
+            ExitCode::from(f.exit_code())
         }
     }
 }

@@ -2,15 +2,33 @@
 //! ([`Model`]: covariances generated and normalised, target weights, reduced spectra).
 
 use crate::error::{Error, Result};
+use crate::linalg::setup_par;
+use crate::progress::Progress;
+use crate::resources::{MAX_SIZE, MIN_SIZE};
 use crate::spectra::{self, Built, Covariance, CovarianceKind, CovarianceSpec, Target};
 use crate::theory::Theory;
 use serde::Serialize;
+
+/// What a model is built for: the theory needs spectra only (eigenvectors only for a Γ
+/// that does not commute with Σ0); the simulation needs every matrix and eigenvector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Theory,
+    Simulation,
+}
 
 /// One hidden layer: width `n_ℓ` and the row covariance `S_ℓ`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerSpec {
     pub width: usize,
     pub covariance: CovarianceSpec,
+}
+
+impl LayerSpec {
+    /// Whether `S_ℓ` is a dense matrix.
+    pub fn is_dense(&self) -> bool {
+        self.covariance.kind.is_dense()
+    }
 }
 
 /// A validated model specification (sizes and covariance recipes, nothing built yet).
@@ -54,11 +72,44 @@ impl ModelSpec {
         Error::input(&self.source, key, msg)
     }
 
-    /// Generates and normalises every covariance.
-    pub fn build(&self) -> Result<Model> {
-        let data = spectra::build(&self.data, self.dim, None).map_err(|m| self.err("data.covariance", m))?;
-        let input =
-            spectra::build(&self.input, self.dim, Some(&data.cov)).map_err(|m| self.err(INPUT_KEY, m))?;
+    /// Config key of a covariance, for errors (a matrix file is named by its `path`).
+    fn cov_key(key: &str, c: &CovarianceSpec) -> String {
+        match c.kind {
+            CovarianceKind::Matrix { .. } => format!("{key}.path"),
+            _ => key.to_string(),
+        }
+    }
+
+    /// Dimensions of the dense covariances (Σ0, Γ, S_ℓ), for memory estimates.
+    pub fn dense_dims(&self) -> Vec<usize> {
+        let mut d = Vec::new();
+        if self.data.kind.is_dense() {
+            d.push(self.dim);
+        }
+        if self.input.kind.is_dense() || (self.has_dense_data() && self.input.kind != CovarianceKind::Identity) {
+            d.push(self.dim);
+        }
+        d.extend(self.layers.iter().filter(|l| l.is_dense()).map(|l| l.width));
+        d
+    }
+
+    /// Whether the simulation maps white noise to inputs through a dense matrix.
+    pub fn has_dense_data(&self) -> bool {
+        self.data.kind.is_dense() || self.input.kind.is_dense()
+    }
+
+    /// Generates and normalises every covariance, with the eigenvectors `purpose` needs.
+    /// Dense eigendecompositions are announced to `progress`.
+    pub fn build(&self, purpose: Purpose, progress: &dyn Progress) -> Result<Model> {
+        let par = setup_par();
+        let vectors = match purpose {
+            Purpose::Simulation => true,
+            Purpose::Theory => spectra::reduction_needs_vectors(&self.data.kind, &self.input.kind),
+        };
+        let data = spectra::build(&self.data, self.dim, None, vectors, par, progress)
+            .map_err(|m| self.err(Self::cov_key("data.covariance", &self.data), m))?;
+        let input = spectra::build(&self.input, self.dim, Some(&data.cov), vectors, par, progress)
+            .map_err(|m| self.err(Self::cov_key(INPUT_KEY, &self.input), m))?;
         if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
             if min <= 0.0 {
                 return Err(self.err(INPUT_KEY, "Γ must be positive definite, but it has a zero eigenvalue"));
@@ -69,8 +120,8 @@ impl ModelSpec {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                spectra::build(&l.covariance, l.width, None)
-                    .map_err(|m| self.err(format!("layers[{i}].covariance"), m))
+                spectra::build(&l.covariance, l.width, None, purpose == Purpose::Simulation, par, progress)
+                    .map_err(|m| self.err(Self::cov_key(&format!("layers[{i}].covariance"), &l.covariance), m))
             })
             .collect::<Result<Vec<_>>>()?;
         let target_weights = spectra::target_weights(&self.target, &data.cov)
@@ -78,12 +129,31 @@ impl ModelSpec {
         Ok(Model { spec: self.clone(), data, input, layers, target_weights })
     }
 
-    /// The same model with n0 and every width multiplied by `factor` (rounded, at least 1);
-    /// spectra are regenerated at the new sizes. Fixed-length kinds cannot be rescaled.
+    /// The reduced model of THEORY §2 (built for the theory, then reduced).
+    pub fn theory(&self, progress: &dyn Progress) -> Result<Theory> {
+        self.build(Purpose::Theory, progress)?.theory(progress)
+    }
+
+    /// The same model with n0 and every width multiplied by `factor` (rounded); spectra are
+    /// regenerated at the new sizes. Fixed-length kinds cannot be rescaled, and every size
+    /// must stay within [`MIN_SIZE`]..=[`MAX_SIZE`] (errors name the option `scale`).
     pub fn scaled(&self, factor: f64) -> Result<ModelSpec> {
         if factor == 1.0 {
             return Ok(self.clone());
         }
+        let check = |key: &str, n: usize| -> Result<usize> {
+            let m = scale_size(n, factor);
+            if (MIN_SIZE..=MAX_SIZE).contains(&m) {
+                Ok(m)
+            } else {
+                Err(Error::option(
+                    "scale",
+                    format!(
+                        "{factor} makes {key} = {n} × {factor} ≈ {m}, outside {MIN_SIZE}..={MAX_SIZE}"
+                    ),
+                ))
+            }
+        };
         let fixed = |c: &CovarianceSpec, key: &str| -> Result<()> {
             match c.kind {
                 CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. } => Err(self.err(
@@ -96,18 +166,23 @@ impl ModelSpec {
         fixed(&self.data, "data.covariance")?;
         fixed(&self.input, INPUT_KEY)?;
         let mut out = self.clone();
-        out.dim = scale_size(self.dim, factor);
+        out.dim = check("data.dim", self.dim)?;
         for (i, l) in out.layers.iter_mut().enumerate() {
             fixed(&l.covariance, &format!("layers[{i}].covariance"))?;
-            l.width = scale_size(l.width, factor);
+            l.width = check(&format!("layers[{i}].width"), l.width)?;
         }
         Ok(out)
     }
 }
 
-/// `round(n · factor)`, at least 1.
+/// `round(n · factor)`, at least 1 (saturating at `usize::MAX`).
 pub fn scale_size(n: usize, factor: f64) -> usize {
-    ((n as f64 * factor).round() as usize).max(1)
+    let x = (n as f64 * factor).round();
+    if x >= usize::MAX as f64 {
+        usize::MAX
+    } else {
+        (x as usize).max(1)
+    }
 }
 
 /// What was resolved from a spec, for reports (JSON output).
@@ -140,12 +215,14 @@ impl Model {
     }
 
     /// The reduced model of THEORY §2, ready to solve.
-    pub fn theory(&self) -> Result<Theory> {
+    pub fn theory(&self, progress: &dyn Progress) -> Result<Theory> {
         let modes = spectra::reduce(
             &self.data.cov,
             &self.input.cov,
             &self.target_weights,
             self.input_shares_data_basis(),
+            setup_par(),
+            progress,
         )
         .map_err(|e| self.spec.err(INPUT_KEY, e.to_string()))?;
         let layers: Vec<(usize, Vec<f64>)> = self

@@ -1,18 +1,110 @@
-//! Output: CSV and JSON renderings of learning curves, and atomic file writes (a file is
-//! either written whole or not at all).
+//! Output: tables rendered as CSV or JSON with the same fields, and file writes that
+//! never leave a partial file and never replace what the target path points at.
 
 use crate::error::{Error, Result};
-use crate::model::ModelSummary;
-use crate::theory::Point;
 use serde::Serialize;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Output format of a table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Json,
+}
+
+impl Format {
+    /// The format for an output path: JSON when it ends in `.json` (any case), else CSV.
+    pub fn for_path(path: Option<&Path>) -> Format {
+        match path.and_then(|p| p.extension()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// One cell of a table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell {
+    Int(u64),
+    /// A number; +∞ is `inf` in CSV and `null` in JSON.
+    Num(f64),
+    /// No value (e.g. z with fewer than two trials): empty in CSV, `null` in JSON.
+    Missing,
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Cell::Int(i) => i.to_string(),
+            Cell::Num(x) => num(*x),
+            Cell::Missing => String::new(),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Int(i) => (*i).into(),
+            Cell::Num(x) if x.is_finite() => (*x).into(),
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    /// The cell as a float (`NaN` for a missing value), for array consumers.
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            Cell::Int(i) => *i as f64,
+            Cell::Num(x) => *x,
+            Cell::Missing => f64::NAN,
+        }
+    }
+}
+
+impl From<Option<f64>> for Cell {
+    fn from(x: Option<f64>) -> Cell {
+        x.map_or(Cell::Missing, Cell::Num)
+    }
+}
+
+/// A table: named columns and rows of cells; the single source of the CSV and JSON
+/// renderings (and of the Python package's arrays), so they always carry the same fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// CSV with a header line.
+    pub fn csv(&self) -> String {
+        let mut s = self.columns.join(",");
+        s.push('\n');
+        for row in &self.rows {
+            s.push_str(&row.iter().map(Cell::csv).collect::<Vec<_>>().join(","));
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The rows as JSON objects keyed by column name.
+    pub fn json_rows(&self) -> serde_json::Value {
+        serde_json::Value::Array(
+            self.rows
+                .iter()
+                .map(|row| {
+                    let map: serde_json::Map<String, serde_json::Value> =
+                        self.columns.iter().cloned().zip(row.iter().map(Cell::json)).collect();
+                    serde_json::Value::Object(map)
+                })
+                .collect(),
+        )
+    }
+
+    /// One column as floats, by name.
+    pub fn column(&self, name: &str) -> Option<Vec<f64>> {
+        let i = self.columns.iter().position(|c| c == name)?;
+        Some(self.rows.iter().map(|r| r[i].as_f64()).collect())
+    }
 }
 
 /// Formats a float for CSV: shortest round-trip form, exponent notation outside
@@ -25,107 +117,6 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// CSV header of a learning curve with `depth` hidden layers.
-pub fn curve_header(depth: usize) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "samples",
-        "alpha",
-        "ridge",
-        "error",
-        "bias",
-        "variance",
-        "train_error",
-        "test_mse",
-        "df",
-        "df2",
-        "kappa",
-        "kappa_data",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    h.extend((1..=depth).map(|l| format!("kappa_{l}")));
-    h
-}
-
-/// A learning curve as CSV (columns of [`curve_header`]).
-pub fn curve_csv(points: &[Point], depth: usize) -> String {
-    let mut s = curve_header(depth).join(",");
-    s.push('\n');
-    for p in points {
-        let mut row = vec![
-            p.samples.to_string(),
-            num(p.alpha),
-            num(p.ridge),
-            num(p.error),
-            num(p.bias),
-            num(p.variance),
-            num(p.train_error),
-            num(p.test_mse),
-            num(p.df),
-            num(p.df2),
-            num(p.kappa),
-            num(p.kappa_data),
-        ];
-        row.extend(p.kappa_layers.iter().map(|&k| num(k)));
-        s.push_str(&row.join(","));
-        s.push('\n');
-    }
-    s
-}
-
-/// Column names of `lcurve validate`'s CSV.
-pub const VALIDATION_HEADER: &str =
-    "samples,alpha,ridge,theory,mc_mean,mc_stderr,ci_low,ci_high,z,train_theory,train_mc_mean,trials";
-
-/// A validation as CSV; fields without a value (no interval with one trial) are empty.
-pub fn validation_csv(v: &crate::validate::Validation) -> String {
-    let opt = |x: Option<f64>| x.map(num).unwrap_or_default();
-    let mut s = format!("{VALIDATION_HEADER}\n");
-    for r in &v.rows {
-        let row = [
-            r.samples.to_string(),
-            num(r.alpha),
-            num(r.ridge),
-            num(r.theory),
-            num(r.mc.mean),
-            opt(r.mc.stderr),
-            opt(r.mc.ci95.map(|c| c.0)),
-            opt(r.mc.ci95.map(|c| c.1)),
-            opt(r.z),
-            num(r.train_theory),
-            num(r.train_mc_mean),
-            r.mc.trials.to_string(),
-        ];
-        s.push_str(&row.join(","));
-        s.push('\n');
-    }
-    s
-}
-
-/// JSON document of a validation run.
-#[derive(Serialize)]
-pub struct ValidationReport<'a> {
-    pub program: &'static str,
-    pub version: &'static str,
-    pub config: String,
-    pub summary: String,
-    #[serde(flatten)]
-    pub validation: &'a crate::validate::Validation,
-}
-
-/// JSON document of a learning curve: program version, config, resolved model and points.
-/// Non-finite numbers (E_g = +∞ at the interpolation threshold) are written as `null`.
-#[derive(Serialize)]
-pub struct CurveReport<'a> {
-    pub program: &'static str,
-    pub version: &'static str,
-    pub config: String,
-    pub ridge: String,
-    pub model: &'a ModelSummary,
-    pub points: &'a [Point],
-}
-
 /// Serialises any report as pretty JSON.
 pub fn to_json<T: Serialize>(report: &T) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("reports serialise");
@@ -133,30 +124,105 @@ pub fn to_json<T: Serialize>(report: &T) -> String {
     s
 }
 
-/// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
+/// Follows a chain of symbolic links to the path that will really be written (which may
+/// not exist yet).
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p).map_err(|e| Error::io(&p, e))?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::io(path, std::io::Error::other("too many levels of symbolic links")))
+}
+
+/// Writes `contents` to `path` so that the target is either written whole or left as it
+/// was:
+/// * a symbolic link is followed and its target written;
+/// * a regular file (or a new one) is replaced atomically (temporary file in the same
+///   folder, then rename), keeping an existing file's permissions;
+/// * a device or FIFO (`/dev/stdout`, a named pipe) is written directly;
+/// * a folder, a path ending in `/` or a missing parent folder is an error.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name =
-        path.file_name().ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?;
+    let bad = |m: &str| Error::io(path, std::io::Error::other(m.to_string()));
+    if path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(bad("ends with '/': expected a file path, not a folder"));
+    }
+    let real = resolve_links(path)?;
+    let meta = match std::fs::metadata(&real) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if let Some(m) = &meta {
+        if m.is_dir() {
+            return Err(bad("is a folder: expected a file path"));
+        }
+        if !m.is_file() {
+            let io = |e| Error::io(path, e);
+            let mut f = std::fs::OpenOptions::new().write(true).open(&real).map_err(io)?;
+            return f.write_all(contents).and_then(|_| f.flush()).map_err(io);
+        }
+    }
+    let dir = real.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(bad(&format!("the folder {} does not exist", dir.display())));
+    }
+    let name = real.file_name().ok_or_else(|| bad("not a file name"))?;
     let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(contents)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        if let Some(m) = &meta {
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
+        std::fs::rename(&tmp, &real)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    result.map_err(|e| Error::io(path, e))
 }
 
-/// Writes to `path`, or to stdout when `path` is `None`.
+/// Checks an output path before any work is done: not a folder, not ending in `/`, in a
+/// folder that exists. Errors name the option `out`.
+pub fn check_target(path: &Path) -> Result<()> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    let bad = |m: String| Error::option("out", format!("{}: {m}", path.display()));
+    if path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(bad("ends with '/': expected a file path, not a folder".into()));
+    }
+    let real = resolve_links(path)?;
+    if real.is_dir() {
+        return Err(bad("is a folder: expected a file path".into()));
+    }
+    let dir = real.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(bad(format!("the folder {} does not exist", dir.display())));
+    }
+    Ok(())
+}
+
+/// Whether an output path means standard output (`-`).
+pub fn is_stdout(path: Option<&Path>) -> bool {
+    path.is_none_or(|p| p.as_os_str() == "-")
+}
+
+/// Writes to `path`, or to stdout when `path` is `None` or `-`.
 pub fn emit(path: Option<&Path>, contents: &str) -> Result<()> {
     match path {
-        Some(p) => write_atomic(p, contents.as_bytes()),
-        None => {
+        Some(p) if !is_stdout(path) => write_atomic(p, contents.as_bytes()),
+        _ => {
             let mut out = std::io::stdout().lock();
             out.write_all(contents.as_bytes())
                 .and_then(|_| out.flush())

@@ -1,20 +1,30 @@
-//! Progress bars on stderr (indicatif), hidden when stderr is not a terminal.
+//! Progress reporting and cancellation, as an observer the caller supplies. The library
+//! never draws anything itself: the command line plugs in a terminal bar, Python a
+//! callable, tests and library users [`Silent`].
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
-
-/// A progress bar of `len` steps labelled `what`; draws nothing unless stderr is a
-/// terminal, and nothing at all when `enabled` is false (library use, tests).
-pub fn bar(len: usize, what: &str, enabled: bool) -> ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Receives the progress of a long run and may ask it to stop.
+///
+/// Work is counted in abstract *units* whose total is announced by [`Progress::start`];
+/// units are weighted by cost (a Monte Carlo trial counts its estimated floating-point
+/// work), so the fraction done is a fair estimate of the time done. Calls may come from
+/// several threads at once.
+pub trait Progress: Sync {
+    /// A stage named `what` begins with `total` units of work (0: unknown amount, e.g. one
+    /// large factorisation whose duration is only estimated).
+    fn start(&self, _what: &str, _total: u64) {}
+    /// `units` more units are done.
+    fn advance(&self, _units: u64) {}
+    /// The current stage has ended.
+    fn finish(&self) {}
+    /// Polled between units of work; `true` makes the run stop with
+    /// [`crate::Error::Interrupted`] as soon as the work in flight is done.
+    fn cancelled(&self) -> bool {
+        false
     }
-    let pb = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_string());
-    pb
 }
+
+/// Reports nothing and never cancels.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}

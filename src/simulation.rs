@@ -7,7 +7,7 @@
 //! number of threads that run trials.
 
 use crate::error::{Error, Result};
-use crate::linalg::{self, gemm_par, Op};
+use crate::linalg::{self, gemm, Op};
 use crate::model::Model;
 use crate::spectra::Covariance;
 use faer::Par;
@@ -38,7 +38,7 @@ impl RightMap {
     fn power(c: &Covariance, power: f64) -> Self {
         match c.power_diagonal(power) {
             Some(d) => RightMap::Diagonal(d),
-            None => RightMap::Dense(c.power_dense(power)),
+            None => RightMap::Dense(c.power_dense(power, linalg::setup_par())),
         }
     }
 
@@ -52,7 +52,7 @@ impl RightMap {
                 a
             }
             RightMap::Dense(m) => {
-                let mut out = gemm_par(&a, Op::N, m, Op::N, par);
+                let mut out = gemm(&a, Op::N, m, Op::N, par);
                 out *= s;
                 out
             }
@@ -115,12 +115,15 @@ impl Simulator {
             (RightMap::Diagonal(a), RightMap::Diagonal(b)) => {
                 RightMap::Diagonal(a.iter().zip(b).map(|(x, y)| x * y).collect())
             }
-            _ => RightMap::Dense(dense(&sigma_half, model.spec.dim) * dense(&gamma_half, model.spec.dim)),
+            _ => RightMap::Dense(gemm(
+                &dense(&sigma_half, model.spec.dim),
+                Op::N,
+                &dense(&gamma_half, model.spec.dim),
+                Op::N,
+                linalg::setup_par(),
+            )),
         };
-        let basis = match &sigma {
-            Covariance::Diagonal(_) => None,
-            Covariance::Dense { eigen, .. } => Some(eigen.vectors.clone()),
-        };
+        let basis = sigma.basis().cloned();
         // Ranks of Σ0 (= rank of M, as Γ is positive definite) and of every S_ℓ: their
         // minimum is the theory's interpolation threshold r.
         let ranks: Vec<(usize, usize)> = std::iter::once((model.data.cov.rank(), model.spec.dim))
@@ -182,7 +185,7 @@ impl Simulator {
             if factored && bottleneck == l {
                 at_bottleneck = Some(phi.clone());
             }
-            let prod = gemm_par(&phi, Op::N, &g, Op::N, par);
+            let prod = gemm(&phi, Op::N, &g, Op::N, par);
             phi = self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par);
             gs.push(g);
             prev = n;
@@ -214,7 +217,10 @@ impl Simulator {
         let diff = self.gamma_half.left_vec(&w) - beta;
         match &self.sigma {
             Covariance::Diagonal(s) => diff.iter().zip(s).map(|(d, s)| d * d * s).sum(),
-            Covariance::Dense { matrix, .. } => diff.dot(&(matrix * &diff)),
+            Covariance::Dense(d) => {
+                let m = &d.full.as_ref().expect("the simulator's Σ0 is built with its matrix").matrix;
+                diff.dot(&(m * &diff))
+            }
         }
     }
 
@@ -240,9 +246,9 @@ impl Simulator {
         y: &DMatrix<f64>,
         par: Par,
     ) -> Result<DMatrix<f64>> {
-        let ata = gemm_par(a, Op::T, a, Op::N, par);
-        let aty = gemm_par(a, Op::T, y, Op::N, par);
-        let z = linalg::spd_solve(&ata, &aty)
+        let ata = gemm(a, Op::T, a, Op::N, par);
+        let aty = gemm(a, Op::T, y, Op::N, par);
+        let z = linalg::spd_solve(&ata, &aty, par)
             .ok_or_else(|| Error::Numerical("ridgeless solve: AᵀA is not positive definite".into()))?;
         if k == self.widths.len() {
             return Ok(z);
@@ -250,13 +256,13 @@ impl Simulator {
         // M = Π_{ℓ > k} G_ℓ S_ℓ^{1/2}/√n_ℓ, built as a (n_k × n_L) matrix.
         let mut m = DMatrix::<f64>::identity(a.ncols(), a.ncols());
         for ((g, half), &n) in gs.iter().zip(&self.layer_half).zip(&self.widths).skip(k) {
-            let prod = gemm_par(&m, Op::N, g, Op::N, par);
+            let prod = gemm(&m, Op::N, g, Op::N, par);
             m = half.right(prod, 1.0 / (n as f64).sqrt(), par);
         }
-        let mmt = gemm_par(&m, Op::N, &m, Op::T, par);
-        let u = linalg::spd_solve(&mmt, &z)
+        let mmt = gemm(&m, Op::N, &m, Op::T, par);
+        let u = linalg::spd_solve(&mmt, &z, par)
             .ok_or_else(|| Error::Numerical("ridgeless solve: MMᵀ is not positive definite".into()))?;
-        Ok(gemm_par(&m, Op::T, &u, Op::N, par))
+        Ok(gemm(&m, Op::T, &u, Op::N, par))
     }
 }
 
@@ -275,21 +281,21 @@ pub fn ridge_solve(phi: &DMatrix<f64>, y: &DMatrix<f64>, ridge: f64, par: Par) -
     let fail =
         || Error::Numerical(format!("ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"));
     if n <= p {
-        let mut a = gemm_par(phi, Op::T, phi, Op::N, par);
+        let mut a = gemm(phi, Op::T, phi, Op::N, par);
         a /= pf;
         for i in 0..n {
             a[(i, i)] += ridge;
         }
-        let mut b = gemm_par(phi, Op::T, y, Op::N, par);
+        let mut b = gemm(phi, Op::T, y, Op::N, par);
         b /= pf;
-        linalg::spd_solve(&a, &b).ok_or_else(fail)
+        linalg::spd_solve(&a, &b, par).ok_or_else(fail)
     } else {
-        let mut k = gemm_par(phi, Op::N, phi, Op::T, par);
+        let mut k = gemm(phi, Op::N, phi, Op::T, par);
         k /= pf;
         for i in 0..p {
             k[(i, i)] += ridge;
         }
-        let mut v = gemm_par(phi, Op::T, &linalg::spd_solve(&k, y).ok_or_else(fail)?, Op::N, par);
+        let mut v = gemm(phi, Op::T, &linalg::spd_solve(&k, y, par).ok_or_else(fail)?, Op::N, par);
         v /= pf;
         Ok(v)
     }
@@ -307,19 +313,19 @@ pub fn min_norm_generic(
 ) -> Result<DMatrix<f64>> {
     let (p, n) = phi.shape();
     if gram_full_rank {
-        let k = gemm_par(phi, Op::N, phi, Op::T, par);
-        if let Some(a) = linalg::spd_solve(&k, y) {
-            return Ok(gemm_par(phi, Op::T, &a, Op::N, par));
+        let k = gemm(phi, Op::N, phi, Op::T, par);
+        if let Some(a) = linalg::spd_solve(&k, y, par) {
+            return Ok(gemm(phi, Op::T, &a, Op::N, par));
         }
     }
     let primal = n <= p;
     let gram =
-        if primal { gemm_par(phi, Op::T, phi, Op::N, par) } else { gemm_par(phi, Op::N, phi, Op::T, par) };
-    let e = linalg::sym_eigen(&gram)?;
+        if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) };
+    let e = linalg::sym_eigen(&gram, par)?;
     let keep = rank.min(e.values.len());
     let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
     // Project onto the kept eigenvectors, divide by their eigenvalues.
-    let rhs = if primal { gemm_par(phi, Op::T, y, Op::N, par) } else { y.clone() };
+    let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) } else { y.clone() };
     let mut coef = DMatrix::zeros(gram.nrows(), y.ncols());
     for i in 0..keep {
         if e.values[i] > tol {
@@ -327,7 +333,7 @@ pub fn min_norm_generic(
             coef += u * (u.transpose() * &rhs) / e.values[i];
         }
     }
-    Ok(if primal { coef } else { gemm_par(phi, Op::T, &coef, Op::N, par) })
+    Ok(if primal { coef } else { gemm(phi, Op::T, &coef, Op::N, par) })
 }
 
 #[cfg(test)]
@@ -396,7 +402,7 @@ mod tests {
                 input: pl(0.4),
                 layers: widths.iter().map(|&w| LayerSpec { width: w, covariance: pl(0.7) }).collect(),
             };
-            let model = spec.build().unwrap();
+            let model = spec.build(crate::model::Purpose::Simulation, &crate::progress::Silent).unwrap();
             let sim = Simulator::new(&model).unwrap();
             let mut generic = sim.clone();
             generic.full_rank = false;

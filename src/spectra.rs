@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::linalg::{self, gemm, Op, SymEigen};
 use nalgebra::DMatrix;
 
-/// Largest dimension for which a dense matrix (ar1, matrix file, non-commuting Γ) is built.
-pub const MAX_DENSE_DIM: usize = 16_384;
+use crate::progress::Progress;
+use crate::resources::{self, MAX_DENSE_DIM};
+use faer::Par;
 
 /// How a covariance is generated, before normalisation (validated values).
 #[derive(Clone, Debug, PartialEq)]
@@ -23,10 +24,17 @@ pub enum CovarianceKind {
     Diagonal { values: Vec<f64> },
     /// Dense Toeplitz `ρ^|i−j|`, `|ρ| < 1`.
     Ar1 { rho: f64 },
-    /// Dense symmetric PSD matrix read from a file.
+    /// Dense symmetric matrix read from a file (PSD is checked when it is built).
     Matrix { matrix: DMatrix<f64> },
     /// `Γ = Σ0^exponent` (first-layer input covariance only): shares Σ0's eigenvectors.
     DataPower { exponent: f64 },
+}
+
+impl CovarianceKind {
+    /// Whether the built matrix is dense (needs an O(n³) eigendecomposition).
+    pub fn is_dense(&self) -> bool {
+        matches!(self, CovarianceKind::Ar1 { .. } | CovarianceKind::Matrix { .. })
+    }
 }
 
 /// A covariance specification: its kind and whether to rescale it to mean eigenvalue 1.
@@ -48,27 +56,58 @@ impl CovarianceSpec {
 pub enum Covariance {
     /// `diag(values)` in the standard basis.
     Diagonal(Vec<f64>),
-    /// A dense symmetric PSD matrix with its eigendecomposition. The eigenpairs are in
-    /// the order of the basis the matrix was built in (descending for matrices built
-    /// from data; see [`CovarianceKind::DataPower`]).
-    Dense { matrix: DMatrix<f64>, eigen: SymEigen },
+    /// A dense symmetric PSD matrix, by its spectrum and (when built with eigenvectors)
+    /// the matrix and its eigenvectors.
+    Dense(Dense),
+}
+
+/// A dense covariance. Eigenvalues are in the order of the basis it was built in:
+/// descending for a matrix, Σ0's basis order for `data_power`.
+#[derive(Clone, Debug)]
+pub struct Dense {
+    pub values: Vec<f64>,
+    /// The matrix and its eigenvectors (columns, in the order of `values`); absent when
+    /// only the spectrum was asked for (the theory with a commuting Γ).
+    pub full: Option<DenseFull>,
+}
+
+/// The matrix of a dense covariance with its eigenvectors.
+#[derive(Clone, Debug)]
+pub struct DenseFull {
+    pub matrix: DMatrix<f64>,
+    pub vectors: DMatrix<f64>,
 }
 
 impl Covariance {
     /// Dimension `n` of the (n × n) matrix.
     pub fn dim(&self) -> usize {
-        match self {
-            Covariance::Diagonal(v) => v.len(),
-            Covariance::Dense { matrix, .. } => matrix.nrows(),
-        }
+        self.eigenvalues().len()
     }
 
     /// Eigenvalues along the basis vectors `u_j` of THEORY §1: index order for a diagonal
-    /// covariance, the stored eigenpair order for a dense one.
+    /// covariance, the stored order for a dense one.
     pub fn eigenvalues(&self) -> &[f64] {
         match self {
             Covariance::Diagonal(v) => v,
-            Covariance::Dense { eigen, .. } => &eigen.values,
+            Covariance::Dense(d) => &d.values,
+        }
+    }
+
+    /// The matrix and eigenvectors of a dense covariance built with them.
+    fn full(&self) -> Option<&DenseFull> {
+        match self {
+            Covariance::Dense(d) => d.full.as_ref(),
+            Covariance::Diagonal(_) => None,
+        }
+    }
+
+    /// The eigenvectors of a dense covariance (None: diagonal, the standard basis).
+    /// Panics if a dense covariance was built without them (a programming error: the
+    /// model asks for them whenever a consumer needs them).
+    pub fn basis(&self) -> Option<&DMatrix<f64>> {
+        match self {
+            Covariance::Diagonal(_) => None,
+            Covariance::Dense(_) => Some(&self.full().expect(NO_VECTORS).vectors),
         }
     }
 
@@ -81,9 +120,11 @@ impl Covariance {
     fn scale(&mut self, s: f64) {
         match self {
             Covariance::Diagonal(v) => v.iter_mut().for_each(|x| *x *= s),
-            Covariance::Dense { matrix, eigen } => {
-                *matrix *= s;
-                eigen.values.iter_mut().for_each(|x| *x *= s);
+            Covariance::Dense(d) => {
+                d.values.iter_mut().for_each(|x| *x *= s);
+                if let Some(f) = &mut d.full {
+                    f.matrix *= s;
+                }
             }
         }
     }
@@ -92,19 +133,22 @@ impl Covariance {
     pub fn to_dense(&self) -> DMatrix<f64> {
         match self {
             Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(v)),
-            Covariance::Dense { matrix, .. } => matrix.clone(),
+            Covariance::Dense(_) => self.full().expect(NO_VECTORS).matrix.clone(),
         }
     }
 
     /// `C^power` (symmetric), e.g. `power = 0.5` for a square root; zero eigenvalues stay zero
     /// for positive powers.
-    pub fn power_dense(&self, power: f64) -> DMatrix<f64> {
-        match self.power_diagonal(power) {
-            Some(d) => DMatrix::from_diagonal(&nalgebra::DVector::from_vec(d)),
-            None => match self {
-                Covariance::Dense { eigen, .. } => linalg::spectral_function(eigen, |x| pow0(x, power)),
-                Covariance::Diagonal(_) => unreachable!("diagonal handled above"),
-            },
+    pub fn power_dense(&self, power: f64, par: Par) -> DMatrix<f64> {
+        match self {
+            Covariance::Diagonal(v) => {
+                DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(v.len(), v.iter().map(|&x| pow0(x, power))))
+            }
+            Covariance::Dense(d) => {
+                let f = d.full.as_ref().expect(NO_VECTORS);
+                let e = SymEigen { values: d.values.clone(), vectors: f.vectors.clone() };
+                linalg::spectral_function(&e, |x| pow0(x, power), par)
+            }
         }
     }
 
@@ -112,7 +156,7 @@ impl Covariance {
     pub fn power_diagonal(&self, power: f64) -> Option<Vec<f64>> {
         match self {
             Covariance::Diagonal(v) => Some(v.iter().map(|&x| pow0(x, power)).collect()),
-            Covariance::Dense { .. } => None,
+            Covariance::Dense(_) => None,
         }
     }
 
@@ -123,12 +167,12 @@ impl Covariance {
 
     /// Whether this is a multiple of the identity (then it commutes with every matrix).
     pub fn is_scalar(&self) -> bool {
-        match self {
-            Covariance::Diagonal(v) => v.iter().all(|&x| x == v[0]),
-            Covariance::Dense { .. } => false,
-        }
+        let v = self.eigenvalues();
+        v.iter().all(|&x| x == v[0])
     }
 }
+
+const NO_VECTORS: &str = "dense covariance built without eigenvectors";
 
 /// `x^power` on eigenvalues, with zero eigenvalues staying zero (pseudo-powers).
 fn pow0(x: f64, power: f64) -> f64 {
@@ -155,9 +199,8 @@ fn zero_threshold(values: &[f64]) -> f64 {
     max * 1e-12 * (values.len().max(1) as f64).sqrt()
 }
 
-/// Eigendecomposition of a dense symmetric matrix with PSD check; tiny negative
-/// eigenvalues (rounding) are set to zero. `Err(msg)` describes the violation.
-pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String> {
+/// Checks that a matrix is square and symmetric (to 1e-10 of its largest entry).
+pub fn check_symmetric(matrix: &DMatrix<f64>) -> std::result::Result<(), String> {
     let n = matrix.nrows();
     if n != matrix.ncols() {
         return Err(format!("expected a square matrix, got {} × {}", n, matrix.ncols()));
@@ -178,35 +221,79 @@ pub fn psd_eigen(matrix: &DMatrix<f64>) -> std::result::Result<SymEigen, String>
             }
         }
     }
-    let mut eigen = linalg::sym_eigen(matrix).map_err(|e| e.to_string())?;
-    let tol = zero_threshold(&eigen.values);
-    if let Some(&min) = eigen.values.last() {
+    Ok(())
+}
+
+/// Checks a descending spectrum for positive semi-definiteness; tiny negative eigenvalues
+/// (rounding) are set to zero.
+fn clean_psd(values: &mut [f64]) -> std::result::Result<(), String> {
+    let tol = zero_threshold(values);
+    if let Some(&min) = values.last() {
         if min < -tol {
             return Err(format!("expected a positive semi-definite matrix, but it has eigenvalue {min:.4e}"));
         }
     }
-    for v in eigen.values.iter_mut() {
+    for v in values.iter_mut() {
         if *v < tol {
             *v = 0.0;
         }
     }
+    Ok(())
+}
+
+/// Eigendecomposition of a dense symmetric matrix with PSD check; tiny negative
+/// eigenvalues (rounding) are set to zero. `Err(msg)` describes the violation.
+pub fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<SymEigen, String> {
+    check_symmetric(matrix)?;
+    let mut eigen = linalg::sym_eigen(matrix, par).map_err(|e| e.to_string())?;
+    clean_psd(&mut eigen.values)?;
     Ok(eigen)
 }
 
-fn check_dense_dim(n: usize) -> std::result::Result<(), String> {
+/// A dense covariance from its matrix: eigenvalues always, eigenvectors if `vectors`.
+/// The O(n³) step is announced to `progress` with its estimated duration.
+fn dense(
+    matrix: DMatrix<f64>,
+    vectors: bool,
+    par: Par,
+    progress: &dyn Progress,
+) -> std::result::Result<Covariance, String> {
+    let n = matrix.nrows();
     if n > MAX_DENSE_DIM {
-        Err(format!("a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"))
-    } else {
-        Ok(())
+        return Err(format!("a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"));
     }
+    check_symmetric(&matrix)?;
+    let what = if vectors { "eigendecomposition" } else { "eigenvalues" };
+    let estimate = resources::eigen_seconds(n, vectors);
+    let announce = estimate > 0.5;
+    if announce {
+        progress.start(&format!("{what} of a {n} × {n} covariance (≈ {})", resources::duration(estimate)), 0);
+    }
+    let result = if vectors {
+        linalg::sym_eigen(&matrix, par).map(|e| (e.values, Some(e.vectors)))
+    } else {
+        linalg::sym_eigenvalues(&matrix, par).map(|v| (v, None))
+    };
+    if announce {
+        progress.finish();
+    }
+    let (mut values, vectors) = result.map_err(|e| e.to_string())?;
+    clean_psd(&mut values)?;
+    let full = vectors.map(|vectors| DenseFull { matrix, vectors });
+    Ok(Covariance::Dense(Dense { values, full }))
 }
 
 /// Builds an `n × n` covariance from its spec. `data` is Σ0 (needed by `data_power`).
+/// `vectors` asks a dense covariance for its matrix and eigenvectors (the simulation and
+/// a non-commuting reduction need them; the spectrum alone is several times cheaper).
 /// Errors are messages to be attached to the config key by the caller.
 pub fn build(
     spec: &CovarianceSpec,
     n: usize,
     data: Option<&Covariance>,
+    vectors: bool,
+    par: Par,
+    progress: &dyn Progress,
 ) -> std::result::Result<Built, String> {
     let cov = match &spec.kind {
         CovarianceKind::Identity => Covariance::Diagonal(vec![1.0; n]),
@@ -220,10 +307,11 @@ pub fn build(
             Covariance::Diagonal(values.clone())
         }
         CovarianceKind::Ar1 { rho } => {
-            check_dense_dim(n)?;
+            if n > MAX_DENSE_DIM {
+                return Err(format!("a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"));
+            }
             let matrix = DMatrix::from_fn(n, n, |i, j| rho.powi((i as i32 - j as i32).abs()));
-            let eigen = psd_eigen(&matrix)?;
-            Covariance::Dense { matrix, eigen }
+            dense(matrix, vectors, par, progress)?
         }
         CovarianceKind::Matrix { matrix } => {
             if matrix.nrows() != n {
@@ -233,9 +321,7 @@ pub fn build(
                     matrix.ncols()
                 ));
             }
-            check_dense_dim(n)?;
-            let eigen = psd_eigen(matrix)?;
-            Covariance::Dense { matrix: matrix.clone(), eigen }
+            dense(matrix.clone(), vectors, par, progress)?
         }
         CovarianceKind::DataPower { exponent } => {
             let data = data.ok_or("data_power is only allowed for the first layer's input_covariance")?;
@@ -248,16 +334,21 @@ pub fn build(
                     Err(format!("Σ0 has a zero eigenvalue, so Σ0^{exponent} is not positive definite"))
                 }
             };
+            let values: Vec<f64> =
+                data.eigenvalues().iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?;
             match data {
-                Covariance::Diagonal(v) => {
-                    Covariance::Diagonal(v.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?)
-                }
-                Covariance::Dense { eigen, .. } => {
-                    let values: Vec<f64> =
-                        eigen.values.iter().map(|&x| pow(x)).collect::<std::result::Result<_, _>>()?;
-                    let e = SymEigen { values, vectors: eigen.vectors.clone() };
-                    let matrix = linalg::spectral_function(&e, |x| x);
-                    Covariance::Dense { matrix, eigen: e }
+                Covariance::Diagonal(_) => Covariance::Diagonal(values),
+                Covariance::Dense(d) => {
+                    let full = match (&d.full, vectors) {
+                        (Some(f), true) => {
+                            let e = SymEigen { values: values.clone(), vectors: f.vectors.clone() };
+                            let matrix = linalg::spectral_function(&e, |x| x, par);
+                            Some(DenseFull { matrix, vectors: f.vectors.clone() })
+                        }
+                        (None, true) => return Err(NO_VECTORS.into()),
+                        (_, false) => None,
+                    };
+                    Covariance::Dense(Dense { values, full })
                 }
             }
         }
@@ -276,8 +367,8 @@ pub fn build(
     let scale = if spec.normalize { 1.0 / raw_mean } else { 1.0 };
     let mut cov = cov;
     cov.scale(scale);
-    if cov.eigenvalues().iter().any(|x| !x.is_finite()) {
-        return Err("eigenvalues overflow after normalisation".into());
+    if cov.eigenvalues().iter().any(|x| !x.is_finite() || (*x > 0.0 && *x < f64::MIN_POSITIVE)) {
+        return Err("eigenvalues overflow or underflow after normalisation (exponent too large for this dimension?)".into());
     }
     Ok(Built { cov, raw_mean, scale })
 }
@@ -320,22 +411,37 @@ pub struct DataSpectrum {
 fn gamma_in_data_basis(data: &Covariance, gamma: &Covariance, shares_basis: bool) -> Option<Vec<f64>> {
     let n = data.dim();
     match (data, gamma) {
-        (_, Covariance::Diagonal(g)) if gamma.is_scalar() => Some(vec![g[0]; n]),
+        _ if gamma.is_scalar() => Some(vec![gamma.eigenvalues()[0]; n]),
         (Covariance::Diagonal(_), Covariance::Diagonal(g)) => Some(g.clone()),
-        (Covariance::Dense { .. }, Covariance::Dense { eigen, .. }) if shares_basis => {
-            Some(eigen.values.clone())
-        }
+        (Covariance::Dense(_), Covariance::Dense(g)) if shares_basis => Some(g.values.clone()),
         _ => None,
     }
 }
 
+/// Whether the reduction of (Σ0, Γ) needs eigenvectors: only when Γ does not commute with
+/// Σ0 in Σ0's basis (decided from the recipes, before anything is built).
+pub fn reduction_needs_vectors(data: &CovarianceKind, gamma: &CovarianceKind) -> bool {
+    let commutes = matches!(gamma, CovarianceKind::Identity | CovarianceKind::DataPower { .. })
+        || (!data.is_dense() && !gamma.is_dense())
+        || matches!(gamma, CovarianceKind::PowerLaw { exponent } if *exponent == 0.0);
+    !commutes
+}
+
 /// Spectral reduction (THEORY §2). `shares_basis` says that a dense Γ's eigenpairs are
 /// stored along Σ0's basis (`data_power`). Uses the co-diagonal shortcut
-/// `m_i = γ_i σ_i`, `c_i² = b_i/γ_i` whenever it applies, else the dense path.
-pub fn reduce(data: &Covariance, gamma: &Covariance, b: &[f64], shares_basis: bool) -> Result<DataSpectrum> {
+/// `m_i = γ_i σ_i`, `c_i² = b_i/γ_i` whenever it applies, else the dense path (which needs
+/// both covariances built with eigenvectors).
+pub fn reduce(
+    data: &Covariance,
+    gamma: &Covariance,
+    b: &[f64],
+    shares_basis: bool,
+    par: Par,
+    progress: &dyn Progress,
+) -> Result<DataSpectrum> {
     match gamma_in_data_basis(data, gamma, shares_basis) {
         Some(g) => Ok(reduce_codiagonal(data.eigenvalues(), &g, b)),
-        None => reduce_dense(data, gamma, b),
+        None => reduce_dense(data, gamma, b, par, progress),
     }
 }
 
@@ -349,28 +455,45 @@ pub fn reduce_codiagonal(sigma: &[f64], gamma: &[f64], b: &[f64]) -> DataSpectru
 
 /// General path: eigendecomposition of `M = Γ^{1/2} Σ0 Γ^{1/2}` and
 /// `c_i² = Σ_j b_j (v_i · Γ^{-1/2} u_j)²`, all dense (faer).
-pub fn reduce_dense(data: &Covariance, gamma: &Covariance, b: &[f64]) -> Result<DataSpectrum> {
+pub fn reduce_dense(
+    data: &Covariance,
+    gamma: &Covariance,
+    b: &[f64],
+    par: Par,
+    progress: &dyn Progress,
+) -> Result<DataSpectrum> {
     let n = data.dim();
     if n > MAX_DENSE_DIM {
         return Err(Error::Numerical(format!(
             "Γ and Σ0 do not commute, so a dense {n} × {n} reduction is needed (at most {MAX_DENSE_DIM})"
         )));
     }
-    let g_half = gamma.power_dense(0.5);
-    let g_inv_half = gamma.power_dense(-0.5);
+    let g_half = gamma.power_dense(0.5, par);
+    let g_inv_half = gamma.power_dense(-0.5, par);
     let sigma = data.to_dense();
-    let m_mat = gemm(1.0, &gemm(1.0, &g_half, Op::N, &sigma, Op::N), Op::N, &g_half, Op::N);
+    let m_mat = gemm(&gemm(&g_half, Op::N, &sigma, Op::N, par), Op::N, &g_half, Op::N, par);
     let m_mat = (&m_mat + m_mat.transpose()) * 0.5;
-    let eig = psd_eigen(&m_mat).map_err(Error::Numerical)?;
+    let estimate = resources::eigen_seconds(n, true);
+    if estimate > 0.5 {
+        progress.start(
+            &format!("reduction of a non-commuting Γ, {n} × {n} (≈ {})", resources::duration(estimate)),
+            0,
+        );
+    }
+    let eig = psd_eigen(&m_mat, par);
+    if estimate > 0.5 {
+        progress.finish();
+    }
+    let eig = eig.map_err(Error::Numerical)?;
     // Y = Γ^{-1/2} U diag(√b): its column j is √b_j Γ^{-1/2} u_j.
-    let mut y = match data {
-        Covariance::Diagonal(_) => g_inv_half,
-        Covariance::Dense { eigen, .. } => gemm(1.0, &g_inv_half, Op::N, &eigen.vectors, Op::N),
+    let mut y = match data.basis() {
+        None => g_inv_half,
+        Some(u) => gemm(&g_inv_half, Op::N, u, Op::N, par),
     };
     for (j, mut col) in y.column_iter_mut().enumerate() {
         col *= b[j].sqrt();
     }
-    let w = gemm(1.0, &eig.vectors, Op::T, &y, Op::N);
+    let w = gemm(&eig.vectors, Op::T, &y, Op::N, par);
     let c2 = (0..n).map(|i| w.row(i).iter().map(|x| x * x).sum()).collect();
     Ok(DataSpectrum { m: eig.values, c2 })
 }
@@ -379,13 +502,20 @@ pub fn reduce_dense(data: &Covariance, gamma: &Covariance, b: &[f64]) -> Result<
 mod tests {
     use super::*;
 
+    use crate::progress::Silent;
+
     fn spec(kind: CovarianceKind) -> CovarianceSpec {
         CovarianceSpec { kind, normalize: true }
     }
 
+    /// Builds with eigenvectors (what the dense path and the simulation need).
+    fn full(kind: CovarianceKind, n: usize, data: Option<&Covariance>) -> Result<Built, String> {
+        build(&spec(kind), n, data, true, Par::Seq, &Silent)
+    }
+
     #[test]
     fn power_law_is_normalised_to_mean_one() {
-        let b = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), 50, None).unwrap();
+        let b = full(CovarianceKind::PowerLaw { exponent: 1.0 }, 50, None).unwrap();
         assert!((b.cov.mean_eigenvalue() - 1.0).abs() < 1e-14);
         let v = b.cov.eigenvalues();
         assert!((v[0] / v[1] - 2.0).abs() < 1e-14);
@@ -394,7 +524,7 @@ mod tests {
 
     #[test]
     fn ar1_eigenvalues_match_known_2x2() {
-        let b = build(&spec(CovarianceKind::Ar1 { rho: 0.5 }), 2, None).unwrap();
+        let b = full(CovarianceKind::Ar1 { rho: 0.5 }, 2, None).unwrap();
         let v = b.cov.eigenvalues();
         assert!((v[0] - 1.5).abs() < 1e-14 && (v[1] - 0.5).abs() < 1e-14);
     }
@@ -402,18 +532,18 @@ mod tests {
     #[test]
     fn rejects_bad_matrices() {
         let asym = DMatrix::from_row_slice(2, 2, &[1.0, 0.2, 0.3, 1.0]);
-        let e = build(&spec(CovarianceKind::Matrix { matrix: asym }), 2, None).unwrap_err();
+        let e = full(CovarianceKind::Matrix { matrix: asym }, 2, None).unwrap_err();
         assert!(e.contains("symmetric"), "{e}");
         let indef = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0]);
-        let e = build(&spec(CovarianceKind::Matrix { matrix: indef }), 2, None).unwrap_err();
+        let e = full(CovarianceKind::Matrix { matrix: indef }, 2, None).unwrap_err();
         assert!(e.contains("positive semi-definite"), "{e}");
-        let e = build(&spec(CovarianceKind::Diagonal { values: vec![1.0; 3] }), 2, None).unwrap_err();
+        let e = full(CovarianceKind::Diagonal { values: vec![1.0; 3] }, 2, None).unwrap_err();
         assert!(e.contains("expected 2 values"), "{e}");
     }
 
     #[test]
     fn target_has_unit_signal() {
-        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.3 }), 40, None).unwrap().cov;
+        let data = full(CovarianceKind::PowerLaw { exponent: 1.3 }, 40, None).unwrap().cov;
         let b = target_weights(&Target::PowerLaw { exponent: 0.7 }, &data).unwrap();
         let s: f64 = b.iter().zip(data.eigenvalues()).map(|(b, s)| b * s).sum();
         assert!((s - 1.0).abs() < 1e-13);
@@ -423,11 +553,11 @@ mod tests {
     #[test]
     fn codiagonal_shortcut_equals_dense_path() {
         let n = 30;
-        let data = build(&spec(CovarianceKind::PowerLaw { exponent: 1.0 }), n, None).unwrap().cov;
-        let gamma = build(&spec(CovarianceKind::PowerLaw { exponent: -0.37 }), n, None).unwrap().cov;
+        let data = full(CovarianceKind::PowerLaw { exponent: 1.0 }, n, None).unwrap().cov;
+        let gamma = full(CovarianceKind::PowerLaw { exponent: -0.37 }, n, None).unwrap().cov;
         let b = target_weights(&Target::PowerLaw { exponent: 0.5 }, &data).unwrap();
-        let fast = reduce(&data, &gamma, &b, false).unwrap();
-        let slow = reduce_dense(&data, &gamma, &b).unwrap();
+        let fast = reduce(&data, &gamma, &b, false, Par::Seq, &Silent).unwrap();
+        let slow = reduce_dense(&data, &gamma, &b, Par::Seq, &Silent).unwrap();
         let mut pairs: Vec<(f64, f64)> = fast.m.iter().copied().zip(fast.c2.iter().copied()).collect();
         pairs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
         for (i, (m, c2)) in pairs.iter().enumerate() {
@@ -442,11 +572,11 @@ mod tests {
     #[test]
     fn data_power_on_dense_data_matches_dense_path() {
         let n = 25;
-        let data = build(&spec(CovarianceKind::Ar1 { rho: 0.6 }), n, None).unwrap().cov;
-        let gamma = build(&spec(CovarianceKind::DataPower { exponent: 0.5 }), n, Some(&data)).unwrap().cov;
+        let data = full(CovarianceKind::Ar1 { rho: 0.6 }, n, None).unwrap().cov;
+        let gamma = full(CovarianceKind::DataPower { exponent: 0.5 }, n, Some(&data)).unwrap().cov;
         let b = target_weights(&Target::PowerLaw { exponent: 1.0 }, &data).unwrap();
-        let fast = reduce(&data, &gamma, &b, true).unwrap();
-        let slow = reduce_dense(&data, &gamma, &b).unwrap();
+        let fast = reduce(&data, &gamma, &b, true, Par::Seq, &Silent).unwrap();
+        let slow = reduce_dense(&data, &gamma, &b, Par::Seq, &Silent).unwrap();
         for i in 0..n {
             assert!((fast.m[i] - slow.m[i]).abs() <= 1e-10 * fast.m[0]);
             assert!((fast.c2[i] - slow.c2[i]).abs() <= 1e-8 * fast.c2[0], "{i}");

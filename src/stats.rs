@@ -10,8 +10,10 @@ use statrs::statistics::Statistics;
 /// squares recovering β* (E_g ≈ 1e-29 against a theory of 0) — not Monte Carlo error.
 pub const ROUNDING: f64 = 1e-12;
 
+/// Whether `a` equals a finite reference `b` to rounding (never for an infinite reference:
+/// at the interpolation threshold nothing is compared).
 fn within_rounding(a: f64, b: f64) -> bool {
-    (a - b).abs() <= ROUNDING * b.abs().max(1.0)
+    b.is_finite() && (a - b).abs() <= ROUNDING * b.abs().max(1.0)
 }
 
 /// Mean of the trials with, for two or more trials, its standard error and 95% interval.
@@ -52,8 +54,11 @@ impl Summary {
     }
 
     /// Whether the 95% interval contains `reference`, or the mean equals it to [`ROUNDING`]
-    /// (`None` without an interval).
+    /// (`None` without an interval or with an infinite reference).
     pub fn covers(&self, reference: f64) -> Option<bool> {
+        if !reference.is_finite() {
+            return None;
+        }
         self.ci95
             .map(|(lo, hi)| (lo <= reference && reference <= hi) || within_rounding(self.mean, reference))
     }
@@ -87,6 +92,14 @@ mod tests {
         let s = summarize(&[0.10, 0.11, 0.12]);
         assert!(s.z(0.0).unwrap() > 10.0);
         assert_eq!(s.covers(0.0), Some(false));
+    }
+
+    #[test]
+    fn infinite_theory_is_not_compared() {
+        // The interpolation threshold: theory +∞, a finite simulated mean.
+        let s = summarize(&[3.0, 5.0, 4.0]);
+        assert_eq!(s.z(f64::INFINITY), None);
+        assert_eq!(s.covers(f64::INFINITY), None);
     }
 
     #[test]

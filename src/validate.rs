@@ -1,44 +1,52 @@
 //! The `validate` job: simulate every sample size of a config and set the Monte Carlo
 //! estimate beside the theory at the simulated sizes.
 
-use crate::config::Config;
+use crate::config::{Config, Ridge};
+use crate::curve::RidgeField;
 use crate::error::{Error, Result};
-use crate::model::{scale_size, ModelSummary};
+use crate::model::{scale_size, ModelSummary, Purpose};
+use crate::output::{self, Cell, Format, Table};
+use crate::progress::{Progress, Silent};
+use crate::resources;
 use crate::simulation::{trial_rng, Simulator, Trial, MAX_TRIALS};
 use crate::stats::{summarize, Summary};
 use crate::sweep;
 use faer::Par;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Monte Carlo settings of one run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Options {
-    /// Independent trials per sample size (≥ 1).
+    /// Independent trials per sample size (1 to [`MAX_TRIALS`]).
     pub trials: usize,
     /// Seed of every trial's RNG stream.
     pub seed: u64,
     /// Factor applied to n0, every width and every sample size (> 0).
     pub scale: f64,
-    /// Show a progress bar on a terminal.
-    pub progress: bool,
 }
 
 impl Options {
-    /// Checks the values, naming the flag of a bad one.
+    /// The config's `[simulation]` defaults.
+    pub fn from_config(config: &Config) -> Options {
+        Options { trials: config.simulation.trials, seed: config.simulation.seed, scale: config.simulation.scale }
+    }
+
+    /// Checks the values; errors name the option (`trials`, `scale`).
     pub fn check(&self) -> Result<()> {
         if self.trials == 0 || self.trials > MAX_TRIALS {
-            return Err(Error::Usage(format!("--trials: expected 1 to {MAX_TRIALS}, got {}", self.trials)));
+            return Err(Error::option("trials", format!("expected 1 to {MAX_TRIALS}, got {}", self.trials)));
         }
         if !(self.scale.is_finite() && self.scale > 0.0) {
-            return Err(Error::Usage(format!("--scale: expected a finite number > 0, got {}", self.scale)));
+            return Err(Error::option("scale", format!("expected a finite number > 0, got {}", self.scale)));
         }
         Ok(())
     }
 }
 
 /// One validated sample size.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Row {
     pub samples: usize,
     pub alpha: f64,
@@ -74,9 +82,11 @@ pub struct Agreement {
 }
 
 /// A validation run: rows, agreement and the resolved (scaled) model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Validation {
     pub model: ModelSummary,
+    /// The config's ridge (each row has the λ simulated).
+    pub ridge: Ridge,
     pub trials: usize,
     pub seed: u64,
     pub scale: f64,
@@ -84,35 +94,88 @@ pub struct Validation {
     pub agreement: Agreement,
 }
 
-/// Runs the Monte Carlo validation of a config.
-pub fn run(config: &Config, opts: &Options) -> Result<Validation> {
+/// What a validation will cost, estimated from the sizes before anything is simulated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// Trials in all.
+    pub trials: u64,
+    /// Estimated floating-point work of all trials.
+    pub flops: f64,
+    /// Estimated peak memory (shared state plus one trial per thread), bytes.
+    pub bytes: f64,
+    /// Estimated seconds on the current thread pool.
+    pub seconds: f64,
+}
+
+/// Sample sizes of a config at a scale (rounded, deduplicated, in order).
+fn scaled_samples(config: &Config, scale: f64) -> Vec<usize> {
+    let mut samples: Vec<usize> = config.samples.iter().map(|&p| scale_size(p, scale)).collect();
+    samples.dedup();
+    samples
+}
+
+/// Checks the options and the memory a validation needs (one line naming the key if it
+/// cannot fit), and estimates its cost.
+pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
     opts.check()?;
     let spec = config.model.scaled(opts.scale)?;
-    let mut samples: Vec<usize> = config.samples.iter().map(|&p| scale_size(p, opts.scale)).collect();
-    samples.dedup();
-    let model = spec.build()?;
-    let theory = model.theory()?;
+    let samples = scaled_samples(config, opts.scale);
+    if let Some(&p) = samples.iter().find(|&&p| p as f64 > resources::MAX_SAMPLES) {
+        return Err(Error::option("scale", format!("{} makes a sample size of {p:e}", opts.scale)));
+    }
+    let threads = rayon::current_num_threads().min(samples.len() * opts.trials).max(1);
+    let p_max = *samples.iter().max().unwrap_or(&1);
+    let bytes = resources::simulator_bytes(&spec) + threads as f64 * resources::trial_bytes(&spec, p_max);
+    let key = if opts.scale == 1.0 { "samples" } else { "samples (after --scale)" };
+    resources::check_memory(&config.source, key, &format!("simulating p = {p_max} on {threads} threads"), bytes)?;
+    let flops: f64 = samples.iter().map(|&p| resources::trial_flops(&spec, p)).sum::<f64>() * opts.trials as f64;
+    Ok(Plan {
+        trials: (samples.len() * opts.trials) as u64,
+        flops,
+        bytes,
+        seconds: resources::seconds(flops, threads),
+    })
+}
+
+/// Runs the Monte Carlo validation of a config. `progress` hears of the setup and of every
+/// trial (weighted by its estimated cost) and may cancel the run between trials.
+///
+/// Deterministic: every trial draws from its own stream keyed by (seed, p, trial) and
+/// runs its dense kernels sequentially, so the result does not depend on the number of
+/// threads, and two validations may run at once in one process.
+pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<Validation> {
+    plan(config, opts)?;
+    let spec = config.model.scaled(opts.scale)?;
+    let samples = scaled_samples(config, opts.scale);
+    let model = spec.build(Purpose::Simulation, progress)?;
+    let theory = model.theory(progress)?;
     let sim = Simulator::new(&model)?;
-    let points = sweep::learning_curve(&theory, &samples, config.ridge, &indicatif::ProgressBar::hidden())?;
+    let points = sweep::learning_curve(&theory, &samples, config.ridge, &Silent)?;
     let jobs: Vec<(usize, usize)> =
         (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
-    let pb = crate::progress::bar(jobs.len(), "simulate", opts.progress);
-    // Sequential kernels inside trials: parallelism is over trials, and results do not
-    // depend on the thread count.
-    let previous = faer::get_global_parallelism();
-    faer::set_global_parallelism(Par::Seq);
+    // Progress units: a trial's estimated work in MFLOP (at least 1), so the bar's rate
+    // and its time estimate follow the cost, not the count.
+    let cost: Vec<u64> =
+        points.iter().map(|pt| (resources::trial_flops(&spec, pt.samples) / 1e6).max(1.0) as u64).collect();
+    let total: u64 = jobs.iter().map(|&(i, _)| cost[i]).sum();
+    progress.start("simulate", total);
+    let done = AtomicU64::new(0);
     let results: Result<Vec<Trial>> = jobs
         .par_iter()
         .map(|&(i, t)| {
+            if progress.cancelled() {
+                return Err(Error::Interrupted { done: done.load(Ordering::Relaxed), total: jobs.len() as u64 });
+            }
             let p = points[i].samples;
             let mut rng = trial_rng(opts.seed, p, t);
-            let r = sim.trial(p, points[i].ridge, &mut rng, Par::Seq);
-            pb.inc(1);
-            r
+            // Sequential kernels inside trials: parallelism is over trials.
+            let r = sim.trial(p, points[i].ridge, &mut rng, Par::Seq)?;
+            done.fetch_add(1, Ordering::Relaxed);
+            progress.advance(cost[i]);
+            Ok(r)
         })
         .collect();
-    faer::set_global_parallelism(previous);
-    pb.finish_and_clear();
+    progress.finish();
     let results = results?;
     let rows: Vec<Row> = points
         .iter()
@@ -143,6 +206,7 @@ pub fn run(config: &Config, opts: &Options) -> Result<Validation> {
     let agreement = agreement(&rows);
     Ok(Validation {
         model: model.summary(&theory),
+        ridge: config.ridge,
         trials: opts.trials,
         seed: opts.seed,
         scale: opts.scale,
@@ -176,7 +240,12 @@ impl Validation {
     /// One-paragraph summary for stderr.
     pub fn summary_line(&self) -> String {
         let a = &self.agreement;
-        let mut s = format!("validate: {} points × {} trials (scale {})", a.points, self.trials, self.scale);
+        let mut s = format!(
+            "validate: {} × {} (scale {})",
+            plural(a.points, "point"),
+            plural(self.trials, "trial"),
+            self.scale
+        );
         match a.max_abs_z {
             Some((z, p)) => s.push_str(&format!("; max |z| = {z:.2} at p = {p}")),
             None => s.push_str("; no z (fewer than 2 trials per point)"),
@@ -192,16 +261,103 @@ impl Validation {
             s.push_str("; no intervals: fewer than 2 trials per point");
         }
         if !a.at_threshold.is_empty() {
+            let ps: Vec<String> = a.at_threshold.iter().map(|p| p.to_string()).collect();
             s.push_str(&format!(
-                "; not compared at the interpolation threshold (theory = inf): p = {:?}",
-                a.at_threshold
+                "; {} at the interpolation threshold (theory = inf) not compared: p = {}",
+                plural(a.at_threshold.len(), "point"),
+                ps.join(", ")
             ));
         }
         s
     }
 
+    /// Column names of the validation table.
+    pub const COLUMNS: [&'static str; 18] = [
+        "samples",
+        "alpha",
+        "ridge",
+        "theory",
+        "mc_mean",
+        "mc_stderr",
+        "ci_low",
+        "ci_high",
+        "z",
+        "train_theory",
+        "train_mc_mean",
+        "bias_theory",
+        "bias_mc_mean",
+        "bias_mc_stderr",
+        "variance_theory",
+        "variance_mc_mean",
+        "variance_mc_stderr",
+        "trials",
+    ];
+
+    /// The rows as a table (the columns of [`Validation::COLUMNS`]); cells without a value
+    /// (no interval with one trial, no z at the threshold) are missing.
+    pub fn table(&self) -> Table {
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Int(r.samples as u64),
+                    Cell::Num(r.alpha),
+                    Cell::Num(r.ridge),
+                    Cell::Num(r.theory),
+                    Cell::Num(r.mc.mean),
+                    r.mc.stderr.into(),
+                    r.mc.ci95.map(|c| c.0).into(),
+                    r.mc.ci95.map(|c| c.1).into(),
+                    r.z.into(),
+                    Cell::Num(r.train_theory),
+                    Cell::Num(r.train_mc_mean),
+                    Cell::Num(r.bias_theory),
+                    Cell::Num(r.mc_bias.mean),
+                    r.mc_bias.stderr.into(),
+                    Cell::Num(r.variance_theory),
+                    Cell::Num(r.mc_variance.mean),
+                    r.mc_variance.stderr.into(),
+                    Cell::Int(r.mc.trials as u64),
+                ]
+            })
+            .collect();
+        Table { columns: Self::COLUMNS.iter().map(|c| c.to_string()).collect(), rows }
+    }
+
+    /// Renders the validation: CSV, or JSON with the program version, the config's name,
+    /// the settings, the resolved model, the agreement and the same rows.
+    pub fn render(&self, source: &str, format: Format) -> String {
+        let table = self.table();
+        match format {
+            Format::Csv => table.csv(),
+            Format::Json => output::to_json(&serde_json::json!({
+                "program": "lcurve",
+                "version": env!("CARGO_PKG_VERSION"),
+                "config": source,
+                "ridge": RidgeField::from(self.ridge),
+                "trials": self.trials,
+                "seed": self.seed,
+                "scale": self.scale,
+                "summary": self.summary_line(),
+                "model": &self.model,
+                "agreement": &self.agreement,
+                "points": table.json_rows(),
+            })),
+        }
+    }
+
     /// Sample sizes whose |z| exceeds `limit`.
     pub fn failures(&self, limit: f64) -> Vec<(usize, f64)> {
         self.rows.iter().filter_map(|r| r.z.filter(|z| z.abs() > limit).map(|z| (r.samples, z))).collect()
+    }
+}
+
+/// `n thing` or `n things`.
+pub fn plural(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }

@@ -4,12 +4,13 @@
 mod common;
 use common::{run, scratch, write, BASE};
 use lcurve::config::Config;
-use lcurve::validate::{run as validate, Options};
+use lcurve::progress::Silent;
+use lcurve::validate::{run as validate, Options, Validation};
 
 fn check_agreement(name: &str, toml: &str, trials: usize) {
     let dir = scratch(&format!("validate_{name}"));
     let cfg = Config::load(&write(&dir, "m.toml", toml)).unwrap();
-    let v = validate(&cfg, &Options { trials, seed: 11, scale: 1.0, progress: false }).unwrap();
+    let v = validate(&cfg, &Options { trials, seed: 11, scale: 1.0 }, &Silent).unwrap();
     for r in &v.rows {
         let (lo, hi) = r.mc.ci95.unwrap();
         assert!(
@@ -108,7 +109,7 @@ fn same_seed_same_output_with_one_and_two_threads() {
     };
     let one = run_with("1");
     assert_eq!(one, run_with("2"));
-    assert_eq!(one.lines().next().unwrap(), lcurve::output::VALIDATION_HEADER);
+    assert_eq!(one.lines().next().unwrap(), Validation::COLUMNS.join(","));
     // A different seed gives different trials.
     let other = run(&["validate", cfg.to_str().unwrap(), "--trials", "6", "--seed", "6"]).1;
     assert_ne!(one, other);

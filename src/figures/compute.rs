@@ -3,6 +3,7 @@
 use super::spec::{Axis, FigureKind, FigureSpec, PanelSpec, Quantity, SeriesSpec};
 use crate::config::Config;
 use crate::error::Result;
+use crate::progress::Silent;
 use crate::stats::Summary;
 use crate::sweep;
 use crate::theory::Point;
@@ -20,7 +21,7 @@ pub struct SimOptions {
 impl SimOptions {
     /// Checks `--trials` and `--scale` (when given), naming the flag of a bad one.
     pub fn check(&self) -> Result<()> {
-        let opts = |trials, scale| validate::Options { trials, seed: 0, scale, progress: false };
+        let opts = |trials, scale| validate::Options { trials, seed: 0, scale };
         opts(self.trials.unwrap_or(1), self.scale.unwrap_or(1.0)).check()
     }
 }
@@ -100,9 +101,8 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
 
 /// The theory point(s) of a config: the learning curve over its sample sizes.
 fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
-    let model = cfg.model.build()?;
-    let theory = model.theory()?;
-    sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &indicatif::ProgressBar::hidden())
+    let theory = cfg.model.theory(&Silent)?;
+    sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &Silent)
 }
 
 /// x coordinate of a sweep value as plotted (widths are rounded to integers).
@@ -144,13 +144,13 @@ fn series_markers(
     }
     if *axis == Axis::Alpha {
         let cfg = super::spec::model_at(spec, s, axis, &panel.sweep.simulate, None)?;
-        let v = validate::run(&cfg, opts)?;
+        let v = validate::run(&cfg, opts, &Silent)?;
         return Ok(v.rows.iter().map(|r| marker(s.quantity, r.alpha, r, cfg.model.noise)).collect());
     }
     let mut out = Vec::new();
     for &x in &panel.sweep.simulate {
         let cfg = super::spec::model_at(spec, s, axis, &[x], None)?;
-        let v = validate::run(&cfg, opts)?;
+        let v = validate::run(&cfg, opts, &Silent)?;
         out.push(marker(s.quantity, plotted_x(axis, x, &cfg), &v.rows[0], cfg.model.noise));
     }
     Ok(out)
@@ -193,7 +193,6 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
         trials: sim.trials.unwrap_or(spec.simulation.trials),
         seed: spec.simulation.seed,
         scale: sim.scale.unwrap_or(spec.simulation.scale),
-        progress: false,
     };
     opts.check()?;
     let simulate = !sim.disabled && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());

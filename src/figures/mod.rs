@@ -6,6 +6,7 @@ pub mod render;
 pub mod spec;
 
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -34,7 +35,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         } else if p.exists() {
             out.push(p.clone());
         } else {
-            return Err(Error::Usage(format!("{}: no such file or folder", p.display())));
+            return Err(Error::io(p, std::io::Error::from(std::io::ErrorKind::NotFound)));
         }
     }
     out.sort();
@@ -72,19 +73,19 @@ pub fn render_all(
     paths: &[PathBuf],
     out_dir: &Path,
     sim: &SimOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<Vec<Rendered>> {
     let specs: Vec<FigureSpec> = paths.iter().map(|p| FigureSpec::load(p)).collect::<Result<_>>()?;
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
-    let pb = crate::progress::bar(specs.len(), "figures", progress);
+    progress.start("figures", specs.len() as u64);
     let out = specs
         .par_iter()
         .map(|s| {
             let r = compute(s, sim).and_then(|d| finish(&d, out_dir));
-            pb.inc(1);
+            progress.advance(1);
             r
         })
         .collect::<Result<Vec<_>>>();
-    pb.finish_and_clear();
+    progress.finish();
     out
 }

@@ -123,7 +123,7 @@ pub fn write(data: &FigureData, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
     let name = &data.spec.name;
     let png = out_dir.join(format!("{name}.png"));
     let svg = out_dir.join(format!("{name}.svg"));
-    let fail = |path: &Path, e: String| Error::Numerical(format!("{}: drawing failed: {e}", path.display()));
+    let fail = |path: &Path, message: String| Error::Render { path: path.display().to_string(), message };
     let tmp_png = out_dir.join(format!(".{name}.tmp{}.png", std::process::id()));
     {
         let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();

@@ -517,7 +517,10 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
         other => {
             return Err(v.err(
                 format!("{key}.axis"),
-                format!("unknown axis \"{other}\"; expected alpha, ridge, width, noise or exponent"),
+                format!(
+                    "unknown axis \"{}\"; expected alpha, ridge, width, noise or exponent",
+                    crate::error::truncate(other, 40)
+                ),
             ))
         }
     };
@@ -572,43 +575,6 @@ fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
     Ok(Sweep { axis, values, simulate })
 }
 
-/// One step of a dotted override path.
-enum Step {
-    Key(String),
-    Index(String, usize),
-}
-
-fn parse_path(path: &str) -> Option<Vec<Step>> {
-    path.split('.')
-        .map(|part| match part.split_once('[') {
-            None if !part.is_empty() => Some(Step::Key(part.to_string())),
-            Some((k, rest)) if !k.is_empty() => {
-                let i = rest.strip_suffix(']')?.parse().ok()?;
-                Some(Step::Index(k.to_string(), i))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Merges `value` into `slot`: tables merge key by key, except a table with a `kind`
-/// (a covariance or target), which replaces the old value whole; anything else replaces.
-fn merge(slot: &mut toml::Value, value: &toml::Value) {
-    match (slot, value) {
-        (toml::Value::Table(old), toml::Value::Table(new)) if !new.contains_key("kind") => {
-            for (k, v) in new {
-                match old.get_mut(k) {
-                    Some(o) => merge(o, v),
-                    None => {
-                        old.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (slot, value) => *slot = value.clone(),
-    }
-}
-
 /// Applies `set` overrides (dotted paths with `[i]` indices) to a model table.
 pub(crate) fn apply_overrides(
     v: &Validator<'_>,
@@ -616,48 +582,7 @@ pub(crate) fn apply_overrides(
     table: &mut toml::Table,
     set: &toml::Table,
 ) -> Result<()> {
-    for (path, value) in set {
-        let err = |m: &str| v.err(format!("{key}.\"{path}\""), m.to_string());
-        let steps = parse_path(path)
-            .ok_or_else(|| err("expected a dotted key path such as \"data.noise\" or \"layers[0].width\""))?;
-        let mut cur = &mut *table;
-        for (i, step) in steps.iter().enumerate() {
-            let last = i + 1 == steps.len();
-            let slot: &mut toml::Value = match step {
-                Step::Key(k) => {
-                    if last {
-                        match cur.get_mut(k) {
-                            Some(old) => merge(old, value),
-                            None => {
-                                cur.insert(k.clone(), value.clone());
-                            }
-                        }
-                        break;
-                    }
-                    cur.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()))
-                }
-                Step::Index(k, idx) => {
-                    let arr = cur
-                        .get_mut(k)
-                        .and_then(|a| a.as_array_mut())
-                        .ok_or_else(|| err(&format!("`{k}` is not an array in the base model")))?;
-                    let len = arr.len();
-                    let item = arr.get_mut(*idx).ok_or_else(|| {
-                        err(&format!("index {idx} is out of range ({k} has {len} entries)"))
-                    })?;
-                    if last {
-                        merge(item, value);
-                        break;
-                    }
-                    item
-                }
-            };
-            cur = slot
-                .as_table_mut()
-                .ok_or_else(|| err("the path goes through a value that is not a table"))?;
-        }
-    }
-    Ok(())
+    config::apply_overrides(v.file, key, table, set.iter().map(|(k, v)| (k.as_str(), v)))
 }
 
 /// Sets a sweep axis value (other than α) in a model table.
@@ -730,7 +655,7 @@ fn resolve_model(v: &Validator<'_>, path: &Path, t: &toml::Table, context: &str)
         e => e,
     };
     let raw: RawConfig = config::from_value(v.file, "", toml::Value::Table(t)).map_err(prefix)?;
-    config::resolve(v.file, path, &raw).map_err(prefix)
+    config::resolve(v.file, path.parent().unwrap_or(Path::new(".")), &raw).map_err(prefix)
 }
 
 /// Resolves the model config of a series at sweep positions (used by [`super::compute`]).

@@ -49,7 +49,7 @@ impl Theory {
             .timer(false)
             .run()
             .map_err(|e| Error::Solver {
-                samples,
+                samples: samples as f64,
                 ridge: best.ridge,
                 equation: "optimal ridge: min over λ of E_g".into(),
                 detail: e.to_string(),

@@ -6,6 +6,7 @@
 //! precision in both d and the gap D − d. The ridgeless regimes are solved directly.
 
 use super::observables::{Solved, Traces};
+use super::spectrum::KappaError;
 use super::{Point, Theory};
 use crate::error::{Error, Result};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
@@ -47,7 +48,8 @@ struct Eval {
 #[derive(Default)]
 struct Memo {
     evals: Vec<Eval>,
-    failure: Option<(String, String)>,
+    /// The inner equation that failed, and why.
+    failure: Option<(String, KappaError)>,
 }
 
 /// Equation (4) in the logit coordinate, with every κ_a(d) solved inside.
@@ -91,25 +93,26 @@ impl RidgeEquation<'_> {
         (lo > 0.0 || hi.is_finite()).then_some((lo, hi))
     }
 
-    fn eval(&self, x: f64) -> Result<f64, ()> {
+    /// Equation (4) at x; `None` when an inner equation fails (the failure is in the memo).
+    fn eval(&self, x: f64) -> Option<f64> {
         if let Some(ev) = self.memo.borrow().evals.iter().find(|ev| ev.x == x) {
-            return Ok(ev.f);
+            return Some(ev.f);
         }
         let (d, p_minus_d, e) = self.coords(x);
         let mut kappas = Vec::with_capacity(e.len());
         for (i, sp) in self.theory.spectra.iter().enumerate() {
             match sp.kappa(d, e[i], self.hint(i, d)) {
                 Ok(k) => kappas.push(k),
-                Err(msg) => {
-                    self.memo.borrow_mut().failure = Some((equation_name(i), msg));
-                    return Err(());
+                Err(e) => {
+                    self.memo.borrow_mut().failure = Some((equation_name(i), e));
+                    return None;
                 }
             }
         }
         let ln_kappa = ln_total_kappa(self.theory, d, &kappas);
         let f = ln_kappa + p_minus_d.ln() - self.p.ln() - self.ln_lambda;
         self.memo.borrow_mut().evals.push(Eval { x, d, p_minus_d, kappas, f });
-        Ok(f)
+        Some(f)
     }
 }
 
@@ -117,7 +120,7 @@ impl CostFunction for RidgeEquation<'_> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-        self.eval(*x).map_err(|_| ArgminError::msg("inner equation failed"))
+        self.eval(*x).ok_or_else(|| ArgminError::msg("inner equation failed"))
     }
 }
 
@@ -160,42 +163,51 @@ fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas
 
 /// Solves the order parameters at (p, λ) and evaluates the observables. `warm` carries the
 /// logit coordinate of a nearby solution in and this one out (ridge > 0 only).
+///
+/// Every finite λ ≥ 0 is accepted. When λ is so small that d is within 1e-300 of
+/// min(p, r) the point is the ridgeless one (the limit λ → 0+, reported with this λ); when
+/// it is so large that d < 1e-300 D the point is the null predictor (the limit λ → ∞).
 pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64>) -> Result<Point> {
-    let fail = |equation: String, detail: String| Error::Solver { samples: p, ridge, equation, detail };
+    let fail = |equation: &str, detail: String| Error::Solver {
+        samples: p as f64,
+        ridge,
+        equation: equation.to_string(),
+        detail,
+    };
     if p == 0 {
-        return Err(Error::Usage("the sample size p must be at least 1".into()));
+        return Err(Error::option("samples", "the sample size p must be at least 1"));
     }
     if !(ridge >= 0.0 && ridge.is_finite()) {
-        return Err(Error::Usage(format!("the ridge must be finite and ≥ 0, got {ridge}")));
+        return Err(Error::option("ridge", format!("expected a finite number ≥ 0, got {ridge}")));
     }
     let r = theory.rank;
     if ridge == 0.0 {
-        return ridgeless(theory, p).map_err(|(eq, msg)| fail(eq, msg));
+        return ridgeless(theory, p, 0.0);
     }
     let cap = p.min(r) as f64;
     let memo = RefCell::new(Memo::default());
     let eq = RidgeEquation { theory, p: p as f64, cap, cap_is_p: p <= r, ln_lambda: ridge.ln(), memo: &memo };
-    let inner_fail = |memo: &RefCell<Memo>| {
-        let (e, m) = memo.borrow_mut().failure.take().unwrap_or_default();
-        fail(e, m)
+    let inner_fail = |memo: &RefCell<Memo>| match memo.borrow_mut().failure.take() {
+        Some((equation, e)) => fail(&equation, e.to_string()),
+        None => fail(EQ_RIDGE, "an inner equation failed".into()),
     };
     // Bracket the root of the decreasing function f(x), starting from the warm start.
     let x0 = warm.unwrap_or(0.0);
     let (mut lo, mut hi, mut step) = (x0 - 0.5, x0 + 0.5, 0.5);
-    while eq.eval(lo).map_err(|_| inner_fail(&memo))? <= 0.0 {
+    while eq.eval(lo).ok_or_else(|| inner_fail(&memo))? <= 0.0 {
         hi = lo;
         step *= 2.0;
         lo -= step;
         if lo < -X_LIMIT {
-            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be below 1e-300 D".into()));
+            return Ok(null_predictor(theory, p, ridge));
         }
     }
-    while eq.eval(hi).map_err(|_| inner_fail(&memo))? >= 0.0 {
+    while eq.eval(hi).ok_or_else(|| inner_fail(&memo))? >= 0.0 {
         lo = hi;
         step *= 2.0;
         hi += step;
         if hi > X_LIMIT {
-            return Err(fail(EQ_RIDGE.into(), "no bracket: d would be within 1e-300 of min(p, r)".into()));
+            return ridgeless(theory, p, ridge);
         }
     }
     let res = Executor::new(eq, BrentRoot::new(lo, hi, X_TOL))
@@ -208,35 +220,53 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
             if memo.borrow().failure.is_some() {
                 return Err(inner_fail(&memo));
             }
-            return Err(fail(EQ_RIDGE.into(), e.to_string()));
+            return Err(fail(EQ_RIDGE, e.to_string()));
         }
     };
     let state = res.state();
     if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
-        return Err(fail(
-            EQ_RIDGE.into(),
-            format!("no convergence in {MAX_ITERS} iterations on x ∈ [{lo}, {hi}]"),
-        ));
+        return Err(fail(EQ_RIDGE, format!("no convergence in {MAX_ITERS} iterations on x ∈ [{lo}, {hi}]")));
     }
-    let x = *state.get_best_param().ok_or_else(|| fail(EQ_RIDGE.into(), "no solution".into()))?;
+    let x = *state.get_best_param().ok_or_else(|| fail(EQ_RIDGE, "no solution".into()))?;
     let memo = memo.into_inner();
     let ev = memo
         .evals
         .iter()
         .find(|ev| ev.x == x)
-        .ok_or_else(|| fail(EQ_RIDGE.into(), "solution was not evaluated".into()))?;
+        .ok_or_else(|| fail(EQ_RIDGE, "solution was not evaluated".into()))?;
     let (d, p_minus_d) = (ev.d, ev.p_minus_d);
     *warm = Some(x);
     let point = observe(theory, p, ridge, d, p_minus_d, &ev.kappas);
     if point.error.is_nan() || point.df2.is_nan() {
-        return Err(fail(EQ_RIDGE.into(), format!("observables are NaN at d = {d:e}")));
+        return Err(fail(EQ_RIDGE, format!("observables are NaN at d = {d:e}")));
     }
     Ok(point)
 }
 
+/// The limit λ → ∞: the null predictor β̂ = 0, E_g = Σ m c² (the signal, 1 when
+/// normalised), no variance, E_tr = E_g + η², d = 0 and every κ infinite (κ ≈ λ).
+fn null_predictor(theory: &Theory, p: usize, ridge: f64) -> Point {
+    let signal: f64 = theory.modes.m.iter().zip(&theory.modes.c2).map(|(m, c)| m * c).sum();
+    Point {
+        samples: p,
+        alpha: p as f64 / theory.n0 as f64,
+        ridge,
+        error: signal,
+        bias: signal,
+        variance: 0.0,
+        train_error: signal + theory.noise,
+        test_mse: signal + theory.noise,
+        df: 0.0,
+        df2: 0.0,
+        kappa: ridge,
+        kappa_data: f64::INFINITY,
+        kappa_layers: vec![f64::INFINITY; theory.widths.len()],
+    }
+}
+
 /// λ = 0 (THEORY §3): d = p below the threshold, the limit d → r, κ → 0 above it,
-/// and +∞ error at p = r.
-fn ridgeless(theory: &Theory, p: usize) -> std::result::Result<Point, (String, String)> {
+/// and +∞ error at p = r. `ridge` is the λ reported (0, or a λ below representable scale).
+fn ridgeless(theory: &Theory, p: usize, ridge: f64) -> Result<Point> {
     let r = theory.rank;
     let d = p.min(r);
     let mut kappas = Vec::with_capacity(theory.spectra.len());
@@ -245,7 +275,12 @@ fn ridgeless(theory: &Theory, p: usize) -> std::result::Result<Point, (String, S
             kappas.push(0.0);
         } else {
             let e = (sp.rank() - d) as f64;
-            kappas.push(sp.kappa(d as f64, e, None).map_err(|m| (equation_name(i), m))?);
+            kappas.push(sp.kappa(d as f64, e, None).map_err(|err| Error::Solver {
+                samples: p as f64,
+                ridge,
+                equation: equation_name(i),
+                detail: err.to_string(),
+            })?);
         }
     }
     let df = d as f64;
@@ -259,7 +294,7 @@ fn ridgeless(theory: &Theory, p: usize) -> std::result::Result<Point, (String, S
         return Ok(Point {
             samples: p,
             alpha: p as f64 / theory.n0 as f64,
-            ridge: 0.0,
+            ridge,
             error,
             bias,
             variance,
@@ -273,5 +308,5 @@ fn ridgeless(theory: &Theory, p: usize) -> std::result::Result<Point, (String, S
         });
     }
     let p_minus_d = (p - d) as f64;
-    Ok(observe(theory, p, 0.0, df, p_minus_d, &kappas))
+    Ok(observe(theory, p, ridge, df, p_minus_d, &kappas))
 }

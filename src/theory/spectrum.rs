@@ -4,6 +4,19 @@
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
 use argmin::solver::brent::BrentRoot;
 
+/// Why an inner equation `df_a(κ) = d` could not be solved.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum KappaError {
+    #[error("d = {d} is outside (0, rank = {rank})")]
+    OutOfRange { d: f64, rank: usize },
+    #[error("no root of df(κ) = d in κ ∈ [{lo:e}, {hi:e}]")]
+    NoRoot { lo: f64, hi: f64 },
+    #[error("df(κ) = d did not converge in {MAX_ITERS} iterations")]
+    NoConvergence,
+    #[error("κ = {0} is not a positive number")]
+    NotPositive(f64),
+}
+
 /// Absolute tolerance on `ln κ` of the inner roots (relative precision of κ).
 const KAPPA_TOL: f64 = 1e-14;
 const MAX_ITERS: u64 = 200;
@@ -128,9 +141,9 @@ impl Spectrum {
     /// Solves `df(κ) = d` for κ > 0 (THEORY eqs. 1–2), given `d` and its complement
     /// `e = rank − d` (passed separately so that d close to the rank keeps full precision).
     /// `hint`, if given, is a bracket `(κ_lo, κ_hi)` known to contain the root.
-    pub fn kappa(&self, d: f64, e: f64, hint: Option<(f64, f64)>) -> Result<f64, String> {
+    pub fn kappa(&self, d: f64, e: f64, hint: Option<(f64, f64)>) -> Result<f64, KappaError> {
         if !(d > 0.0 && e > 0.0) {
-            return Err(format!("d = {d} outside (0, rank = {})", self.rank));
+            return Err(KappaError::OutOfRange { d, rank: self.rank });
         }
         let (mut lo, mut hi) = self.bounds(d, e);
         if self.min == self.max {
@@ -156,24 +169,22 @@ impl Spectrum {
         })
     }
 
-    fn kappa_in(&self, problem: &KappaEquation<'_>, a: f64, b: f64) -> Result<f64, String> {
+    fn kappa_in(&self, problem: &KappaEquation<'_>, a: f64, b: f64) -> Result<f64, KappaError> {
         let solver = BrentRoot::new(a, b, KAPPA_TOL);
         let res = Executor::new(problem.clone(), solver)
             .configure(|s| s.max_iters(MAX_ITERS))
             .timer(false)
             .run()
-            .map_err(|e| format!("no root of df(κ) = d in κ ∈ [{:e}, {:e}]: {e}", a.exp(), b.exp()))?;
+            .map_err(|_| KappaError::NoRoot { lo: a.exp(), hi: b.exp() })?;
         let state = res.state();
-        match state.get_termination_reason() {
-            Some(TerminationReason::SolverConverged) => {}
-            other => return Err(format!("df(κ) = d did not converge in {MAX_ITERS} iterations ({other:?})")),
+        if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
+            return Err(KappaError::NoConvergence);
         }
-        let u = *state.get_best_param().ok_or("no solution returned")?;
-        let k = u.exp();
+        let k = state.get_best_param().ok_or(KappaError::NoConvergence)?.exp();
         if k.is_finite() && k > 0.0 {
             Ok(k)
         } else {
-            Err(format!("κ = {k} is not a positive number"))
+            Err(KappaError::NotPositive(k))
         }
     }
 }

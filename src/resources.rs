@@ -1,0 +1,171 @@
+//! Limits on sizes and estimates of the memory and time a run needs, checked before
+//! anything is allocated so that an impossible request is one clear error, never an
+//! aborted allocation.
+//!
+//! The estimates are deliberately generous upper bounds (they count every temporary
+//! matrix a trial holds at its peak); the time estimates are calibrated on a 2-core
+//! AMD EPYC (≈ 40 GFLOP/s per core in the dense kernels).
+
+use crate::error::{Error, Result};
+use crate::model::ModelSpec;
+
+/// Smallest input dimension or layer width accepted: the theory describes large models,
+/// and below a few units a "learning curve" has no meaning.
+pub const MIN_SIZE: usize = 4;
+/// Largest input dimension or layer width (the theory is O(n) per point; 10⁷ eigenvalues
+/// take ≈ 1 s per point).
+pub const MAX_SIZE: usize = 10_000_000;
+/// Largest dimension of a dense covariance (AR(1), matrix file, or a first-layer Γ that
+/// does not commute with Σ0): its eigendecomposition is O(n³).
+pub const MAX_DENSE_DIM: usize = 16_384;
+/// Largest number of points of a sample-size list or range.
+pub const MAX_POINTS: usize = 1_000_000;
+/// Largest sample size p of the theory (exactly representable, far beyond any use).
+pub const MAX_SAMPLES: f64 = 1e12;
+/// Largest label-noise variance η² (in units of the target's signal, which is 1).
+pub const MAX_NOISE: f64 = 1e12;
+/// Largest configuration file read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+const GB: f64 = 1e9;
+/// Sustained dense floating-point rate of one thread (FLOP/s), for time estimates.
+const FLOPS_PER_THREAD: f64 = 3e10;
+
+/// The memory a run may use: `LCURVE_MEMORY_LIMIT` (bytes, with an optional K/M/G
+/// suffix) if set, else three quarters of the machine's physical memory, else 8 GB.
+pub fn memory_limit() -> f64 {
+    if let Some(v) = std::env::var("LCURVE_MEMORY_LIMIT").ok().and_then(|s| parse_bytes(&s)) {
+        return v;
+    }
+    physical_memory().map(|m| 0.75 * m).unwrap_or(8.0 * GB)
+}
+
+fn parse_bytes(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'K' | 'k') => (&s[..i], 1e3),
+        (i, 'M' | 'm') => (&s[..i], 1e6),
+        (i, 'G' | 'g') => (&s[..i], 1e9),
+        (i, 'T' | 't') => (&s[..i], 1e12),
+        _ => (s, 1.0),
+    };
+    num.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).map(|x| x * mult)
+}
+
+fn physical_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+/// `x` bytes in GB with two significant decimals.
+pub fn gb(x: f64) -> String {
+    format!("{:.2} GB", x / GB)
+}
+
+/// Seconds as a short human duration.
+pub fn duration(s: f64) -> String {
+    if s < 90.0 {
+        format!("{s:.0} s")
+    } else if s < 5400.0 {
+        format!("{:.0} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+/// Refuses an estimate above the memory limit, naming the key that drives it.
+pub(crate) fn check_memory(source: &str, key: &str, what: &str, bytes: f64) -> Result<()> {
+    let limit = memory_limit();
+    if bytes > limit {
+        return Err(Error::input(
+            source,
+            key,
+            format!(
+                "{what} needs ≈ {} of memory, more than the limit of {} (set LCURVE_MEMORY_LIMIT to change it)",
+                gb(bytes),
+                gb(limit)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Bytes of one dense n × n matrix.
+pub(crate) fn dense_bytes(n: usize) -> f64 {
+    8.0 * (n as f64) * (n as f64)
+}
+
+/// Seconds of a symmetric eigendecomposition of an n × n matrix (values only, or with
+/// vectors), measured with faer on this project's machine.
+pub fn eigen_seconds(n: usize, vectors: bool) -> f64 {
+    let r = n as f64 / 2000.0;
+    (if vectors { 1.15 } else { 0.35 }) * r * r * r
+}
+
+/// Peak memory of the theory of a model spec over `points` sample sizes: a few vectors
+/// per spectrum, the dense matrices of dense covariances, and the output rows.
+pub(crate) fn theory_bytes(spec: &ModelSpec, points: usize) -> f64 {
+    let n: f64 = spec.dim as f64 + spec.layers.iter().map(|l| l.width as f64).sum::<f64>();
+    let dense: f64 = spec.dense_dims().iter().map(|&d| 4.0 * dense_bytes(d)).sum();
+    80.0 * n + dense + 600.0 * points as f64
+}
+
+/// Floating-point work of one Monte Carlo trial at sample size p: the feature products,
+/// the Gram matrix and its factorisation, the dense input map when there is one.
+pub fn trial_flops(spec: &ModelSpec, p: usize) -> f64 {
+    let p = p as f64;
+    let mut prev = spec.dim as f64;
+    let mut f = if spec.has_dense_data() { 2.0 * p * prev * prev } else { p * prev };
+    for l in &spec.layers {
+        let n = l.width as f64;
+        f += 2.0 * p * prev * n;
+        if l.is_dense() {
+            f += 2.0 * p * n * n;
+        }
+        prev = n;
+    }
+    let q = p.min(prev);
+    f + 2.0 * p.max(prev) * q * q + q * q * q / 3.0
+}
+
+/// Peak memory of one trial at sample size p (every temporary it holds at once).
+pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
+    let p = p as f64;
+    let n0 = spec.dim as f64;
+    let mut words = 3.0 * p * n0;
+    let mut prev = n0;
+    for l in &spec.layers {
+        let n = l.width as f64;
+        words += prev * n + 3.0 * p * n;
+        prev = n;
+    }
+    let q = p.min(prev);
+    words += 3.0 * q * q + 2.0 * n0;
+    8.0 * words
+}
+
+/// Memory of the simulator's shared state (square roots of the dense covariances).
+pub(crate) fn simulator_bytes(spec: &ModelSpec) -> f64 {
+    spec.dense_dims().iter().map(|&d| 6.0 * dense_bytes(d)).sum::<f64>() + 64.0 * spec.dim as f64
+}
+
+/// Seconds of `flops` of dense work spread over `threads` threads.
+pub fn seconds(flops: f64, threads: usize) -> f64 {
+    flops / (FLOPS_PER_THREAD * threads.max(1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_suffixes() {
+        assert_eq!(parse_bytes("12G"), Some(12e9));
+        assert_eq!(parse_bytes("512 M"), Some(512e6));
+        assert_eq!(parse_bytes("1000"), Some(1000.0));
+        assert_eq!(parse_bytes("-1G"), None);
+        assert_eq!(parse_bytes("lots"), None);
+    }
+}
