@@ -129,22 +129,21 @@ pub(crate) struct RawSimulation {
 
 /// Opens a file for reading, refusing anything but a regular file (a device such as
 /// `/dev/zero` or a FIFO would never end) and files larger than `max_bytes`.
-pub(crate) fn open_bounded(path: &Path, max_bytes: u64) -> std::result::Result<std::io::Take<std::fs::File>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub(crate) fn open_bounded(
+    path: &Path,
+    max_bytes: u64,
+) -> std::result::Result<std::io::Take<std::fs::File>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.is_dir() {
-        return Err(format!("{} is a folder, not a file", path.display()));
+        return Err("is a folder, not a file".into());
     }
     if !meta.is_file() {
-        return Err(format!("{} is not a regular file (a device, FIFO or socket cannot be read)", path.display()));
+        return Err("is not a regular file (a device, FIFO or socket cannot be read)".into());
     }
     if meta.len() > max_bytes {
-        return Err(format!(
-            "{} is {} bytes, more than the {max_bytes} bytes this key can need",
-            path.display(),
-            meta.len()
-        ));
+        return Err(format!("is {} bytes, more than the {max_bytes} bytes it can need", meta.len()));
     }
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     use std::io::Read;
     Ok(f.take(max_bytes + 1))
 }
@@ -203,6 +202,15 @@ pub(crate) fn from_value<T: for<'de> Deserialize<'de>>(
     })
 }
 
+/// What serde found, in TOML's words and shortened.
+fn got_kind(got: &str) -> String {
+    match got {
+        "map" => "a table".into(),
+        "sequence" => "an array".into(),
+        g => truncate(g, 60),
+    }
+}
+
 /// serde's wording in the user's terms: no Rust type names, values shortened.
 fn clean_serde_message(msg: &str) -> String {
     let msg = msg.lines().next().unwrap_or(msg).trim();
@@ -229,7 +237,7 @@ fn clean_serde_message(msg: &str) -> String {
         format!("missing key {}", truncate(rest, 80))
     } else if let Some(rest) = msg.strip_prefix("invalid type: ") {
         match rest.rsplit_once(", expected ") {
-            Some((got, exp)) => format!("expected {}, got {}", expected(exp), truncate(got, 60)),
+            Some((got, exp)) => format!("expected {}, got {}", expected(exp), got_kind(got)),
             None => truncate(rest, 120),
         }
     } else if let Some(rest) = msg.strip_prefix("invalid length ") {
@@ -393,7 +401,11 @@ impl Config {
             return Err(Error::input(
                 STRING_SOURCE,
                 "(text)",
-                format!("{} bytes of TOML, more than the {} a config can need", text.len(), crate::resources::MAX_CONFIG_BYTES),
+                format!(
+                    "{} bytes of TOML, more than the {} a config can need",
+                    text.len(),
+                    crate::resources::MAX_CONFIG_BYTES
+                ),
             ));
         }
         Config::from_table(parse_table(text, STRING_SOURCE)?, STRING_SOURCE, Path::new("."))
@@ -426,13 +438,21 @@ impl Config {
             return Err(bad(format!("expected 1 to {} points, got {points}", crate::resources::MAX_POINTS)));
         }
         if from * n0 < 0.5 {
-            return Err(bad(format!("α = {from} gives p = round({from} × {n0}) = 0 samples; start at α ≥ {}", 0.5 / n0)));
+            return Err(bad(format!(
+                "α = {from} gives p = round({from} × {n0}) = 0 samples; start at α ≥ {}",
+                0.5 / n0
+            )));
         }
         if to * n0 > crate::resources::MAX_SAMPLES {
-            return Err(bad(format!("α = {to} gives p above the largest sample size {:e}", crate::resources::MAX_SAMPLES)));
+            return Err(bad(format!(
+                "α = {to} gives p above the largest sample size {:e}",
+                crate::resources::MAX_SAMPLES
+            )));
         }
-        let mut ps: Vec<usize> =
-            spaced(from * n0, to * n0, points, log).into_iter().map(|x| (x.round() as usize).max(1)).collect();
+        let mut ps: Vec<usize> = spaced(from * n0, to * n0, points, log)
+            .into_iter()
+            .map(|x| (x.round() as usize).max(1))
+            .collect();
         ps.dedup();
         self.samples = ps;
         Ok(self)
@@ -511,7 +531,8 @@ impl Validator<'_> {
         let dim = self.size("data.dim", data.dim)?;
         let noise = self.non_negative("data.noise", data.noise)?;
         if noise > MAX_NOISE {
-            return Err(self.err("data.noise", format!("expected η² ≤ {MAX_NOISE:e} (the signal is 1), got {noise:e}")));
+            return Err(self
+                .err("data.noise", format!("expected η² ≤ {MAX_NOISE:e} (the signal is 1), got {noise:e}")));
         }
         let data_cov = match &data.covariance {
             Some(c) => self.covariance(c, "data.covariance", dim, false)?,
@@ -671,7 +692,7 @@ impl Validator<'_> {
         // only a list of eigenvalues is possible.
         let numbers = if n > crate::resources::MAX_DENSE_DIM { n as u64 } else { (n as u64) * (n as u64) };
         let max_bytes = 48 * numbers + 4096;
-        let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(|m| self.err(key, m))?);
+        let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(file_err)?);
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (i, line) in reader.lines().enumerate() {
             let line = line.map_err(|e| file_err(format!("line {}: {e}", i + 1)))?;
@@ -764,7 +785,10 @@ impl Validator<'_> {
                     return Err(self.err("samples.values", "expected at least one sample size"));
                 }
                 if v.len() > MAX_POINTS {
-                    return Err(self.err("samples.values", format!("expected at most {MAX_POINTS} sample sizes, got {}", v.len())));
+                    return Err(self.err(
+                        "samples.values",
+                        format!("expected at most {MAX_POINTS} sample sizes, got {}", v.len()),
+                    ));
                 }
                 v.iter()
                     .enumerate()
@@ -788,7 +812,8 @@ impl Validator<'_> {
             return Err(self.err(format!("{key}.to"), format!("expected to ≥ from = {from}, got {to}")));
         }
         if to > MAX_SAMPLES {
-            return Err(self.err(format!("{key}.to"), format!("expected a sample size ≤ {MAX_SAMPLES:e}, got {to:e}")));
+            return Err(self
+                .err(format!("{key}.to"), format!("expected a sample size ≤ {MAX_SAMPLES:e}, got {to:e}")));
         }
         let points = self.points(&format!("{key}.points"), r.points)?;
         let values = spaced(from, to, points, self.scale(r.scale.as_deref(), &format!("{key}.scale"))?);
@@ -808,7 +833,9 @@ impl Validator<'_> {
         match s.unwrap_or("log") {
             "log" => Ok(true),
             "linear" => Ok(false),
-            other => Err(self.err(key, format!("expected \"log\" or \"linear\", got \"{}\"", truncate(other, 40)))),
+            other => {
+                Err(self.err(key, format!("expected \"log\" or \"linear\", got \"{}\"", truncate(other, 40))))
+            }
         }
     }
 

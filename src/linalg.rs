@@ -4,8 +4,8 @@
 //! (products, Cholesky, symmetric eigendecomposition) runs in faer.
 
 use crate::error::{Error, Result};
-use faer::linalg::matmul::matmul;
 use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 
@@ -84,7 +84,9 @@ fn evd(a: &DMatrix<f64>, vectors: bool, par: Par) -> Result<(Vec<f64>, Option<fa
         MemStack::new(&mut mem),
         Default::default(),
     )
-    .map_err(|e| Error::Numerical(format!("symmetric eigendecomposition of a {n} × {n} matrix failed: {e:?}")))?;
+    .map_err(|e| {
+        Error::Numerical(format!("symmetric eigendecomposition of a {n} × {n} matrix failed: {e:?}"))
+    })?;
     Ok((s.column_vector().iter().copied().collect(), u))
 }
 
@@ -112,8 +114,14 @@ pub fn spd_solve(a: &DMatrix<f64>, b: &DMatrix<f64>, par: Par) -> Option<DMatrix
     let n = a.nrows();
     let mut l = a.clone();
     let mut mem = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(n, par, Default::default()));
-    factor::cholesky_in_place(view_mut(&mut l), Default::default(), par, MemStack::new(&mut mem), Default::default())
-        .ok()?;
+    factor::cholesky_in_place(
+        view_mut(&mut l),
+        Default::default(),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .ok()?;
     let mut x = b.clone();
     let mut mem = MemBuffer::new(solve::solve_in_place_scratch::<f64>(n, x.ncols(), par));
     solve::solve_in_place(view(&l), view_mut(&mut x), par, MemStack::new(&mut mem));

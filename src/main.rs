@@ -55,7 +55,9 @@ struct ModelArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Theory learning curve of a model config (CSV or JSON).
-    #[command(after_help = "Example: lcurve curve configs/quickstart.toml --set readout.ridge=0.1 --alpha 0.1:10:50")]
+    #[command(
+        after_help = "Example: lcurve curve configs/quickstart.toml --set readout.ridge=0.1 --alpha 0.1:10:50"
+    )]
     Curve {
         #[command(flatten)]
         model: ModelArgs,
@@ -79,7 +81,9 @@ enum Command {
         check: Option<f64>,
     },
     /// Render every figure config (TOML with a [figure] table) to PNG and SVG.
-    #[command(after_help = "Example: lcurve figures configs/f1_double_descent.toml --out /tmp/figs --no-sim")]
+    #[command(
+        after_help = "Example: lcurve figures configs/f1_double_descent.toml --out /tmp/figs --no-sim"
+    )]
     Figures {
         /// Figure configs or folders to search (default: configs/).
         paths: Vec<PathBuf>,
@@ -104,9 +108,12 @@ fn parse_override(s: &str) -> Result<Override, String> {
 
 fn parse_trials(s: &str) -> Result<usize, String> {
     let max = lcurve::simulation::MAX_TRIALS;
-    s.trim().parse::<i64>().ok().filter(|&n| n >= 1 && n as usize <= max).map(|n| n as usize).ok_or_else(|| {
-        format!("expected an integer from 1 to {max}, got {}", short(s))
-    })
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|&n| n >= 1 && n as usize <= max)
+        .map(|n| n as usize)
+        .ok_or_else(|| format!("expected an integer from 1 to {max}, got {}", short(s)))
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -164,7 +171,9 @@ impl Progress for Terminal {
         }
         let pb = if total == 0 {
             let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"),
+            );
             pb.enable_steady_tick(std::time::Duration::from_millis(200));
             pb
         } else {
@@ -321,7 +330,8 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             if let Some(limit) = check {
                 let bad = v.failures(limit);
                 if !bad.is_empty() {
-                    let list: Vec<String> = bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
+                    let list: Vec<String> =
+                        bad.iter().map(|(p, z)| format!("p = {p} (z = {z:.2})")).collect();
                     eprintln!("check failed: |z| > {limit} at {}", list.join(", "));
                     return Ok(Outcome::CheckFailed);
                 }

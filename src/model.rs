@@ -86,7 +86,9 @@ impl ModelSpec {
         if self.data.kind.is_dense() {
             d.push(self.dim);
         }
-        if self.input.kind.is_dense() || (self.has_dense_data() && self.input.kind != CovarianceKind::Identity) {
+        if self.input.kind.is_dense()
+            || (self.has_dense_data() && self.input.kind != CovarianceKind::Identity)
+        {
             d.push(self.dim);
         }
         d.extend(self.layers.iter().filter(|l| l.is_dense()).map(|l| l.width));
@@ -121,7 +123,9 @@ impl ModelSpec {
             .enumerate()
             .map(|(i, l)| {
                 spectra::build(&l.covariance, l.width, None, purpose == Purpose::Simulation, par, progress)
-                    .map_err(|m| self.err(Self::cov_key(&format!("layers[{i}].covariance"), &l.covariance), m))
+                    .map_err(|m| {
+                        self.err(Self::cov_key(&format!("layers[{i}].covariance"), &l.covariance), m)
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         let target_weights = spectra::target_weights(&self.target, &data.cov)
@@ -149,7 +153,9 @@ impl ModelSpec {
                 Err(Error::option(
                     "scale",
                     format!(
-                        "{factor} makes {key} = {n} × {factor} ≈ {m}, outside {MIN_SIZE}..={MAX_SIZE}"
+                        "{} makes {key} = {n} × {} ≈ {m}, outside {MIN_SIZE}..={MAX_SIZE}",
+                        crate::output::num(factor),
+                        crate::output::num(factor)
                     ),
                 ))
             }

@@ -101,7 +101,7 @@ pub(crate) fn dense_bytes(n: usize) -> f64 {
 /// vectors), measured with faer on this project's machine.
 pub fn eigen_seconds(n: usize, vectors: bool) -> f64 {
     let r = n as f64 / 2000.0;
-    (if vectors { 1.15 } else { 0.35 }) * r * r * r
+    (if vectors { 1.2 } else { 0.85 }) * r * r * r
 }
 
 /// Peak memory of the theory of a model spec over `points` sample sizes: a few vectors

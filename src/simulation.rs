@@ -319,8 +319,7 @@ pub fn min_norm_generic(
         }
     }
     let primal = n <= p;
-    let gram =
-        if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) };
+    let gram = if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) };
     let e = linalg::sym_eigen(&gram, par)?;
     let keep = rank.min(e.values.len());
     let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;

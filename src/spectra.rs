@@ -141,9 +141,10 @@ impl Covariance {
     /// for positive powers.
     pub fn power_dense(&self, power: f64, par: Par) -> DMatrix<f64> {
         match self {
-            Covariance::Diagonal(v) => {
-                DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(v.len(), v.iter().map(|&x| pow0(x, power))))
-            }
+            Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+                v.len(),
+                v.iter().map(|&x| pow0(x, power)),
+            )),
             Covariance::Dense(d) => {
                 let f = d.full.as_ref().expect(NO_VECTORS);
                 let e = SymEigen { values: d.values.clone(), vectors: f.vectors.clone() };
@@ -260,7 +261,9 @@ fn dense(
 ) -> std::result::Result<Covariance, String> {
     let n = matrix.nrows();
     if n > MAX_DENSE_DIM {
-        return Err(format!("a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"));
+        return Err(format!(
+            "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
+        ));
     }
     check_symmetric(&matrix)?;
     let what = if vectors { "eigendecomposition" } else { "eigenvalues" };
@@ -308,7 +311,9 @@ pub fn build(
         }
         CovarianceKind::Ar1 { rho } => {
             if n > MAX_DENSE_DIM {
-                return Err(format!("a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"));
+                return Err(format!(
+                    "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
+                ));
             }
             let matrix = DMatrix::from_fn(n, n, |i, j| rho.powi((i as i32 - j as i32).abs()));
             dense(matrix, vectors, par, progress)?
@@ -368,7 +373,10 @@ pub fn build(
     let mut cov = cov;
     cov.scale(scale);
     if cov.eigenvalues().iter().any(|x| !x.is_finite() || (*x > 0.0 && *x < f64::MIN_POSITIVE)) {
-        return Err("eigenvalues overflow or underflow after normalisation (exponent too large for this dimension?)".into());
+        return Err(
+            "eigenvalues overflow or underflow after normalisation (exponent too large for this dimension?)"
+                .into(),
+        );
     }
     Ok(Built { cov, raw_mean, scale })
 }

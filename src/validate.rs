@@ -30,7 +30,11 @@ pub struct Options {
 impl Options {
     /// The config's `[simulation]` defaults.
     pub fn from_config(config: &Config) -> Options {
-        Options { trials: config.simulation.trials, seed: config.simulation.seed, scale: config.simulation.scale }
+        Options {
+            trials: config.simulation.trials,
+            seed: config.simulation.seed,
+            scale: config.simulation.scale,
+        }
     }
 
     /// Checks the values; errors name the option (`trials`, `scale`).
@@ -72,8 +76,9 @@ pub struct Row {
 #[derive(Clone, Debug, Serialize)]
 pub struct Agreement {
     pub points: usize,
-    /// Largest |z| and the sample size where it occurs (points with a z only).
-    pub max_abs_z: Option<(f64, usize)>,
+    /// Largest |z| (points with a z only) and the sample size where it occurs.
+    pub max_abs_z: Option<f64>,
+    pub max_abs_z_samples: Option<usize>,
     /// Points whose 95% interval contains the theory, out of `with_interval`.
     pub covered: usize,
     pub with_interval: usize,
@@ -127,8 +132,14 @@ pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
     let p_max = *samples.iter().max().unwrap_or(&1);
     let bytes = resources::simulator_bytes(&spec) + threads as f64 * resources::trial_bytes(&spec, p_max);
     let key = if opts.scale == 1.0 { "samples" } else { "samples (after --scale)" };
-    resources::check_memory(&config.source, key, &format!("simulating p = {p_max} on {threads} threads"), bytes)?;
-    let flops: f64 = samples.iter().map(|&p| resources::trial_flops(&spec, p)).sum::<f64>() * opts.trials as f64;
+    resources::check_memory(
+        &config.source,
+        key,
+        &format!("simulating p = {p_max} on {threads} threads"),
+        bytes,
+    )?;
+    let flops: f64 =
+        samples.iter().map(|&p| resources::trial_flops(&spec, p)).sum::<f64>() * opts.trials as f64;
     Ok(Plan {
         trials: (samples.len() * opts.trials) as u64,
         flops,
@@ -164,7 +175,10 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
         .par_iter()
         .map(|&(i, t)| {
             if progress.cancelled() {
-                return Err(Error::Interrupted { done: done.load(Ordering::Relaxed), total: jobs.len() as u64 });
+                return Err(Error::Interrupted {
+                    done: done.load(Ordering::Relaxed),
+                    total: jobs.len() as u64,
+                });
             }
             let p = points[i].samples;
             let mut rng = trial_rng(opts.seed, p, t);
@@ -216,16 +230,23 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
 }
 
 fn agreement(rows: &[Row]) -> Agreement {
-    let mut a =
-        Agreement { points: rows.len(), max_abs_z: None, covered: 0, with_interval: 0, at_threshold: vec![] };
+    let mut a = Agreement {
+        points: rows.len(),
+        max_abs_z: None,
+        max_abs_z_samples: None,
+        covered: 0,
+        with_interval: 0,
+        at_threshold: vec![],
+    };
     for r in rows {
         if !r.theory.is_finite() {
             a.at_threshold.push(r.samples);
             continue;
         }
         if let Some(z) = r.z {
-            if a.max_abs_z.is_none_or(|(m, _)| z.abs() > m) {
-                a.max_abs_z = Some((z.abs(), r.samples));
+            if a.max_abs_z.is_none_or(|m| z.abs() > m) {
+                a.max_abs_z = Some(z.abs());
+                a.max_abs_z_samples = Some(r.samples);
             }
         }
         if let Some(c) = r.mc.covers(r.theory) {
@@ -246,9 +267,9 @@ impl Validation {
             plural(self.trials, "trial"),
             self.scale
         );
-        match a.max_abs_z {
-            Some((z, p)) => s.push_str(&format!("; max |z| = {z:.2} at p = {p}")),
-            None => s.push_str("; no z (fewer than 2 trials per point)"),
+        match (a.max_abs_z, a.max_abs_z_samples) {
+            (Some(z), Some(p)) => s.push_str(&format!("; max |z| = {z:.2} at p = {p}")),
+            _ => s.push_str("; no z (fewer than 2 trials per point)"),
         }
         if a.with_interval > 0 {
             s.push_str(&format!(

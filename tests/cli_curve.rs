@@ -29,7 +29,7 @@ fn curve_csv_and_json() {
     assert_eq!(v["model"]["dim"], 50);
     assert_eq!(v["model"]["widths"][0], 70);
     assert_eq!(v["points"].as_array().unwrap().len(), 3);
-    assert!(v["points"][2]["kappa_layers"][0].as_f64().unwrap() > 0.0);
+    assert!(v["points"][2]["kappa_1"].as_f64().unwrap() > 0.0);
 }
 
 /// Each case: (replace this, with that, expected key in the message).

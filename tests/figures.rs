@@ -71,7 +71,8 @@ fn every_committed_figure_config_resolves() {
 fn committed_figures_match_the_command() {
     let dir = scratch("figures_regenerate");
     let found = figures::discover(&[repo("configs")]).unwrap();
-    let written = figures::render_all(&found, &dir, &SimOptions::default(), &lcurve::progress::Silent).unwrap();
+    let written =
+        figures::render_all(&found, &dir, &SimOptions::default(), &lcurve::progress::Silent).unwrap();
     assert_eq!(written.len(), found.len());
     for r in written {
         for new in [r.png, r.svg] {

@@ -35,7 +35,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         } else if p.exists() {
             out.push(p.clone());
         } else {
-            return Err(Error::io(p, std::io::Error::from(std::io::ErrorKind::NotFound)));
+            return Err(Error::input(&p.display().to_string(), "(path)", "no such file or folder"));
         }
     }
     out.sort();

@@ -238,6 +238,10 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
     *warm = Some(x);
     let point = observe(theory, p, ridge, d, p_minus_d, &ev.kappas);
     if point.error.is_nan() || point.df2.is_nan() {
+        if d < 1e-100 * cap {
+            // λ so large that the trace sums underflow: the null predictor to machine precision.
+            return Ok(null_predictor(theory, p, ridge));
+        }
         return Err(fail(EQ_RIDGE, format!("observables are NaN at d = {d:e}")));
     }
     Ok(point)
