@@ -7,7 +7,6 @@ use crate::output::{self, Cell, Format, Table};
 use crate::progress::Progress;
 use crate::sweep;
 use crate::theory::Point;
-use serde::Serialize;
 
 /// A computed learning curve with the resolved model it belongs to.
 #[derive(Clone, Debug)]
@@ -26,23 +25,6 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
     let points = sweep::learning_curve(&theory, &config.samples, config.ridge, progress);
     progress.finish();
     Ok(Curve { summary: model.summary(&theory), ridge: config.ridge, points: points? })
-}
-
-/// The ridge of a config as JSON: the number, or the string `"optimal"`.
-#[derive(Clone, Copy, Debug, Serialize)]
-#[serde(untagged)]
-pub enum RidgeField {
-    Fixed(f64),
-    Optimal(&'static str),
-}
-
-impl From<Ridge> for RidgeField {
-    fn from(r: Ridge) -> Self {
-        match r {
-            Ridge::Fixed(l) => RidgeField::Fixed(l),
-            Ridge::Optimal => RidgeField::Optimal("optimal"),
-        }
-    }
 }
 
 /// Column names of a learning curve with `depth` hidden layers.
@@ -102,18 +84,8 @@ impl Curve {
     /// Renders the curve: CSV (header + rows) or a JSON document with the program
     /// version, the config's name, its ridge, the resolved model and the same rows.
     pub fn render(&self, source: &str, format: Format) -> String {
-        let table = self.table();
-        match format {
-            Format::Csv => table.csv(),
-            Format::Json => output::to_json(&serde_json::json!({
-                "program": "lcurve",
-                "version": env!("CARGO_PKG_VERSION"),
-                "config": source,
-                "ridge": RidgeField::from(self.ridge),
-                "model": &self.summary,
-                "points": table.json_rows(),
-            })),
-        }
+        let fields = serde_json::json!({ "model": &self.summary });
+        output::render_report(&self.table(), format, source, self.ridge, fields)
     }
 }
 

@@ -117,6 +117,38 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// Renders a table as CSV, or as a JSON report: `program`, `version`, `config` (the
+/// config's name), `ridge`, then `fields` (a JSON object's members, in order), then the
+/// table's rows as `points`.
+pub fn render_report(
+    table: &Table,
+    format: Format,
+    source: &str,
+    ridge: crate::config::Ridge,
+    fields: serde_json::Value,
+) -> String {
+    match format {
+        Format::Csv => table.csv(),
+        Format::Json => {
+            let mut doc = serde_json::json!({
+                "program": "lcurve",
+                "version": env!("CARGO_PKG_VERSION"),
+                "config": source,
+                "ridge": match ridge {
+                    crate::config::Ridge::Fixed(l) => serde_json::json!(l),
+                    crate::config::Ridge::Optimal => serde_json::json!("optimal"),
+                },
+            });
+            let map = doc.as_object_mut().expect("an object");
+            if let serde_json::Value::Object(extra) = fields {
+                map.extend(extra);
+            }
+            map.insert("points".into(), table.json_rows());
+            to_json(&doc)
+        }
+    }
+}
+
 /// Serialises any report as pretty JSON.
 pub fn to_json<T: Serialize>(report: &T) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("reports serialise");

@@ -2,7 +2,6 @@
 //! estimate beside the theory at the simulated sizes.
 
 use crate::config::{Config, Ridge};
-use crate::curve::RidgeField;
 use crate::error::{Error, Result};
 use crate::model::{scale_size, ModelSummary, Purpose};
 use crate::output::{self, Cell, Format, Table};
@@ -349,23 +348,15 @@ impl Validation {
     /// Renders the validation: CSV, or JSON with the program version, the config's name,
     /// the settings, the resolved model, the agreement and the same rows.
     pub fn render(&self, source: &str, format: Format) -> String {
-        let table = self.table();
-        match format {
-            Format::Csv => table.csv(),
-            Format::Json => output::to_json(&serde_json::json!({
-                "program": "lcurve",
-                "version": env!("CARGO_PKG_VERSION"),
-                "config": source,
-                "ridge": RidgeField::from(self.ridge),
-                "trials": self.trials,
-                "seed": self.seed,
-                "scale": self.scale,
-                "summary": self.summary_line(),
-                "model": &self.model,
-                "agreement": &self.agreement,
-                "points": table.json_rows(),
-            })),
-        }
+        let fields = serde_json::json!({
+            "trials": self.trials,
+            "seed": self.seed,
+            "scale": self.scale,
+            "summary": self.summary_line(),
+            "model": &self.model,
+            "agreement": &self.agreement,
+        });
+        output::render_report(&self.table(), format, source, self.ridge, fields)
     }
 
     /// Sample sizes whose |z| exceeds `limit`.
