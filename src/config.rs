@@ -540,7 +540,7 @@ impl Validator<'_> {
         };
         let target = match &data.target {
             None => Target::Isotropic,
-            Some(t) => self.target(t)?,
+            Some(t) => self.target(t, dim)?,
         };
         let mut input = CovarianceSpec::identity();
         let mut specs = Vec::with_capacity(layers.len());
@@ -573,7 +573,7 @@ impl Validator<'_> {
         })
     }
 
-    fn target(&self, t: &RawTarget) -> Result<Target> {
+    fn target(&self, t: &RawTarget, n: usize) -> Result<Target> {
         match t.kind.as_str() {
             "isotropic" => {
                 if t.exponent.is_some() {
@@ -585,7 +585,9 @@ impl Validator<'_> {
                 let e = t.exponent.ok_or_else(|| {
                     self.err("data.target.exponent", "kind \"power_law\" needs an exponent")
                 })?;
-                Ok(Target::PowerLaw { exponent: self.finite("data.target.exponent", e)? })
+                let e = self.finite("data.target.exponent", e)?;
+                crate::spectra::check_power_law(e, n).map_err(|m| self.err("data.target.exponent", m))?;
+                Ok(Target::PowerLaw { exponent: e })
             }
             other => Err(self.err(
                 "data.target.kind",
@@ -638,7 +640,11 @@ impl Validator<'_> {
         let exponent = || self.finite(&format!("{key}.exponent"), c.exponent.unwrap_or(0.0));
         let kind = match c.kind.as_str() {
             "identity" => CovarianceKind::Identity,
-            "power_law" => CovarianceKind::PowerLaw { exponent: exponent()? },
+            "power_law" => {
+                let e = exponent()?;
+                crate::spectra::check_power_law(e, n).map_err(|m| self.err(format!("{key}.exponent"), m))?;
+                CovarianceKind::PowerLaw { exponent: e }
+            }
             "data_power" => {
                 if !input {
                     return Err(self.err(
@@ -651,7 +657,7 @@ impl Validator<'_> {
             "diagonal" => {
                 let values = c.values.clone().unwrap_or_default();
                 self.eigenvalue_list(&format!("{key}.values"), &values, n)?;
-                CovarianceKind::Diagonal { values }
+                CovarianceKind::Diagonal { values: std::sync::Arc::new(values) }
             }
             "ar1" => {
                 let rho = self.finite(&format!("{key}.rho"), c.rho.unwrap_or(0.0))?;
@@ -736,7 +742,7 @@ impl Validator<'_> {
                 if let Some(bad) = values.iter().find(|&&v| v < 0.0) {
                     return Err(file_err(format!("expected eigenvalues ≥ 0, got {bad}")));
                 }
-                Ok(CovarianceKind::Diagonal { values })
+                Ok(CovarianceKind::Diagonal { values: std::sync::Arc::new(values) })
             }
             _ => {
                 if rows.len() != n || rows.iter().any(|r| r.len() != n) {
@@ -755,7 +761,7 @@ impl Validator<'_> {
                 }
                 let matrix = DMatrix::from_fn(n, n, |i, j| rows[i][j]);
                 crate::spectra::check_symmetric(&matrix).map_err(file_err)?;
-                Ok(CovarianceKind::Matrix { matrix })
+                Ok(CovarianceKind::Matrix { matrix: std::sync::Arc::new(matrix) })
             }
         }
     }
@@ -802,22 +808,67 @@ impl Validator<'_> {
         Ok(out)
     }
 
+    /// Sample sizes of a `range`: the range's numbers rounded to integers, each from 1 to
+    /// [`MAX_SAMPLES`].
     pub fn range(&self, r: &RawRange, key: &str) -> Result<Vec<usize>> {
-        let from = self.finite(&format!("{key}.from"), r.from)?;
-        let to = self.finite(&format!("{key}.to"), r.to)?;
+        let values = self.range_values(r, key)?;
+        let from = values[0];
         if from < 1.0 {
             return Err(self.err(format!("{key}.from"), format!("expected a sample size ≥ 1, got {from}")));
         }
+        if r.to > MAX_SAMPLES {
+            return Err(self.err(
+                format!("{key}.to"),
+                format!("expected a sample size ≤ {MAX_SAMPLES:e}, got {:e}", r.to),
+            ));
+        }
+        Ok(values.into_iter().map(|x| x.round() as usize).collect())
+    }
+
+    /// The numbers of a `range = { from, to, points, scale }`: finite ends with to ≥ from,
+    /// 1 to [`MAX_POINTS`] points, from > 0 on a log scale (the default).
+    pub fn range_values(&self, r: &RawRange, key: &str) -> Result<Vec<f64>> {
+        let from = self.finite(&format!("{key}.from"), r.from)?;
+        let to = self.finite(&format!("{key}.to"), r.to)?;
         if to < from {
             return Err(self.err(format!("{key}.to"), format!("expected to ≥ from = {from}, got {to}")));
         }
-        if to > MAX_SAMPLES {
-            return Err(self
-                .err(format!("{key}.to"), format!("expected a sample size ≤ {MAX_SAMPLES:e}, got {to:e}")));
-        }
         let points = self.points(&format!("{key}.points"), r.points)?;
-        let values = spaced(from, to, points, self.scale(r.scale.as_deref(), &format!("{key}.scale"))?);
-        Ok(values.into_iter().map(|x| x.round() as usize).collect())
+        let log = self.scale(r.scale.as_deref(), &format!("{key}.scale"))?;
+        if log && from <= 0.0 {
+            return Err(self.err(format!("{key}.from"), format!("a log range needs from > 0, got {from}")));
+        }
+        Ok(spaced(from, to, points, log))
+    }
+
+    /// The numbers of `values = [...]` or of a `range` (exactly one of them; neither gives
+    /// an empty list unless `required`), every one finite.
+    pub fn grid(
+        &self,
+        key: &str,
+        values: Option<&[f64]>,
+        range: Option<&RawRange>,
+        required: bool,
+    ) -> Result<Vec<f64>> {
+        match (values, range) {
+            (Some(_), Some(_)) => Err(self.err(key, "give either `values` or `range`, not both")),
+            (Some(xs), None) => {
+                if xs.is_empty() {
+                    return Err(self.err(format!("{key}.values"), "expected at least one value"));
+                }
+                if xs.len() > MAX_POINTS {
+                    return Err(
+                        self.err(format!("{key}.values"), format!("expected at most {MAX_POINTS} values"))
+                    );
+                }
+                xs.iter().enumerate().map(|(i, &x)| self.finite(&format!("{key}.values[{i}]"), x)).collect()
+            }
+            (None, Some(r)) => self.range_values(r, &format!("{key}.range")),
+            (None, None) if required => {
+                Err(self.err(key, "expected `values = [...]` or `range = { from, to, points }`"))
+            }
+            (None, None) => Ok(vec![]),
+        }
     }
 
     /// The number of points of a range: 1 to [`MAX_POINTS`].

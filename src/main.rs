@@ -99,6 +99,9 @@ enum Command {
         /// Simulate at F times the theory's sizes (default: each config's [simulation] scale).
         #[arg(long, value_name = "F", value_parser = parse_positive, allow_hyphen_values = true)]
         scale: Option<f64>,
+        /// Resolution of the PNGs in dots per inch (96 gives the SVG's pixel size; 24 to 1200).
+        #[arg(long, default_value_t = 96.0, value_parser = parse_positive, allow_hyphen_values = true)]
+        dpi: f64,
     },
 }
 
@@ -279,10 +282,11 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(&cfg.source, format))?;
             Ok(Outcome::Done)
         }
-        Command::Figures { paths, out, no_sim, trials, scale } => {
+        Command::Figures { paths, out, no_sim, trials, scale, dpi } => {
             let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
             let opts = lcurve::figures::SimOptions { disabled: no_sim, trials, scale };
             opts.check()?;
+            lcurve::figures::render::check_dpi(dpi)?;
             let found = lcurve::figures::discover(&paths)?;
             if found.is_empty() {
                 let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -292,7 +296,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 )));
             }
             let started = std::time::Instant::now();
-            let written = lcurve::figures::render_all(&found, &out, &opts, &progress)?;
+            let written = lcurve::figures::render_all(&found, &out, &opts, dpi, &progress)?;
             for r in &written {
                 let agreement = match r.max_abs_z {
                     Some(z) => format!(" (simulation: {}, max |z| = {z:.2})", plural(r.markers, "marker")),

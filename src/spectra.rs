@@ -8,10 +8,26 @@
 use crate::error::{Error, Result};
 use crate::linalg::{self, gemm, Op, SymEigen};
 use nalgebra::DMatrix;
+use std::sync::Arc;
 
 use crate::progress::Progress;
 use crate::resources::{self, MAX_DENSE_DIM};
 use faer::Par;
+
+/// Checks that `j^(−exponent)`, j = 1..n, stays within floating-point range (the ratio of
+/// the largest to the smallest value is n^|exponent|).
+pub fn check_power_law(exponent: f64, n: usize) -> std::result::Result<(), String> {
+    if !exponent.is_finite() {
+        return Err(format!("expected a finite exponent, got {exponent}"));
+    }
+    if exponent.abs() * (n.max(1) as f64).ln() > 600.0 {
+        return Err(format!(
+            "exponent {exponent} is too large for dimension {n}: n^|exponent| overflows (|exponent| ≤ {:.1})",
+            600.0 / (n.max(2) as f64).ln()
+        ));
+    }
+    Ok(())
+}
 
 /// How a covariance is generated, before normalisation (validated values).
 #[derive(Clone, Debug, PartialEq)]
@@ -20,12 +36,13 @@ pub enum CovarianceKind {
     Identity,
     /// Diagonal with entry `j = 1..n` equal to `j^(−exponent)`.
     PowerLaw { exponent: f64 },
-    /// Diagonal with the given non-negative entries (length `n`).
-    Diagonal { values: Vec<f64> },
+    /// Diagonal with the given non-negative entries (length `n`; shared, so that cloning a
+    /// config per figure point is cheap).
+    Diagonal { values: Arc<Vec<f64>> },
     /// Dense Toeplitz `ρ^|i−j|`, `|ρ| < 1`.
     Ar1 { rho: f64 },
-    /// Dense symmetric matrix read from a file (PSD is checked when it is built).
-    Matrix { matrix: DMatrix<f64> },
+    /// Dense symmetric matrix read from a file (PSD is checked when it is built; shared).
+    Matrix { matrix: Arc<DMatrix<f64>> },
     /// `Γ = Σ0^exponent` (first-layer input covariance only): shares Σ0's eigenvectors.
     DataPower { exponent: f64 },
 }
@@ -307,7 +324,7 @@ pub fn build(
             if values.len() != n {
                 return Err(format!("expected {n} values (the dimension), got {}", values.len()));
             }
-            Covariance::Diagonal(values.clone())
+            Covariance::Diagonal(values.to_vec())
         }
         CovarianceKind::Ar1 { rho } => {
             if n > MAX_DENSE_DIM {
@@ -326,7 +343,7 @@ pub fn build(
                     matrix.ncols()
                 ));
             }
-            dense(matrix.clone(), vectors, par, progress)?
+            dense(DMatrix::clone(matrix), vectors, par, progress)?
         }
         CovarianceKind::DataPower { exponent } => {
             let data = data.ok_or("data_power is only allowed for the first layer's input_covariance")?;
@@ -540,12 +557,12 @@ mod tests {
     #[test]
     fn rejects_bad_matrices() {
         let asym = DMatrix::from_row_slice(2, 2, &[1.0, 0.2, 0.3, 1.0]);
-        let e = full(CovarianceKind::Matrix { matrix: asym }, 2, None).unwrap_err();
+        let e = full(CovarianceKind::Matrix { matrix: Arc::new(asym) }, 2, None).unwrap_err();
         assert!(e.contains("symmetric"), "{e}");
         let indef = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0]);
-        let e = full(CovarianceKind::Matrix { matrix: indef }, 2, None).unwrap_err();
+        let e = full(CovarianceKind::Matrix { matrix: Arc::new(indef) }, 2, None).unwrap_err();
         assert!(e.contains("positive semi-definite"), "{e}");
-        let e = full(CovarianceKind::Diagonal { values: vec![1.0; 3] }, 2, None).unwrap_err();
+        let e = full(CovarianceKind::Diagonal { values: Arc::new(vec![1.0; 3]) }, 2, None).unwrap_err();
         assert!(e.contains("expected 2 values"), "{e}");
     }
 

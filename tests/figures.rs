@@ -72,7 +72,7 @@ fn committed_figures_match_the_command() {
     let dir = scratch("figures_regenerate");
     let found = figures::discover(&[repo("configs")]).unwrap();
     let written =
-        figures::render_all(&found, &dir, &SimOptions::default(), &lcurve::progress::Silent).unwrap();
+        figures::render_all(&found, &dir, &SimOptions::default(), 96.0, &lcurve::progress::Silent).unwrap();
     assert_eq!(written.len(), found.len());
     for r in written {
         for new in [r.png, r.svg] {

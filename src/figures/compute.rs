@@ -1,13 +1,19 @@
-//! Numbers behind a figure: theory lines, Monte Carlo markers and heat-map grids.
+//! Numbers behind a figure: theory lines, Monte Carlo markers, heat-map grids and
+//! minimisations over a model parameter, from the typed specs of [`super::spec`].
 
-use super::spec::{Axis, FigureKind, FigureSpec, PanelSpec, Quantity, SeriesSpec};
+use super::spec::{
+    alpha_sample_sizes, point_config, Axis, FigureKind, FigureSpec, Measure, Optimum, PanelSpec, Quantity,
+    SeriesSpec, Show,
+};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::progress::Silent;
 use crate::stats::Summary;
 use crate::sweep;
 use crate::theory::Point;
 use crate::validate::{self, Row};
+use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
+use argmin::solver::brent::BrentOpt;
 use rayon::prelude::*;
 
 /// Simulation settings for figures; `None` fields fall back to the config's `[simulation]`.
@@ -19,10 +25,10 @@ pub struct SimOptions {
 }
 
 impl SimOptions {
-    /// Checks `--trials` and `--scale` (when given), naming the flag of a bad one.
+    /// Checks `trials` and `scale` (when given); errors name the option.
     pub fn check(&self) -> Result<()> {
-        let opts = |trials, scale| validate::Options { trials, seed: 0, scale };
-        opts(self.trials.unwrap_or(1), self.scale.unwrap_or(1.0)).check()
+        validate::Options { trials: self.trials.unwrap_or(1), seed: 0, scale: self.scale.unwrap_or(1.0) }
+            .check()
     }
 }
 
@@ -41,7 +47,7 @@ pub struct Marker {
 #[derive(Clone, Debug)]
 pub struct SeriesData {
     pub label: String,
-    pub quantity: Quantity,
+    pub measure: Measure,
     /// Theory (x, y); +∞ marks the interpolation threshold.
     pub theory: Vec<(f64, f64)>,
     pub markers: Vec<Marker>,
@@ -99,79 +105,152 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
     }
 }
 
-/// The theory point(s) of a config: the learning curve over its sample sizes.
+/// The theory of a config over its sample sizes.
 fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
     let theory = cfg.model.theory(&Silent)?;
     sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &Silent)
 }
 
-/// x coordinate of a sweep value as plotted (widths are rounded to integers).
-fn plotted_x(axis: &Axis, x: f64, cfg: &Config) -> f64 {
-    match axis {
-        Axis::Width { layer } => cfg.model.layers[layer - 1].width as f64 / cfg.model.dim as f64,
-        _ => x,
-    }
+/// A point that passed resolution but cannot be built: report it as bad input.
+fn point_error(s: &SeriesSpec, m: String) -> Error {
+    Error::Input { file: s.config.source.clone(), key: format!("{}: sweep", s.context), message: m }
 }
 
-fn series_theory(spec: &FigureSpec, panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(f64, f64)>> {
-    let axis = &panel.sweep.axis;
-    if *axis == Axis::Alpha {
-        let cfg = super::spec::model_at(spec, s, axis, &panel.sweep.values, None)?;
+/// Where a series is evaluated: the x axis and values, a heat map's y value, a value of
+/// the parameter minimised over.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    axis: &'a Axis,
+    xs: &'a [f64],
+    y: Option<(&'a Axis, f64)>,
+}
+
+/// `(plotted x, quantity)` of a series at every x, with `over` applied.
+fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) -> Result<Vec<(f64, f64)>> {
+    if *at.axis == Axis::Alpha {
+        let mut cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+        cfg.samples = alpha_sample_sizes(&cfg, at.xs).map_err(|m| point_error(s, m))?;
         let pts = theory_points(&cfg)?;
-        return Ok(pts.iter().map(|p| (p.alpha, value(s.quantity, p))).collect());
+        return Ok(pts.iter().map(|p| (p.alpha, value(q, p))).collect());
     }
-    panel
-        .sweep
-        .values
-        .par_iter()
+    at.xs
+        .iter()
         .map(|&x| {
-            let cfg = super::spec::model_at(spec, s, axis, &[x], None)?;
-            let pts = theory_points(&cfg)?;
-            Ok((plotted_x(axis, x, &cfg), value(s.quantity, &pts[0])))
+            let cfg = point_config(s, at.axis, Some(x), at.y, over).map_err(|m| point_error(s, m))?;
+            Ok((at.axis.plotted(&cfg, x), value(q, &theory_points(&cfg)?[0])))
         })
         .collect()
 }
 
-fn series_markers(
-    spec: &FigureSpec,
-    panel: &PanelSpec,
-    s: &SeriesSpec,
-    opts: &validate::Options,
-) -> Result<Vec<Marker>> {
-    let axis = &panel.sweep.axis;
-    if panel.sweep.simulate.is_empty() {
-        return Ok(vec![]);
-    }
-    if *axis == Axis::Alpha {
-        let cfg = super::spec::model_at(spec, s, axis, &panel.sweep.simulate, None)?;
-        let v = validate::run(&cfg, opts, &Silent)?;
-        return Ok(v.rows.iter().map(|r| marker(s.quantity, r.alpha, r, cfg.model.noise)).collect());
-    }
-    let mut out = Vec::new();
-    for &x in &panel.sweep.simulate {
-        let cfg = super::spec::model_at(spec, s, axis, &[x], None)?;
-        let v = validate::run(&cfg, opts, &Silent)?;
-        out.push(marker(s.quantity, plotted_x(axis, x, &cfg), &v.rows[0], cfg.model.noise));
-    }
-    Ok(out)
+/// The quantity at one x as a function of the parameter minimised over.
+struct Objective<'a> {
+    s: &'a SeriesSpec,
+    o: &'a Optimum,
+    at: At<'a>,
 }
 
-fn heat(spec: &FigureSpec, panel: &PanelSpec) -> Result<Heat> {
+impl Objective<'_> {
+    fn eval(&self, g: f64) -> Result<f64> {
+        Ok(plain(self.s, self.o.quantity, self.at, Some((&self.o.over, g)))?[0].1)
+    }
+}
+
+impl CostFunction for Objective<'_> {
+    type Param = f64;
+    type Output = f64;
+    fn cost(&self, g: &f64) -> std::result::Result<f64, ArgminError> {
+        self.eval(*g).map_err(|e| ArgminError::msg(e.to_string()))
+    }
+}
+
+/// Minimises the quantity over the parameter at every x: a scan of the grid, then Brent's
+/// method between the best grid value's neighbours. Returns `(x, shown value)`.
+fn optimum(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<(f64, f64)>> {
+    let scans: Vec<Vec<(f64, f64)>> =
+        o.grid.iter().map(|&g| plain(s, o.quantity, at, Some((&o.over, g)))).collect::<Result<_>>()?;
+    let reference = match o.show {
+        Show::Gain => Some(plain(s, o.quantity, at, Some((&o.over, o.reference)))?),
+        _ => None,
+    };
+    (0..scans[0].len())
+        .map(|ix| {
+            let x = scans[0][ix].0;
+            let best =
+                (0..o.grid.len()).min_by(|&a, &b| scans[a][ix].1.total_cmp(&scans[b][ix].1)).unwrap_or(0);
+            let (mut arg, mut min) = (o.grid[best], scans[best][ix].1);
+            let (a, b) = (o.grid[best.saturating_sub(1)], o.grid[(best + 1).min(o.grid.len() - 1)]);
+            // On an α axis the scan's x are α = p/n0 of distinct rounded p (fewer than the
+            // sweep's values when two round alike): refine at that α, which gives the same p.
+            let x1 = [if *at.axis == Axis::Alpha { x } else { at.xs[ix] }];
+            let problem = Objective { s, o, at: At { xs: &x1, ..at } };
+            let res = Executor::new(problem, BrentOpt::new(a, b).set_tolerance(1e-6, 1e-9))
+                .configure(|st| st.param(arg).max_iters(100))
+                .timer(false)
+                .run()
+                .map_err(|e| {
+                    Error::Numerical(format!("{}: minimising over {}: {e}", s.context, o.over.symbol()))
+                })?;
+            let state = res.state();
+            if let (Some(&g), c) = (state.get_best_param(), state.get_best_cost()) {
+                if c < min {
+                    (arg, min) = (g, c);
+                }
+            }
+            let shown = match o.show {
+                Show::Argmin => arg,
+                Show::Min => min,
+                Show::Gain => min / reference.as_ref().map_or(f64::NAN, |r| r[ix].1),
+            };
+            Ok((x, shown))
+        })
+        .collect()
+}
+
+/// The measure of a series at every x of a sweep (and a heat map's y value).
+fn measure(s: &SeriesSpec, at: At<'_>) -> Result<Vec<(f64, f64)>> {
+    match &s.measure {
+        Measure::Plain(q) => plain(s, *q, at, None),
+        Measure::Optimum(o) => optimum(s, o, at),
+    }
+}
+
+fn series_markers(panel: &PanelSpec, s: &SeriesSpec, opts: &validate::Options) -> Result<Vec<Marker>> {
+    let (axis, xs) = (&panel.sweep.axis, &panel.sweep.simulate);
+    let q = match (&s.measure, xs.is_empty()) {
+        (Measure::Plain(q), false) => *q,
+        _ => return Ok(vec![]),
+    };
+    if *axis == Axis::Alpha {
+        let mut cfg = s.config.clone();
+        cfg.samples = alpha_sample_sizes(&cfg, xs).map_err(|m| point_error(s, m))?;
+        let v = validate::run(&cfg, opts, &Silent)?;
+        return Ok(v.rows.iter().map(|r| marker(q, r.alpha, r, cfg.model.noise)).collect());
+    }
+    xs.iter()
+        .map(|&x| {
+            let cfg = point_config(s, axis, Some(x), None, None).map_err(|m| point_error(s, m))?;
+            let v = validate::run(&cfg, opts, &Silent)?;
+            Ok(marker(q, axis.plotted(&cfg, x), &v.rows[0], cfg.model.noise))
+        })
+        .collect()
+}
+
+fn heat(panel: &PanelSpec) -> Result<Heat> {
     let s = &panel.series[0];
     let ys = panel.sweep_y.as_ref().expect("heat maps have a y sweep");
     let rows: Vec<(f64, Vec<(f64, f64)>)> = ys
         .values
         .par_iter()
         .map(|&y| {
-            let cfg = super::spec::model_at(spec, s, &Axis::Alpha, &panel.sweep.values, Some((&ys.axis, y)))?;
-            let pts = theory_points(&cfg)?;
-            let row = pts.iter().map(|p| (p.alpha, value(s.quantity, p))).collect();
-            Ok((plotted_x(&ys.axis, y, &cfg), row))
+            let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: Some((&ys.axis, y)) };
+            let row = measure(s, at)?;
+            let cfg = point_config(s, &panel.sweep.axis, None, Some((&ys.axis, y)), None)
+                .map_err(|m| point_error(s, m))?;
+            Ok((ys.axis.plotted(&cfg, y), row))
         })
         .collect::<Result<_>>()?;
-    let xs: Vec<f64> = rows[0].1.iter().map(|c| c.0).collect();
     Ok(Heat {
-        xs,
+        xs: rows[0].1.iter().map(|c| c.0).collect(),
         ys: rows.iter().map(|r| r.0).collect(),
         z: rows.iter().map(|r| r.1.iter().map(|c| c.1).collect()).collect(),
     })
@@ -200,27 +279,21 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
     let mut sim_dims = Vec::new();
     for panel in &spec.panels {
         if spec.kind == FigureKind::Heatmap {
-            panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(spec, panel)?) });
+            panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(panel)?) });
             continue;
         }
         let series = panel
             .series
             .par_iter()
             .map(|s| -> Result<SeriesData> {
-                let theory = series_theory(spec, panel, s)?;
-                let markers = if simulate { series_markers(spec, panel, s, &opts)? } else { vec![] };
-                Ok(SeriesData { label: s.label.clone(), quantity: s.quantity, theory, markers })
+                let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None };
+                let theory = measure(s, at)?;
+                let markers = if simulate { series_markers(panel, s, &opts)? } else { vec![] };
+                Ok(SeriesData { label: s.label.clone(), measure: s.measure.clone(), theory, markers })
             })
             .collect::<Result<Vec<_>>>()?;
         if simulate && !panel.sweep.simulate.is_empty() {
-            let cfg = super::spec::model_at(
-                spec,
-                &panel.series[0],
-                &panel.sweep.axis,
-                &panel.sweep.simulate[..1],
-                None,
-            )?;
-            sim_dims.push(crate::model::scale_size(cfg.model.dim, opts.scale));
+            sim_dims.push(crate::model::scale_size(panel.series[0].config.model.dim, opts.scale));
         }
         panels.push(PanelData { spec: panel.clone(), series, heat: None });
     }

@@ -1,8 +1,10 @@
-//! Figures: figure configs ([`spec`]), their numbers ([`compute`]) and drawing
-//! ([`render`], PNG and SVG with an embedded font), rendered in batch.
+//! Figures, in typed stages: the raw schema ([`schema`]), resolution into typed specs with
+//! every point checked ([`spec`]), the numbers ([`compute`]) and the drawing ([`render`]:
+//! one SVG, rasterised to PNG), rendered in batch.
 
 pub mod compute;
 pub mod render;
+mod schema;
 pub mod spec;
 
 use crate::error::{Error, Result};
@@ -54,34 +56,47 @@ pub struct Rendered {
     pub max_abs_z: Option<f64>,
 }
 
-/// Loads, computes and renders one figure into `out_dir` (`NAME.png`, `NAME.svg`).
-pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions) -> Result<Rendered> {
+/// Loads, computes and renders one figure into `out_dir` (`NAME.png` at `dpi`, `NAME.svg`).
+pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions, dpi: f64) -> Result<Rendered> {
+    render::check_dpi(dpi)?;
     let spec = FigureSpec::load(path)?;
     let data = compute(&spec, sim)?;
-    finish(&data, out_dir)
+    finish(&data, out_dir, dpi)
 }
 
-fn finish(data: &FigureData, out_dir: &Path) -> Result<Rendered> {
-    let (png, svg) = render::write(data, out_dir)?;
+/// Loads and computes one figure and returns it as an SVG document (nothing is written).
+pub fn render_svg(path: &Path, sim: &SimOptions) -> Result<String> {
+    render::svg(&compute(&FigureSpec::load(path)?, sim)?)
+}
+
+fn finish(data: &FigureData, out_dir: &Path, dpi: f64) -> Result<Rendered> {
+    let (png, svg) = render::write(data, out_dir, dpi)?;
     let (markers, max_abs_z) = data.agreement();
     Ok(Rendered { png, svg, markers, max_abs_z })
 }
 
-/// Renders every figure config in parallel with a progress bar; all configs are loaded
-/// (validated) before anything is computed, so a bad config stops the batch early.
+/// Renders every figure config in parallel, one progress unit per figure; all configs are
+/// loaded (every point checked) before anything is computed or written, so a bad config
+/// stops the batch before it starts.
 pub fn render_all(
     paths: &[PathBuf],
     out_dir: &Path,
     sim: &SimOptions,
+    dpi: f64,
     progress: &dyn Progress,
 ) -> Result<Vec<Rendered>> {
+    render::check_dpi(dpi)?;
+    sim.check()?;
     let specs: Vec<FigureSpec> = paths.iter().map(|p| FigureSpec::load(p)).collect::<Result<_>>()?;
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
     progress.start("figures", specs.len() as u64);
     let out = specs
         .par_iter()
         .map(|s| {
-            let r = compute(s, sim).and_then(|d| finish(&d, out_dir));
+            if progress.cancelled() {
+                return Err(Error::Interrupted { done: 0, total: specs.len() as u64 });
+            }
+            let r = compute(s, sim).and_then(|d| finish(&d, out_dir, dpi));
             progress.advance(1);
             r
         })

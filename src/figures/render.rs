@@ -1,5 +1,7 @@
-//! Drawing with plotters: one generic routine serves the PNG (bitmap) and SVG backends.
-//! Text uses DejaVu Sans embedded in the binary, so no system font is needed.
+//! Drawing: plotters draws one SVG; the PNG is that same SVG rasterised by resvg
+//! (anti-aliased, at any `dpi`). Text uses DejaVu Sans embedded in the binary for both, so
+//! no system font is needed. A heat map's grid is one embedded image (nearest-neighbour
+//! scaled), not one rectangle per cell, which keeps the SVG small.
 //!
 //! Layout: title, a row of panels (each with its legend below the plot, so a legend never
 //! covers data), and a caption. Curves are clipped to the frame by interpolation.
@@ -116,30 +118,185 @@ fn figure_size(data: &FigureData) -> (u32, u32) {
     (w, TITLE_H + ph + legend + caption_lines * CAPTION_LINE_H + 16)
 }
 
-/// Renders `data` to `out_dir/NAME.png` and `out_dir/NAME.svg` (each written atomically).
-pub fn write(data: &FigureData, out_dir: &Path) -> Result<(PathBuf, PathBuf)> {
+/// Pixels per inch of the SVG's coordinates (CSS pixels); a PNG at this dpi has the
+/// SVG's pixel size.
+pub const BASE_DPI: f64 = 96.0;
+
+/// The figure as an SVG document.
+pub fn svg(data: &FigureData) -> Result<String> {
     register_fonts();
     let size = figure_size(data);
-    let name = &data.spec.name;
-    let png = out_dir.join(format!("{name}.png"));
-    let svg = out_dir.join(format!("{name}.svg"));
-    let fail = |path: &Path, message: String| Error::Render { path: path.display().to_string(), message };
-    let tmp_png = out_dir.join(format!(".{name}.tmp{}.png", std::process::id()));
-    {
-        let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
-        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp_png);
-            fail(&png, e)
-        })?;
-    }
-    std::fs::rename(&tmp_png, &png).map_err(|source| Error::Io { path: png.clone(), source })?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        draw(&root, data).and_then(|_| root.present().map_err(de)).map_err(|e| fail(&svg, e))?;
+        draw(&root, data)
+            .and_then(|_| root.present().map_err(de))
+            .map_err(|message| Error::Render { path: format!("{}.svg", data.spec.name), message })?;
     }
-    crate::output::write_atomic(&svg, text.as_bytes())?;
-    Ok((png, svg))
+    let heats: Vec<(&PanelData, &Heat)> =
+        data.panels.iter().filter_map(|p| p.heat.as_ref().map(|h| (p, h))).collect();
+    for (i, (panel, heat)) in heats.into_iter().enumerate() {
+        text = embed_heat(&text, i, panel, heat)
+            .map_err(|message| Error::Render { path: format!("{}.svg", data.spec.name), message })?;
+    }
+    Ok(text)
+}
+
+/// Rasterises an SVG drawn by [`svg`] to PNG at `dpi` (96 gives the SVG's pixel size), with
+/// the embedded font and the resolution recorded in the PNG.
+pub fn png(svg: &str, dpi: f64) -> Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let fail = |message: String| Error::Render { path: "PNG".into(), message };
+    let mut opt = usvg::Options::default();
+    {
+        let db = opt.fontdb_mut();
+        db.load_font_data(dejavu::sans::regular().to_vec());
+        db.load_font_data(dejavu::sans::bold().to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+    }
+    opt.font_family = "DejaVu Sans".into();
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| fail(format!("cannot read the SVG: {e}")))?;
+    let scale = (dpi / BASE_DPI) as f32;
+    let size = tree.size();
+    let (w, h) = ((size.width() * scale).round() as u32, (size.height() * scale).round() as u32);
+    let mut pixmap = tiny_skia::Pixmap::new(w.max(1), h.max(1))
+        .ok_or_else(|| fail(format!("cannot allocate {w} × {h} pixels")))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    let bytes = pixmap.encode_png().map_err(|e| fail(e.to_string()))?;
+    Ok(with_resolution(bytes, dpi))
+}
+
+/// Checks a `dpi` value (24 to 1200); errors name the option `dpi`.
+pub fn check_dpi(dpi: f64) -> Result<()> {
+    if dpi.is_finite() && (24.0..=1200.0).contains(&dpi) {
+        Ok(())
+    } else {
+        Err(Error::option("dpi", format!("expected 24 to 1200, got {dpi}")))
+    }
+}
+
+/// Renders `data` to `out_dir/NAME.png` (at `dpi`) and `out_dir/NAME.svg`, each written
+/// whole or not at all.
+pub fn write(data: &FigureData, out_dir: &Path, dpi: f64) -> Result<(PathBuf, PathBuf)> {
+    let name = &data.spec.name;
+    let (png_path, svg_path) = (out_dir.join(format!("{name}.png")), out_dir.join(format!("{name}.svg")));
+    let text = svg(data)?;
+    let bytes = png(&text, dpi)?;
+    crate::output::write_atomic(&png_path, &bytes)?;
+    crate::output::write_atomic(&svg_path, text.as_bytes())?;
+    Ok((png_path, svg_path))
+}
+
+/// Inserts a `pHYs` chunk (pixels per metre) after the PNG header, so viewers and
+/// typesetting know the intended print size.
+fn with_resolution(png: Vec<u8>, dpi: f64) -> Vec<u8> {
+    const IHDR_END: usize = 8 + 4 + 4 + 13 + 4;
+    if png.len() < IHDR_END {
+        return png;
+    }
+    let ppm = (dpi / 0.0254).round() as u32;
+    let mut chunk = Vec::with_capacity(21);
+    chunk.extend_from_slice(&9u32.to_be_bytes());
+    chunk.extend_from_slice(b"pHYs");
+    chunk.extend_from_slice(&ppm.to_be_bytes());
+    chunk.extend_from_slice(&ppm.to_be_bytes());
+    chunk.push(1); // unit: metre
+    let crc = crc32(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    let mut out = Vec::with_capacity(png.len() + chunk.len());
+    out.extend_from_slice(&png[..IHDR_END]);
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&png[IHDR_END..]);
+    out
+}
+
+/// CRC-32 (IEEE) as PNG chunks use it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+/// Standard base64 (for the embedded heat-map image).
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            out.push(if i <= c.len() { T[(n >> shift) as usize & 63] as char } else { '=' });
+        }
+    }
+    out
+}
+
+/// Colour marking where heat map `i`'s image goes (drawn as a placeholder rectangle).
+fn placeholder(i: usize) -> RGBColor {
+    RGBColor(1, 2, 3 + i as u8)
+}
+
+/// Replaces heat map `i`'s placeholder rectangle by its grid as one PNG image, one pixel
+/// per cell when the cells are even on the displayed axes (else one per display pixel),
+/// scaled without smoothing.
+fn embed_heat(svg: &str, i: usize, panel: &PanelData, heat: &Heat) -> std::result::Result<String, String> {
+    let c = placeholder(i);
+    let marker = format!("fill=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+    let at = svg.find(&marker).ok_or("heat-map placeholder not found")?;
+    let start = svg[..at].rfind("<rect").ok_or("heat-map placeholder is not a rectangle")?;
+    let end = at + svg[at..].find("/>").ok_or("unterminated placeholder")? + 2;
+    let attr = |name: &str| -> std::result::Result<f64, String> {
+        let tag = &svg[start..end];
+        let k =
+            tag.find(&format!(" {name}=\"")).ok_or(format!("placeholder without {name}"))? + name.len() + 3;
+        let v = &tag[k..k + tag[k..].find('"').ok_or("bad attribute")?];
+        v.parse().map_err(|_| format!("bad {name} {v}"))
+    };
+    let (x, y, w, h) = (attr("x")?, attr("y")?, attr("width")?, attr("height")?);
+    let spec = &panel.spec;
+    let (ex, ey) = (edges(&heat.xs, spec.log_x), edges(&heat.ys, spec.log_y));
+    let even = |e: &[f64], log: bool| {
+        let t: Vec<f64> = e.iter().map(|&v| if log { v.ln() } else { v }).collect();
+        let step = (t[t.len() - 1] - t[0]) / (t.len() - 1) as f64;
+        t.windows(2).all(|p| ((p[1] - p[0]) - step).abs() <= 1e-9 * step.abs())
+    };
+    let uniform = even(&ex, spec.log_x) && even(&ey, spec.log_y);
+    let (iw, ih) = if uniform {
+        (heat.xs.len(), heat.ys.len())
+    } else {
+        (w.round().max(1.0) as usize, h.round().max(1.0) as usize)
+    };
+    let colors = color_range(panel, heat);
+    // Cell of a fractional position along the displayed axis.
+    let cell = |e: &[f64], log: bool, f: f64| -> usize {
+        let t = |v: f64| if log { v.ln() } else { v };
+        let pos = t(e[0]) + f * (t(e[e.len() - 1]) - t(e[0]));
+        e.windows(2).position(|p| pos <= t(p[1])).unwrap_or(e.len() - 2)
+    };
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(iw as u32, ih as u32).ok_or("empty heat map")?;
+    let data = pixmap.data_mut();
+    for row in 0..ih {
+        // Image rows run top to bottom, the y axis bottom to top.
+        let iy =
+            if uniform { ih - 1 - row } else { cell(&ey, spec.log_y, 1.0 - (row as f64 + 0.5) / ih as f64) };
+        for col in 0..iw {
+            let ix = if uniform { col } else { cell(&ex, spec.log_x, (col as f64 + 0.5) / iw as f64) };
+            let RGBColor(r, g, b) = viridis(color_position(heat.z[iy][ix], colors, spec.colors.log));
+            let k = 4 * (row * iw + col);
+            data[k..k + 4].copy_from_slice(&[r, g, b, 255]);
+        }
+    }
+    let png = pixmap.encode_png().map_err(|e| e.to_string())?;
+    let image = format!(
+        "<image x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{}\"/>",
+        base64(&png)
+    );
+    Ok(format!("{}{image}{}", &svg[..start], &svg[end..]))
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &FigureData) -> DrawResult {
@@ -167,9 +324,13 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &FigureData) ->
             .map_err(de)?;
     }
     let areas = main.split_evenly((1, data.panels.len()));
+    let mut heats = 0;
     for (area, panel) in areas.iter().zip(&data.panels) {
         match &panel.heat {
-            Some(heat) => heat_panel(area, data, panel, heat)?,
+            Some(heat) => {
+                heat_panel(area, heats, panel, heat)?;
+                heats += 1;
+            }
             None => curves_panel(area, data, panel)?,
         }
     }
@@ -258,10 +419,10 @@ fn curves_panel<DB: DrawingBackend>(
 }
 
 fn y_label(panel: &PanelData) -> String {
-    let mut labels: Vec<&str> = panel.series.iter().map(|s| s.quantity.label()).collect();
+    let mut labels: Vec<String> = panel.series.iter().map(|s| s.measure.label()).collect();
     labels.dedup();
     if labels.len() == 1 {
-        labels[0].to_string()
+        labels.remove(0)
     } else {
         "error (see legend)".into()
     }
@@ -304,8 +465,9 @@ where
 enum Body<'a> {
     /// Theory lines and markers, clipped to the y range.
     Curves { y: (f64, f64) },
-    /// Heat-map cells between `ex`/`ey` edges, coloured over the log₁₀ range `colors`.
-    Heat { heat: &'a Heat, ex: &'a [f64], ey: &'a [f64], colors: (f64, f64) },
+    /// A heat map between the `ex`/`ey` edges: a placeholder for image `index` (see
+    /// `embed_heat`).
+    Heat { index: usize, ex: &'a [f64], ey: &'a [f64] },
 }
 
 /// Picks linear or log coordinates for each axis and draws the panel.
@@ -406,15 +568,12 @@ where
                     .map_err(de)?;
             }
         }
-        Body::Heat { heat, ex, ey, colors: (clo, chi) } => {
+        Body::Heat { index, ex, ey } => {
             let mut chart = chart_on(area, x, y, spec.title.as_deref(), 16)?;
-            let cells = heat.z.iter().enumerate().flat_map(|(iy, row)| {
-                row.iter().enumerate().map(move |(ix, &z)| {
-                    let t = if z.is_finite() && z > 0.0 { (z.log10() - clo) / (chi - clo) } else { 1.0 };
-                    Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], viridis(t).filled())
-                })
-            });
-            chart.draw_series(cells).map_err(de)?;
+            let frame = [(ex[0], ey[0]), (ex[ex.len() - 1], ey[ey.len() - 1])];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(frame, placeholder(index).filled())))
+                .map_err(de)?;
             chart
                 .configure_mesh()
                 .disable_mesh()
@@ -517,23 +676,45 @@ fn edges(v: &[f64], log: bool) -> Vec<f64> {
     e
 }
 
-/// log₁₀ colour range: the configured one, or the finite data's range.
-fn color_range(data: &FigureData, heat: &Heat) -> (f64, f64) {
-    if let Some(r) = data.spec.color_range {
+/// Colour range of a heat map in the measure's units: the configured one, or the range
+/// of the finite data (positive data on a log scale).
+fn color_range(panel: &PanelData, heat: &Heat) -> (f64, f64) {
+    let colors = panel.spec.colors;
+    if let Some(r) = colors.range {
         return r;
     }
-    let logs = heat.z.iter().flatten().filter(|z| z.is_finite() && **z > 0.0).map(|z| z.log10());
-    let (lo, hi) = logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    if lo.is_finite() && hi > lo {
-        (lo, hi)
+    let ok = |z: &&f64| z.is_finite() && (!colors.log || **z > 0.0);
+    let (lo, hi) = heat
+        .z
+        .iter()
+        .flatten()
+        .filter(ok)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    match (lo.is_finite(), hi > lo) {
+        (true, true) => (lo, hi),
+        (true, false) if colors.log => (lo / 10.0, lo * 10.0),
+        (true, false) => (lo - 1.0, lo + 1.0),
+        _ if colors.log => (0.1, 10.0),
+        _ => (0.0, 1.0),
+    }
+}
+
+/// Position 0..1 of a value on the colour scale; non-finite values (the divergence of
+/// the error at the interpolation threshold) take the top colour.
+fn color_position(z: f64, (lo, hi): (f64, f64), log: bool) -> f64 {
+    if !z.is_finite() || (log && z <= 0.0) {
+        return 1.0;
+    }
+    if log {
+        (z.log10() - lo.log10()) / (hi.log10() - lo.log10())
     } else {
-        (-1.0, 1.0)
+        (z - lo) / (hi - lo)
     }
 }
 
 fn heat_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    data: &FigureData,
+    index: usize,
     panel: &PanelData,
     heat: &Heat,
 ) -> DrawResult {
@@ -544,14 +725,28 @@ fn heat_panel<DB: DrawingBackend>(
     let ey = edges(&heat.ys, spec.log_y);
     let (x0, x1) = (ex[0], *ex.last().unwrap());
     let (y0, y1) = (ey[0], *ey.last().unwrap());
-    let range = color_range(data, heat);
-    dispatch(&plot, (x0, x1), (y0, y1), panel, Body::Heat { heat, ex: &ex, ey: &ey, colors: range })?;
-    colorbar(&bar, range, panel)
+    dispatch(&plot, (x0, x1), (y0, y1), panel, Body::Heat { index, ex: &ex, ey: &ey })?;
+    colorbar(&bar, color_range(panel, heat), panel)
+}
+
+/// Tick values of a colour bar: powers of ten on a log scale, round steps on a linear one.
+fn color_ticks((lo, hi): (f64, f64), log: bool) -> Vec<f64> {
+    if log {
+        let (k0, k1) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
+        let step = ((k1 - k0) / 6).max(1);
+        return (k0..=k1).step_by(step as usize).map(|k| 10f64.powi(k)).collect();
+    }
+    let raw = (hi - lo) / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|&s| s >= raw).unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 fn colorbar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    (lo, hi): (f64, f64),
+    range: (f64, f64),
     panel: &PanelData,
 ) -> DrawResult {
     let (_, h) = area.dim_in_pixel();
@@ -566,16 +761,18 @@ fn colorbar<DB: DrawingBackend>(
             .map_err(de)?;
     }
     area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1))).map_err(de)?;
-    let (k0, k1) = (lo.ceil() as i32, hi.floor() as i32);
-    let step = ((k1 - k0) / 6).max(1);
-    for k in (k0..=k1).step_by(step as usize) {
-        let y = bottom - ((bottom - top) as f64 * (k as f64 - lo) / (hi - lo)) as i32;
+    let log = panel.spec.colors.log;
+    for v in color_ticks(range, log) {
+        let y = bottom - ((bottom - top) as f64 * color_position(v, range, log)) as i32;
         area.draw(&PathElement::new(vec![(x1, y), (x1 + 6, y)], BLACK.stroke_width(1))).map_err(de)?;
-        area.draw_text(&tick(&10f64.powi(k)), &(FONT, 17).into_font().color(&BLACK), (x1 + 10, y - 9))
-            .map_err(de)?;
+        area.draw_text(&tick(&v), &(FONT, 17).into_font().color(&BLACK), (x1 + 10, y - 9)).map_err(de)?;
     }
-    let label = (FONT, 19).into_font().color(&BLACK);
-    area.draw_text("E_g (log scale)", &label, (0, bottom + 16)).map_err(de)?;
+    let measure = panel.spec.series.first().map(|s| s.measure.label()).unwrap_or_default();
+    let label = if log { format!("{measure} (log scale)") } else { measure };
+    let style = (FONT, 17).into_font().color(&BLACK);
+    for (i, line) in wrap(&label, 14).iter().take(3).enumerate() {
+        area.draw_text(line, &style, (0, bottom + 12 + 20 * i as i32)).map_err(de)?;
+    }
     Ok(())
 }
 

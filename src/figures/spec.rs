@@ -1,85 +1,19 @@
-//! Figure configurations: a base model (the usual `[data]`, `[[layers]]`, `[readout]`,
-//! `[samples]` sections) plus `[figure]`, `[sweep]` (the x axis), optional `[sweep_y]`
-//! (heat maps), `[[series]]` and `[[panels]]`. Series and panels override parameters of the
-//! base model through `set` tables whose keys are dotted paths (`"data.noise"`,
-//! `"layers[0].input_covariance"`, `"readout.ridge"`); a table value is merged into the
-//! base, except a covariance table with a `kind`, which replaces it whole.
+//! Resolution of a figure config into typed values, once: every series is a validated
+//! [`Config`] (the base model with the panel's and the series' `set` overrides applied),
+//! every sweep an [`Axis`] that applies an x value to a config, every y a [`Measure`].
+//! Every point a figure will compute (all x, all y, all series, every minimisation grid
+//! value) is checked here, so a bad value fails before anything is computed or written.
 
-use crate::config::{self, Config, RawConfig, Validator};
-use crate::error::{Error, Result};
-use serde::Deserialize;
+use super::schema::{
+    RawFigure, RawGuide, RawOptimum, RawPanel, RawSeries, RawSweep, FIGURE_KEYS, MODEL_KEYS,
+};
+use crate::config::{self, Config, Ridge, SimulationSpec, Validator};
+use crate::error::{truncate, Error, Result};
+use crate::resources::{MAX_NOISE, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
+use crate::spectra::{check_power_law, CovarianceKind, Target};
 use std::path::{Path, PathBuf};
 
-/// Keys of a figure config that are not part of the model schema.
-const FIGURE_KEYS: [&str; 5] = ["figure", "sweep", "sweep_y", "series", "panels"];
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawFigure {
-    title: String,
-    kind: Option<String>,
-    y: Option<String>,
-    log_x: Option<bool>,
-    log_y: Option<bool>,
-    y_range: Option<[f64; 2]>,
-    color_range: Option<[f64; 2]>,
-    caption: Option<String>,
-    guides: Option<Vec<RawGuide>>,
-    panel_width: Option<i64>,
-    panel_height: Option<i64>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawGuide {
-    x: Option<f64>,
-    y: Option<f64>,
-    diagonal: Option<bool>,
-    label: Option<String>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawSweep {
-    axis: String,
-    layer: Option<i64>,
-    covariance: Option<String>,
-    values: Option<Vec<f64>>,
-    range: Option<config::RawRange>,
-    simulate: Option<RawPoints>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawPoints {
-    values: Option<Vec<f64>>,
-    range: Option<config::RawRange>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawSeries {
-    label: String,
-    y: Option<String>,
-    set: Option<toml::Table>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct RawPanel {
-    title: Option<String>,
-    set: Option<toml::Table>,
-    sweep: Option<RawSweep>,
-    sweep_y: Option<RawSweep>,
-    series: Option<Vec<RawSeries>>,
-    y: Option<String>,
-    log_x: Option<bool>,
-    log_y: Option<bool>,
-    y_range: Option<[f64; 2]>,
-    guides: Option<Vec<RawGuide>>,
-}
-
-/// The quantity on the y axis (or the colour of a heat map).
+/// A column of the theory (or of the simulation) a figure plots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantity {
     Error,
@@ -90,7 +24,7 @@ pub enum Quantity {
 }
 
 impl Quantity {
-    fn parse(v: &Validator<'_>, key: &str, s: &str) -> Result<Self> {
+    fn parse(s: &str) -> std::result::Result<Self, String> {
         Ok(match s {
             "error" => Quantity::Error,
             "bias" => Quantity::Bias,
@@ -98,11 +32,9 @@ impl Quantity {
             "train_error" => Quantity::TrainError,
             "test_mse" => Quantity::TestMse,
             other => {
-                return Err(v.err(
-                    key,
-                    format!(
-                    "unknown quantity \"{other}\"; expected error, bias, variance, train_error or test_mse"
-                ),
+                return Err(format!(
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error or test_mse",
+                    truncate(other, 40)
                 ))
             }
         })
@@ -118,6 +50,85 @@ impl Quantity {
             Quantity::TestMse => "test MSE E_g + η²",
         }
     }
+
+    /// Short symbol, for derived labels.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Quantity::Error => "E_g",
+            Quantity::Bias => "bias",
+            Quantity::Variance => "variance",
+            Quantity::TrainError => "E_tr",
+            Quantity::TestMse => "E_g + η²",
+        }
+    }
+}
+
+/// What a minimisation over a parameter reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Show {
+    /// The minimising parameter value (e.g. the optimal exponent s*).
+    Argmin,
+    /// The minimal value of the quantity.
+    Min,
+    /// The minimum divided by the quantity at the reference parameter value.
+    Gain,
+}
+
+/// `minimise quantity over a parameter`: a grid scan refined by Brent's method.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Optimum {
+    pub quantity: Quantity,
+    /// The parameter minimised over, applied like a sweep axis.
+    pub over: Axis,
+    /// The scan grid (ascending); the minimum is refined between its neighbours.
+    pub grid: Vec<f64>,
+    pub show: Show,
+    /// The parameter value `Show::Gain` compares against.
+    pub reference: f64,
+}
+
+/// The y value (or heat-map colour) of a series.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Measure {
+    Plain(Quantity),
+    Optimum(Optimum),
+}
+
+impl Measure {
+    /// Axis or colour-bar label.
+    pub fn label(&self) -> String {
+        match self {
+            Measure::Plain(q) => q.label().to_string(),
+            Measure::Optimum(o) => match o.show {
+                Show::Argmin => format!("minimising {}", o.over.symbol()),
+                Show::Min => format!("min over {} of {}", o.over.symbol(), o.quantity.symbol()),
+                Show::Gain => format!(
+                    "{0}(optimal {1}) / {0}({1} = {2})",
+                    o.quantity.symbol(),
+                    o.over.symbol(),
+                    crate::output::num(o.reference)
+                ),
+            },
+        }
+    }
+
+    /// Whether the natural colour scale is logarithmic (errors) or linear (parameters, ratios).
+    pub fn log_colors(&self) -> bool {
+        matches!(self, Measure::Plain(_) | Measure::Optimum(Optimum { show: Show::Min, .. }))
+    }
+}
+
+/// Which exponent an `exponent` axis sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExponentOf {
+    /// Σ0 (`data.covariance`, kind power_law).
+    Data,
+    /// Γ (`layers[0].input_covariance`, kind power_law or data_power).
+    Input,
+    /// The target (`data.target`, kind power_law).
+    Target,
+    /// S_ℓ of hidden layer ℓ (1-based; kind power_law).
+    Layer(usize),
 }
 
 /// What a sweep varies.
@@ -131,8 +142,16 @@ pub enum Axis {
     Width { layer: usize },
     /// The label-noise variance η².
     Noise,
-    /// The exponent of a covariance or of the target; `key` is its dotted path.
-    Exponent { key: String, name: String },
+    /// The exponent of a covariance or of the target.
+    Exponent(ExponentOf),
+}
+
+/// Unicode subscript digits.
+pub fn sub(n: usize) -> String {
+    n.to_string()
+        .chars()
+        .map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or('?'))
+        .collect()
 }
 
 impl Axis {
@@ -143,14 +162,150 @@ impl Axis {
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
-            Axis::Exponent { name, .. } => format!("exponent of {name}"),
+            Axis::Exponent(_) => format!("exponent {}", self.symbol()),
+        }
+    }
+
+    /// The parameter's symbol.
+    pub fn symbol(&self) -> String {
+        match self {
+            Axis::Alpha => "α".into(),
+            Axis::Ridge => "λ".into(),
+            Axis::Width { layer } => format!("ν{}", sub(*layer)),
+            Axis::Noise => "η²".into(),
+            Axis::Exponent(ExponentOf::Data) => "of Σ₀".into(),
+            Axis::Exponent(ExponentOf::Input) => "s of Γ".into(),
+            Axis::Exponent(ExponentOf::Target) => "of the target".into(),
+            Axis::Exponent(ExponentOf::Layer(l)) => format!("of S{}", sub(*l)),
+        }
+    }
+
+    /// Sets the axis value `x` in a config. `Err` says why `x` is not allowed there.
+    pub fn apply(&self, cfg: &mut Config, x: f64) -> std::result::Result<(), String> {
+        if !x.is_finite() {
+            return Err(format!("expected a finite value, got {x}"));
+        }
+        let n0 = cfg.model.dim;
+        match self {
+            Axis::Alpha => cfg.samples = vec![alpha_samples(x, n0)?],
+            Axis::Ridge => {
+                if x < 0.0 {
+                    return Err(format!("expected λ ≥ 0, got {x}"));
+                }
+                cfg.ridge = Ridge::Fixed(x);
+            }
+            Axis::Noise => {
+                if !(0.0..=MAX_NOISE).contains(&x) {
+                    return Err(format!("expected 0 ≤ η² ≤ {MAX_NOISE:e}, got {x}"));
+                }
+                cfg.model.noise = x;
+            }
+            Axis::Width { layer } => {
+                let depth = cfg.model.layers.len();
+                let l = cfg
+                    .model
+                    .layers
+                    .get_mut(layer - 1)
+                    .ok_or_else(|| format!("the model has {depth} hidden layers, not {layer}"))?;
+                let w = (x * n0 as f64).round();
+                if !(MIN_SIZE as f64..=MAX_SIZE as f64).contains(&w) {
+                    return Err(format!(
+                        "ν = {x} gives width round({x} × {n0}) = {w}, outside {MIN_SIZE}..={MAX_SIZE}"
+                    ));
+                }
+                if matches!(
+                    l.covariance.kind,
+                    CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. }
+                ) {
+                    return Err(format!(
+                        "layer {layer}'s covariance has a fixed size and cannot follow its width"
+                    ));
+                }
+                l.width = w as usize;
+            }
+            Axis::Exponent(of) => {
+                let (kind, n, key) = match of {
+                    ExponentOf::Data => (Some(&mut cfg.model.data.kind), n0, "data.covariance"),
+                    ExponentOf::Input => (Some(&mut cfg.model.input.kind), n0, "layers[0].input_covariance"),
+                    ExponentOf::Target => {
+                        return match &mut cfg.model.target {
+                            Target::PowerLaw { exponent } => {
+                                check_power_law(x, n0)?;
+                                *exponent = x;
+                                Ok(())
+                            }
+                            Target::Isotropic => Err(
+                                "data.target is \"isotropic\"; the exponent axis needs kind \"power_law\""
+                                    .into(),
+                            ),
+                        };
+                    }
+                    ExponentOf::Layer(l) => match cfg.model.layers.get_mut(l - 1) {
+                        Some(layer) => {
+                            (Some(&mut layer.covariance.kind), layer.width, "layers[ℓ].covariance")
+                        }
+                        None => (None, 0, ""),
+                    },
+                };
+                let kind = kind.ok_or_else(|| format!("the model has no hidden layer {of:?}"))?;
+                match kind {
+                    CovarianceKind::PowerLaw { exponent } => {
+                        check_power_law(x, n)?;
+                        *exponent = x;
+                    }
+                    CovarianceKind::DataPower { exponent } => *exponent = x,
+                    other => {
+                        return Err(format!(
+                            "{key} is {}; the exponent axis needs kind \"power_law\"{}",
+                            kind_name(other),
+                            if *of == ExponentOf::Input { " or \"data_power\"" } else { "" }
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The x coordinate a value is plotted at (widths are rounded to integers).
+    pub fn plotted(&self, cfg: &Config, x: f64) -> f64 {
+        match self {
+            Axis::Width { layer } => cfg.model.layers[layer - 1].width as f64 / cfg.model.dim as f64,
+            _ => x,
+        }
+    }
+
+    /// Values of this axis that must be positive (`Some(true)`), non-negative
+    /// (`Some(false)`), or anything finite (`None`).
+    fn sign(&self) -> Option<bool> {
+        match self {
+            Axis::Alpha | Axis::Width { .. } => Some(true),
+            Axis::Ridge | Axis::Noise => Some(false),
+            Axis::Exponent(_) => None,
         }
     }
 }
 
-/// Unicode subscript digits.
-pub fn sub(n: usize) -> String {
-    n.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap()).unwrap()).collect()
+fn kind_name(k: &CovarianceKind) -> &'static str {
+    match k {
+        CovarianceKind::Identity => "\"identity\"",
+        CovarianceKind::PowerLaw { .. } => "\"power_law\"",
+        CovarianceKind::Diagonal { .. } => "\"diagonal\"",
+        CovarianceKind::Ar1 { .. } => "\"ar1\"",
+        CovarianceKind::Matrix { .. } => "\"file\"",
+        CovarianceKind::DataPower { .. } => "\"data_power\"",
+    }
+}
+
+/// p = round(α n0), checked.
+fn alpha_samples(alpha: f64, n0: usize) -> std::result::Result<usize, String> {
+    let p = (alpha * n0 as f64).round();
+    if !(1.0..=MAX_SAMPLES).contains(&p) {
+        return Err(format!(
+            "α = {alpha} gives p = round({alpha} × {n0}) = {p}, outside 1..={MAX_SAMPLES:e}"
+        ));
+    }
+    Ok(p as usize)
 }
 
 /// A resolved sweep: axis, x values of the theory line and of the simulation markers.
@@ -178,15 +333,23 @@ pub enum Guide {
     },
 }
 
-/// One series: a label, a quantity and the base model with its overrides applied.
+/// One series: a label, what it measures and its validated model.
 #[derive(Clone, Debug)]
 pub struct SeriesSpec {
     pub label: String,
-    pub quantity: Quantity,
-    /// The model table with panel and series overrides applied (figure keys removed).
-    pub table: toml::Table,
+    pub measure: Measure,
+    /// The base model with the panel's and the series' overrides applied.
+    pub config: Config,
     /// Where the series comes from, for error messages (`panels[0].series[2] "η² = 0.5"`).
     pub context: String,
+}
+
+/// Colours of a heat map: a range (automatic when `None`) on a log or linear scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Colors {
+    /// In the measure's units (not log₁₀), `low < high`.
+    pub range: Option<(f64, f64)>,
+    pub log: bool,
 }
 
 /// One panel of a figure.
@@ -201,6 +364,7 @@ pub struct PanelSpec {
     pub log_y: bool,
     pub y_range: Option<(f64, f64)>,
     pub guides: Vec<Guide>,
+    pub colors: Colors,
 }
 
 /// Kind of figure.
@@ -220,10 +384,8 @@ pub struct FigureSpec {
     pub kind: FigureKind,
     pub caption: Option<String>,
     pub panels: Vec<PanelSpec>,
-    /// Log₁₀ colour range of a heat map (automatic when `None`).
-    pub color_range: Option<(f64, f64)>,
     pub panel_size: (u32, u32),
-    pub simulation: config::SimulationSpec,
+    pub simulation: SimulationSpec,
 }
 
 /// Whether a TOML file is a figure config (has a `[figure]` table).
@@ -232,198 +394,121 @@ pub fn is_figure(path: &Path) -> Result<bool> {
     Ok(table.contains_key("figure"))
 }
 
+/// The config of one point: the series' model with the heat map's y value, the
+/// minimisation parameter and the x value applied (in that order). `x = None` leaves the
+/// sample sizes alone (they are set for a whole α sweep at once).
+pub fn point_config(
+    series: &SeriesSpec,
+    x_axis: &Axis,
+    x: Option<f64>,
+    y: Option<(&Axis, f64)>,
+    over: Option<(&Axis, f64)>,
+) -> std::result::Result<Config, String> {
+    let mut cfg = series.config.clone();
+    if let Some((axis, v)) = y {
+        axis.apply(&mut cfg, v).map_err(|m| format!("y = {v}: {m}"))?;
+    }
+    if let Some((axis, v)) = over {
+        axis.apply(&mut cfg, v).map_err(|m| format!("minimising over {v}: {m}"))?;
+    }
+    if let Some(x) = x {
+        x_axis.apply(&mut cfg, x).map_err(|m| format!("x = {x}: {m}"))?;
+    }
+    Ok(cfg)
+}
+
+/// Sample sizes of an α sweep for a config (deduplicated, in order).
+pub fn alpha_sample_sizes(cfg: &Config, alphas: &[f64]) -> std::result::Result<Vec<usize>, String> {
+    let mut ps = alphas
+        .iter()
+        .map(|&a| alpha_samples(a, cfg.model.dim))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    ps.dedup();
+    Ok(ps)
+}
+
+/// Resolution state of one figure file.
+struct Resolver<'a> {
+    v: Validator<'a>,
+    base: toml::Table,
+    kind: FigureKind,
+    figure: RawFigure,
+    sweep: Option<RawSweep>,
+    sweep_y: Option<RawSweep>,
+    series: Option<Vec<RawSeries>>,
+    has_panels: bool,
+}
+
 impl FigureSpec {
-    /// Loads and validates a figure config, including every series' model.
+    /// Loads a figure config and resolves it into typed values, checking every point.
     pub fn load(path: &Path) -> Result<FigureSpec> {
         let (file, table) = config::read_table(path)?;
-        let v = Validator { file: &file, base: path.parent().unwrap_or(Path::new(".")).to_path_buf() };
-        const MODEL_KEYS: [&str; 5] = ["data", "layers", "readout", "samples", "simulation"];
+        FigureSpec::from_table(table, &file, path)
+    }
+
+    /// Resolves a figure config table; `source` names it in errors, `path` gives the output
+    /// name and the folder of relative covariance files.
+    pub fn from_table(table: toml::Table, source: &str, path: &Path) -> Result<FigureSpec> {
+        let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let v = Validator { file: source, base: base_dir };
         if let Some(k) =
             table.keys().find(|k| !MODEL_KEYS.contains(&k.as_str()) && !FIGURE_KEYS.contains(&k.as_str()))
         {
             let all: Vec<String> = MODEL_KEYS.iter().chain(&FIGURE_KEYS).map(|k| format!("`{k}`")).collect();
-            return Err(v.err(k.clone(), format!("unknown key `{k}`, expected one of {}", all.join(", "))));
+            return Err(v.err(truncate(k, 40), format!("unknown key, expected one of {}", all.join(", "))));
         }
         let get = |k: &str| table.get(k).cloned();
         let figure: RawFigure = match get("figure") {
-            Some(t) => config::from_value(&file, "figure", t)?,
+            Some(t) => config::from_value(source, "figure", t)?,
             None => return Err(v.err("figure", "missing [figure] table: this is not a figure config")),
         };
         let kind = match figure.kind.as_deref().unwrap_or("curves") {
             "curves" => FigureKind::Curves,
             "heatmap" => FigureKind::Heatmap,
             other => {
-                return Err(
-                    v.err("figure.kind", format!("expected \"curves\" or \"heatmap\", got \"{other}\""))
-                )
+                return Err(v.err(
+                    "figure.kind",
+                    format!("expected \"curves\" or \"heatmap\", got \"{}\"", truncate(other, 40)),
+                ))
             }
         };
-        let sweep: Option<RawSweep> =
-            get("sweep").map(|t| config::from_value(&file, "sweep", t)).transpose()?;
-        let sweep_y: Option<RawSweep> =
-            get("sweep_y").map(|t| config::from_value(&file, "sweep_y", t)).transpose()?;
-        let series: Option<Vec<RawSeries>> =
-            get("series").map(|t| config::from_value(&file, "series", t)).transpose()?;
-        let panels: Option<Vec<RawPanel>> =
-            get("panels").map(|t| config::from_value(&file, "panels", t)).transpose()?;
+        fn parse<T: for<'de> serde::Deserialize<'de>>(
+            table: &toml::Table,
+            source: &str,
+            k: &str,
+        ) -> Result<Option<T>> {
+            table.get(k).cloned().map(|t| config::from_value(source, k, t)).transpose()
+        }
+        let sweep: Option<RawSweep> = parse(&table, source, "sweep")?;
+        let sweep_y: Option<RawSweep> = parse(&table, source, "sweep_y")?;
+        let series: Option<Vec<RawSeries>> = parse(&table, source, "series")?;
+        let panels: Option<Vec<RawPanel>> = parse(&table, source, "panels")?;
         let mut base = table.clone();
         for k in FIGURE_KEYS {
             base.remove(k);
         }
-        let raw_sim: Option<config::RawSimulation> = base
-            .get("simulation")
-            .cloned()
-            .map(|t| config::from_value(&file, "simulation", t))
-            .transpose()?;
-        let simulation = v.simulation(raw_sim.as_ref())?;
-        let default_panel = RawPanel {
-            title: None,
-            set: None,
-            sweep: None,
-            sweep_y: None,
-            series: None,
-            y: None,
-            log_x: None,
-            log_y: None,
-            y_range: None,
-            guides: None,
-        };
-        let raw_panels = panels.unwrap_or_else(|| vec![default_panel]);
+        let simulation = v.simulation(
+            base.get("simulation")
+                .cloned()
+                .map(|t| config::from_value(source, "simulation", t))
+                .transpose()?
+                .as_ref(),
+        )?;
+        let has_panels = panels.is_some();
+        let raw_panels = panels.unwrap_or_else(|| vec![RawPanel::default()]);
         if raw_panels.is_empty() {
             return Err(v.err("panels", "expected at least one panel"));
         }
-        let mut out = Vec::new();
-        for (pi, rp) in raw_panels.iter().enumerate() {
-            let pkey = if table.contains_key("panels") { format!("panels[{pi}]") } else { String::new() };
-            let sk = |k: &str| {
-                if pkey.is_empty() {
-                    k.to_string()
-                } else {
-                    format!("{pkey}.{k}")
-                }
-            };
-            let rs = rp
-                .sweep
-                .as_ref()
-                .or(sweep.as_ref())
-                .ok_or_else(|| v.err(sk("sweep"), "missing [sweep] (the x axis)"))?;
-            let sweep_key = if rp.sweep.is_some() { sk("sweep") } else { "sweep".into() };
-            let sw = resolve_sweep(&v, &sweep_key, rs)?;
-            let sw_y = match (kind, rp.sweep_y.as_ref().or(sweep_y.as_ref())) {
-                (FigureKind::Heatmap, Some(r)) => Some(resolve_sweep(&v, &sk("sweep_y"), r)?),
-                (FigureKind::Heatmap, None) => {
-                    return Err(v.err("sweep_y", "a heat map needs [sweep_y] (the y axis)"))
-                }
-                (FigureKind::Curves, Some(_)) => {
-                    return Err(v.err("sweep_y", "only heat maps (figure.kind = \"heatmap\") have a y sweep"))
-                }
-                (FigureKind::Curves, None) => None,
-            };
-            if kind == FigureKind::Heatmap && sw.axis != Axis::Alpha {
-                return Err(v.err(sweep_key.clone(), "a heat map's x axis must be \"alpha\""));
-            }
-            let y_name = rp.y.as_deref().or(figure.y.as_deref()).unwrap_or("error");
-            let default_quantity = Quantity::parse(&v, &sk("y"), y_name)?;
-            let mut panel_table = base.clone();
-            if let Some(set) = &rp.set {
-                apply_overrides(&v, &sk("set"), &mut panel_table, set)?;
-            }
-            let raw_series = rp.series.as_ref().or(series.as_ref());
-            let series_key = if rp.series.is_some() { sk("series") } else { "series".into() };
-            let mut specs = Vec::new();
-            let single = [RawSeries { label: String::new(), y: None, set: None }];
-            let list: &[RawSeries] = match raw_series {
-                Some(s) if !s.is_empty() => s,
-                Some(_) => return Err(v.err(series_key, "expected at least one series")),
-                None => &single,
-            };
-            if kind == FigureKind::Heatmap && list.len() > 1 {
-                return Err(v.err(series_key, "a heat map shows one series per panel"));
-            }
-            for (si, s) in list.iter().enumerate() {
-                let key = format!("{series_key}[{si}]");
-                let mut t = panel_table.clone();
-                if let Some(set) = &s.set {
-                    apply_overrides(&v, &format!("{key}.set"), &mut t, set)?;
-                }
-                let quantity = match &s.y {
-                    Some(y) => Quantity::parse(&v, &format!("{key}.y"), y)?,
-                    None => default_quantity,
-                };
-                let context = if s.label.is_empty() { key.clone() } else { format!("{key} \"{}\"", s.label) };
-                let spec = SeriesSpec { label: s.label.clone(), quantity, table: t, context };
-                // Validate now: the model at the first x value of every sweep.
-                let first = sw.values[0];
-                let mut check = spec.table.clone();
-                if let Some(y) = &sw_y {
-                    set_axis(&v, &spec.context, &mut check, &y.axis, y.values[0])?;
-                }
-                series_config(&v, path, &spec, &sw.axis, &[first], &check)?;
-                specs.push(spec);
-            }
-            let mut guides = Vec::new();
-            for (gi, g) in rp.guides.as_ref().or(figure.guides.as_ref()).into_iter().flatten().enumerate() {
-                let gk = format!(
-                    "{}[{gi}]",
-                    if rp.guides.is_some() { sk("guides") } else { "figure.guides".into() }
-                );
-                guides.push(match (g.x, g.y, g.diagonal.unwrap_or(false)) {
-                    (Some(x), None, false) => {
-                        Guide::Vertical { x: v.finite(&format!("{gk}.x"), x)?, label: g.label.clone() }
-                    }
-                    (None, Some(y), false) => {
-                        Guide::Horizontal { y: v.finite(&format!("{gk}.y"), y)?, label: g.label.clone() }
-                    }
-                    (None, None, true) => Guide::Diagonal { label: g.label.clone() },
-                    _ => return Err(v.err(gk, "a guide is exactly one of x = …, y = … or diagonal = true")),
-                });
-            }
-            let y_range = match rp.y_range.or(figure.y_range) {
-                Some([lo, hi]) => {
-                    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                        return Err(v.err(
-                            sk("y_range"),
-                            format!("expected [low, high] with low < high, got [{lo}, {hi}]"),
-                        ));
-                    }
-                    Some((lo, hi))
-                }
-                None => None,
-            };
-            let log_y = rp.log_y.or(figure.log_y).unwrap_or(false);
-            if log_y && y_range.is_some_and(|r| r.0 <= 0.0) {
-                return Err(v.err(sk("y_range"), "a log axis needs a positive range"));
-            }
-            let log_x = rp.log_x.or(figure.log_x).unwrap_or(false);
-            if log_x && sw.values.iter().any(|&x| x <= 0.0) {
-                return Err(v.err(sweep_key, "a log x axis needs positive sweep values"));
-            }
-            out.push(PanelSpec {
-                title: rp.title.clone(),
-                sweep: sw,
-                sweep_y: sw_y,
-                series: specs,
-                log_x,
-                log_y,
-                y_range,
-                guides,
-            });
-        }
-        let color_range = match figure.color_range {
-            Some([lo, hi]) if lo.is_finite() && hi.is_finite() && lo < hi => Some((lo, hi)),
-            Some([lo, hi]) => {
-                return Err(v.err(
-                    "figure.color_range",
-                    format!("expected [low, high] (log₁₀ E_g) with low < high, got [{lo}, {hi}]"),
-                ))
-            }
-            None => None,
-        };
+        let r = Resolver { v, base, kind, figure, sweep, sweep_y, series, has_panels };
+        r.check_unused(&raw_panels)?;
+        let panels = raw_panels.iter().enumerate().map(|(i, p)| r.panel(i, p)).collect::<Result<Vec<_>>>()?;
         let size = |k: &str, x: Option<i64>, d: u32| -> Result<u32> {
             match x {
                 None => Ok(d),
                 Some(n) if (200..=4000).contains(&n) => Ok(n as u32),
-                Some(n) => Err(v.err(format!("figure.{k}"), format!("expected 200 to 4000 pixels, got {n}"))),
+                Some(n) => {
+                    Err(r.v.err(format!("figure.{k}"), format!("expected 200 to 4000 pixels, got {n}")))
+                }
             }
         };
         Ok(FigureSpec {
@@ -432,245 +517,443 @@ impl FigureSpec {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "figure".into()),
-            title: figure.title,
+            title: r.figure.title.clone(),
             kind,
-            caption: figure.caption,
-            panels: out,
-            color_range,
+            caption: r.figure.caption.clone(),
             panel_size: (
-                size("panel_width", figure.panel_width, 900)?,
-                size("panel_height", figure.panel_height, 620)?,
+                size("panel_width", r.figure.panel_width, 900)?,
+                size("panel_height", r.figure.panel_height, 620)?,
             ),
+            panels,
             simulation,
         })
     }
 }
 
-fn resolve_sweep(v: &Validator<'_>, key: &str, r: &RawSweep) -> Result<Sweep> {
-    let layer = |needed: bool| -> Result<usize> {
-        match (r.layer, needed) {
-            (Some(l), true) if l >= 1 => Ok(l as usize),
-            (Some(l), true) => {
-                Err(v.err(format!("{key}.layer"), format!("expected a layer number ≥ 1, got {l}")))
+impl Resolver<'_> {
+    /// Nothing in a figure config is silently ignored: top-level tables that every panel
+    /// replaces are errors.
+    fn check_unused(&self, panels: &[RawPanel]) -> Result<()> {
+        let unused = |what: &str, key: &str, own: &dyn Fn(&RawPanel) -> bool| -> Result<()> {
+            if self.has_panels && panels.iter().all(own) {
+                return Err(self.v.err(
+                    key,
+                    format!("every panel defines its own {what}, so this top-level one would be ignored; remove it or move it into a panel"),
+                ));
             }
-            (None, true) => {
-                Err(v.err(format!("{key}.layer"), "this axis needs `layer` (1 = first hidden layer)"))
+            Ok(())
+        };
+        if self.series.is_some() {
+            unused("[[panels.series]]", "series", &|p| p.series.is_some())?;
+        }
+        if self.sweep.is_some() {
+            unused("sweep", "sweep", &|p| p.sweep.is_some())?;
+        }
+        if self.sweep_y.is_some() {
+            unused("sweep_y", "sweep_y", &|p| p.sweep_y.is_some())?;
+        }
+        if self.figure.y.is_some() {
+            let own_y = |p: &RawPanel| {
+                p.y.is_some()
+                    || p.series.as_ref().is_some_and(|s| !s.is_empty() && s.iter().all(|s| s.y.is_some()))
+            };
+            unused("y", "figure.y", &own_y)?;
+        }
+        Ok(())
+    }
+
+    fn panel(&self, pi: usize, rp: &RawPanel) -> Result<PanelSpec> {
+        let v = &self.v;
+        let pkey = |k: &str| if self.has_panels { format!("panels[{pi}].{k}") } else { k.to_string() };
+        let (rs, sweep_key) = match (&rp.sweep, &self.sweep) {
+            (Some(s), _) => (s, pkey("sweep")),
+            (None, Some(s)) => (s, "sweep".to_string()),
+            (None, None) => return Err(v.err(pkey("sweep"), "missing [sweep] (the x axis)")),
+        };
+        let sweep = self.sweep(&sweep_key, rs, true)?;
+        let sweep_y = match (self.kind, rp.sweep_y.as_ref().or(self.sweep_y.as_ref())) {
+            (FigureKind::Heatmap, Some(r)) => {
+                let key = if rp.sweep_y.is_some() { pkey("sweep_y") } else { "sweep_y".into() };
+                let s = self.sweep(&key, r, false)?;
+                if !s.simulate.is_empty() {
+                    return Err(v.err(format!("{key}.simulate"), "heat maps are theory only"));
+                }
+                Some(s)
+            }
+            (FigureKind::Heatmap, None) => {
+                return Err(v.err("sweep_y", "a heat map needs [sweep_y] (the y axis)"))
+            }
+            (FigureKind::Curves, Some(_)) => {
+                return Err(v.err("sweep_y", "only heat maps (figure.kind = \"heatmap\") have a y sweep"))
+            }
+            (FigureKind::Curves, None) => None,
+        };
+        if self.kind == FigureKind::Heatmap {
+            if sweep.axis != Axis::Alpha {
+                return Err(v.err(sweep_key, "a heat map's x axis must be \"alpha\""));
+            }
+            if !sweep.simulate.is_empty() {
+                return Err(v.err(format!("{sweep_key}.simulate"), "heat maps are theory only"));
+            }
+        }
+        let default_measure = match rp.y.as_ref().or(self.figure.y.as_ref()) {
+            Some(y) => self.measure(&if rp.y.is_some() { pkey("y") } else { "figure.y".into() }, y)?,
+            None => Measure::Plain(Quantity::Error),
+        };
+        let mut panel_table = self.base.clone();
+        if let Some(set) = &rp.set {
+            config::apply_overrides(
+                v.file,
+                &pkey("set"),
+                &mut panel_table,
+                set.iter().map(|(k, x)| (k.as_str(), x)),
+            )?;
+        }
+        let (list, series_key): (Vec<RawSeries>, String) = match (&rp.series, &self.series) {
+            (Some(s), _) => (s.clone(), pkey("series")),
+            (None, Some(s)) => (s.clone(), "series".into()),
+            (None, None) => (vec![RawSeries { label: String::new(), y: None, set: None }], "series".into()),
+        };
+        if list.is_empty() {
+            return Err(v.err(series_key, "expected at least one series"));
+        }
+        if self.kind == FigureKind::Heatmap && list.len() > 1 {
+            return Err(v.err(series_key, "a heat map shows one series per panel"));
+        }
+        let series = list
+            .iter()
+            .enumerate()
+            .map(|(si, s)| {
+                self.series(
+                    &format!("{series_key}[{si}]"),
+                    s,
+                    &panel_table,
+                    &default_measure,
+                    &sweep,
+                    sweep_y.as_ref(),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let guides = rp
+            .guides
+            .as_ref()
+            .or(self.figure.guides.as_ref())
+            .map(|gs| {
+                self.guides(&if rp.guides.is_some() { pkey("guides") } else { "figure.guides".into() }, gs)
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let y_range = self.pair(&pkey("y_range"), rp.y_range.or(self.figure.y_range))?;
+        let log_y = rp.log_y.or(self.figure.log_y).unwrap_or(false);
+        if log_y && y_range.is_some_and(|r| r.0 <= 0.0) {
+            return Err(v.err(pkey("y_range"), "a log axis needs a positive range"));
+        }
+        let log_x = rp.log_x.or(self.figure.log_x).unwrap_or(false);
+        for (key, s, log) in [(&sweep_key, Some(&sweep), log_x), (&pkey("sweep_y"), sweep_y.as_ref(), log_y)]
+        {
+            if let Some(s) = s {
+                if log && s.values.iter().chain(&s.simulate).any(|&x| x <= 0.0) {
+                    return Err(v.err(key.as_str(), "a log axis needs positive sweep values"));
+                }
+            }
+        }
+        let measure_log = series[0].measure.log_colors();
+        let range_key =
+            if rp.color_range.is_some() { pkey("color_range") } else { "figure.color_range".into() };
+        let scale_key =
+            if rp.color_scale.is_some() { pkey("color_scale") } else { "figure.color_scale".into() };
+        let colors = Colors {
+            range: self.pair(&range_key, rp.color_range.or(self.figure.color_range))?,
+            log: match rp.color_scale.as_deref().or(self.figure.color_scale.as_deref()) {
+                None => measure_log,
+                Some(s) => v.scale(Some(s), &scale_key)?,
+            },
+        };
+        let has_colors = rp.color_range.or(self.figure.color_range).is_some()
+            || rp.color_scale.as_ref().or(self.figure.color_scale.as_ref()).is_some();
+        if self.kind == FigureKind::Curves && has_colors {
+            return Err(v.err(range_key, "only heat maps have colours"));
+        }
+        if colors.log && colors.range.is_some_and(|r| r.0 <= 0.0) {
+            return Err(v.err(range_key, "a log colour scale needs a positive range"));
+        }
+        Ok(PanelSpec {
+            title: rp.title.clone(),
+            sweep,
+            sweep_y,
+            series,
+            log_x,
+            log_y,
+            y_range,
+            guides,
+            colors,
+        })
+    }
+
+    fn pair(&self, key: &str, p: Option<[f64; 2]>) -> Result<Option<(f64, f64)>> {
+        match p {
+            Some([lo, hi]) if lo.is_finite() && hi.is_finite() && lo < hi => Ok(Some((lo, hi))),
+            Some([lo, hi]) => {
+                Err(self.v.err(key, format!("expected [low, high] with low < high, got [{lo}, {hi}]")))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn guides(&self, key: &str, gs: &[RawGuide]) -> Result<Vec<Guide>> {
+        let v = &self.v;
+        gs.iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let gk = format!("{key}[{i}]");
+                Ok(match (g.x, g.y, g.diagonal.unwrap_or(false)) {
+                    (Some(x), None, false) => {
+                        Guide::Vertical { x: v.finite(&format!("{gk}.x"), x)?, label: g.label.clone() }
+                    }
+                    (None, Some(y), false) => {
+                        Guide::Horizontal { y: v.finite(&format!("{gk}.y"), y)?, label: g.label.clone() }
+                    }
+                    (None, None, true) => Guide::Diagonal { label: g.label.clone() },
+                    _ => return Err(v.err(gk, "a guide is exactly one of x = …, y = … or diagonal = true")),
+                })
+            })
+            .collect()
+    }
+
+    /// An axis from its name and parameters.
+    fn axis(&self, key: &str, r: &RawSweep) -> Result<Axis> {
+        let v = &self.v;
+        let layer = |needed: bool| -> Result<usize> {
+            match (r.layer, needed) {
+                (Some(l), true) if l >= 1 => Ok(l as usize),
+                (Some(l), true) => {
+                    Err(v.err(format!("{key}.layer"), format!("expected a layer number ≥ 1, got {l}")))
+                }
+                (None, true) => {
+                    Err(v.err(format!("{key}.layer"), "this axis needs `layer` (1 = first hidden layer)"))
+                }
+                (Some(_), false) => Err(v.err(format!("{key}.layer"), "not a parameter of this axis")),
+                (None, false) => Ok(0),
+            }
+        };
+        if r.covariance.is_some() && r.axis != "exponent" {
+            return Err(v.err(format!("{key}.covariance"), "not a parameter of this axis"));
+        }
+        Ok(match r.axis.as_str() {
+            "alpha" => layer(false).map(|_| Axis::Alpha)?,
+            "ridge" => layer(false).map(|_| Axis::Ridge)?,
+            "noise" => layer(false).map(|_| Axis::Noise)?,
+            "width" => Axis::Width { layer: layer(true)? },
+            "exponent" => {
+                let which = r.covariance.as_deref().ok_or_else(|| {
+                    v.err(
+                        format!("{key}.covariance"),
+                        "axis \"exponent\" needs covariance = \"data\", \"input\", \"layer\" or \"target\"",
+                    )
+                })?;
+                Axis::Exponent(match which {
+                    "data" => layer(false).map(|_| ExponentOf::Data)?,
+                    "target" => layer(false).map(|_| ExponentOf::Target)?,
+                    "input" => layer(false).map(|_| ExponentOf::Input)?,
+                    "layer" => ExponentOf::Layer(layer(true)?),
+                    other => {
+                        return Err(v.err(
+                            format!("{key}.covariance"),
+                            format!(
+                                "expected \"data\", \"input\", \"layer\" or \"target\", got \"{}\"",
+                                truncate(other, 40)
+                            ),
+                        ))
+                    }
+                })
+            }
+            other => {
+                return Err(v.err(
+                    format!("{key}.axis"),
+                    format!(
+                        "unknown axis \"{}\"; expected alpha, ridge, width, noise or exponent",
+                        truncate(other, 40)
+                    ),
+                ))
+            }
+        })
+    }
+
+    fn sweep(&self, key: &str, r: &RawSweep, markers: bool) -> Result<Sweep> {
+        let v = &self.v;
+        let axis = self.axis(key, r)?;
+        let values = v.grid(key, r.values.as_deref(), r.range.as_ref(), true)?;
+        let simulate = match (&r.simulate, markers) {
+            (Some(s), true) => {
+                v.grid(&format!("{key}.simulate"), s.values.as_deref(), s.range.as_ref(), true)?
             }
             (Some(_), false) => {
-                Err(v.err(format!("{key}.layer"), format!("not a parameter of axis \"{}\"", r.axis)))
+                return Err(v.err(format!("{key}.simulate"), "only the x axis has simulation markers"))
             }
-            (None, false) => Ok(0),
+            (None, _) => vec![],
+        };
+        for (i, &x) in values.iter().chain(&simulate).enumerate() {
+            let bad = match axis.sign() {
+                Some(true) => x <= 0.0,
+                Some(false) => x < 0.0,
+                None => false,
+            };
+            if bad {
+                return Err(
+                    v.err(key, format!("value {x} (#{}) is out of range for axis \"{}\"", i + 1, r.axis))
+                );
+            }
         }
-    };
-    if r.covariance.is_some() && r.axis != "exponent" {
-        return Err(v.err(format!("{key}.covariance"), format!("not a parameter of axis \"{}\"", r.axis)));
+        Ok(Sweep { axis, values, simulate })
     }
-    let axis = match r.axis.as_str() {
-        "alpha" => {
-            layer(false)?;
-            Axis::Alpha
-        }
-        "ridge" => {
-            layer(false)?;
-            Axis::Ridge
-        }
-        "noise" => {
-            layer(false)?;
-            Axis::Noise
-        }
-        "width" => Axis::Width { layer: layer(true)? },
-        "exponent" => {
-            let which = r.covariance.as_deref().ok_or_else(|| {
-                v.err(
-                    format!("{key}.covariance"),
-                    "axis \"exponent\" needs covariance = \"data\", \"input\", \"layer\" or \"target\"",
-                )
-            })?;
-            match which {
-                "data" => {
-                    layer(false)?;
-                    Axis::Exponent { key: "data.covariance.exponent".into(), name: "Σ₀".into() }
+
+    fn measure(&self, key: &str, y: &toml::Value) -> Result<Measure> {
+        let v = &self.v;
+        match y {
+            toml::Value::String(s) => Quantity::parse(s).map(Measure::Plain).map_err(|m| v.err(key, m)),
+            toml::Value::Table(_) => {
+                let raw: RawOptimum = config::from_value(v.file, key, y.clone())?;
+                let quantity =
+                    Quantity::parse(&raw.minimise).map_err(|m| v.err(format!("{key}.minimise"), m))?;
+                let over_key = format!("{key}.over");
+                if raw.over.simulate.is_some() {
+                    return Err(v.err(format!("{over_key}.simulate"), "a minimisation is theory only"));
                 }
-                "target" => {
-                    layer(false)?;
-                    Axis::Exponent { key: "data.target.exponent".into(), name: "the target".into() }
+                let over = self.axis(&over_key, &raw.over)?;
+                if over == Axis::Alpha {
+                    return Err(
+                        v.err(format!("{over_key}.axis"), "minimising over α is not a figure quantity")
+                    );
                 }
-                "input" => {
-                    layer(false)?;
-                    Axis::Exponent { key: "layers[0].input_covariance.exponent".into(), name: "Γ".into() }
+                let mut grid =
+                    v.grid(&over_key, raw.over.values.as_deref(), raw.over.range.as_ref(), true)?;
+                grid.sort_by(f64::total_cmp);
+                grid.dedup();
+                if grid.len() < 2 {
+                    return Err(v.err(over_key, "expected at least two values to minimise over"));
                 }
-                "layer" => {
-                    let l = layer(true)?;
-                    Axis::Exponent {
-                        key: format!("layers[{}].covariance.exponent", l - 1),
-                        name: format!("S{}", sub(l)),
+                let show = match raw.show.as_deref().unwrap_or("argmin") {
+                    "argmin" => Show::Argmin,
+                    "min" => Show::Min,
+                    "gain" => Show::Gain,
+                    other => {
+                        return Err(v.err(
+                            format!("{key}.show"),
+                            format!(
+                                "expected \"argmin\", \"min\" or \"gain\", got \"{}\"",
+                                truncate(other, 40)
+                            ),
+                        ))
                     }
-                }
-                other => {
-                    return Err(v.err(
-                        format!("{key}.covariance"),
-                        format!("expected \"data\", \"input\", \"layer\" or \"target\", got \"{other}\""),
-                    ))
-                }
+                };
+                let reference = match (show, raw.reference) {
+                    (Show::Gain, Some(r)) => v.finite(&format!("{key}.reference"), r)?,
+                    (Show::Gain, None) => {
+                        return Err(v.err(
+                            format!("{key}.reference"),
+                            "show = \"gain\" needs the reference parameter value",
+                        ))
+                    }
+                    (_, Some(_)) => {
+                        return Err(v.err(format!("{key}.reference"), "only show = \"gain\" has a reference"))
+                    }
+                    (_, None) => 0.0,
+                };
+                Ok(Measure::Optimum(Optimum { quantity, over, grid, show, reference }))
             }
-        }
-        other => {
-            return Err(v.err(
-                format!("{key}.axis"),
+            other => Err(v.err(
+                key,
                 format!(
-                    "unknown axis \"{}\"; expected alpha, ridge, width, noise or exponent",
-                    crate::error::truncate(other, 40)
+                    "expected a quantity name or a {{ minimise = … }} table, got {}",
+                    truncate(&other.to_string(), 40)
                 ),
-            ))
-        }
-    };
-    let points = |vals: &Option<Vec<f64>>,
-                  range: &Option<config::RawRange>,
-                  k: &str,
-                  required: bool|
-     -> Result<Vec<f64>> {
-        match (vals, range) {
-            (Some(_), Some(_)) => Err(v.err(k, "give either `values` or `range`, not both")),
-            (Some(xs), None) => {
-                if xs.is_empty() {
-                    return Err(v.err(format!("{k}.values"), "expected at least one value"));
-                }
-                xs.iter().enumerate().map(|(i, &x)| v.finite(&format!("{k}.values[{i}]"), x)).collect()
-            }
-            (None, Some(r)) => {
-                let from = v.finite(&format!("{k}.range.from"), r.from)?;
-                let to = v.finite(&format!("{k}.range.to"), r.to)?;
-                let n = v.positive_int(&format!("{k}.range.points"), r.points)?;
-                let log = v.scale(r.scale.as_deref(), &format!("{k}.range.scale"))?;
-                if to < from {
-                    return Err(
-                        v.err(format!("{k}.range.to"), format!("expected to ≥ from = {from}, got {to}"))
-                    );
-                }
-                if log && from <= 0.0 {
-                    return Err(
-                        v.err(format!("{k}.range.from"), format!("a log range needs from > 0, got {from}"))
-                    );
-                }
-                Ok(config::spaced(from, to, n, log))
-            }
-            (None, None) if required => {
-                Err(v.err(k, "expected `values = [...]` or `range = { from, to, points }`"))
-            }
-            (None, None) => Ok(vec![]),
-        }
-    };
-    let values = points(&r.values, &r.range, key, true)?;
-    let simulate = match &r.simulate {
-        Some(s) => points(&s.values, &s.range, &format!("{key}.simulate"), true)?,
-        None => vec![],
-    };
-    let positive = matches!(axis, Axis::Alpha | Axis::Width { .. });
-    let non_negative = matches!(axis, Axis::Ridge | Axis::Noise);
-    for (i, &x) in values.iter().chain(&simulate).enumerate() {
-        if (positive && x <= 0.0) || (non_negative && x < 0.0) {
-            return Err(v.err(key, format!("value {x} (#{}) is out of range for axis \"{}\"", i + 1, r.axis)));
+            )),
         }
     }
-    Ok(Sweep { axis, values, simulate })
-}
 
-/// Applies `set` overrides (dotted paths with `[i]` indices) to a model table.
-pub(crate) fn apply_overrides(
-    v: &Validator<'_>,
-    key: &str,
-    table: &mut toml::Table,
-    set: &toml::Table,
-) -> Result<()> {
-    config::apply_overrides(v.file, key, table, set.iter().map(|(k, v)| (k.as_str(), v)))
-}
-
-/// Sets a sweep axis value (other than α) in a model table.
-pub(crate) fn set_axis(
-    v: &Validator<'_>,
-    context: &str,
-    table: &mut toml::Table,
-    axis: &Axis,
-    x: f64,
-) -> Result<()> {
-    let n0 = table.get("data").and_then(|d| d.get("dim")).and_then(|d| d.as_integer()).unwrap_or(1) as f64;
-    let (path, value) = match axis {
-        Axis::Alpha => return Ok(()),
-        Axis::Ridge => ("readout.ridge".to_string(), toml::Value::Float(x)),
-        Axis::Noise => ("data.noise".to_string(), toml::Value::Float(x)),
-        Axis::Width { layer } => {
-            (format!("layers[{}].width", layer - 1), toml::Value::Integer(((x * n0).round() as i64).max(1)))
+    fn series(
+        &self,
+        key: &str,
+        s: &RawSeries,
+        panel_table: &toml::Table,
+        default_measure: &Measure,
+        sweep: &Sweep,
+        sweep_y: Option<&Sweep>,
+    ) -> Result<SeriesSpec> {
+        let v = &self.v;
+        let context = if s.label.is_empty() {
+            key.to_string()
+        } else {
+            format!("{key} \"{}\"", truncate(&s.label, 60))
+        };
+        let measure = match &s.y {
+            Some(y) => self.measure(&format!("{key}.y"), y)?,
+            None => default_measure.clone(),
+        };
+        if matches!(measure, Measure::Optimum(_)) && !sweep.simulate.is_empty() {
+            return Err(
+                v.err(format!("{key}.y"), "a minimisation is theory only: remove the sweep's `simulate`")
+            );
         }
-        Axis::Exponent { key, .. } => (key.clone(), toml::Value::Float(x)),
-    };
-    let mut set = toml::Table::new();
-    set.insert(path, value);
-    apply_overrides(v, &format!("{context}: sweep"), table, &set)
-}
-
-/// The validated model config of a series at sweep position(s): for the α axis, sample
-/// sizes `round(α n0)` for every α in `xs`; otherwise the axis value `xs[0]` with the
-/// model's own (single) sample size.
-pub(crate) fn series_config(
-    v: &Validator<'_>,
-    path: &Path,
-    s: &SeriesSpec,
-    axis: &Axis,
-    xs: &[f64],
-    table: &toml::Table,
-) -> Result<Config> {
-    let mut t = table.clone();
-    let samples = if *axis == Axis::Alpha {
-        let n0 = t.get("data").and_then(|d| d.get("dim")).and_then(|d| d.as_integer()).unwrap_or(1) as f64;
-        let mut ps: Vec<usize> = xs.iter().map(|a| ((a * n0).round() as usize).max(1)).collect();
-        ps.dedup();
-        let mut st = toml::Table::new();
-        st.insert(
-            "values".into(),
-            toml::Value::Array(ps.iter().map(|&p| toml::Value::Integer(p as i64)).collect()),
-        );
-        t.insert("samples".into(), toml::Value::Table(st));
-        None
-    } else {
-        set_axis(v, &s.context, &mut t, axis, xs[0])?;
-        Some(())
-    };
-    let cfg = resolve_model(v, path, &t, &s.context)?;
-    if samples.is_some() && cfg.samples.len() != 1 {
-        return Err(v.err(
-            format!("{}: samples", s.context),
-            format!("a sweep over {} needs exactly one sample size, got {}", axis.label(), cfg.samples.len()),
-        ));
-    }
-    Ok(cfg)
-}
-
-/// Deserialises and validates a model table; errors name the series context.
-fn resolve_model(v: &Validator<'_>, path: &Path, t: &toml::Table, context: &str) -> Result<Config> {
-    let t = t.clone();
-    let prefix = |e: Error| match e {
-        Error::Input { file, key, message } if !context.is_empty() => {
-            Error::Input { file, key: format!("{context}: {key}"), message }
+        let mut t = panel_table.clone();
+        if let Some(set) = &s.set {
+            config::apply_overrides(
+                v.file,
+                &format!("{key}.set"),
+                &mut t,
+                set.iter().map(|(k, x)| (k.as_str(), x)),
+            )?;
         }
-        e => e,
-    };
-    let raw: RawConfig = config::from_value(v.file, "", toml::Value::Table(t)).map_err(prefix)?;
-    config::resolve(v.file, path.parent().unwrap_or(Path::new(".")), &raw).map_err(prefix)
-}
-
-/// Resolves the model config of a series at sweep positions (used by [`super::compute`]).
-pub(crate) fn model_at(
-    spec: &FigureSpec,
-    s: &SeriesSpec,
-    axis: &Axis,
-    xs: &[f64],
-    extra: Option<(&Axis, f64)>,
-) -> Result<Config> {
-    let file = spec.path.display().to_string();
-    let v = Validator { file: &file, base: spec.path.parent().unwrap_or(Path::new(".")).to_path_buf() };
-    let mut t = s.table.clone();
-    if let Some((ax, y)) = extra {
-        set_axis(&v, &s.context, &mut t, ax, y)?;
+        let alpha = sweep.axis == Axis::Alpha;
+        if alpha && !t.contains_key("samples") {
+            // Placeholder: the α axis sets the sample sizes.
+            let mut st = toml::Table::new();
+            st.insert("values".into(), toml::Value::Array(vec![toml::Value::Integer(1)]));
+            t.insert("samples".into(), toml::Value::Table(st));
+        }
+        let prefix = |e: Error| match e {
+            Error::Input { file, key, message } => {
+                Error::Input { file, key: format!("{context}: {key}"), message }
+            }
+            e => e,
+        };
+        let config = Config::from_table(t, v.file, &v.base).map_err(prefix)?;
+        if !alpha && config.samples.len() != 1 {
+            return Err(v.err(
+                format!("{context}: samples"),
+                format!(
+                    "a sweep over {} needs exactly one sample size, got {}",
+                    sweep.axis.label(),
+                    config.samples.len()
+                ),
+            ));
+        }
+        let spec = SeriesSpec { label: s.label.clone(), measure, config, context };
+        self.check_points(&spec, sweep, sweep_y)?;
+        Ok(spec)
     }
-    series_config(&v, &spec.path, s, axis, xs, &t)
+
+    /// Applies every point of the series (y values × minimisation grid × x values) to its
+    /// model, so that a bad value anywhere fails now.
+    fn check_points(&self, s: &SeriesSpec, sweep: &Sweep, sweep_y: Option<&Sweep>) -> Result<()> {
+        let ys: Vec<Option<(&Axis, f64)>> = match sweep_y {
+            Some(sy) => sy.values.iter().map(|&y| Some((&sy.axis, y))).collect(),
+            None => vec![None],
+        };
+        let overs: Vec<Option<(&Axis, f64)>> = match &s.measure {
+            Measure::Optimum(o) => {
+                o.grid.iter().chain(std::iter::once(&o.reference)).map(|&g| Some((&o.over, g))).collect()
+            }
+            Measure::Plain(_) => vec![None],
+        };
+        for &y in &ys {
+            for &over in &overs {
+                for &x in sweep.values.iter().chain(&sweep.simulate) {
+                    point_config(s, &sweep.axis, Some(x), y, over)
+                        .map_err(|m| self.v.err(format!("{}: sweep", s.context), m))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
