@@ -48,6 +48,7 @@ pub struct Marker {
 pub struct SeriesData {
     pub label: String,
     pub measure: Measure,
+    pub dashed: bool,
     /// Theory (x, y); +∞ marks the interpolation threshold.
     pub theory: Vec<(f64, f64)>,
     pub markers: Vec<Marker>,
@@ -289,7 +290,13 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
                 let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None };
                 let theory = measure(s, at)?;
                 let markers = if simulate { series_markers(panel, s, &opts)? } else { vec![] };
-                Ok(SeriesData { label: s.label.clone(), measure: s.measure.clone(), theory, markers })
+                Ok(SeriesData {
+                    label: s.label.clone(),
+                    measure: s.measure.clone(),
+                    dashed: s.dashed,
+                    theory,
+                    markers,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         if simulate && !panel.sweep.simulate.is_empty() {

@@ -538,7 +538,13 @@ where
             for (i, s) in panel.series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 for run in clip(&s.theory, ylo, yhi, spec.log_y) {
-                    chart.draw_series(LineSeries::new(run, color.stroke_width(3))).map_err(de)?;
+                    if s.dashed {
+                        chart
+                            .draw_series(DashedLineSeries::new(run, 12, 8, color.stroke_width(3)))
+                            .map_err(de)?;
+                    } else {
+                        chart.draw_series(LineSeries::new(run, color.stroke_width(3))).map_err(de)?;
+                    }
                 }
                 let visible: Vec<&Marker> = s
                     .markers
@@ -628,8 +634,15 @@ fn draw_legend<DB: DrawingBackend>(
         }
         let color = PALETTE[i % PALETTE.len()];
         let (x, y) = (100 + (k % cols) * cell, 8 + (k / cols) * LEGEND_ROW_H as i32);
-        area.draw(&PathElement::new(vec![(x, y + 11), (x + 40, y + 11)], color.stroke_width(3)))
-            .map_err(de)?;
+        if s.dashed {
+            area.draw(&PathElement::new(vec![(x, y + 11), (x + 14, y + 11)], color.stroke_width(3)))
+                .map_err(de)?;
+            area.draw(&PathElement::new(vec![(x + 26, y + 11), (x + 40, y + 11)], color.stroke_width(3)))
+                .map_err(de)?;
+        } else {
+            area.draw(&PathElement::new(vec![(x, y + 11), (x + 40, y + 11)], color.stroke_width(3)))
+                .map_err(de)?;
+        }
         if !s.markers.is_empty() {
             area.draw(&Circle::new((x + 20, y + 11), 6, color.filled())).map_err(de)?;
         }

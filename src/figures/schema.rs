@@ -68,6 +68,7 @@ pub(crate) struct RawOptimum {
 pub(crate) struct RawSeries {
     pub label: String,
     pub y: Option<toml::Value>,
+    pub dashed: Option<bool>,
     pub set: Option<toml::Table>,
 }
 

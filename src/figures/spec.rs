@@ -100,7 +100,7 @@ impl Measure {
         match self {
             Measure::Plain(q) => q.label().to_string(),
             Measure::Optimum(o) => match o.show {
-                Show::Argmin => format!("minimising {}", o.over.symbol()),
+                Show::Argmin => format!("optimal {}", o.over.symbol()),
                 Show::Min => format!("min over {} of {}", o.over.symbol(), o.quantity.symbol()),
                 Show::Gain => format!(
                     "{0}(optimal {1}) / {0}({1} = {2})",
@@ -338,6 +338,8 @@ pub enum Guide {
 pub struct SeriesSpec {
     pub label: String,
     pub measure: Measure,
+    /// Draw the theory line dashed (e.g. a reference curve).
+    pub dashed: bool,
     /// The base model with the panel's and the series' overrides applied.
     pub config: Config,
     /// Where the series comes from, for error messages (`panels[0].series[2] "η² = 0.5"`).
@@ -612,7 +614,9 @@ impl Resolver<'_> {
         let (list, series_key): (Vec<RawSeries>, String) = match (&rp.series, &self.series) {
             (Some(s), _) => (s.clone(), pkey("series")),
             (None, Some(s)) => (s.clone(), "series".into()),
-            (None, None) => (vec![RawSeries { label: String::new(), y: None, set: None }], "series".into()),
+            (None, None) => {
+                (vec![RawSeries { label: String::new(), y: None, dashed: None, set: None }], "series".into())
+            }
         };
         if list.is_empty() {
             return Err(v.err(series_key, "expected at least one series"));
@@ -928,7 +932,13 @@ impl Resolver<'_> {
                 ),
             ));
         }
-        let spec = SeriesSpec { label: s.label.clone(), measure, config, context };
+        let spec = SeriesSpec {
+            label: s.label.clone(),
+            measure,
+            dashed: s.dashed.unwrap_or(false),
+            config,
+            context,
+        };
         self.check_points(&spec, sweep, sweep_y)?;
         Ok(spec)
     }
