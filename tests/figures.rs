@@ -55,6 +55,7 @@ fn every_committed_figure_config_resolves() {
         "f4_regularisation",
         "f5_bottleneck_phase_diagram",
         "f6_bias_variance",
+        "f8_best_first_layer",
     ] {
         assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
     }
@@ -200,4 +201,195 @@ fn bad_figure_configs_get_one_line() {
     let cfg = write(&dir, "ok.toml", SMALL);
     let (code, _, err) = run(&["figures", cfg.to_str().unwrap(), "--trials", "0"]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// Committed SVGs stay small (a heat map is one embedded image, not a rectangle per cell).
+#[test]
+fn committed_svgs_are_small() {
+    for e in std::fs::read_dir(repo("figures")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            let n = std::fs::metadata(&p).unwrap().len();
+            assert!(n < 300_000, "{}: {n} bytes", p.display());
+        }
+    }
+}
+
+/// The PNG is the SVG rasterised with anti-aliasing: a curve's edges have intermediate
+/// shades between the line colour and the white background, and `--dpi` scales it.
+#[test]
+fn png_is_anti_aliased_and_follows_dpi() {
+    use lcurve::figures::render;
+    let dir = scratch("figures_png");
+    let cfg = write(&dir, "small.toml", SMALL);
+    let data = figures::compute(
+        &FigureSpec::load(&cfg).unwrap(),
+        &SimOptions { disabled: true, ..Default::default() },
+    )
+    .unwrap();
+    let svg = render::svg(&data).unwrap();
+    let decode = |bytes: &[u8]| resvg::tiny_skia::Pixmap::decode_png(bytes).unwrap();
+    let base = decode(&render::png(&svg, 96.0).unwrap());
+    // Blue-ish pixels (the first series' colour is (31, 119, 180)) that are neither the full
+    // colour nor white: anti-aliased edges.
+    let mut shades = std::collections::BTreeSet::new();
+    for px in base.pixels() {
+        let (r, g, b) = (px.red() as u32, px.green() as u32, px.blue() as u32);
+        if b > r + 20 && b > g && (r, g, b) != (31, 119, 180) && b < 255 {
+            shades.insert((r, g, b));
+        }
+    }
+    assert!(shades.len() > 20, "only {} intermediate shades of the line colour", shades.len());
+    let double = render::png(&svg, 192.0).unwrap();
+    let big = decode(&double);
+    assert_eq!((big.width(), big.height()), (2 * base.width(), 2 * base.height()));
+    // The resolution is recorded (pHYs, pixels per metre).
+    let at = double.windows(4).position(|w| w == b"pHYs").expect("a pHYs chunk");
+    let ppm = u32::from_be_bytes(double[at + 4..at + 8].try_into().unwrap());
+    assert_eq!(ppm, (192.0f64 / 0.0254).round() as u32);
+    let (code, _, err) = run(&[
+        "figures",
+        cfg.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+        "--no-sim",
+        "--dpi",
+        "5",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--dpi"), "{err}");
+}
+
+/// The minimisation measure against a brute-force scan of the same model.
+#[test]
+fn argmin_measure_matches_a_brute_force_scan() {
+    use lcurve::config::Config;
+    use lcurve::progress::Silent;
+    let dir = scratch("figures_argmin");
+    let cfg = write(
+        &dir,
+        "argmin.toml",
+        r#"
+[figure]
+title = "argmin"
+kind = "heatmap"
+[data]
+dim = 120
+noise = 0.1
+covariance = { kind = "power_law", exponent = 1.0 }
+target = { kind = "power_law", exponent = 1.0 }
+[[layers]]
+width = 120
+input_covariance = { kind = "data_power", exponent = 0.0 }
+[readout]
+ridge = "optimal"
+[sweep]
+axis = "alpha"
+values = [0.5, 2.0]
+[sweep_y]
+axis = "width"
+layer = 1
+values = [0.5, 1.5]
+[[panels]]
+y = { minimise = "error", over = { axis = "exponent", covariance = "input", range = { from = -0.5, to = 3, points = 8, scale = "linear" } }, show = "argmin" }
+[[panels]]
+y = { minimise = "error", over = { axis = "exponent", covariance = "input", range = { from = -0.5, to = 3, points = 8, scale = "linear" } }, show = "gain", reference = 0.0 }
+"#,
+    );
+    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
+    let (argmin, gain) = (data.panels[0].heat.as_ref().unwrap(), data.panels[1].heat.as_ref().unwrap());
+    for (iy, &nu) in [0.5, 1.5].iter().enumerate() {
+        for (ix, &alpha) in [0.5, 2.0].iter().enumerate() {
+            let error = |s: f64| {
+                let text = format!(
+                    "[data]\ndim = 120\nnoise = 0.1\ncovariance = {{ kind = \"power_law\", exponent = 1.0 }}\ntarget = {{ kind = \"power_law\", exponent = 1.0 }}\n[[layers]]\nwidth = {}\ninput_covariance = {{ kind = \"data_power\", exponent = {s} }}\n[readout]\nridge = \"optimal\"\n[samples]\nvalues = [{}]\n",
+                    (nu * 120.0f64).round(),
+                    (alpha * 120.0f64).round()
+                );
+                lcurve::curve::run(&Config::from_toml_str(&text).unwrap(), &Silent).unwrap().points[0].error
+            };
+            // Brute force on a grid of step 0.005 over the same interval.
+            let (best_s, best) = (0..=700)
+                .map(|k| -0.5 + 0.005 * k as f64)
+                .map(|s| (s, error(s)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            let s_star = argmin.z[iy][ix];
+            assert!(
+                (s_star - best_s).abs() < 0.02,
+                "ν = {nu}, α = {alpha}: s* = {s_star} vs brute force {best_s}"
+            );
+            assert!(
+                error(s_star) <= best + 1e-12,
+                "ν = {nu}, α = {alpha}: the refined minimum is not below the scan's"
+            );
+            let g = gain.z[iy][ix];
+            assert!((g - error(s_star) / error(0.0)).abs() < 1e-9, "gain {g}");
+        }
+    }
+}
+
+/// Every point is checked before anything is computed or written: a bad value in the last
+/// x of the last series of one figure stops the whole batch, and nothing is written.
+#[test]
+fn late_errors_fail_before_any_file_is_written() {
+    let dir = scratch("figures_late");
+    let good = write(&dir, "a_good.toml", SMALL);
+    // The exponent axis on a series whose Σ0 is AR(1) (no exponent), found at x #3 of series 2.
+    let bad = SMALL
+        .replace(
+            "range = { from = 0.1, to = 4, points = 20 }\nsimulate = { values = [0.5, 2] }",
+            "axis_placeholder",
+        )
+        .replace(
+            "axis = \"alpha\"\naxis_placeholder",
+            "axis = \"width\"\nlayer = 1\nvalues = [0.5, 1.0, 0.01]",
+        )
+        .replace("[simulation]", "[samples]\nvalues = [30]\n\n[simulation]");
+    assert!(bad.contains("values = [0.5, 1.0, 0.01]"));
+    let bad = write(&dir, "b_bad.toml", &bad);
+    let out = dir.join("out");
+    let (code, _, err) =
+        run(&["figures", good.to_str().unwrap(), bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("b_bad.toml")
+            && err.contains("series[0] \"η² = 0.1\": sweep")
+            && err.contains("x = 0.01"),
+        "{err}"
+    );
+    assert!(!out.join("a_good.png").exists() && !out.join("a_good.svg").exists());
+}
+
+/// Nothing in a figure config is silently ignored.
+#[test]
+fn ignored_tables_are_errors() {
+    let dir = scratch("figures_ignored");
+    let f1 = std::fs::read_to_string(repo("configs/f1_double_descent.toml")).unwrap();
+    let with_series = format!("{f1}\n[[series]]\nlabel = \"stray\"\nset = {{ \"data.noise\" = -1 }}\n");
+    let cfg = write(&dir, "f1.toml", &with_series);
+    let out = dir.join("o");
+    let args = ["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let (_, err) = assert_bad_input("top-level series", &args, "f1.toml", "series", &out.join("f1.png"));
+    assert!(err.contains("ignored"), "{err}");
+    // A minimisation cannot have simulation markers.
+    let argmin = SMALL.replace(
+        "y = \"bias\"",
+        "y = { minimise = \"error\", over = { axis = \"noise\", values = [0.1, 0.2] } }",
+    );
+    let cfg = write(&dir, "m.toml", &argmin);
+    let args = ["figures", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    assert_bad_input("argmin with markers", &args, "m.toml", "series[1].y", &out.join("m.png"));
+}
+
+/// A figure rendered in memory is the SVG the command writes.
+#[test]
+fn in_memory_svg_equals_the_written_one() {
+    let dir = scratch("figures_memory");
+    let cfg = write(&dir, "small.toml", SMALL);
+    let sim = SimOptions { disabled: true, ..Default::default() };
+    let svg = figures::render_svg(&cfg, &sim).unwrap();
+    let r = figures::render_one(&cfg, &dir, &sim, 96.0).unwrap();
+    assert_eq!(svg, std::fs::read_to_string(r.svg).unwrap());
 }
