@@ -121,6 +121,11 @@ fn scaled_samples(config: &Config, scale: f64) -> Vec<usize> {
 /// Checks the options and the memory a validation needs (one line naming the key if it
 /// cannot fit), and estimates its cost.
 pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
+    prepare(config, opts).map(|(_, _, plan)| plan)
+}
+
+/// The scaled model spec, the scaled sample sizes and the plan of a validation.
+fn prepare(config: &Config, opts: &Options) -> Result<(crate::model::ModelSpec, Vec<usize>, Plan)> {
     opts.check()?;
     let spec = config.model.scaled(opts.scale)?;
     let samples = scaled_samples(config, opts.scale);
@@ -139,12 +144,13 @@ pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
     )?;
     let flops: f64 =
         samples.iter().map(|&p| resources::trial_flops(&spec, p)).sum::<f64>() * opts.trials as f64;
-    Ok(Plan {
+    let plan = Plan {
         trials: (samples.len() * opts.trials) as u64,
         flops,
         bytes,
         seconds: resources::seconds(flops, threads),
-    })
+    };
+    Ok((spec, samples, plan))
 }
 
 /// Runs the Monte Carlo validation of a config. `progress` hears of the setup and of every
@@ -154,9 +160,7 @@ pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
 /// runs its dense kernels sequentially, so the result does not depend on the number of
 /// threads, and two validations may run at once in one process.
 pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<Validation> {
-    plan(config, opts)?;
-    let spec = config.model.scaled(opts.scale)?;
-    let samples = scaled_samples(config, opts.scale);
+    let (spec, samples, _) = prepare(config, opts)?;
     let model = spec.build(Purpose::Simulation, progress)?;
     let theory = model.theory(progress)?;
     let sim = Simulator::new(&model)?;
