@@ -13,7 +13,10 @@ fn curve(c: &mut Criterion) {
     let mut group = c.benchmark_group("theory");
     group.sample_size(20);
     group.bench_function("curve_200_points_n10000_L2", |b| {
-        b.iter(|| lcurve::sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &Silent).unwrap())
+        b.iter(|| {
+            lcurve::sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, cfg.readout_ensemble(), &Silent)
+                .unwrap()
+        })
     });
     group.bench_function("single_point_p5000", |b| b.iter(|| theory.point(5000, 1e-3).unwrap()));
     group.bench_function("build_and_reduce", |b| b.iter(|| cfg.model.theory(&Silent).unwrap()));

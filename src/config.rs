@@ -6,6 +6,7 @@ use crate::error::{truncate, Error, Result};
 use crate::model::{LayerSpec, ModelSpec};
 use crate::resources::{MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
 use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
+use crate::theory::Ensemble;
 use nalgebra::DMatrix;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,10 @@ pub struct Config {
     pub source: String,
     pub model: ModelSpec,
     pub ridge: Ridge,
+    /// `[readout] ensemble`: the number of learners averaged (THEORY §7), if the config sets
+    /// it. The single learner's columns are reported either way; with an ensemble the
+    /// curve adds E_g(K), `Ridge::Optimal` minimises E_g(K) and `validate` simulates K learners.
+    pub ensemble: Option<Ensemble>,
     /// Sample sizes, ascending, distinct, ≥ 1.
     pub samples: Vec<usize>,
     pub simulation: SimulationSpec,
@@ -99,6 +104,7 @@ pub(crate) struct RawLayer {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawReadout {
     pub ridge: toml::Value,
+    pub ensemble: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -381,6 +387,11 @@ pub(crate) fn apply_overrides<'a>(
 pub const STRING_SOURCE: &str = "<string>";
 
 impl Config {
+    /// The ensemble the readout averages ([`Ensemble::SINGLE`] when `ensemble` is unset).
+    pub fn readout_ensemble(&self) -> Ensemble {
+        self.ensemble.unwrap_or(Ensemble::SINGLE)
+    }
+
     /// Loads and validates a model configuration file.
     pub fn load(path: &Path) -> Result<Config> {
         Config::load_with(path, &[])
@@ -464,6 +475,7 @@ pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config
     let v = Validator { file, base: base.to_path_buf() };
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
+    let ensemble = raw.readout.ensemble.as_ref().map(|e| v.ensemble(e, "readout.ensemble")).transpose()?;
     let samples = v.samples(&raw.samples)?;
     let simulation = v.simulation(raw.simulation.as_ref())?;
     crate::resources::check_memory(
@@ -472,7 +484,7 @@ pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config
         "the theory",
         crate::resources::theory_bytes(&model, samples.len()),
     )?;
-    Ok(Config { source: file.to_string(), model, ridge, samples, simulation })
+    Ok(Config { source: file.to_string(), model, ridge, ensemble, samples, simulation })
 }
 
 pub(crate) struct Validator<'a> {
@@ -774,6 +786,18 @@ impl Validator<'_> {
             other => Err(self.err(
                 key,
                 format!("expected a number ≥ 0 or \"optimal\", got {}", truncate(&other.to_string(), 40)),
+            )),
+        }
+    }
+
+    /// An ensemble size: an integer ≥ 1 or `"infinite"`.
+    pub fn ensemble(&self, v: &toml::Value, key: &str) -> Result<Ensemble> {
+        match v {
+            toml::Value::Integer(k) if *k >= 1 => Ok(Ensemble::Members(*k as usize)),
+            toml::Value::String(s) if s == "infinite" => Ok(Ensemble::Infinite),
+            other => Err(self.err(
+                key,
+                format!("expected an integer ≥ 1 or \"infinite\", got {}", truncate(&other.to_string(), 40)),
             )),
         }
     }

@@ -6,13 +6,15 @@ use crate::model::ModelSummary;
 use crate::output::{self, Cell, Format, Table};
 use crate::progress::Progress;
 use crate::sweep;
-use crate::theory::Point;
+use crate::theory::{Ensemble, Point};
 
 /// A computed learning curve with the resolved model it belongs to.
 #[derive(Clone, Debug)]
 pub struct Curve {
     pub summary: ModelSummary,
     pub ridge: Ridge,
+    /// The config's `[readout] ensemble`, if set: the table then has `error_ensemble`.
+    pub ensemble: Option<Ensemble>,
     pub points: Vec<Point>,
 }
 
@@ -22,13 +24,21 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
     let model = config.model.build(crate::model::Purpose::Theory, progress)?;
     let theory = model.theory(progress)?;
     progress.start("theory", config.samples.len() as u64);
-    let points = sweep::learning_curve(&theory, &config.samples, config.ridge, progress);
+    let points =
+        sweep::learning_curve(&theory, &config.samples, config.ridge, config.readout_ensemble(), progress);
     progress.finish();
-    Ok(Curve { summary: model.summary(&theory), ridge: config.ridge, points: points? })
+    Ok(Curve {
+        summary: model.summary(&theory),
+        ridge: config.ridge,
+        ensemble: config.ensemble,
+        points: points?,
+    })
 }
 
-/// Column names of a learning curve with `depth` hidden layers.
-pub fn columns(depth: usize) -> Vec<String> {
+/// Column names of a learning curve with `depth` hidden layers: the single learner's
+/// observables, its κ's, the infinite ensemble of §7, and `error_ensemble` = E_g(K) when
+/// the config sets an ensemble.
+pub fn columns(depth: usize, ensemble: bool) -> Vec<String> {
     let mut h: Vec<String> = [
         "samples",
         "alpha",
@@ -47,6 +57,10 @@ pub fn columns(depth: usize) -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     h.extend((1..=depth).map(|l| format!("kappa_{l}")));
+    h.extend(["error_inf", "bias_inf", "variance_inf", "init_variance"].map(String::from));
+    if ensemble {
+        h.push("error_ensemble".into());
+    }
     h
 }
 
@@ -75,16 +89,23 @@ impl Curve {
                     .map(Cell::Num),
                 );
                 row.extend(p.kappa_layers.iter().map(|&k| Cell::Num(k)));
+                row.extend([p.error_inf, p.bias_inf, p.variance_inf, p.init_variance].map(Cell::Num));
+                if let Some(k) = self.ensemble {
+                    row.push(Cell::Num(k.error(p)));
+                }
                 row
             })
             .collect();
-        Table { columns: columns(self.summary.widths.len()), rows }
+        Table { columns: columns(self.summary.widths.len(), self.ensemble.is_some()), rows }
     }
 
     /// Renders the curve: CSV (header + rows) or a JSON document with the program
     /// version, the config's name, its ridge, the resolved model and the same rows.
     pub fn render(&self, source: &str, format: Format) -> String {
-        let fields = serde_json::json!({ "model": &self.summary });
+        let mut fields = serde_json::json!({ "model": &self.summary });
+        if let Some(k) = self.ensemble {
+            fields["ensemble"] = serde_json::json!(k);
+        }
         output::render_report(&self.table(), format, source, self.ridge, fields)
     }
 }

@@ -80,6 +80,31 @@ pub struct Trial {
     pub train_error: f64,
 }
 
+/// Outcome of one ensemble trial.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EnsembleTrial {
+    /// The first member alone (the single learner, on the same draws).
+    pub single: Trial,
+    /// E_g of the averaged β̂ (or the unbiased pair estimate of E_∞).
+    pub error: f64,
+    /// The same for the noiseless fits (the ensemble's bias part).
+    pub bias: f64,
+}
+
+/// What the members of an ensemble share: β*, the labels and the first-layer inputs.
+struct Data {
+    beta: DVector<f64>,
+    y: DVector<f64>,
+    /// Noisy and noiseless labels as the two columns of the right-hand side.
+    rhs: DMatrix<f64>,
+    /// h_0 = Γ^{1/2}x row-wise (p × n0).
+    inputs: DMatrix<f64>,
+}
+
+fn normal(rng: &mut impl Rng, r: usize, c: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
+}
+
 /// A model prepared for simulation (square roots of its covariances precomputed).
 #[derive(Clone, Debug)]
 pub struct Simulator {
@@ -155,25 +180,85 @@ impl Simulator {
     /// One trial at `samples` = p and ridge λ ≥ 0, drawing everything from `rng`.
     /// `par` is the parallelism of the dense kernels inside the trial.
     pub fn trial(&self, samples: usize, ridge: f64, rng: &mut impl Rng, par: Par) -> Result<Trial> {
-        let p = samples;
-        let normal = |rng: &mut dyn rand::RngCore, r: usize, c: usize| {
-            DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
-        };
-        // Target β* = Σ_j √b_j z_j u_j.
+        let data = self.draw_data(samples, rng, par);
+        let (fit, _) = self.fit_member(&data, ridge, rng, par)?;
+        Ok(fit)
+    }
+
+    /// One ensemble trial (THEORY §7): the data (X, ξ, β*) drawn once, then `members`
+    /// independent sets of weights, each trained on the same data. The ensemble's E_g is
+    /// measured exactly from the averaged β̂; `single` is the first member, which draws
+    /// exactly what [`Simulator::trial`] draws from the same `rng`.
+    ///
+    /// With `infinite`, `error` and `bias` estimate E_∞ without bias from the member pairs:
+    /// `mean_{i≠j} (β̂_i−β*)ᵀΣ0(β̂_j−β*)`, whose expectation over the weights at fixed data is
+    /// the infinite ensemble's error (needs `members ≥ 2`).
+    pub fn ensemble_trial(
+        &self,
+        samples: usize,
+        ridge: f64,
+        members: usize,
+        infinite: bool,
+        rng: &mut impl Rng,
+        par: Par,
+    ) -> Result<EnsembleTrial> {
+        assert!(members >= 1 && (members >= 2 || !infinite), "an ensemble trial needs members");
+        let data = self.draw_data(samples, rng, par);
+        let mut single = None;
+        // Sums over members of β̂ − β* (noisy and noiseless labels) and of their Σ0-norms.
+        let mut sum = [DVector::zeros(self.n0), DVector::zeros(self.n0)];
+        let mut norms = [0.0, 0.0];
+        for _ in 0..members {
+            let (fit, diffs) = self.fit_member(&data, ridge, rng, par)?;
+            single.get_or_insert(fit);
+            for (k, diff) in diffs.iter().enumerate() {
+                sum[k] += diff;
+            }
+            norms[0] += fit.error;
+            norms[1] += fit.bias;
+        }
+        let kf = members as f64;
+        let [error, bias] = [0, 1].map(|k| {
+            let total = self.sigma_norm(&sum[k]);
+            if infinite {
+                (total - norms[k]) / (kf * (kf - 1.0))
+            } else {
+                total / (kf * kf)
+            }
+        });
+        Ok(EnsembleTrial { single: single.expect("at least one member"), error, bias })
+    }
+
+    /// The data of a trial: β* = Σ_j √b_j z_j u_j, X = W Σ0^{1/2} (W white), y = Xβ* + ξ,
+    /// and the first-layer inputs Γ^{1/2}x row-wise, shared by every member of an ensemble.
+    fn draw_data(&self, p: usize, rng: &mut impl Rng, par: Par) -> Data {
         let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
         let beta = match &self.basis {
             None => z,
             Some(u) => u * z,
         };
-        // Data: X = W Σ0^{1/2} with W white; y = X β* + ξ; h_0 = Γ^{1/2} x row-wise.
         let white = normal(rng, p, self.n0);
         let y_clean = &white * self.sigma_half.left_vec(&beta);
         let noise_sd = self.noise.sqrt();
         let y = DVector::from_fn(p, |i, _| y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal));
         // Two right-hand sides: noisy labels and noiseless ones (for the bias), one factorisation.
         let rhs = DMatrix::from_columns(&[y.clone(), y_clean]);
+        let inputs = self.input_map.right(white, 1.0, par);
+        Data { beta, y, rhs, inputs }
+    }
+
+    /// Draws one set of weights G_ℓ, computes the features of `data`, fits the readout on
+    /// both label columns, and returns the fit's errors with `β̂ − β*` of both fits.
+    fn fit_member(
+        &self,
+        data: &Data,
+        ridge: f64,
+        rng: &mut impl Rng,
+        par: Par,
+    ) -> Result<(Trial, [DVector<f64>; 2])> {
+        let p = data.y.len();
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
-        let mut phi = self.input_map.right(white, 1.0, par);
+        let mut phi: Option<DMatrix<f64>> = None; // None: the shared inputs
         let mut gs = Vec::with_capacity(self.widths.len());
         // Φ at the bottleneck stage, kept only for the factored ridgeless solve (p > r).
         let factored = ridge == 0.0 && p > self.rank && self.full_rank;
@@ -182,44 +267,54 @@ impl Simulator {
         let mut prev = self.n0;
         for (l, &n) in self.widths.iter().enumerate() {
             let g = normal(rng, prev, n);
+            let cur = phi.as_ref().unwrap_or(&data.inputs);
             if factored && bottleneck == l {
                 at_bottleneck = Some(phi.clone());
             }
-            let prod = gemm(&phi, Op::N, &g, Op::N, par);
-            phi = self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par);
+            let prod = gemm(cur, Op::N, &g, Op::N, par);
+            phi = Some(self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par));
             gs.push(g);
             prev = n;
         }
+        let phi = phi.as_ref().unwrap_or(&data.inputs);
         let v = if ridge > 0.0 {
-            ridge_solve(&phi, &rhs, ridge, par)?
+            ridge_solve(phi, &data.rhs, ridge, par)?
         } else if factored {
-            let a = at_bottleneck.as_ref().unwrap_or(&phi); // the last stage is Φ itself
-            self.min_norm_factored(a, bottleneck, &gs, &rhs, par)?
+            // The bottleneck stage's Φ (the shared inputs at stage 0; the last stage is Φ itself).
+            let a = match &at_bottleneck {
+                Some(stage) => stage.as_ref().unwrap_or(&data.inputs),
+                None => phi,
+            };
+            self.min_norm_factored(a, bottleneck, &gs, &data.rhs, par)?
         } else {
-            min_norm_generic(&phi, &rhs, self.rank.min(p), par, self.full_rank && p < self.rank)?
+            min_norm_generic(phi, &data.rhs, self.rank.min(p), par, self.full_rank && p < self.rank)?
         };
         // Training error (noisy labels) and E_g of both fits.
         let v_noisy = v.column(0).into_owned();
-        let resid = &y - &phi * &v_noisy;
+        let resid = &data.y - phi * &v_noisy;
         let train_error = resid.norm_squared() / p as f64;
-        let error = self.excess_error(&v_noisy, &gs, &beta);
-        let bias = self.excess_error(&v.column(1).into_owned(), &gs, &beta);
-        Ok(Trial { error, bias, train_error })
+        let diffs = [v_noisy, v.column(1).into_owned()].map(|v| self.beta_hat(&v, &gs) - &data.beta);
+        let [error, bias] = [0, 1].map(|k| self.sigma_norm(&diffs[k]));
+        Ok((Trial { error, bias, train_error }, diffs))
     }
 
-    /// `(β̂−β*)ᵀΣ0(β̂−β*)` with `β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂`.
-    fn excess_error(&self, v: &DVector<f64>, gs: &[DMatrix<f64>], beta: &DVector<f64>) -> f64 {
+    /// `β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂`.
+    fn beta_hat(&self, v: &DVector<f64>, gs: &[DMatrix<f64>]) -> DVector<f64> {
         let mut w = v.clone();
         for l in (0..self.widths.len()).rev() {
             let n = self.widths[l] as f64;
             w = &gs[l] * self.layer_half[l].left_vec(&w) / n.sqrt();
         }
-        let diff = self.gamma_half.left_vec(&w) - beta;
+        self.gamma_half.left_vec(&w)
+    }
+
+    /// `eᵀ Σ0 e`.
+    fn sigma_norm(&self, e: &DVector<f64>) -> f64 {
         match &self.sigma {
-            Covariance::Diagonal(s) => diff.iter().zip(s).map(|(d, s)| d * d * s).sum(),
+            Covariance::Diagonal(s) => e.iter().zip(s).map(|(d, s)| d * d * s).sum(),
             Covariance::Dense(d) => {
                 let m = &d.full.as_ref().expect("the simulator's Σ0 is built with its matrix").matrix;
-                diff.dot(&(m * &diff))
+                e.dot(&(m * e))
             }
         }
     }

@@ -8,19 +8,20 @@
 use crate::config::Ridge;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::theory::{Point, Theory};
+use crate::theory::{Ensemble, Point, Theory};
 use rayon::prelude::*;
 
 /// Points per warm-started chunk (fixed: the thread count must not change any number).
 const CHUNK: usize = 8;
 
-/// The theory at every sample size of `samples` (in the given order) with the given ridge.
-/// Returns the first error in sample order if any point fails. Progress counts one unit
+/// The theory at every sample size of `samples` (in the given order) with the given ridge;
+/// `Ridge::Optimal` minimises the error of `ensemble` ([`Ensemble::SINGLE`]: E_g). Returns the first error in sample order if any point fails. Progress counts one unit
 /// per point; a cancellation stops the curve with [`Error::Interrupted`].
 pub fn learning_curve(
     theory: &Theory,
     samples: &[usize],
     ridge: Ridge,
+    ensemble: Ensemble,
     progress: &dyn Progress,
 ) -> Result<Vec<Point>> {
     let total = samples.len() as u64;
@@ -35,7 +36,7 @@ pub fn learning_curve(
                 }
                 out.push(match ridge {
                     Ridge::Fixed(l) => theory.point_warm(p, l, &mut warm)?,
-                    Ridge::Optimal => theory.optimal_point(p)?,
+                    Ridge::Optimal => theory.optimal_point(p, ensemble)?,
                 });
                 progress.advance(1);
             }

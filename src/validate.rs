@@ -7,13 +7,18 @@ use crate::model::{scale_size, ModelSummary, Purpose};
 use crate::output::{self, Cell, Format, Table};
 use crate::progress::{Progress, Silent};
 use crate::resources;
-use crate::simulation::{trial_rng, Simulator, Trial, MAX_TRIALS};
+use crate::simulation::{trial_rng, EnsembleTrial, Simulator, MAX_TRIALS};
 use crate::stats::{summarize, Summary};
 use crate::sweep;
+use crate::theory::{Ensemble, Point};
 use faer::Par;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Members simulated per trial for `ensemble = "infinite"`: E_∞ is estimated without bias
+/// from their pairs (see [`Simulator::ensemble_trial`]).
+pub const INFINITE_MEMBERS: usize = 8;
 
 /// Monte Carlo settings of one run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,6 +74,17 @@ pub struct Row {
     /// Theory variance and the Monte Carlo mean of E_g − bias.
     pub variance_theory: f64,
     pub mc_variance: Summary,
+    /// With an ensemble: the single learner (the first member of the same draws). The
+    /// columns above are then the ensemble's, except the training error (the first member's).
+    pub single: Option<SingleRow>,
+}
+
+/// The single learner beside an ensemble's row.
+#[derive(Clone, Debug)]
+pub struct SingleRow {
+    pub theory: f64,
+    pub mc: Summary,
+    pub z: Option<f64>,
 }
 
 /// Agreement over all rows.
@@ -83,6 +99,11 @@ pub struct Agreement {
     pub with_interval: usize,
     /// Points at the interpolation threshold (theory +∞), not compared.
     pub at_threshold: Vec<usize>,
+    /// With an ensemble: the largest |z| of the single learner and where it occurs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_max_abs_z: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_max_abs_z_samples: Option<usize>,
 }
 
 /// A validation run: rows, agreement and the resolved (scaled) model.
@@ -91,6 +112,8 @@ pub struct Validation {
     pub model: ModelSummary,
     /// The config's ridge (each row has the λ simulated).
     pub ridge: Ridge,
+    /// The config's ensemble, if set (rows then compare the ensemble and the single learner).
+    pub ensemble: Option<Ensemble>,
     pub trials: usize,
     pub seed: u64,
     pub scale: f64,
@@ -143,7 +166,7 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::model::ModelSpec, 
         bytes,
     )?;
     let flops: f64 =
-        samples.iter().map(|&p| resources::trial_flops(&spec, p)).sum::<f64>() * opts.trials as f64;
+        samples.iter().map(|&p| trial_flops(&spec, p, config.ensemble)).sum::<f64>() * opts.trials as f64;
     let plan = Plan {
         trials: (samples.len() * opts.trials) as u64,
         flops,
@@ -164,17 +187,20 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
     let model = spec.build(Purpose::Simulation, progress)?;
     let theory = model.theory(progress)?;
     let sim = Simulator::new(&model)?;
-    let points = sweep::learning_curve(&theory, &samples, config.ridge, &Silent)?;
+    let points = sweep::learning_curve(&theory, &samples, config.ridge, config.readout_ensemble(), &Silent)?;
     let jobs: Vec<(usize, usize)> =
         (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
     // Progress units: a trial's estimated work in MFLOP (at least 1), so the bar's rate
     // and its time estimate follow the cost, not the count.
-    let cost: Vec<u64> =
-        points.iter().map(|pt| (resources::trial_flops(&spec, pt.samples) / 1e6).max(1.0) as u64).collect();
+    let cost: Vec<u64> = points
+        .iter()
+        .map(|pt| (trial_flops(&spec, pt.samples, config.ensemble) / 1e6).max(1.0) as u64)
+        .collect();
     let total: u64 = jobs.iter().map(|&(i, _)| cost[i]).sum();
     progress.start("simulate", total);
     let done = AtomicU64::new(0);
-    let results: Result<Vec<Trial>> = jobs
+    let (members, infinite) = simulated_members(config.ensemble);
+    let results: Result<Vec<EnsembleTrial>> = jobs
         .par_iter()
         .map(|&(i, t)| {
             if progress.cancelled() {
@@ -186,7 +212,7 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
             let p = points[i].samples;
             let mut rng = trial_rng(opts.seed, p, t);
             // Sequential kernels inside trials: parallelism is over trials.
-            let r = sim.trial(p, points[i].ridge, &mut rng, Par::Seq)?;
+            let r = sim.ensemble_trial(p, points[i].ridge, members, infinite, &mut rng, Par::Seq)?;
             done.fetch_add(1, Ordering::Relaxed);
             progress.advance(cost[i]);
             Ok(r)
@@ -197,39 +223,63 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
     let rows: Vec<Row> = points
         .iter()
         .enumerate()
-        .map(|(i, pt)| {
-            let trials = &results[i * opts.trials..(i + 1) * opts.trials];
-            let errors: Vec<f64> = trials.iter().map(|t| t.error).collect();
-            let train: Vec<f64> = trials.iter().map(|t| t.train_error).collect();
-            let bias: Vec<f64> = trials.iter().map(|t| t.bias).collect();
-            let variance: Vec<f64> = trials.iter().map(|t| t.error - t.bias).collect();
-            let mc = summarize(&errors);
-            Row {
-                samples: pt.samples,
-                alpha: pt.alpha,
-                ridge: pt.ridge,
-                theory: pt.error,
-                z: mc.z(pt.error),
-                mc,
-                train_theory: pt.train_error,
-                train_mc_mean: summarize(&train).mean,
-                bias_theory: pt.bias,
-                mc_bias: summarize(&bias),
-                variance_theory: pt.variance,
-                mc_variance: summarize(&variance),
-            }
-        })
+        .map(|(i, pt)| row(pt, &results[i * opts.trials..(i + 1) * opts.trials], config.ensemble))
         .collect();
     let agreement = agreement(&rows);
     Ok(Validation {
         model: model.summary(&theory),
         ridge: config.ridge,
+        ensemble: config.ensemble,
         trials: opts.trials,
         seed: opts.seed,
         scale: opts.scale,
         rows,
         agreement,
     })
+}
+
+/// Members simulated per trial and whether they estimate the infinite ensemble.
+fn simulated_members(ensemble: Option<Ensemble>) -> (usize, bool) {
+    match ensemble {
+        None => (1, false),
+        Some(Ensemble::Members(k)) => (k, false),
+        Some(Ensemble::Infinite) => (INFINITE_MEMBERS, true),
+    }
+}
+
+/// Estimated work of one (ensemble) trial.
+fn trial_flops(spec: &crate::model::ModelSpec, samples: usize, ensemble: Option<Ensemble>) -> f64 {
+    resources::trial_flops(spec, samples) * simulated_members(ensemble).0 as f64
+}
+
+/// One row from the theory point and its trials.
+fn row(pt: &Point, trials: &[EnsembleTrial], ensemble: Option<Ensemble>) -> Row {
+    let stat = |f: &dyn Fn(&EnsembleTrial) -> f64| summarize(&trials.iter().map(f).collect::<Vec<_>>());
+    let single = |f: fn(&crate::simulation::Trial) -> f64| stat(&|t| f(&t.single));
+    let readout = ensemble.unwrap_or(Ensemble::SINGLE);
+    let theory = readout.error(pt);
+    let (mc, mc_bias, mc_variance) = match ensemble {
+        None => (single(|t| t.error), single(|t| t.bias), single(|t| t.error - t.bias)),
+        Some(_) => (stat(&|t| t.error), stat(&|t| t.bias), stat(&|t| t.error - t.bias)),
+    };
+    Row {
+        samples: pt.samples,
+        alpha: pt.alpha,
+        ridge: pt.ridge,
+        theory,
+        z: mc.z(theory),
+        mc,
+        train_theory: pt.train_error,
+        train_mc_mean: single(|t| t.train_error).mean,
+        bias_theory: readout.bias(pt),
+        mc_bias,
+        variance_theory: readout.variance(pt),
+        mc_variance,
+        single: ensemble.map(|_| {
+            let mc = single(|t| t.error);
+            SingleRow { theory: pt.error, z: mc.z(pt.error), mc }
+        }),
+    }
 }
 
 fn agreement(rows: &[Row]) -> Agreement {
@@ -240,6 +290,8 @@ fn agreement(rows: &[Row]) -> Agreement {
         covered: 0,
         with_interval: 0,
         at_threshold: vec![],
+        single_max_abs_z: None,
+        single_max_abs_z_samples: None,
     };
     for r in rows {
         if !r.theory.is_finite() {
@@ -256,6 +308,12 @@ fn agreement(rows: &[Row]) -> Agreement {
             a.with_interval += 1;
             a.covered += c as usize;
         }
+        if let Some(z) = r.single.as_ref().and_then(|s| s.z) {
+            if a.single_max_abs_z.is_none_or(|m| z.abs() > m) {
+                a.single_max_abs_z = Some(z.abs());
+                a.single_max_abs_z_samples = Some(r.samples);
+            }
+        }
     }
     a
 }
@@ -270,9 +328,20 @@ impl Validation {
             plural(self.trials, "trial"),
             self.scale
         );
+        if let Some(k) = self.ensemble {
+            s.push_str(&match k {
+                Ensemble::Members(k) => format!("; ensembles of {k}"),
+                Ensemble::Infinite => {
+                    format!("; infinite ensemble (pair estimate from {INFINITE_MEMBERS} members)")
+                }
+            });
+        }
         match (a.max_abs_z, a.max_abs_z_samples) {
             (Some(z), Some(p)) => s.push_str(&format!("; max |z| = {z:.2} at p = {p}")),
             _ => s.push_str("; no z (fewer than 2 trials per point)"),
+        }
+        if let (Some(z), Some(p)) = (a.single_max_abs_z, a.single_max_abs_z_samples) {
+            s.push_str(&format!(" (single learner: {z:.2} at p = {p})"));
         }
         if a.with_interval > 0 {
             s.push_str(&format!(
@@ -295,7 +364,7 @@ impl Validation {
         s
     }
 
-    /// Column names of the validation table.
+    /// Column names of the validation table (without an ensemble).
     pub const COLUMNS: [&'static str; 18] = [
         "samples",
         "alpha",
@@ -317,14 +386,29 @@ impl Validation {
         "trials",
     ];
 
-    /// The rows as a table (the columns of [`Validation::COLUMNS`]); cells without a value
+    /// Columns added after `z` when the config sets an ensemble (the columns before are
+    /// then the ensemble's): the single learner of the same draws.
+    pub const SINGLE_COLUMNS: [&'static str; 4] =
+        ["theory_single", "mc_single_mean", "mc_single_stderr", "z_single"];
+
+    /// Column names of this validation.
+    pub fn columns(&self) -> Vec<String> {
+        let mut c: Vec<String> = Self::COLUMNS.iter().map(|c| c.to_string()).collect();
+        if self.ensemble.is_some() {
+            let at = c.iter().position(|c| c == "z").expect("a z column") + 1;
+            c.splice(at..at, Self::SINGLE_COLUMNS.iter().map(|c| c.to_string()));
+        }
+        c
+    }
+
+    /// The rows as a table (the columns of [`Validation::columns`]); cells without a value
     /// (no interval with one trial, no z at the threshold) are missing.
     pub fn table(&self) -> Table {
         let rows = self
             .rows
             .iter()
             .map(|r| {
-                vec![
+                let mut row = vec![
                     Cell::Int(r.samples as u64),
                     Cell::Num(r.alpha),
                     Cell::Num(r.ridge),
@@ -334,6 +418,16 @@ impl Validation {
                     r.mc.ci95.map(|c| c.0).into(),
                     r.mc.ci95.map(|c| c.1).into(),
                     r.z.into(),
+                ];
+                if let Some(one) = &r.single {
+                    row.extend([
+                        Cell::Num(one.theory),
+                        Cell::Num(one.mc.mean),
+                        one.mc.stderr.into(),
+                        one.z.into(),
+                    ]);
+                }
+                row.extend([
                     Cell::Num(r.train_theory),
                     Cell::Num(r.train_mc_mean),
                     Cell::Num(r.bias_theory),
@@ -343,16 +437,17 @@ impl Validation {
                     Cell::Num(r.mc_variance.mean),
                     r.mc_variance.stderr.into(),
                     Cell::Int(r.mc.trials as u64),
-                ]
+                ]);
+                row
             })
             .collect();
-        Table { columns: Self::COLUMNS.iter().map(|c| c.to_string()).collect(), rows }
+        Table { columns: self.columns(), rows }
     }
 
     /// Renders the validation: CSV, or JSON with the program version, the config's name,
     /// the settings, the resolved model, the agreement and the same rows.
     pub fn render(&self, source: &str, format: Format) -> String {
-        let fields = serde_json::json!({
+        let mut fields = serde_json::json!({
             "trials": self.trials,
             "seed": self.seed,
             "scale": self.scale,
@@ -360,12 +455,19 @@ impl Validation {
             "model": &self.model,
             "agreement": &self.agreement,
         });
+        if let Some(k) = self.ensemble {
+            fields["ensemble"] = serde_json::json!(k);
+        }
         output::render_report(&self.table(), format, source, self.ridge, fields)
     }
 
-    /// Sample sizes whose |z| exceeds `limit`.
+    /// Sample sizes whose |z| (of the ensemble, or of its single learner) exceeds `limit`.
     pub fn failures(&self, limit: f64) -> Vec<(usize, f64)> {
-        self.rows.iter().filter_map(|r| r.z.filter(|z| z.abs() > limit).map(|z| (r.samples, z))).collect()
+        self.rows
+            .iter()
+            .flat_map(|r| [r.z, r.single.as_ref().and_then(|s| s.z)].map(|z| (r.samples, z)))
+            .filter_map(|(p, z)| z.filter(|z| z.abs() > limit).map(|z| (p, z)))
+            .collect()
     }
 }
 

@@ -109,7 +109,7 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
 /// The theory of a config over its sample sizes.
 fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
     let theory = cfg.model.theory(&Silent)?;
-    sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, &Silent)
+    sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, cfg.readout_ensemble(), &Silent)
 }
 
 /// A point that passed resolution but cannot be built: report it as bad input.

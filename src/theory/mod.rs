@@ -4,13 +4,16 @@
 //! * [`spectrum`]: trace functions `df`, `T` and the inverse `κ_a(d)` of one spectrum.
 //! * [`solver`]: the order parameters (d, κ_0, κ_ℓ) at one (p, λ), every regime.
 //! * [`observables`]: E_g, bias, variance, training error from the order parameters.
-//! * [`optimal`]: the ridge λ* minimising E_g.
+//! * [`ensemble`]: the infinite ensemble over weight draws and E_g(K) (§7).
+//! * [`optimal`]: the ridge λ* minimising E_g (or an ensemble's E_g(K)).
 
+pub mod ensemble;
 pub mod observables;
 pub mod optimal;
 pub mod solver;
 pub mod spectrum;
 
+pub use ensemble::Ensemble;
 pub use observables::Point;
 pub use spectrum::Spectrum;
 

@@ -13,6 +13,7 @@
 //! which is algebraically identical to §4 and also gives the ridgeless limit `κ_a → 0`
 //! (ρ_a → ∞) of the bottleneck spectra in closed form.
 
+use super::ensemble::{excess, Infinite};
 use serde::Serialize;
 
 /// One point of a learning curve: sample size, ridge, errors and order parameters.
@@ -45,6 +46,32 @@ pub struct Point {
     pub kappa_data: f64,
     /// Layer-level renormalised ridges κ_1 … κ_L.
     pub kappa_layers: Vec<f64>,
+    /// E_∞: the error of the infinite ensemble over weight draws (THEORY §7), ≤ E_g.
+    pub error_inf: f64,
+    /// Bias part of E_∞.
+    pub bias_inf: f64,
+    /// Variance (label-noise) part of E_∞.
+    pub variance_inf: f64,
+    /// Initialisation variance E_g − E_∞ ≥ 0: the part of E_g that ensembling removes.
+    pub init_variance: f64,
+}
+
+impl Point {
+    /// Sets the §7 fields from E_∞ (`init_variance` = E_g − E_∞, with ∞ − ∞ = 0).
+    pub(crate) fn with_infinite(mut self, inf: Infinite) -> Self {
+        self.error_inf = inf.error;
+        self.bias_inf = inf.bias;
+        self.variance_inf = inf.variance;
+        self.init_variance = excess(self.error, inf.error);
+        self
+    }
+
+    /// The infinite ensemble equals the single learner (no hidden layer, data bottleneck,
+    /// null predictor).
+    pub(crate) fn without_init_variance(self) -> Self {
+        let same = Infinite::same_as(self.error, self.bias, self.variance);
+        self.with_infinite(same)
+    }
 }
 
 /// Per-spectrum trace values at its solved κ: `T_a(κ_a)` and `Q_a(κ_a)`.
@@ -57,16 +84,30 @@ pub(crate) struct Traces {
     pub rho: f64,
 }
 
-/// Sums over the data modes needed for the bias: `h = Σ c² m/(m+κ0)` and
-/// `hh = Σ c² m/(m+κ0)²`.
-pub(crate) fn target_sums(m: &[f64], c2: &[f64], kappa0: f64) -> (f64, f64) {
-    let (mut h, mut hh) = (0.0, 0.0);
-    for (&mi, &ci) in m.iter().zip(c2) {
-        let r = 1.0 / (mi + kappa0);
-        h += ci * mi * r;
-        hh += ci * mi * r * r;
+/// Sums over the data modes at κ_0, in one pass: for the bias `h = Σ c² m/(m+κ0)` and
+/// `hh = Σ c² m/(m+κ0)²`, and for the infinite ensemble (§7) `γ_0 = Σ m²/(m+κ0)²` and
+/// `T_0 = Σ m/(m+κ0)²`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DataSums {
+    pub h: f64,
+    pub hh: f64,
+    pub gamma: f64,
+    pub t: f64,
+}
+
+impl DataSums {
+    pub fn new(m: &[f64], c2: &[f64], kappa0: f64) -> Self {
+        let (mut h, mut hh, mut gamma, mut t) = (0.0, 0.0, 0.0, 0.0);
+        for (&mi, &ci) in m.iter().zip(c2) {
+            let r = 1.0 / (mi + kappa0);
+            let w = mi * r * r;
+            h += ci * mi * r;
+            hh += ci * w;
+            gamma += mi * w;
+            t += w;
+        }
+        DataSums { h, hh, gamma, t }
     }
-    (h, hh)
 }
 
 /// Inputs of the observables at one solved point.
@@ -93,7 +134,8 @@ impl Solved<'_> {
         let rho_layers: f64 = self.layers.iter().map(|t| t.rho).sum();
         let delta = self.data.rho + rho_layers;
         let k0 = self.data.kappa;
-        let (h, hh) = target_sums(self.modes_m, self.modes_c2, k0);
+        let sums = DataSums::new(self.modes_m, self.modes_c2, k0);
+        let (h, hh) = (sums.h, sums.hh);
         let (d2, one_minus, b) = if delta.is_infinite() {
             // Ridgeless bottleneck limit: d2 → d and B → κ0 h when only layers vanish.
             let b = if self.data.rho.is_infinite() { 0.0 } else { k0 * h };
@@ -116,7 +158,7 @@ impl Solved<'_> {
                 .zip(self.widths)
                 .map(|(t, &n)| d.ln() - (n as f64).ln() + t.kappa.ln())
                 .sum::<f64>();
-        Point {
+        let point = Point {
             samples: self.samples,
             alpha: p / self.n0 as f64,
             ridge: self.ridge,
@@ -130,6 +172,16 @@ impl Solved<'_> {
             kappa: ln_kappa.exp(),
             kappa_data: k0,
             kappa_layers,
+            error_inf: error,
+            bias_inf: bias,
+            variance_inf: variance,
+            init_variance: 0.0,
+        };
+        if self.layers.is_empty() || k0 == 0.0 {
+            point.without_init_variance()
+        } else {
+            let inf = Infinite::from_sums(&sums, k0, p, self.p_minus_d, self.noise);
+            point.with_infinite(inf)
         }
     }
 }

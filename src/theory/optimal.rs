@@ -1,7 +1,8 @@
-//! The optimal ridge λ* = argmin_{λ ≥ 0} E_g(p, λ), by a coarse scan in ln λ followed by
-//! argmin's Brent minimiser on the bracketing interval.
+//! The optimal ridge λ* = argmin_{λ ≥ 0} E_g(p, λ) (of a single learner or of an
+//! ensemble, §7), by a coarse scan in ln λ followed by argmin's Brent minimiser on the
+//! bracketing interval.
 
-use super::{Point, Theory};
+use super::{Ensemble, Point, Theory};
 use crate::error::{Error, Result};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
@@ -15,20 +16,26 @@ const SCAN_POINTS: usize = 33;
 struct ErrorOfLnRidge<'a> {
     theory: &'a Theory,
     p: usize,
+    ensemble: Ensemble,
 }
 
 impl CostFunction for ErrorOfLnRidge<'_> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
-        self.theory.point(self.p, u.exp()).map(|pt| pt.error).map_err(|e| ArgminError::msg(e.to_string()))
+        self.theory
+            .point(self.p, u.exp())
+            .map(|pt| self.ensemble.error(&pt))
+            .map_err(|e| ArgminError::msg(e.to_string()))
     }
 }
 
 impl Theory {
-    /// The point at the ridge λ* ≥ 0 that minimises E_g at `samples` = p. λ* = 0 when the
-    /// ridgeless error is at least as small as every λ > 0 scanned.
-    pub fn optimal_point(&self, samples: usize) -> Result<Point> {
+    /// The point at the ridge λ* ≥ 0 that minimises the error of `ensemble` (E_g for
+    /// [`Ensemble::SINGLE`], E_g(K) otherwise) at `samples` = p. λ* = 0 when the ridgeless
+    /// error is at least as small as every λ > 0 scanned.
+    pub fn optimal_point(&self, samples: usize, ensemble: Ensemble) -> Result<Point> {
+        let err = |pt: &Point| ensemble.error(pt);
         let (lmin, lmax) = (RIDGE_MIN.ln(), RIDGE_MAX.ln());
         let grid: Vec<f64> =
             (0..SCAN_POINTS).map(|i| lmin + (lmax - lmin) * i as f64 / (SCAN_POINTS - 1) as f64).collect();
@@ -36,7 +43,7 @@ impl Theory {
         let mut best: Option<(usize, Point)> = None;
         for (i, &u) in grid.iter().enumerate() {
             let pt = self.point_warm(samples, u.exp(), &mut warm)?;
-            if best.as_ref().is_none_or(|(_, b)| pt.error < b.error) {
+            if best.as_ref().is_none_or(|(_, b)| err(&pt) < err(b)) {
                 best = Some((i, pt));
             }
         }
@@ -44,23 +51,26 @@ impl Theory {
         let ridgeless = self.point(samples, 0.0)?;
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(SCAN_POINTS - 1)]);
         let solver = BrentOpt::new(a, b).set_tolerance(1e-9, 1e-9);
-        let res = Executor::new(ErrorOfLnRidge { theory: self, p: samples }, solver)
+        let res = Executor::new(ErrorOfLnRidge { theory: self, p: samples, ensemble }, solver)
             .configure(|s| s.param((a + b) / 2.0).max_iters(200))
             .timer(false)
             .run()
             .map_err(|e| Error::Solver {
                 samples: samples as f64,
                 ridge: best.ridge,
-                equation: "optimal ridge: min over λ of E_g".into(),
+                equation: match ensemble {
+                    Ensemble::SINGLE => "optimal ridge: min over λ of E_g".into(),
+                    k => format!("optimal ridge: min over λ of E_g(K = {k})"),
+                },
                 detail: e.to_string(),
             })?;
         if let Some(&u) = res.state().get_best_param() {
             let pt = self.point(samples, u.exp())?;
-            if pt.error < best.error {
+            if err(&pt) < err(&best) {
                 best = pt;
             }
         }
-        if ridgeless.error <= best.error {
+        if err(&ridgeless) <= err(&best) {
             best = ridgeless;
         }
         Ok(best)

@@ -5,6 +5,7 @@
 //! `x`, `d = D σ(x)`, `D − d = D σ(−x)`, so that d close to D (λ → 0) keeps full relative
 //! precision in both d and the gap D − d. The ridgeless regimes are solved directly.
 
+use super::ensemble::Infinite;
 use super::observables::{Solved, Traces};
 use super::spectrum::KappaError;
 use super::{Point, Theory};
@@ -265,6 +266,10 @@ fn null_predictor(theory: &Theory, p: usize, ridge: f64) -> Point {
         kappa: ridge,
         kappa_data: f64::INFINITY,
         kappa_layers: vec![f64::INFINITY; theory.widths.len()],
+        error_inf: signal,
+        bias_inf: signal,
+        variance_inf: 0.0,
+        init_variance: 0.0,
     }
 }
 
@@ -295,7 +300,7 @@ fn ridgeless(theory: &Theory, p: usize, ridge: f64) -> Result<Point> {
         let bias = if layer_bottleneck { f64::INFINITY } else { 0.0 };
         let variance = if theory.noise > 0.0 { f64::INFINITY } else { 0.0 };
         let error = bias + variance;
-        return Ok(Point {
+        let point = Point {
             samples: p,
             alpha: p as f64 / theory.n0 as f64,
             ridge,
@@ -309,6 +314,17 @@ fn ridgeless(theory: &Theory, p: usize, ridge: f64) -> Result<Point> {
             kappa: 0.0,
             kappa_data: kappas[0],
             kappa_layers: kappas[1..].to_vec(),
+            error_inf: error,
+            bias_inf: bias,
+            variance_inf: variance,
+            init_variance: 0.0,
+        };
+        // A narrow layer's peak is initialisation variance: E_∞ is finite there (§7).
+        return Ok(if layer_bottleneck && kappas[0] > 0.0 {
+            let m = &theory.modes;
+            point.with_infinite(Infinite::from_kappa(&m.m, &m.c2, kappas[0], df, 0.0, theory.noise))
+        } else {
+            point.without_init_variance()
         });
     }
     let p_minus_d = (p - d) as f64;
