@@ -57,12 +57,15 @@ pub struct Point {
 }
 
 impl Point {
-    /// Sets the §7 fields from E_∞ (`init_variance` = E_g − E_∞, with ∞ − ∞ = 0).
+    /// Sets the §7 fields from E_∞ (`init_variance` = E_g − E_∞, with ∞ − ∞ = 0). Each part
+    /// of E_∞ is at most the learner's (exactly so: the ensemble averages out a variance);
+    /// the two are computed by different formulas, so where the initialisation variance is
+    /// below rounding (λ → ∞) they are clamped to keep E_g(K) monotone in K.
     pub(crate) fn with_infinite(mut self, inf: Infinite) -> Self {
-        self.error_inf = inf.error;
-        self.bias_inf = inf.bias;
-        self.variance_inf = inf.variance;
-        self.init_variance = excess(self.error, inf.error);
+        self.bias_inf = inf.bias.min(self.bias);
+        self.variance_inf = inf.variance.min(self.variance);
+        self.error_inf = inf.error.min(self.error);
+        self.init_variance = excess(self.error, self.error_inf);
         self
     }
 
