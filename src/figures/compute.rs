@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::progress::Silent;
 use crate::stats::Summary;
 use crate::sweep;
-use crate::theory::Point;
+use crate::theory::{Ensemble, Point};
 use crate::validate::{self, Row};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
@@ -49,6 +49,8 @@ pub struct SeriesData {
     pub label: String,
     pub measure: Measure,
     pub dashed: bool,
+    /// Palette index of the series' colour.
+    pub color: usize,
     /// Theory (x, y); +∞ marks the interpolation threshold.
     pub theory: Vec<(f64, f64)>,
     pub markers: Vec<Marker>,
@@ -79,13 +81,17 @@ pub struct FigureData {
     pub simulation_note: Option<String>,
 }
 
-fn value(q: Quantity, p: &Point) -> f64 {
+/// A quantity of the readout of `cfg`: with an ensemble, its E_g(K) and that error's bias
+/// and variance parts (the training error is the single learner's).
+fn value(q: Quantity, p: &Point, cfg: &Config) -> f64 {
+    let k = cfg.readout_ensemble();
     match q {
-        Quantity::Error => p.error,
-        Quantity::Bias => p.bias,
-        Quantity::Variance => p.variance,
+        Quantity::Error => k.error(p),
+        Quantity::Bias => k.bias(p),
+        Quantity::Variance => k.variance(p),
         Quantity::TrainError => p.train_error,
-        Quantity::TestMse => p.test_mse,
+        Quantity::TestMse if k == Ensemble::SINGLE => p.test_mse,
+        Quantity::TestMse => k.error(p) + cfg.model.noise,
     }
 }
 
@@ -132,13 +138,13 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
         let mut cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
         cfg.samples = alpha_sample_sizes(&cfg, at.xs).map_err(|m| point_error(s, m))?;
         let pts = theory_points(&cfg)?;
-        return Ok(pts.iter().map(|p| (p.alpha, value(q, p))).collect());
+        return Ok(pts.iter().map(|p| (p.alpha, value(q, p, &cfg))).collect());
     }
     at.xs
         .iter()
         .map(|&x| {
             let cfg = point_config(s, at.axis, Some(x), at.y, over).map_err(|m| point_error(s, m))?;
-            Ok((at.axis.plotted(&cfg, x), value(q, &theory_points(&cfg)?[0])))
+            Ok((at.axis.plotted(&cfg, x), value(q, &theory_points(&cfg)?[0], &cfg)))
         })
         .collect()
 }
@@ -217,7 +223,7 @@ fn measure(s: &SeriesSpec, at: At<'_>) -> Result<Vec<(f64, f64)>> {
 
 fn series_markers(panel: &PanelSpec, s: &SeriesSpec, opts: &validate::Options) -> Result<Vec<Marker>> {
     let (axis, xs) = (&panel.sweep.axis, &panel.sweep.simulate);
-    let q = match (&s.measure, xs.is_empty()) {
+    let q = match (&s.measure, xs.is_empty() || !s.markers) {
         (Measure::Plain(q), false) => *q,
         _ => return Ok(vec![]),
     };
@@ -286,7 +292,8 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
         let series = panel
             .series
             .par_iter()
-            .map(|s| -> Result<SeriesData> {
+            .enumerate()
+            .map(|(i, s)| -> Result<SeriesData> {
                 let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None };
                 let theory = measure(s, at)?;
                 let markers = if simulate { series_markers(panel, s, &opts)? } else { vec![] };
@@ -294,6 +301,7 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
                     label: s.label.clone(),
                     measure: s.measure.clone(),
                     dashed: s.dashed,
+                    color: s.color.unwrap_or(i),
                     theory,
                     markers,
                 })

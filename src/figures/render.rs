@@ -478,11 +478,20 @@ fn dispatch<DB: DrawingBackend>(
     panel: &PanelData,
     body: Body<'_>,
 ) -> DrawResult {
-    match (panel.spec.log_x, panel.spec.log_y) {
-        (false, false) => panel_chart(area, x0..x1, y0..y1, panel, body),
-        (true, false) => panel_chart(area, (x0..x1).log_scale(), y0..y1, panel, body),
-        (false, true) => panel_chart(area, x0..x1, (y0..y1).log_scale(), panel, body),
-        (true, true) => panel_chart(area, (x0..x1).log_scale(), (y0..y1).log_scale(), panel, body),
+    macro_rules! with_y {
+        ($x:expr) => {
+            if panel.spec.log_y {
+                panel_chart(area, $x, (y0..y1).log_scale(), panel, body)
+            } else {
+                panel_chart(area, $x, y0..y1, panel, body)
+            }
+        };
+    }
+    // Explicit ticks are for log axes only (spec checks it): plotters' linear ticks are fine.
+    match (panel.spec.log_x, panel.spec.x_ticks.clone()) {
+        (true, Some(t)) => with_y!((x0..x1).log_scale().with_key_points(t)),
+        (true, None) => with_y!((x0..x1).log_scale()),
+        (false, _) => with_y!(x0..x1),
     }
 }
 
@@ -535,8 +544,8 @@ where
                         .map_err(de)?;
                 }
             }
-            for (i, s) in panel.series.iter().enumerate() {
-                let color = PALETTE[i % PALETTE.len()];
+            for s in &panel.series {
+                let color = PALETTE[s.color % PALETTE.len()];
                 for run in clip(&s.theory, ylo, yhi, spec.log_y) {
                     if s.dashed {
                         chart
@@ -628,11 +637,11 @@ fn draw_legend<DB: DrawingBackend>(
     let (w, _) = area.dim_in_pixel();
     let cell = (w as i32 - 120) / cols;
     let mut k = 0;
-    for (i, s) in panel.series.iter().enumerate() {
+    for s in &panel.series {
         if s.label.is_empty() {
             continue;
         }
-        let color = PALETTE[i % PALETTE.len()];
+        let color = PALETTE[s.color % PALETTE.len()];
         let (x, y) = (100 + (k % cols) * cell, 8 + (k / cols) * LEGEND_ROW_H as i32);
         if s.dashed {
             area.draw(&PathElement::new(vec![(x, y + 11), (x + 14, y + 11)], color.stroke_width(3)))

@@ -17,6 +17,7 @@ pub(crate) struct RawFigure {
     pub y: Option<toml::Value>,
     pub log_x: Option<bool>,
     pub log_y: Option<bool>,
+    pub x_ticks: Option<Vec<f64>>,
     pub y_range: Option<[f64; 2]>,
     pub color_range: Option<[f64; 2]>,
     pub color_scale: Option<String>,
@@ -40,6 +41,7 @@ pub(crate) struct RawGuide {
 pub(crate) struct RawSweep {
     pub axis: String,
     pub layer: Option<i64>,
+    pub width_budget: Option<f64>,
     pub covariance: Option<String>,
     pub values: Option<Vec<f64>>,
     pub range: Option<RawRange>,
@@ -69,6 +71,8 @@ pub(crate) struct RawSeries {
     pub label: String,
     pub y: Option<toml::Value>,
     pub dashed: Option<bool>,
+    pub markers: Option<bool>,
+    pub color: Option<i64>,
     pub set: Option<toml::Table>,
 }
 
@@ -83,6 +87,7 @@ pub(crate) struct RawPanel {
     pub y: Option<toml::Value>,
     pub log_x: Option<bool>,
     pub log_y: Option<bool>,
+    pub x_ticks: Option<Vec<f64>>,
     pub y_range: Option<[f64; 2]>,
     pub color_range: Option<[f64; 2]>,
     pub color_scale: Option<String>,

@@ -11,6 +11,7 @@ use crate::config::{self, Config, Ridge, SimulationSpec, Validator};
 use crate::error::{truncate, Error, Result};
 use crate::resources::{MAX_NOISE, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
 use crate::spectra::{check_power_law, CovarianceKind, Target};
+use crate::theory::Ensemble;
 use std::path::{Path, PathBuf};
 
 /// A column of the theory (or of the simulation) a figure plots.
@@ -144,6 +145,18 @@ pub enum Axis {
     Noise,
     /// The exponent of a covariance or of the target.
     Exponent(ExponentOf),
+    /// The ensemble size K (`readout.ensemble`); with a budget, hidden layer `layer` gets
+    /// width `round(units · n0 / K)`, so that K members share `units · n0` hidden units.
+    Ensemble { budget: Option<WidthBudget> },
+}
+
+/// A fixed number of hidden units in one layer, shared by the members of an ensemble.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WidthBudget {
+    /// The hidden layer (1-based).
+    pub layer: usize,
+    /// K · n_ℓ / n0.
+    pub units: f64,
 }
 
 /// Unicode subscript digits.
@@ -163,6 +176,10 @@ impl Axis {
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
             Axis::Exponent(_) => format!("exponent {}", self.symbol()),
+            Axis::Ensemble { budget: None } => "ensemble size K".into(),
+            Axis::Ensemble { budget: Some(b) } => {
+                format!("ensemble size K (K·n{} = {}·n₀)", sub(b.layer), crate::output::num(b.units))
+            }
         }
     }
 
@@ -177,6 +194,7 @@ impl Axis {
             Axis::Exponent(ExponentOf::Input) => "s of Γ".into(),
             Axis::Exponent(ExponentOf::Target) => "of the target".into(),
             Axis::Exponent(ExponentOf::Layer(l)) => format!("of S{}", sub(*l)),
+            Axis::Ensemble { .. } => "K".into(),
         }
     }
 
@@ -200,28 +218,15 @@ impl Axis {
                 }
                 cfg.model.noise = x;
             }
-            Axis::Width { layer } => {
-                let depth = cfg.model.layers.len();
-                let l = cfg
-                    .model
-                    .layers
-                    .get_mut(layer - 1)
-                    .ok_or_else(|| format!("the model has {depth} hidden layers, not {layer}"))?;
-                let w = (x * n0 as f64).round();
-                if !(MIN_SIZE as f64..=MAX_SIZE as f64).contains(&w) {
-                    return Err(format!(
-                        "ν = {x} gives width round({x} × {n0}) = {w}, outside {MIN_SIZE}..={MAX_SIZE}"
-                    ));
+            Axis::Width { layer } => set_width(cfg, *layer, x)?,
+            Axis::Ensemble { budget } => {
+                if !(x >= 1.0 && x.fract() == 0.0 && x <= MAX_ENSEMBLE) {
+                    return Err(format!("expected an ensemble size K from 1 to {MAX_ENSEMBLE:e}, got {x}"));
                 }
-                if matches!(
-                    l.covariance.kind,
-                    CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. }
-                ) {
-                    return Err(format!(
-                        "layer {layer}'s covariance has a fixed size and cannot follow its width"
-                    ));
+                cfg.ensemble = Some(Ensemble::Members(x as usize));
+                if let Some(b) = budget {
+                    set_width(cfg, b.layer, b.units / x)?;
                 }
-                l.width = w as usize;
             }
             Axis::Exponent(of) => {
                 let (kind, n, key) = match of {
@@ -279,11 +284,36 @@ impl Axis {
     /// (`Some(false)`), or anything finite (`None`).
     fn sign(&self) -> Option<bool> {
         match self {
-            Axis::Alpha | Axis::Width { .. } => Some(true),
+            Axis::Alpha | Axis::Width { .. } | Axis::Ensemble { .. } => Some(true),
             Axis::Ridge | Axis::Noise => Some(false),
             Axis::Exponent(_) => None,
         }
     }
+}
+
+/// Largest ensemble size on an axis.
+const MAX_ENSEMBLE: f64 = 1e6;
+
+/// Sets hidden layer `layer`'s width to `round(nu · n0)`, checked.
+fn set_width(cfg: &mut Config, layer: usize, nu: f64) -> std::result::Result<(), String> {
+    let n0 = cfg.model.dim;
+    let depth = cfg.model.layers.len();
+    let l = cfg
+        .model
+        .layers
+        .get_mut(layer - 1)
+        .ok_or_else(|| format!("the model has {depth} hidden layers, not {layer}"))?;
+    let w = (nu * n0 as f64).round();
+    if !(MIN_SIZE as f64..=MAX_SIZE as f64).contains(&w) {
+        return Err(format!(
+            "ν = {nu} gives width round({nu} × {n0}) = {w}, outside {MIN_SIZE}..={MAX_SIZE}"
+        ));
+    }
+    if matches!(l.covariance.kind, CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. }) {
+        return Err(format!("layer {layer}'s covariance has a fixed size and cannot follow its width"));
+    }
+    l.width = w as usize;
+    Ok(())
 }
 
 fn kind_name(k: &CovarianceKind) -> &'static str {
@@ -340,6 +370,10 @@ pub struct SeriesSpec {
     pub measure: Measure,
     /// Draw the theory line dashed (e.g. a reference curve).
     pub dashed: bool,
+    /// Simulation markers at the sweep's `simulate` values (`markers = false`: theory only).
+    pub markers: bool,
+    /// Palette index (0-based) of the series' colour; `None`: its position in the panel.
+    pub color: Option<usize>,
     /// The base model with the panel's and the series' overrides applied.
     pub config: Config,
     /// Where the series comes from, for error messages (`panels[0].series[2] "η² = 0.5"`).
@@ -364,6 +398,8 @@ pub struct PanelSpec {
     pub series: Vec<SeriesSpec>,
     pub log_x: bool,
     pub log_y: bool,
+    /// Tick positions of the x axis (`None`: automatic).
+    pub x_ticks: Option<Vec<f64>>,
     pub y_range: Option<(f64, f64)>,
     pub guides: Vec<Guide>,
     pub colors: Colors,
@@ -614,9 +650,17 @@ impl Resolver<'_> {
         let (list, series_key): (Vec<RawSeries>, String) = match (&rp.series, &self.series) {
             (Some(s), _) => (s.clone(), pkey("series")),
             (None, Some(s)) => (s.clone(), "series".into()),
-            (None, None) => {
-                (vec![RawSeries { label: String::new(), y: None, dashed: None, set: None }], "series".into())
-            }
+            (None, None) => (
+                vec![RawSeries {
+                    label: String::new(),
+                    y: None,
+                    dashed: None,
+                    markers: None,
+                    color: None,
+                    set: None,
+                }],
+                "series".into(),
+            ),
         };
         if list.is_empty() {
             return Err(v.err(series_key, "expected at least one series"));
@@ -661,6 +705,19 @@ impl Resolver<'_> {
                 }
             }
         }
+        let ticks_key = if rp.x_ticks.is_some() { pkey("x_ticks") } else { "figure.x_ticks".into() };
+        let x_ticks = rp.x_ticks.clone().or(self.figure.x_ticks.clone());
+        if let Some(t) = &x_ticks {
+            if !log_x {
+                return Err(v.err(
+                    ticks_key,
+                    "explicit ticks are for log axes (log_x = true); linear axes choose their own",
+                ));
+            }
+            if t.is_empty() || t.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
+                return Err(v.err(ticks_key, "expected positive finite tick positions"));
+            }
+        }
         let measure_log = series[0].measure.log_colors();
         let range_key =
             if rp.color_range.is_some() { pkey("color_range") } else { "figure.color_range".into() };
@@ -688,6 +745,7 @@ impl Resolver<'_> {
             series,
             log_x,
             log_y,
+            x_ticks,
             y_range,
             guides,
             colors,
@@ -743,11 +801,28 @@ impl Resolver<'_> {
         if r.covariance.is_some() && r.axis != "exponent" {
             return Err(v.err(format!("{key}.covariance"), "not a parameter of this axis"));
         }
+        if r.width_budget.is_some() && r.axis != "ensemble" {
+            return Err(v.err(format!("{key}.width_budget"), "not a parameter of this axis"));
+        }
         Ok(match r.axis.as_str() {
             "alpha" => layer(false).map(|_| Axis::Alpha)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
+            "ensemble" => Axis::Ensemble {
+                budget: match r.width_budget {
+                    None => layer(false).map(|_| None)?,
+                    Some(u) if u.is_finite() && u > 0.0 => {
+                        Some(WidthBudget { layer: layer(true)?, units: u })
+                    }
+                    Some(u) => {
+                        return Err(v.err(
+                            format!("{key}.width_budget"),
+                            format!("expected a number of hidden units per input dimension > 0, got {u}"),
+                        ))
+                    }
+                },
+            },
             "exponent" => {
                 let which = r.covariance.as_deref().ok_or_else(|| {
                     v.err(
@@ -775,7 +850,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, ridge, width, noise or exponent",
+                        "unknown axis \"{}\"; expected alpha, ridge, width, noise, exponent or ensemble",
                         truncate(other, 40)
                     ),
                 ))
@@ -828,6 +903,12 @@ impl Resolver<'_> {
                     return Err(
                         v.err(format!("{over_key}.axis"), "minimising over α is not a figure quantity")
                     );
+                }
+                if matches!(over, Axis::Ensemble { .. }) {
+                    return Err(v.err(
+                        format!("{over_key}.axis"),
+                        "minimising over the ensemble size is not a figure quantity (K is an integer)",
+                    ));
                 }
                 let mut grid =
                     v.grid(&over_key, raw.over.values.as_deref(), raw.over.range.as_ref(), true)?;
@@ -936,6 +1017,17 @@ impl Resolver<'_> {
             label: s.label.clone(),
             measure,
             dashed: s.dashed.unwrap_or(false),
+            markers: s.markers.unwrap_or(true),
+            color: match s.color {
+                None => None,
+                Some(c @ 1..=8) => Some(c as usize - 1),
+                Some(c) => {
+                    return Err(v.err(
+                        format!("{context}.color"),
+                        format!("expected a palette colour from 1 to 8, got {c}"),
+                    ))
+                }
+            },
             config,
             context,
         };
