@@ -1,5 +1,6 @@
 //! Simulation benchmark of issue 3: one trial at n0 = 1000, p = 800, widths [1200, 900],
-//! power-law data (exponent 1), for λ = 1e-2 and λ = 0.
+//! power-law data (exponent 1), for λ = 1e-2 and λ = 0; and of issue 9: one ensemble trial
+//! of K = 4 members on shared data (to compare with 4 single trials).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Par;
@@ -48,6 +49,13 @@ fn trials(c: &mut Criterion) {
                     .into_par_iter()
                     .map(|t| sim.trial(p, ridge, &mut trial_rng(seed, p, t), Par::Seq).unwrap())
                     .collect::<Vec<_>>()
+            })
+        });
+        // One ensemble trial of K = 4 members (data drawn once, four sets of weights).
+        group.bench_function(format!("ensemble_of_4_parallel_kernels/{name}"), |b| {
+            b.iter(|| {
+                seed += 1;
+                sim.ensemble_trial(p, ridge, 4, false, &mut trial_rng(seed, p, 0), Par::rayon(0)).unwrap()
             })
         });
     }

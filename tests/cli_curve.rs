@@ -13,7 +13,8 @@ fn curve_csv_and_json() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "samples,alpha,ridge,error,bias,variance,train_error,test_mse,df,df2,kappa,kappa_data,kappa_1"
+        "samples,alpha,ridge,error,bias,variance,train_error,test_mse,df,df2,kappa,kappa_data,kappa_1,\
+         error_inf,bias_inf,variance_inf,init_variance"
     );
     assert_eq!(lines.len(), 4);
     let row: Vec<f64> = lines[1].split(',').map(|x| x.parse().unwrap()).collect();

@@ -55,6 +55,7 @@ fn every_committed_figure_config_resolves() {
         "f4_regularisation",
         "f5_bottleneck_phase_diagram",
         "f6_bias_variance",
+        "f7_ensembles",
         "f8_best_first_layer",
     ] {
         assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
@@ -182,6 +183,11 @@ fn bad_figure_configs_get_one_line() {
         ),
         ("title = \"small\"", "title = \"small\"\nkind = \"heatmap\"", "sweep_y"),
         ("[sweep]", "[sweeps]", "sweeps"),
+        ("axis = \"alpha\"", "axis = \"alpha\"\nwidth_budget = 2.0", "sweep.width_budget"),
+        ("log_x = true", "log_x = false\nx_ticks = [1, 2]", "figure.x_ticks"),
+        ("log_x = true", "log_x = true\nx_ticks = [0, 2]", "figure.x_ticks"),
+        ("label = \"η² = 0.1\"", "label = \"η² = 0.1\"\ncolor = 9", "series[0] \"η² = 0.1\".color"),
+        ("ridge = 0.01", "ridge = 0.01\nensemble = 0", "readout.ensemble"),
     ];
     for (i, (from, to, key)) in cases.iter().enumerate() {
         assert!(SMALL.contains(from), "case {i}");
@@ -392,4 +398,107 @@ fn in_memory_svg_equals_the_written_one() {
     let svg = figures::render_svg(&cfg, &sim).unwrap();
     let r = figures::render_one(&cfg, &dir, &sim, 96.0).unwrap();
     assert_eq!(svg, std::fs::read_to_string(r.svg).unwrap());
+}
+
+const ENSEMBLE: &str = r#"
+[figure]
+title = "ensembles"
+log_x = true
+x_ticks = [1, 2, 4]
+
+[data]
+dim = 60
+noise = 0.1
+covariance = { kind = "power_law", exponent = 1.0 }
+
+[[layers]]
+width = 30
+
+[readout]
+ridge = 0
+
+[samples]
+values = [45]
+
+[simulation]
+trials = 4
+
+[sweep]
+axis = "ensemble"
+width_budget = 2.0
+layer = 1
+values = [1, 2, 4]
+simulate = { values = [2] }
+
+[[series]]
+label = "ridgeless"
+color = 3
+[[series]]
+label = "λ*"
+markers = false
+set = { "readout.ridge" = "optimal" }
+"#;
+
+/// The ensemble axis with a width budget: K members of width round(2 n0/K), the same
+/// numbers as `lcurve curve` with that ensemble and width; markers only where asked.
+#[test]
+fn ensemble_axis_with_a_width_budget_matches_the_curve() {
+    use lcurve::config::Config;
+    use lcurve::progress::Silent;
+    let dir = scratch("figures_ensemble");
+    let cfg = write(&dir, "ens.toml", ENSEMBLE);
+    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
+    let panel = &data.panels[0];
+    assert_eq!(panel.spec.x_ticks.as_deref(), Some(&[1.0, 2.0, 4.0][..]));
+    let (ridgeless, optimal) = (&panel.series[0], &panel.series[1]);
+    assert_eq!((ridgeless.color, optimal.color), (2, 1));
+    assert_eq!((ridgeless.markers.len(), optimal.markers.len()), (1, 0));
+    for (i, k) in [1usize, 2, 4].into_iter().enumerate() {
+        for (series, ridge) in [(ridgeless, "0"), (optimal, "\"optimal\"")] {
+            let text = ENSEMBLE
+                .split("[sweep]")
+                .next()
+                .unwrap()
+                .replace("[figure]\ntitle = \"ensembles\"\nlog_x = true\nx_ticks = [1, 2, 4]\n", "")
+                .replace("width = 30", &format!("width = {}", 120 / k))
+                .replace("ridge = 0", &format!("ridge = {ridge}\nensemble = {k}"));
+            let curve = lcurve::curve::run(&Config::from_toml_str(&text).unwrap(), &Silent).unwrap();
+            let pt = &curve.points[0];
+            let want = lcurve::theory::Ensemble::Members(k).error(pt);
+            assert_eq!(series.theory[i], (k as f64, want), "K = {k}, ridge {ridge}");
+        }
+    }
+    // The marker at K = 2 is the validation of that ensemble.
+    let m = &ridgeless.markers[0];
+    assert_eq!(m.x, 2.0);
+    assert!(m.z.is_some_and(|z| z.abs() < 4.0), "{m:?}");
+    let (code, _, err) = run(&["figures", cfg.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // Bad ensemble axes: non-integer K, a budget without a layer, a width below the minimum,
+    // minimising over K.
+    let out = dir.join("bad");
+    for (i, (from, to, key)) in [
+        ("values = [1, 2, 4]", "values = [1, 2.5]", "sweep"),
+        ("layer = 1\n", "", "sweep.layer"),
+        ("values = [1, 2, 4]", "values = [1, 64]", "sweep"),
+        (
+            "label = \"λ*\"",
+            "label = \"λ*\"\ny = { minimise = \"error\", over = { axis = \"ensemble\", values = [1, 2] } }",
+            "series[1].y.over.axis",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(ENSEMBLE.contains(from), "case {i}");
+        let bad = write(&dir, &format!("bad{i}.toml"), &ENSEMBLE.replacen(from, to, 1));
+        let args = ["figures", bad.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        assert_bad_input(
+            &format!("case {i}"),
+            &args,
+            &format!("bad{i}.toml"),
+            key,
+            &out.join(format!("bad{i}.png")),
+        );
+    }
 }
