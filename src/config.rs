@@ -408,6 +408,11 @@ impl Config {
     /// Validates a model configuration given as TOML text (named `<string>` in errors;
     /// covariance files are relative to the working directory).
     pub fn from_toml_str(text: &str) -> Result<Config> {
+        Config::from_toml_str_with(text, &[])
+    }
+
+    /// As [`Config::from_toml_str`], with `key=value` overrides applied first.
+    pub fn from_toml_str_with(text: &str, overrides: &[Override]) -> Result<Config> {
         if text.len() as u64 > crate::resources::MAX_CONFIG_BYTES {
             return Err(Error::input(
                 STRING_SOURCE,
@@ -419,7 +424,18 @@ impl Config {
                 ),
             ));
         }
-        Config::from_table(parse_table(text, STRING_SOURCE)?, STRING_SOURCE, Path::new("."))
+        Config::from_table_with(parse_table(text, STRING_SOURCE)?, STRING_SOURCE, Path::new("."), overrides)
+    }
+
+    /// As [`Config::from_table`], with `key=value` overrides applied first.
+    pub fn from_table_with(
+        mut table: toml::Table,
+        source: &str,
+        base_dir: &Path,
+        overrides: &[Override],
+    ) -> Result<Config> {
+        apply_overrides(source, "set", &mut table, overrides.iter().map(|o| (o.path.as_str(), &o.value)))?;
+        Config::from_table(table, source, base_dir)
     }
 
     /// Validates a model configuration table. `source` names it in errors; relative

@@ -35,7 +35,7 @@ pub fn learning_curve(
                     return Err(Error::Interrupted { done: 0, total });
                 }
                 out.push(match ridge {
-                    Ridge::Fixed(l) => theory.point_warm(p, l, &mut warm)?,
+                    Ridge::Fixed(l) => theory.point_warm(p as f64, l, &mut warm)?,
                     Ridge::Optimal => theory.optimal_point(p, ensemble)?,
                 });
                 progress.advance(1);

@@ -194,7 +194,7 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
     // and its time estimate follow the cost, not the count.
     let cost: Vec<u64> = points
         .iter()
-        .map(|pt| (trial_flops(&spec, pt.samples, config.ensemble) / 1e6).max(1.0) as u64)
+        .map(|pt| (trial_flops(&spec, pt.samples as usize, config.ensemble) / 1e6).max(1.0) as u64)
         .collect();
     let total: u64 = jobs.iter().map(|&(i, _)| cost[i]).sum();
     progress.start("simulate", total);
@@ -209,7 +209,7 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
                     total: jobs.len() as u64,
                 });
             }
-            let p = points[i].samples;
+            let p = points[i].samples as usize;
             let mut rng = trial_rng(opts.seed, p, t);
             // Sequential kernels inside trials: parallelism is over trials.
             let r = sim.ensemble_trial(p, points[i].ridge, members, infinite, &mut rng, Par::Seq)?;
@@ -263,7 +263,7 @@ fn row(pt: &Point, trials: &[EnsembleTrial], ensemble: Option<Ensemble>) -> Row 
         Some(_) => (stat(&|t| t.error), stat(&|t| t.bias), stat(&|t| t.error - t.bias)),
     };
     Row {
-        samples: pt.samples,
+        samples: pt.samples as usize,
         alpha: pt.alpha,
         ridge: pt.ridge,
         theory,

@@ -98,7 +98,7 @@ fn ridgeless_with_inner_bottleneck_beyond_threshold() {
 fn same_seed_same_output_with_one_and_two_threads() {
     let dir = scratch("validate_threads");
     let cfg = write(&dir, "m.toml", &BASE.replacen("[10, 40, 100]", "[30, 90]", 1));
-    let run_with = |threads: &str| {
+    let run_with = |cfg: &std::path::Path, threads: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_lcurve"))
             .args(["validate", cfg.to_str().unwrap(), "--trials", "6", "--seed", "5"])
             .env("RAYON_NUM_THREADS", threads)
@@ -107,12 +107,25 @@ fn same_seed_same_output_with_one_and_two_threads() {
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     };
-    let one = run_with("1");
-    assert_eq!(one, run_with("2"));
+    let one = run_with(&cfg, "1");
+    assert_eq!(one, run_with(&cfg, "2"));
     assert_eq!(one.lines().next().unwrap(), Validation::COLUMNS.join(","));
     // A different seed gives different trials.
     let other = run(&["validate", cfg.to_str().unwrap(), "--trials", "6", "--seed", "6"]).1;
     assert_ne!(one, other);
+    // Ensembles too (K members per trial, THEORY §7).
+    let ens = write(
+        &dir,
+        "k3.toml",
+        &BASE.replacen("[10, 40, 100]", "[30, 90]", 1).replacen(
+            "ridge = 0.01",
+            "ridge = 0.01\nensemble = 3",
+            1,
+        ),
+    );
+    let k1 = run_with(&ens, "1");
+    assert_eq!(k1, run_with(&ens, "2"));
+    assert!(k1.lines().next().unwrap().contains("z_single"));
 }
 
 #[test]

@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn combine_and_display() {
         let pt = |e: f64, ei: f64| Point {
-            samples: 1,
+            samples: 1.0,
             alpha: 1.0,
             ridge: 0.0,
             error: e,

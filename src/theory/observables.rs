@@ -20,8 +20,9 @@ use serde::Serialize;
 /// Errors are in units of the target's expected signal `E[β*ᵀΣ0β*] = 1`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Point {
-    /// Number of training samples p.
-    pub samples: usize,
+    /// Number of training samples p (an integer on learning curves; the theory is
+    /// continuous in p, see [`crate::Theory::point_at`]).
+    pub samples: f64,
     /// α = p/n0.
     pub alpha: f64,
     /// Ridge λ used (λ* when the ridge is "optimal").
@@ -115,7 +116,7 @@ impl DataSums {
 
 /// Inputs of the observables at one solved point.
 pub(crate) struct Solved<'a> {
-    pub samples: usize,
+    pub samples: f64,
     pub ridge: f64,
     pub n0: usize,
     pub noise: f64,
@@ -132,7 +133,7 @@ pub(crate) struct Solved<'a> {
 impl Solved<'_> {
     /// Evaluates E_g, its split, the training error and the order parameters.
     pub fn point(&self) -> Point {
-        let p = self.samples as f64;
+        let p = self.samples;
         let d = self.d;
         let rho_layers: f64 = self.layers.iter().map(|t| t.rho).sum();
         let delta = self.data.rho + rho_layers;

@@ -15,7 +15,7 @@ const SCAN_POINTS: usize = 33;
 
 struct ErrorOfLnRidge<'a> {
     theory: &'a Theory,
-    p: usize,
+    p: f64,
     ensemble: Ensemble,
 }
 
@@ -24,7 +24,7 @@ impl CostFunction for ErrorOfLnRidge<'_> {
     type Output = f64;
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
         self.theory
-            .point(self.p, u.exp())
+            .point_at(self.p, u.exp())
             .map(|pt| self.ensemble.error(&pt))
             .map_err(|e| ArgminError::msg(e.to_string()))
     }
@@ -35,6 +35,11 @@ impl Theory {
     /// [`Ensemble::SINGLE`], E_g(K) otherwise) at `samples` = p. λ* = 0 when the ridgeless
     /// error is at least as small as every λ > 0 scanned.
     pub fn optimal_point(&self, samples: usize, ensemble: Ensemble) -> Result<Point> {
+        self.optimal_point_at(samples as f64, ensemble)
+    }
+
+    /// As [`Theory::optimal_point`] at a real sample size p > 0.
+    pub fn optimal_point_at(&self, samples: f64, ensemble: Ensemble) -> Result<Point> {
         let err = |pt: &Point| ensemble.error(pt);
         let (lmin, lmax) = (RIDGE_MIN.ln(), RIDGE_MAX.ln());
         let grid: Vec<f64> =
@@ -48,7 +53,7 @@ impl Theory {
             }
         }
         let (i, mut best) = best.expect("scan is not empty");
-        let ridgeless = self.point(samples, 0.0)?;
+        let ridgeless = self.point_at(samples, 0.0)?;
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(SCAN_POINTS - 1)]);
         let solver = BrentOpt::new(a, b).set_tolerance(1e-9, 1e-9);
         let res = Executor::new(ErrorOfLnRidge { theory: self, p: samples, ensemble }, solver)
@@ -56,7 +61,7 @@ impl Theory {
             .timer(false)
             .run()
             .map_err(|e| Error::Solver {
-                samples: samples as f64,
+                samples,
                 ridge: best.ridge,
                 equation: match ensemble {
                     Ensemble::SINGLE => "optimal ridge: min over λ of E_g".into(),
@@ -65,7 +70,7 @@ impl Theory {
                 detail: e.to_string(),
             })?;
         if let Some(&u) = res.state().get_best_param() {
-            let pt = self.point(samples, u.exp())?;
+            let pt = self.point_at(samples, u.exp())?;
             if err(&pt) < err(&best) {
                 best = pt;
             }

@@ -10,6 +10,7 @@ use super::observables::{Solved, Traces};
 use super::spectrum::KappaError;
 use super::{Point, Theory};
 use crate::error::{Error, Result};
+use crate::resources::MAX_SAMPLES;
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
 use argmin::solver::brent::BrentRoot;
 use std::cell::RefCell;
@@ -69,12 +70,11 @@ impl RidgeEquation<'_> {
         let (s, sc) = sigmoid_pair(x);
         let (d, gap) = (self.cap * s, self.cap * sc);
         let p_minus_d = if self.cap_is_p { gap } else { self.p - d };
-        let cap = self.cap as usize;
         let e = self
             .theory
             .spectra
             .iter()
-            .map(|sp| if sp.rank() == cap { gap } else { sp.rank() as f64 - d })
+            .map(|sp| if sp.rank() as f64 == self.cap { gap } else { sp.rank() as f64 - d })
             .collect();
         (d, p_minus_d, e)
     }
@@ -144,7 +144,7 @@ fn traces(theory: &Theory, kappas: &[f64]) -> Vec<Traces> {
         .collect()
 }
 
-fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas: &[f64]) -> Point {
+fn observe(theory: &Theory, p: f64, ridge: f64, d: f64, p_minus_d: f64, kappas: &[f64]) -> Point {
     let tr = traces(theory, kappas);
     Solved {
         samples: p,
@@ -168,15 +168,18 @@ fn observe(theory: &Theory, p: usize, ridge: f64, d: f64, p_minus_d: f64, kappas
 /// Every finite λ ≥ 0 is accepted. When λ is so small that d is within 1e-300 of
 /// min(p, r) the point is the ridgeless one (the limit λ → 0+, reported with this λ); when
 /// it is so large that d < 1e-300 D the point is the null predictor (the limit λ → ∞).
-pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64>) -> Result<Point> {
+pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>) -> Result<Point> {
     let fail = |equation: &str, detail: String| Error::Solver {
-        samples: p as f64,
+        samples: p,
         ridge,
         equation: equation.to_string(),
         detail,
     };
-    if p == 0 {
-        return Err(Error::option("samples", "the sample size p must be at least 1"));
+    if !(p > 0.0 && p <= MAX_SAMPLES) {
+        return Err(Error::option(
+            "samples",
+            format!("expected a sample size p > 0 up to {MAX_SAMPLES:e}, got {p}"),
+        ));
     }
     if !(ridge >= 0.0 && ridge.is_finite()) {
         return Err(Error::option("ridge", format!("expected a finite number ≥ 0, got {ridge}")));
@@ -185,9 +188,9 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
     if ridge == 0.0 {
         return ridgeless(theory, p, 0.0);
     }
-    let cap = p.min(r) as f64;
+    let cap = p.min(r as f64);
     let memo = RefCell::new(Memo::default());
-    let eq = RidgeEquation { theory, p: p as f64, cap, cap_is_p: p <= r, ln_lambda: ridge.ln(), memo: &memo };
+    let eq = RidgeEquation { theory, p, cap, cap_is_p: p <= r as f64, ln_lambda: ridge.ln(), memo: &memo };
     let inner_fail = |memo: &RefCell<Memo>| match memo.borrow_mut().failure.take() {
         Some((equation, e)) => fail(&equation, e.to_string()),
         None => fail(EQ_RIDGE, "an inner equation failed".into()),
@@ -250,11 +253,11 @@ pub(crate) fn solve(theory: &Theory, p: usize, ridge: f64, warm: &mut Option<f64
 
 /// The limit λ → ∞: the null predictor β̂ = 0, E_g = Σ m c² (the signal, 1 when
 /// normalised), no variance, E_tr = E_g + η², d = 0 and every κ infinite (κ ≈ λ).
-fn null_predictor(theory: &Theory, p: usize, ridge: f64) -> Point {
+fn null_predictor(theory: &Theory, p: f64, ridge: f64) -> Point {
     let signal: f64 = theory.modes.m.iter().zip(&theory.modes.c2).map(|(m, c)| m * c).sum();
     Point {
         samples: p,
-        alpha: p as f64 / theory.n0 as f64,
+        alpha: p / theory.n0 as f64,
         ridge,
         error: signal,
         bias: signal,
@@ -275,34 +278,34 @@ fn null_predictor(theory: &Theory, p: usize, ridge: f64) -> Point {
 
 /// λ = 0 (THEORY §3): d = p below the threshold, the limit d → r, κ → 0 above it,
 /// and +∞ error at p = r. `ridge` is the λ reported (0, or a λ below representable scale).
-fn ridgeless(theory: &Theory, p: usize, ridge: f64) -> Result<Point> {
-    let r = theory.rank;
+fn ridgeless(theory: &Theory, p: f64, ridge: f64) -> Result<Point> {
+    let r = theory.rank as f64;
     let d = p.min(r);
     let mut kappas = Vec::with_capacity(theory.spectra.len());
     for (i, sp) in theory.spectra.iter().enumerate() {
-        if sp.rank() == d {
+        if sp.rank() as f64 == d {
             kappas.push(0.0);
         } else {
-            let e = (sp.rank() - d) as f64;
-            kappas.push(sp.kappa(d as f64, e, None).map_err(|err| Error::Solver {
-                samples: p as f64,
+            let e = sp.rank() as f64 - d;
+            kappas.push(sp.kappa(d, e, None).map_err(|err| Error::Solver {
+                samples: p,
                 ridge,
                 equation: equation_name(i),
                 detail: err.to_string(),
             })?);
         }
     }
-    let df = d as f64;
+    let df = d;
     if p == r {
         // Interpolation threshold. The variance diverges whenever η² > 0; the bias
         // diverges when a hidden layer is a bottleneck, and tends to 0 when only the data is.
-        let layer_bottleneck = theory.spectra[1..].iter().any(|sp| sp.rank() == r);
+        let layer_bottleneck = theory.spectra[1..].iter().any(|sp| sp.rank() == theory.rank);
         let bias = if layer_bottleneck { f64::INFINITY } else { 0.0 };
         let variance = if theory.noise > 0.0 { f64::INFINITY } else { 0.0 };
         let error = bias + variance;
         let point = Point {
             samples: p,
-            alpha: p as f64 / theory.n0 as f64,
+            alpha: p / theory.n0 as f64,
             ridge,
             error,
             bias,
@@ -327,6 +330,6 @@ fn ridgeless(theory: &Theory, p: usize, ridge: f64) -> Result<Point> {
             point.without_init_variance()
         });
     }
-    let p_minus_d = (p - d) as f64;
+    let p_minus_d = p - d;
     Ok(observe(theory, p, ridge, df, p_minus_d, &kappas))
 }
