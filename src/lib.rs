@@ -10,7 +10,7 @@ pub mod config;
 pub mod curve;
 pub mod error;
 pub mod figures;
-pub mod linalg;
+pub(crate) mod linalg;
 pub mod model;
 pub mod output;
 pub mod progress;

@@ -1,0 +1,261 @@
+"""Learning curves of ridge regression on deep structured Gaussian random features.
+
+The theory (saddle-point equations of the replica / random-matrix theory), its Monte Carlo
+validation and the paper's figures, from the same Rust library as the ``lcurve`` command:
+
+>>> import lcurve
+>>> cfg = lcurve.load("configs/quickstart.toml")          # or lcurve.loads(text), Config.from_dict(d)
+>>> c = lcurve.curve(cfg)                                  # the columns of `lcurve curve`
+>>> c["alpha"], c["error"]                                 # numpy float64 arrays
+>>> lcurve.point(cfg, samples=250.5, ridge="optimal")      # one point, p may be real
+>>> v = lcurve.validate(cfg, trials=50, seed=1)            # theory beside Monte Carlo
+>>> svg = lcurve.render_figure("configs/f7_ensembles.toml")
+
+Errors in configs and options raise :class:`ConfigError` (a ``ValueError``) with the
+command line's one-line message; failed computations raise :class:`SolverError`.
+Computations run without the GIL; Ctrl-C interrupts them within a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _native
+from ._native import ConfigError, RenderError, SolverError
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "Config",
+    "Table",
+    "ConfigError",
+    "SolverError",
+    "RenderError",
+    "load",
+    "loads",
+    "curve",
+    "point",
+    "validate",
+    "figures",
+    "render_figure",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+Progress = Callable[[str, int, int], Any]
+"""``progress(stage, done, total)``, called about every 50 ms during a computation
+(``total`` = 0 when the amount of work is unknown). Raising stops the computation."""
+
+
+class Config:
+    """A validated model configuration (``[data]``, ``[[layers]]``, ``[readout]``,
+    ``[samples]``, ``[simulation]``), from :func:`load`, :func:`loads` or
+    :meth:`Config.from_dict`. Immutable; to change a value, load again with ``set=``."""
+
+    __slots__ = ("_native", "_summary")
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+        self._summary: Optional[Dict[str, Any]] = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], set: Optional[Mapping[str, Any]] = None) -> "Config":
+        """A config from a nested dict with the TOML file's structure, e.g.
+        ``{"data": {"dim": 400, "noise": 0.1}, "layers": [{"width": 600}],
+        "readout": {"ridge": 0.01}, "samples": {"values": [100, 200]}}``.
+        Named ``<dict>`` in error messages."""
+        return cls(_native.from_dict(dict(d), _set(set)))
+
+    @property
+    def source(self) -> str:
+        """The file name, ``<string>`` or ``<dict>``."""
+        return self._native.source
+
+    @property
+    def samples(self) -> List[int]:
+        """Sample sizes p of the learning curve."""
+        return self._native.samples
+
+    @property
+    def ridge(self) -> Union[float, str]:
+        """λ ≥ 0, or ``"optimal"``."""
+        return self._native.ridge
+
+    @property
+    def ensemble(self) -> Union[int, str, None]:
+        """``[readout] ensemble``: K, ``"infinite"``, or ``None`` when unset."""
+        return self._native.ensemble
+
+    def summary(self) -> Dict[str, Any]:
+        """The resolved model: ``dim`` (n0), ``noise`` (η²), ``widths``, ``ranks`` (of the
+        data spectrum m and of every S_ℓ), ``threshold`` (r) and ``normalizations``.
+        Builds the covariances once (a dense one costs an eigendecomposition)."""
+        if self._summary is None:
+            self._summary = json.loads(self._native.summary_json())
+        return dict(self._summary)
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        n = len(self.samples)
+        ens = "" if self.ensemble is None else f", ensemble={self.ensemble!r}"
+        return (
+            f"Config(source={self.source!r}, n0={s['dim']}, widths={s['widths']}, "
+            f"ranks={s['ranks']}, threshold={s['threshold']}, noise={s['noise']}, "
+            f"ridge={self.ridge!r}{ens}, samples={n} from {self.samples[0]} to {self.samples[-1]})"
+        )
+
+
+class Table:
+    """Named columns of equal length, as the command line writes them.
+
+    ``t["error"]`` is a numpy array (float64; int64 for ``samples`` and ``trials``); a
+    column with missing cells (``z`` with one trial, or at the interpolation threshold) is
+    a ``numpy.ma.MaskedArray``. +∞ stays ``inf``; no value is ever NaN.
+    ``t.meta`` holds the JSON document's other fields (``model``, ``ridge``, and for a
+    validation ``summary``, ``agreement``, ``trials``, ``seed``, ``scale``)."""
+
+    def __init__(self, columns: Sequence[str], arrays: Sequence[np.ndarray], masks: Sequence[Optional[np.ndarray]], meta: Dict[str, Any]) -> None:
+        self._columns = list(columns)
+        self._data: Dict[str, np.ndarray] = {}
+        for name, a, m in zip(columns, arrays, masks):
+            self._data[name] = np.ma.masked_array(a, mask=m) if m is not None else a
+        self.meta = meta
+
+    @property
+    def columns(self) -> List[str]:
+        """Column names, in order."""
+        return list(self._columns)
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        try:
+            return self._data[column]
+        except KeyError:
+            raise KeyError(f"no column {column!r}; columns are {', '.join(self._columns)}") from None
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._data[self._columns[0]]) if self._columns else 0
+
+    def to_dict(self) -> Dict[str, np.ndarray]:
+        """``{column: array}`` in column order."""
+        return {c: self._data[c] for c in self._columns}
+
+    def to_pandas(self) -> "Any":
+        """A ``pandas.DataFrame`` (needs pandas). Columns with missing cells use pandas'
+        nullable ``Float64`` dtype, so missing is ``<NA>``, not NaN."""
+        try:
+            import pandas as pd
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("Table.to_pandas needs pandas: pip install pandas") from e
+        cols = {}
+        for c in self._columns:
+            a = self._data[c]
+            if isinstance(a, np.ma.MaskedArray):
+                cols[c] = pd.array([None if m else float(x) for x, m in zip(a.data, a.mask)], dtype="Float64")
+            else:
+                cols[c] = a
+        return pd.DataFrame(cols)
+
+    def __repr__(self) -> str:
+        return f"Table({len(self)} rows × {len(self._columns)} columns: {', '.join(self._columns)})"
+
+
+def _set(set: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    return None if set is None else dict(set)
+
+
+def load(path: PathLike, set: Optional[Mapping[str, Any]] = None) -> Config:
+    """Loads and validates a model config file. ``set`` overrides values by dotted key
+    path before validation, like ``lcurve --set``:
+    ``lcurve.load(p, set={"readout.ridge": 0.1, "layers[0].width": 800})``."""
+    return Config(_native.load(os.fspath(path), _set(set)))
+
+
+def loads(text: str, set: Optional[Mapping[str, Any]] = None) -> Config:
+    """Validates a model config given as TOML text (named ``<string>`` in messages)."""
+    return Config(_native.loads(text, _set(set)))
+
+
+def _config(c: Union[Config, PathLike]) -> Any:
+    if isinstance(c, Config):
+        return c._native
+    if isinstance(c, (str, os.PathLike)):
+        return _native.load(os.fspath(c), None)
+    raise TypeError(f"expected an lcurve.Config or a path, got {type(c).__name__}")
+
+
+def _table(result: Tuple[Tuple[List[str], List[np.ndarray], List[Optional[np.ndarray]]], str]) -> Table:
+    (columns, arrays, masks), doc = result
+    meta = json.loads(doc)
+    meta.pop("points", None)
+    return Table(columns, arrays, masks, meta)
+
+
+def curve(config: Union[Config, PathLike], progress: Optional[Progress] = None) -> Table:
+    """The learning curve of a config: the columns of ``lcurve curve`` (``samples``,
+    ``alpha``, ``ridge``, ``error``, ``bias``, ``variance``, ``train_error``, ``test_mse``,
+    ``df``, ``df2``, ``kappa``, ``kappa_data``, ``kappa_1`` …, ``error_inf``, ``bias_inf``,
+    ``variance_inf``, ``init_variance`` and, with an ensemble, ``error_ensemble``).
+    Errors are in units of the target's signal (E_g → 1 as p → 0)."""
+    return _table(_native.curve(_config(config), progress))
+
+
+def point(config: Union[Config, PathLike], samples: float, ridge: Union[float, str, None] = None) -> Dict[str, float]:
+    """The theory at one sample size p > 0 (a real number: the equations are continuous in
+    p) and ridge λ ≥ 0 or ``"optimal"`` (``None``: the config's). Returns the observables
+    of one row of :func:`curve` as a dict (``samples`` is then a float)."""
+    return _native.point(_config(config), float(samples), ridge)
+
+
+def validate(
+    config: Union[Config, PathLike],
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    scale: Optional[float] = None,
+    progress: Optional[Progress] = None,
+) -> Table:
+    """Monte Carlo validation, as ``lcurve validate``: ``trials`` independent trials per
+    sample size (default: the config's ``[simulation]``), ``seed``, and ``scale`` (applied
+    to n0, every width and every p). Bit-identical to the command line for the same seed.
+    ``table.meta["summary"]`` is the agreement line, ``table.meta["agreement"]`` its parts."""
+    return _table(_native.validate_config(_config(config), trials, seed, scale, progress))
+
+
+def figures(
+    paths: Union[PathLike, Sequence[PathLike], None] = None,
+    out: PathLike = "figures",
+    simulate: bool = True,
+    trials: Optional[int] = None,
+    scale: Optional[float] = None,
+    dpi: float = 96.0,
+    progress: Optional[Progress] = None,
+) -> List[Tuple[str, str]]:
+    """Renders figure configs (files, or folders searched for them; default ``configs``)
+    to ``out`` as PNG and SVG, like ``lcurve figures``. Returns the ``(png, svg)`` paths."""
+    if paths is None:
+        paths = ["configs"]
+    elif isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    written = _native.render_figures([os.fspath(p) for p in paths], os.fspath(out), simulate, trials, scale, dpi, progress)
+    return [(os.fspath(png), os.fspath(svg)) for png, svg in written]
+
+
+def render_figure(
+    path: PathLike,
+    simulate: bool = True,
+    trials: Optional[int] = None,
+    scale: Optional[float] = None,
+    format: str = "svg",
+    dpi: float = 96.0,
+) -> bytes:
+    """One figure in memory: SVG (default) or PNG bytes. In a notebook:
+    ``IPython.display.SVG(lcurve.render_figure(path))``."""
+    return _native.render_figure(os.fspath(path), simulate, trials, scale, format, dpi)

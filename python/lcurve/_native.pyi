@@ -1,0 +1,61 @@
+"""Type stubs of the compiled extension ``lcurve._native`` (use the ``lcurve`` package)."""
+
+from os import PathLike
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+__version__: str
+
+class ConfigError(ValueError):
+    """Bad input: a config value or a run option (the command line's one-line message)."""
+
+class SolverError(RuntimeError):
+    """A computation failed: a saddle-point equation or a simulated trial's linear algebra."""
+
+class RenderError(RuntimeError):
+    """Drawing a figure failed."""
+
+class NativeConfig:
+    @property
+    def source(self) -> str: ...
+    @property
+    def samples(self) -> List[int]: ...
+    @property
+    def ridge(self) -> Union[float, str]: ...
+    @property
+    def ensemble(self) -> Union[int, str, None]: ...
+    def summary_json(self) -> str: ...
+
+_Progress = Optional[Callable[[str, int, int], Any]]
+_TableParts = Tuple[List[str], List[np.ndarray], List[Optional[np.ndarray]]]
+
+def load(path: Union[str, PathLike[str]], set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
+def loads(text: str, set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
+def from_dict(d: Dict[str, Any], set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
+def curve(config: NativeConfig, progress: _Progress = None) -> Tuple[_TableParts, str]: ...
+def point(config: NativeConfig, samples: float, ridge: Union[float, str, None] = None) -> Dict[str, float]: ...
+def validate_config(
+    config: NativeConfig,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    scale: Optional[float] = None,
+    progress: _Progress = None,
+) -> Tuple[_TableParts, str]: ...
+def render_figures(
+    paths: List[str],
+    out: str,
+    simulate: bool = True,
+    trials: Optional[int] = None,
+    scale: Optional[float] = None,
+    dpi: float = 96.0,
+    progress: _Progress = None,
+) -> List[Tuple[str, str]]: ...
+def render_figure(
+    path: str,
+    simulate: bool = True,
+    trials: Optional[int] = None,
+    scale: Optional[float] = None,
+    format: str = "svg",
+    dpi: float = 96.0,
+) -> bytes: ...

@@ -1,0 +1,533 @@
+//! `lcurve._native`: the Python front end of the lcurve library. It converts arguments
+//! and results, maps error classes to exceptions, and runs every computation off the
+//! GIL in a worker thread while the calling thread polls for Ctrl-C; everything else is
+//! the library's. The public Python API (`lcurve/__init__.py`) wraps these functions.
+
+use lcurve::config::{Config, Override, Ridge};
+use lcurve::figures::{self, SimOptions};
+use lcurve::output::{Cell, Table};
+use lcurve::progress::Progress;
+use lcurve::theory::{Ensemble, Point};
+use lcurve::validate::{self, Options};
+use lcurve::Error;
+use numpy::PyArray1;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+create_exception!(
+    lcurve,
+    ConfigError,
+    PyValueError,
+    "Bad input: a config value or a run option. The message is the command line's one line."
+);
+create_exception!(
+    lcurve,
+    SolverError,
+    PyRuntimeError,
+    "A computation failed: a saddle-point equation (the message names the point, the ridge and the equation) or a simulated trial's linear algebra."
+);
+create_exception!(lcurve, RenderError, PyRuntimeError, "Drawing a figure failed.");
+
+/// How a config from a dict is named in messages.
+const DICT_SOURCE: &str = "<dict>";
+
+/// The library's error as a Python exception of its class.
+fn py_err(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::Input { .. } | Error::Option { .. } => ConfigError::new_err(msg),
+        Error::Solver { .. } | Error::Numerical(_) => SolverError::new_err(msg),
+        Error::Io { .. } => PyOSError::new_err(msg),
+        Error::Render { .. } => RenderError::new_err(msg),
+        Error::Interrupted { .. } => PyKeyboardInterrupt::new_err(msg),
+    }
+}
+
+// ---------- running off the GIL, interruptibly ----------
+
+/// Progress shared between the worker and the polling thread.
+#[derive(Default)]
+struct Shared {
+    cancelled: AtomicBool,
+    done: AtomicU64,
+    total: AtomicU64,
+    stage: Mutex<String>,
+}
+
+impl Progress for Shared {
+    fn start(&self, what: &str, total: u64) {
+        *self.stage.lock().unwrap_or_else(|p| p.into_inner()) = what.to_string();
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+    fn advance(&self, units: u64) {
+        self.done.fetch_add(units, Ordering::Relaxed);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// How often the calling thread checks for signals and reports progress.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Runs `job` in a worker thread without the GIL. Every [`POLL`] the calling thread takes
+/// the GIL back to run Python's signal handlers (Ctrl-C raises `KeyboardInterrupt` there)
+/// and to call `progress(stage, done, total)`; on an exception the job is cancelled, its
+/// work in flight finishes (within a second: trials and points are short), and the
+/// exception propagates.
+fn run<T: Send>(
+    py: Python<'_>,
+    progress: Option<&Bound<'_, PyAny>>,
+    job: impl FnOnce(&dyn Progress) -> lcurve::Result<T> + Send,
+) -> PyResult<T> {
+    let shared = Shared::default();
+    let (tx, rx) = mpsc::channel();
+    let rx = Mutex::new(rx); // waited on without the GIL, so it must be Sync
+    std::thread::scope(|s| {
+        let shared = &shared;
+        s.spawn(move || {
+            // A panic must not cross into Python: report it as a failure.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(shared)));
+            let _ = tx.send(out);
+        });
+        let mut interrupt: Option<PyErr> = None;
+        loop {
+            match py.detach(|| rx.lock().unwrap_or_else(|p| p.into_inner()).recv_timeout(POLL)) {
+                Ok(out) => {
+                    if let Some(e) = interrupt {
+                        return Err(e);
+                    }
+                    return match out {
+                        Ok(r) => r.map_err(py_err),
+                        Err(_) => {
+                            Err(PyRuntimeError::new_err("lcurve: internal error (a panic); please report it"))
+                        }
+                    };
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err("lcurve: the worker thread ended without a result"))
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if interrupt.is_some() {
+                continue; // cancelled: wait for the work in flight
+            }
+            let poll = || -> PyResult<()> {
+                py.check_signals()?;
+                if let Some(cb) = progress {
+                    let stage = shared.stage.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    cb.call1((
+                        stage,
+                        shared.done.load(Ordering::Relaxed),
+                        shared.total.load(Ordering::Relaxed),
+                    ))?;
+                }
+                Ok(())
+            };
+            if let Err(e) = poll() {
+                shared.cancelled.store(true, Ordering::Relaxed);
+                interrupt = Some(e);
+            }
+        }
+    })
+}
+
+// ---------- values in and out ----------
+
+/// A Python value as TOML: dict → table, list/tuple → array, bool, int, float, str.
+fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
+    let bad = |what: String| ConfigError::new_err(format!("{DICT_SOURCE}: {key}: {what}"));
+    if v.is_instance_of::<PyBool>() {
+        return Ok(toml::Value::Boolean(v.extract()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return v.extract::<i64>().map(toml::Value::Integer).map_err(|_| bad("integer out of range".into()));
+    }
+    if v.is_instance_of::<PyFloat>() {
+        return Ok(toml::Value::Float(v.extract()?));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(toml::Value::String(v.extract()?));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        return Ok(toml::Value::Table(dict_to_table(d, key)?));
+    }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        let items: PyResult<Vec<toml::Value>> =
+            v.try_iter()?.enumerate().map(|(i, x)| to_toml(&x?, &format!("{key}[{i}]"))).collect();
+        return Ok(toml::Value::Array(items?));
+    }
+    // numpy scalars and other numbers: through __index__ or __float__.
+    if let Ok(i) = v.call_method0("__index__").and_then(|i| i.extract::<i64>()) {
+        return Ok(toml::Value::Integer(i));
+    }
+    if let Ok(x) = v.call_method0("__float__").and_then(|x| x.extract::<f64>()) {
+        return Ok(toml::Value::Float(x));
+    }
+    let ty = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    Err(bad(format!("expected a number, string, bool, list or dict, got a {ty}")))
+}
+
+fn dict_to_table(d: &Bound<'_, PyDict>, prefix: &str) -> PyResult<toml::Table> {
+    let mut t = toml::Table::new();
+    for (k, v) in d.iter() {
+        let k: String = k
+            .extract()
+            .map_err(|_| ConfigError::new_err(format!("{DICT_SOURCE}: {prefix}: keys must be strings")))?;
+        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        t.insert(k, to_toml(&v, &path)?);
+    }
+    Ok(t)
+}
+
+/// A table as `(columns, arrays, masks)`: int64 for integer columns, float64 otherwise
+/// (+∞ stays +∞); `masks[i]` is a bool array marking missing cells, or `None`.
+fn table_to_py<'py>(py: Python<'py>, t: &Table) -> PyResult<Bound<'py, PyTuple>> {
+    let arrays = PyList::empty(py);
+    let masks = PyList::empty(py);
+    for j in 0..t.columns.len() {
+        let cells: Vec<Cell> = t.rows.iter().map(|r| r[j]).collect();
+        if !cells.is_empty() && cells.iter().all(|c| matches!(c, Cell::Int(_))) {
+            let v: Vec<i64> =
+                cells.iter().map(|c| if let Cell::Int(i) = c { *i as i64 } else { 0 }).collect();
+            arrays.append(PyArray1::from_vec(py, v))?;
+        } else {
+            // Missing cells hold 0.0 under the mask: the arrays never carry a NaN.
+            let v: Vec<f64> =
+                cells.iter().map(|c| if let Cell::Missing = c { 0.0 } else { c.as_f64() }).collect();
+            arrays.append(PyArray1::from_vec(py, v))?;
+        }
+        let missing: Vec<bool> = cells.iter().map(|c| matches!(c, Cell::Missing)).collect();
+        if missing.iter().any(|&m| m) {
+            masks.append(PyArray1::from_vec(py, missing))?;
+        } else {
+            masks.append(py.None())?;
+        }
+    }
+    PyTuple::new(py, [t.columns.clone().into_pyobject(py)?.into_any(), arrays.into_any(), masks.into_any()])
+}
+
+fn ridge_to_py(py: Python<'_>, r: Ridge) -> PyResult<Py<PyAny>> {
+    Ok(match r {
+        Ridge::Fixed(l) => l.into_pyobject(py)?.into_any().unbind(),
+        Ridge::Optimal => "optimal".into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+fn ensemble_to_py(py: Python<'_>, k: Option<Ensemble>) -> PyResult<Py<PyAny>> {
+    Ok(match k {
+        None => py.None(),
+        Some(Ensemble::Members(k)) => k.into_pyobject(py)?.into_any().unbind(),
+        Some(Ensemble::Infinite) => "infinite".into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+// ---------- Config ----------
+
+/// A validated model configuration (the `[data]`, `[[layers]]`, `[readout]`, `[samples]`
+/// and `[simulation]` tables), from a file, TOML text or a dict.
+#[pyclass(module = "lcurve", frozen)]
+#[derive(Clone)]
+struct NativeConfig {
+    inner: Config,
+}
+
+#[pymethods]
+impl NativeConfig {
+    /// Where the config came from: its file name, `<string>` or `<dict>`.
+    #[getter]
+    fn source(&self) -> String {
+        self.inner.source.clone()
+    }
+
+    /// The sample sizes p of the learning curve.
+    #[getter]
+    fn samples(&self) -> Vec<usize> {
+        self.inner.samples.clone()
+    }
+
+    /// λ ≥ 0, or `"optimal"`.
+    #[getter]
+    fn ridge(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        ridge_to_py(py, self.inner.ridge)
+    }
+
+    /// `[readout] ensemble`: K, `"infinite"`, or `None` when unset.
+    #[getter]
+    fn ensemble(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        ensemble_to_py(py, self.inner.ensemble)
+    }
+
+    /// The resolved model as JSON: n0, η², widths, ranks, threshold r, normalisations
+    /// (builds the covariances and reduces the spectra).
+    fn summary_json(&self, py: Python<'_>) -> PyResult<String> {
+        let cfg = self.inner.clone();
+        run(py, None, move |progress| {
+            let model = cfg.model.build(lcurve::model::Purpose::Theory, progress)?;
+            let theory = model.theory(progress)?;
+            Ok(serde_json::to_string(&model.summary(&theory)).unwrap_or_default())
+        })
+    }
+}
+
+/// `set={"readout.ridge": 0.1, "layers[0].width": 800}` as overrides (values as in a dict
+/// config; validated with the config, errors named `set."key"`).
+fn overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Override>> {
+    let Some(set) = set else { return Ok(vec![]) };
+    set.iter()
+        .map(|(k, v)| {
+            let path: String = k
+                .extract()
+                .map_err(|_| ConfigError::new_err("set: keys must be strings such as \"data.noise\""))?;
+            let value = to_toml(&v, &format!("set.\"{path}\""))?;
+            Ok(Override { path, value })
+        })
+        .collect()
+}
+
+#[pyfunction]
+#[pyo3(signature = (path, set=None))]
+fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
+    let ovs = overrides(set)?;
+    py.detach(|| Config::load_with(&path, &ovs)).map(|inner| NativeConfig { inner }).map_err(py_err)
+}
+
+#[pyfunction]
+#[pyo3(signature = (text, set=None))]
+fn loads(text: &str, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
+    Config::from_toml_str_with(text, &overrides(set)?).map(|inner| NativeConfig { inner }).map_err(py_err)
+}
+
+#[pyfunction]
+#[pyo3(signature = (d, set=None))]
+fn from_dict(d: &Bound<'_, PyDict>, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
+    let table = dict_to_table(d, "")?;
+    let base = std::env::current_dir().unwrap_or_default();
+    Config::from_table_with(table, DICT_SOURCE, &base, &overrides(set)?)
+        .map(|inner| NativeConfig { inner })
+        .map_err(py_err)
+}
+
+// ---------- jobs ----------
+
+/// The learning curve: `(columns, arrays, masks, json)`, the CLI's table and its JSON fields.
+#[pyfunction]
+#[pyo3(signature = (config, progress=None))]
+fn curve<'py>(
+    py: Python<'py>,
+    config: &NativeConfig,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyTuple>, String)> {
+    let cfg = config.inner.clone();
+    let (table, json) = run(py, progress, move |p| {
+        let c = lcurve::curve::run(&cfg, p)?;
+        Ok((c.table(), c.render(&cfg.source, lcurve::output::Format::Json)))
+    })?;
+    Ok((table_to_py(py, &table)?, json))
+}
+
+fn point_to_dict<'py>(
+    py: Python<'py>,
+    pt: &Point,
+    ensemble: Option<Ensemble>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("samples", pt.samples)?;
+    d.set_item("alpha", pt.alpha)?;
+    d.set_item("ridge", pt.ridge)?;
+    for (k, v) in [
+        ("error", pt.error),
+        ("bias", pt.bias),
+        ("variance", pt.variance),
+        ("train_error", pt.train_error),
+        ("test_mse", pt.test_mse),
+        ("df", pt.df),
+        ("df2", pt.df2),
+        ("kappa", pt.kappa),
+        ("kappa_data", pt.kappa_data),
+    ] {
+        d.set_item(k, v)?;
+    }
+    for (l, k) in pt.kappa_layers.iter().enumerate() {
+        d.set_item(format!("kappa_{}", l + 1), k)?;
+    }
+    for (k, v) in [
+        ("error_inf", pt.error_inf),
+        ("bias_inf", pt.bias_inf),
+        ("variance_inf", pt.variance_inf),
+        ("init_variance", pt.init_variance),
+    ] {
+        d.set_item(k, v)?;
+    }
+    if let Some(k) = ensemble {
+        d.set_item("error_ensemble", k.error(pt))?;
+    }
+    Ok(d)
+}
+
+/// One point of the theory at a real sample size p > 0 and a ridge (`None`: the config's).
+#[pyfunction]
+#[pyo3(signature = (config, samples, ridge=None))]
+fn point<'py>(
+    py: Python<'py>,
+    config: &NativeConfig,
+    samples: f64,
+    ridge: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ridge = match ridge {
+        None => config.inner.ridge,
+        Some(r) if r.is_instance_of::<PyString>() => {
+            let s: String = r.extract()?;
+            if s == "optimal" {
+                Ridge::Optimal
+            } else {
+                return Err(ConfigError::new_err(format!(
+                    "ridge: expected a number ≥ 0 or \"optimal\", got \"{s}\""
+                )));
+            }
+        }
+        Some(r) => {
+            let x: f64 = r
+                .extract()
+                .map_err(|_| ConfigError::new_err("ridge: expected a number ≥ 0 or \"optimal\""))?;
+            if !(x >= 0.0 && x.is_finite()) {
+                return Err(ConfigError::new_err(format!("ridge: expected a finite number ≥ 0, got {x}")));
+            }
+            Ridge::Fixed(x)
+        }
+    };
+    if !(samples > 0.0 && samples <= lcurve::resources::MAX_SAMPLES) {
+        return Err(ConfigError::new_err(format!(
+            "samples: expected a sample size p > 0 up to {:e}, got {samples}",
+            lcurve::resources::MAX_SAMPLES
+        )));
+    }
+    let cfg = config.inner.clone();
+    let pt = run(py, None, move |progress| {
+        let theory = cfg.model.theory(progress)?;
+        match ridge {
+            Ridge::Fixed(l) => theory.point_at(samples, l),
+            Ridge::Optimal => theory.optimal_point_at(samples, cfg.readout_ensemble()),
+        }
+    })?;
+    point_to_dict(py, &pt, config.inner.ensemble)
+}
+
+/// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
+#[pyfunction]
+#[pyo3(signature = (config, trials=None, seed=None, scale=None, progress=None))]
+fn validate_config<'py>(
+    py: Python<'py>,
+    config: &NativeConfig,
+    trials: Option<i64>,
+    seed: Option<i64>,
+    scale: Option<f64>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyTuple>, String)> {
+    let mut opts = Options::from_config(&config.inner);
+    if let Some(t) = trials {
+        opts.trials = usize::try_from(t).unwrap_or(0);
+    }
+    if let Some(s) = seed {
+        opts.seed = u64::try_from(s)
+            .map_err(|_| ConfigError::new_err(format!("seed: expected an integer ≥ 0, got {s}")))?;
+    }
+    if let Some(s) = scale {
+        opts.scale = s;
+    }
+    validate::plan(&config.inner, &opts).map_err(py_err)?;
+    let cfg = config.inner.clone();
+    let (table, json) = run(py, progress, move |p| {
+        let v = validate::run(&cfg, &opts, p)?;
+        Ok((v.table(), v.render(&cfg.source, lcurve::output::Format::Json)))
+    })?;
+    Ok((table_to_py(py, &table)?, json))
+}
+
+fn sim_options(simulate: bool, trials: Option<i64>, scale: Option<f64>) -> PyResult<SimOptions> {
+    let trials = match trials {
+        None => None,
+        Some(t) if t >= 1 => Some(t as usize),
+        Some(t) => return Err(ConfigError::new_err(format!("trials: expected 1 or more, got {t}"))),
+    };
+    Ok(SimOptions { disabled: !simulate, trials, scale })
+}
+
+/// Renders figure configs (files or folders) to `out`; returns the written paths.
+#[pyfunction]
+#[pyo3(signature = (paths, out, simulate=true, trials=None, scale=None, dpi=96.0, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn render_figures<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    out: PathBuf,
+    simulate: bool,
+    trials: Option<i64>,
+    scale: Option<f64>,
+    dpi: f64,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Vec<(PathBuf, PathBuf)>> {
+    let sim = sim_options(simulate, trials, scale)?;
+    let written = run(py, progress, move |p| {
+        let found = figures::discover(&paths)?;
+        figures::render_all(&found, &out, &sim, dpi, p)
+    })?;
+    Ok(written.into_iter().map(|r| (r.png, r.svg)).collect())
+}
+
+/// One figure as SVG text or PNG bytes, in memory.
+#[pyfunction]
+#[pyo3(signature = (path, simulate=true, trials=None, scale=None, format="svg", dpi=96.0))]
+fn render_figure<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    simulate: bool,
+    trials: Option<i64>,
+    scale: Option<f64>,
+    format: &str,
+    dpi: f64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let png = match format {
+        "svg" => false,
+        "png" => true,
+        other => {
+            return Err(ConfigError::new_err(format!("format: expected \"svg\" or \"png\", got \"{other}\"")))
+        }
+    };
+    let sim = sim_options(simulate, trials, scale)?;
+    let bytes = run(py, None, move |_| {
+        let svg = figures::render_svg(&path, &sim)?;
+        if png {
+            figures::render::png(&svg, dpi)
+        } else {
+            Ok(svg.into_bytes())
+        }
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("ConfigError", py.get_type::<ConfigError>())?;
+    m.add("SolverError", py.get_type::<SolverError>())?;
+    m.add("RenderError", py.get_type::<RenderError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<NativeConfig>()?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(loads, m)?)?;
+    m.add_function(wrap_pyfunction!(from_dict, m)?)?;
+    m.add_function(wrap_pyfunction!(curve, m)?)?;
+    m.add_function(wrap_pyfunction!(point, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_config, m)?)?;
+    m.add_function(wrap_pyfunction!(render_figures, m)?)?;
+    m.add_function(wrap_pyfunction!(render_figure, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,297 @@
+"""The Python package against the command line (same numbers, same messages), and the
+boundary: errors, no NaN, the GIL released, Ctrl-C, progress, figures in memory.
+
+The command line binary is ``$LCURVE_BIN``, else ``target/release/lcurve`` of the
+repository (built by ``cargo test --release`` or ``cargo build --release``)."""
+
+import csv
+import io
+import math
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lcurve
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIGS = REPO / "configs"
+BIN = Path(os.environ.get("LCURVE_BIN", REPO / "target" / "release" / "lcurve"))
+
+SMALL = """
+[data]
+dim = 60
+noise = 0.2
+covariance = { kind = "power_law", exponent = 1.0 }
+target = { kind = "power_law", exponent = 0.5 }
+
+[[layers]]
+width = 40
+covariance = { kind = "power_law", exponent = 0.5 }
+input_covariance = { kind = "data_power", exponent = 0.5 }
+
+[readout]
+ridge = 0.01
+
+[samples]
+values = [10, 30, 40, 80, 200]
+"""
+
+
+def cli(*args, check=True):
+    if not BIN.exists():
+        pytest.skip(f"no lcurve binary at {BIN} (build with cargo build --release)")
+    out = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+def parse_csv(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+def model_configs():
+    return sorted(p for p in CONFIGS.glob("*.toml") if "[figure]" not in p.read_text())
+
+
+def assert_same_as_cli_csv(table, text):
+    header, rows = parse_csv(text)
+    assert table.columns == header
+    for j, name in enumerate(header):
+        col = table[name]
+        for i, row in enumerate(rows):
+            cell = row[j]
+            if cell == "":
+                assert np.ma.is_masked(col[i]), (name, i)
+            else:
+                assert col[i] == float(cell), (name, i, col[i], cell)
+
+
+@pytest.mark.parametrize("path", model_configs(), ids=lambda p: p.name)
+def test_curve_matches_the_command_line_for_every_config(path):
+    table = lcurve.curve(path)
+    assert_same_as_cli_csv(table, cli("curve", path).stdout)
+    assert table["error"].dtype == np.float64 and table["samples"].dtype == np.int64
+    for name in table.columns:
+        assert not np.isnan(np.asarray(table[name], dtype=float)).any(), name
+
+
+def test_three_ways_to_a_config_agree(tmp_path):
+    f = tmp_path / "small.toml"
+    f.write_text(SMALL)
+    a = lcurve.load(f)
+    b = lcurve.loads(SMALL)
+    c = lcurve.Config.from_dict(
+        {
+            "data": {
+                "dim": np.int64(60),
+                "noise": 0.2,
+                "covariance": {"kind": "power_law", "exponent": 1.0},
+                "target": {"kind": "power_law", "exponent": 0.5},
+            },
+            "layers": [
+                {
+                    "width": 40,
+                    "covariance": {"kind": "power_law", "exponent": 0.5},
+                    "input_covariance": {"kind": "data_power", "exponent": 0.5},
+                }
+            ],
+            "readout": {"ridge": 0.01},
+            "samples": {"values": (10, 30, 40, 80, 200)},
+        }
+    )
+    assert (a.source, b.source, c.source) == (str(f), "<string>", "<dict>")
+    ea, eb, ec = (lcurve.curve(x)["error"] for x in (a, b, c))
+    assert np.array_equal(ea, eb) and np.array_equal(ea, ec)
+    r = repr(a)
+    for part in ["n0=60", "widths=[40]", "ranks=[60, 40]", "threshold=40", "ridge=0.01"]:
+        assert part in r, r
+    assert a.summary()["threshold"] == 40 and a.samples == [10, 30, 40, 80, 200]
+    # set= overrides, as --set.
+    d = lcurve.load(f, set={"readout.ridge": "optimal", "readout.ensemble": 4})
+    assert (d.ridge, d.ensemble) == ("optimal", 4)
+    t = lcurve.curve(d)
+    assert "error_ensemble" in t.columns and t.meta["ensemble"] == 4
+    assert_same_as_cli_csv(t, cli("curve", f, "--set", "readout.ridge=optimal", "--set", "readout.ensemble=4").stdout)
+
+
+def test_table_shapes_dict_and_pandas():
+    t = lcurve.curve(lcurve.loads(SMALL))
+    assert len(t) == 5 and list(t) == t.columns and "error" in t
+    d = t.to_dict()
+    assert list(d) == t.columns and d["alpha"][1] == 0.5
+    assert t.meta["model"]["dim"] == 60 and t.meta["ridge"] == 0.01
+    with pytest.raises(KeyError, match="no column 'loss'"):
+        t["loss"]
+    pd = pytest.importorskip("pandas")
+    df = t.to_pandas()
+    assert list(df.columns) == t.columns and df["error"].tolist() == t["error"].tolist()
+    v = lcurve.validate(lcurve.loads(SMALL), trials=1, seed=3)
+    z = v["z"]
+    assert isinstance(z, np.ma.MaskedArray) and z.mask.all()
+    assert v.to_pandas()["z"].isna().all() and str(v.to_pandas()["z"].dtype) == "Float64"
+
+
+def test_point_is_continuous_in_p_and_matches_the_curve():
+    cfg = lcurve.loads(SMALL)
+    t = lcurve.curve(cfg)
+    p30 = lcurve.point(cfg, 30)
+    assert p30["error"] == t["error"][1] and p30["samples"] == 30.0
+    a, b, mid = lcurve.point(cfg, 30, 0.01), lcurve.point(cfg, 31, 0.01), lcurve.point(cfg, 30.5, 0.01)
+    assert min(a["error"], b["error"]) < mid["error"] < max(a["error"], b["error"])
+    # Ridgeless: finite just off the threshold r = 40, +inf on it, never NaN.
+    assert math.isfinite(lcurve.point(cfg, 39.5, 0.0)["error"])
+    assert lcurve.point(cfg, 40, 0.0)["error"] == math.inf
+    opt = lcurve.point(cfg, 55.5, "optimal")
+    assert opt["ridge"] >= 0 and opt["error"] <= lcurve.point(cfg, 55.5, 0.01)["error"]
+    with pytest.raises(lcurve.ConfigError, match="samples"):
+        lcurve.point(cfg, 0.0)
+    with pytest.raises(lcurve.ConfigError, match="ridge"):
+        lcurve.point(cfg, 10, -1.0)
+
+
+def test_validate_is_bit_identical_to_the_command_line(tmp_path):
+    f = tmp_path / "small.toml"
+    f.write_text(SMALL.replace("ridge = 0.01", "ridge = 0.01\nensemble = 3"))
+    v = lcurve.validate(f, trials=6, seed=9)
+    assert_same_as_cli_csv(v, cli("validate", f, "--trials", 6, "--seed", 9).stdout)
+    assert "z_single" in v.columns and v.meta["seed"] == 9
+    assert v.meta["summary"].startswith("validate: 5 points × 6 trials")
+
+
+def test_errors_are_typed_with_the_command_lines_message(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL.replace("dim = 60", "dim = 0"))
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.load(bad)
+    assert isinstance(e.value, ValueError)
+    line = cli("curve", bad, check=False).stderr.strip()
+    assert line == f"error: {e.value}", (line, str(e.value))
+    with pytest.raises(lcurve.ConfigError, match=r"<string>: readout\.ensemble: expected an integer"):
+        lcurve.loads(SMALL.replace("ridge = 0.01", "ridge = 0.01\nensemble = 0"))
+    with pytest.raises(lcurve.ConfigError, match=r"<dict>: data\.dim: expected a number, string"):
+        lcurve.Config.from_dict({"data": {"dim": object()}})
+    with pytest.raises(lcurve.ConfigError, match=r"<string>: readout\.ridge: expected a finite number"):
+        lcurve.loads(SMALL, set={"readout.ridge": -1})
+    with pytest.raises(lcurve.ConfigError, match=r'set\."readout\.\[x"'):
+        lcurve.loads(SMALL, set={"readout.[x": 1})
+    with pytest.raises(lcurve.ConfigError, match="trials"):
+        lcurve.validate(lcurve.loads(SMALL), trials=0)
+    with pytest.raises(lcurve.ConfigError, match="figure config"):
+        lcurve.load(CONFIGS / "f1_double_descent.toml")
+    with pytest.raises(lcurve.ConfigError, match="missing.toml: \\(file\\): cannot read"):
+        lcurve.load(tmp_path / "missing.toml")  # a missing config is bad input (exit 2 in the CLI)
+    assert issubclass(lcurve.SolverError, RuntimeError)
+    with pytest.raises(TypeError):
+        lcurve.curve(42)
+
+
+def test_progress_callback_and_its_exceptions():
+    cfg = lcurve.loads(SMALL.replace("dim = 60", "dim = 300").replace("width = 40", "width = 200"))
+    calls = []
+    lcurve.validate(cfg, trials=200, seed=1, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert calls and all(isinstance(s, str) and d <= t for s, d, t in calls if t)
+
+    class Stop(Exception):
+        pass
+
+    def stop(stage, done, total):
+        raise Stop()
+
+    t0 = time.monotonic()
+    with pytest.raises(Stop):
+        lcurve.validate(cfg, trials=100_000, seed=1, progress=stop)
+    assert time.monotonic() - t0 < 5
+
+
+def test_ctrl_c_interrupts_within_a_second():
+    cfg = lcurve.loads(SMALL.replace("dim = 60", "dim = 300").replace("width = 40", "width = 200"))
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        lcurve.validate(cfg, trials=100_000, seed=1)  # hours without the interrupt
+    elapsed = time.monotonic() - t0
+    assert elapsed < 1.5, elapsed
+
+
+def test_the_gil_is_released():
+    cfg = lcurve.loads(SMALL.replace("dim = 60", "dim = 300").replace("width = 40", "width = 200"))
+    done = threading.Event()
+
+    def work():
+        lcurve.validate(cfg, trials=300, seed=2)
+        done.set()
+
+    th = threading.Thread(target=work)
+    ticks = 0
+    th.start()
+    while not done.is_set():
+        ticks += 1  # Python bytecode runs while the validation computes
+        time.sleep(0.001)
+    th.join()
+    assert ticks > 20, ticks
+
+
+FIGURE = """
+[figure]
+title = "tiny"
+log_x = true
+log_y = true
+[data]
+dim = 40
+noise = 0.1
+[[layers]]
+width = 60
+[readout]
+ridge = 0.01
+[simulation]
+trials = 3
+[sweep]
+axis = "alpha"
+range = { from = 0.1, to = 4, points = 12 }
+simulate = { values = [0.5, 2] }
+[[series]]
+label = "one"
+"""
+
+
+def test_figures_in_memory_and_on_disk(tmp_path):
+    f = tmp_path / "tiny.toml"
+    f.write_text(FIGURE)
+    svg = lcurve.render_figure(f)
+    assert svg.startswith(b"<svg") and b"tiny" in svg
+    out = tmp_path / "cli"
+    cli("figures", f, "--out", out)
+    assert svg == (out / "tiny.svg").read_bytes()
+    png = lcurve.render_figure(f, format="png", dpi=150)
+    assert png.startswith(b"\x89PNG") and png == (lcurve.render_figure(f, format="png", dpi=150))
+    written = lcurve.figures(f, out=tmp_path / "py", simulate=False)
+    assert [Path(p).name for p in written[0]] == ["tiny.png", "tiny.svg"]
+    with pytest.raises(lcurve.ConfigError, match="format"):
+        lcurve.render_figure(f, format="gif")
+
+
+def test_docstrings_for_help():
+    for fn in [lcurve.load, lcurve.loads, lcurve.curve, lcurve.point, lcurve.validate, lcurve.figures, lcurve.render_figure]:
+        assert fn.__doc__ and len(fn.__doc__) > 40, fn
+    assert "ConfigError" in lcurve.__doc__
+
+
+def figure_configs():
+    return sorted(p for p in CONFIGS.glob("*.toml") if "[figure]" in p.read_text())
+
+
+@pytest.mark.parametrize("path", figure_configs(), ids=lambda p: p.name)
+def test_every_figure_config_draws_what_the_command_line_draws(path, tmp_path):
+    """Theory lines of every figure (simulation off: that is `validate`, compared above)."""
+    svg = lcurve.render_figure(path, simulate=False)
+    cli("figures", path, "--no-sim", "--out", tmp_path)
+    assert svg == (tmp_path / (path.stem + ".svg")).read_bytes()
