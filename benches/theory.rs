@@ -7,7 +7,7 @@ use lcurve::progress::Silent;
 use std::path::Path;
 
 fn curve(c: &mut Criterion) {
-    let cfg = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench_curve.toml")).unwrap();
+    let cfg = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("bench_curve.toml")).unwrap();
     let theory = cfg.model.theory(&Silent).unwrap();
     assert_eq!(cfg.samples.len(), 200);
     let mut group = c.benchmark_group("theory");

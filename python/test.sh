@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds the Python package in a fresh virtual environment (maturin, fetched by pip,
-# compiles the extension in the workspace's release profile and so reuses the library
-# that `cargo test --release` built) and runs its tests against the release binary.
+# Builds the Python package into a fresh virtual environment and runs its tests against
+# the command line. pip fetches maturin, which compiles the extension in the release
+# profile: after `cargo test --release -p lcurve -p lcurve-python` (same packages, same
+# features) every dependency is already built and only the wheel is assembled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet          # the CLI the tests compare with (no-op after cargo test --release)
+if [[ ! -x target/release/lcurve ]]; then
+    echo "python/test.sh: no target/release/lcurve; run cargo test --release -p lcurve -p lcurve-python first" >&2
+    exit 2
+fi
 venv=target/python-venv
 rm -rf "$venv"
 python3 -m venv "$venv"

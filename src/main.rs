@@ -1,17 +1,20 @@
 //! Command-line interface: parses arguments, calls the library, prints. Exit codes:
 //! 0 success, 1 a failed computation or `--check`, 2 bad input (config, flags, paths),
-//! 130 interrupted.
+//! 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lcurve::config::{Config, Override};
 use lcurve::output::{self, Format};
 use lcurve::progress::Progress;
+use lcurve::store::Store;
 use lcurve::validate::plural;
+use lcurve::validate::Shard;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +55,66 @@ struct ModelArgs {
     format: Option<FormatArg>,
 }
 
+/// Where Monte Carlo trials are kept.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// Results store folder: every finished trial is kept there and reused (default:
+    /// $LCURVE_STORE, else .lcurve-store).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Use no store: simulate every trial and keep none.
+    #[arg(long, conflicts_with_all = ["store", "shard"])]
+    no_store: bool,
+    /// Compute only shard i of N (0 ≤ i < N) of the trials into the store and write no
+    /// output; a later run without --shard assembles the result (for job arrays).
+    #[arg(long, value_name = "i/N", value_parser = parse_shard)]
+    shard: Option<Shard>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<Option<Arc<Store>>, Failure> {
+        if self.no_store {
+            return Ok(None);
+        }
+        let dir = self.store.clone().unwrap_or_else(lcurve::store::default_dir);
+        Ok(Some(Arc::new(Store::open(&dir)?)))
+    }
+}
+
+/// Folder and simulation options of `lcurve store`.
+#[derive(clap::Args)]
+struct StoreQuery {
+    /// Model or figure configs, or folders of them (default: configs/).
+    paths: Vec<PathBuf>,
+    /// Results store folder (default: $LCURVE_STORE, else .lcurve-store).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Trials per point, as given to validate/figures (default: each config's).
+    #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
+    trials: Option<usize>,
+    /// Seed, as given to validate (default: each config's).
+    #[arg(long, value_name = "S", value_parser = parse_seed, allow_hyphen_values = true)]
+    seed: Option<u64>,
+    /// Scale, as given to validate/figures (default: each config's).
+    #[arg(long, value_name = "F", value_parser = parse_positive, allow_hyphen_values = true)]
+    scale: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum StoreAction {
+    /// Files, records and sizes; per config, how many of its trials are stored and missing.
+    Status {
+        #[command(flatten)]
+        query: StoreQuery,
+    },
+    /// Keep only the records the configs refer to (and this simulation version), compacted.
+    /// Run it when no other lcurve process writes to the store.
+    Gc {
+        #[command(flatten)]
+        query: StoreQuery,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Theory learning curve of a model config (CSV or JSON).
@@ -79,6 +142,8 @@ enum Command {
         /// Exit with code 1 when any |z| exceeds Z.
         #[arg(long, value_name = "Z", value_parser = parse_positive, allow_hyphen_values = true)]
         check: Option<f64>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Render every figure config (TOML with a [figure] table) to PNG and SVG.
     #[command(
@@ -102,7 +167,19 @@ enum Command {
         /// Resolution of the PNGs in dots per inch (96 gives the SVG's pixel size; 24 to 1200).
         #[arg(long, default_value_t = 96.0, value_parser = parse_positive, allow_hyphen_values = true)]
         dpi: f64,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+    /// Inspect or clean the results store.
+    #[command(after_help = "Example: lcurve store status configs/quickstart.toml --trials 40")]
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
 }
 
 fn parse_override(s: &str) -> Result<Override, String> {
@@ -159,11 +236,28 @@ fn short(s: &str) -> String {
 struct Terminal {
     bar: Mutex<Option<ProgressBar>>,
     enabled: bool,
+    /// The signal that asked the run to stop (SIGINT or SIGTERM), 0 for none.
+    signal: Arc<AtomicUsize>,
 }
 
 impl Terminal {
+    /// A terminal observer; SIGINT and SIGTERM make the run stop after the work in flight
+    /// (a second one ends the process at once).
     fn new() -> Self {
-        Terminal { bar: Mutex::new(None), enabled: std::io::stderr().is_terminal() }
+        let signal = Arc::new(AtomicUsize::new(0));
+        let again = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let code = 128 + sig;
+            // Registration fails only for forbidden signals; these two are allowed.
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, code, Arc::clone(&again));
+            let _ = signal_hook::flag::register(sig, Arc::clone(&again));
+            let _ = signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize);
+        }
+        Terminal { bar: Mutex::new(None), enabled: std::io::stderr().is_terminal(), signal }
+    }
+
+    fn signal(&self) -> usize {
+        self.signal.load(Ordering::Relaxed)
     }
 }
 
@@ -205,12 +299,25 @@ impl Progress for Terminal {
             pb.finish_and_clear();
         }
     }
+
+    fn note(&self, line: &str) {
+        match self.bar.lock().expect("progress lock").as_ref() {
+            Some(pb) => pb.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.signal() != 0
+    }
 }
 
-/// Why the command line stopped: a library error, or a bad flag found here.
+/// Why the command line stopped: a library error, a bad flag found here, or a signal
+/// (with what was kept for resuming).
 enum Failure {
     Lib(lcurve::Error),
     Usage(String),
+    Stopped { signal: usize, kept: String },
 }
 
 impl From<lcurve::Error> for Failure {
@@ -230,6 +337,11 @@ impl Failure {
             Failure::Lib(lcurve::Error::Option { option, message }) => format!("{}: {message}", flag(option)),
             Failure::Lib(e) => e.to_string(),
             Failure::Usage(m) => m.clone(),
+            Failure::Stopped { signal, kept } => {
+                let name =
+                    if *signal == signal_hook::consts::SIGTERM as usize { "SIGTERM" } else { "SIGINT" };
+                format!("interrupted by {name}; {kept}")
+            }
         }
     }
 
@@ -239,6 +351,7 @@ impl Failure {
             Failure::Lib(e) if e.is_input() => 2,
             Failure::Lib(_) => 1,
             Failure::Usage(_) => 2,
+            Failure::Stopped { signal, .. } => (128 + signal).min(255) as u8,
         }
     }
 }
@@ -282,9 +395,16 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(&cfg.source, format))?;
             Ok(Outcome::Done)
         }
-        Command::Figures { paths, out, no_sim, trials, scale, dpi } => {
+        Command::Figures { paths, out, no_sim, trials, scale, dpi, store } => {
             let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
-            let opts = lcurve::figures::SimOptions { disabled: no_sim, trials, scale };
+            let st = store.open()?;
+            let opts = lcurve::figures::SimOptions {
+                disabled: no_sim,
+                trials,
+                scale,
+                store: st.clone(),
+                shard: store.shard,
+            };
             opts.check()?;
             lcurve::figures::render::check_dpi(dpi)?;
             let found = lcurve::figures::discover(&paths)?;
@@ -296,7 +416,22 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 )));
             }
             let started = std::time::Instant::now();
-            let written = lcurve::figures::render_all(&found, &out, &opts, dpi, &progress)?;
+            let written = stopped(
+                lcurve::figures::render_all(&found, &out, &opts, dpi, &progress),
+                &progress,
+                st.as_deref(),
+            )?;
+            if let (Some(shard), Some(st)) = (store.shard, &st) {
+                eprintln!(
+                    "figures: shard {}/{}: {} computed and stored in {} ({:.1} s); run without --shard to draw",
+                    shard.index,
+                    shard.count,
+                    plural(st.appended() as usize, "trial"),
+                    st.root().display(),
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(Outcome::Done);
+            }
             for r in &written {
                 let agreement = match r.max_abs_z {
                     Some(z) => format!(" (simulation: {}, max |z| = {z:.2})", plural(r.markers, "marker")),
@@ -307,7 +442,12 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             eprintln!("{} in {:.1} s", plural(written.len(), "figure"), started.elapsed().as_secs_f64());
             Ok(Outcome::Done)
         }
-        Command::Validate { model, trials, seed, scale, check } => {
+        Command::Validate { model, trials, seed, scale, check, store } => {
+            if store.shard.is_some() && model.out.is_some() {
+                return Err(Failure::Usage(
+                    "--out: a --shard run writes no output (run without --shard to assemble it)".into(),
+                ));
+            }
             let (cfg, format) = model.load()?;
             let defaults = lcurve::validate::Options::from_config(&cfg);
             let opts = lcurve::validate::Options {
@@ -325,7 +465,30 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                     lcurve::resources::gb(plan.bytes)
                 );
             }
-            let v = lcurve::validate::run(&cfg, &opts, &progress)?;
+            let st = store.open()?;
+            if let (Some(shard), Some(st)) = (store.shard, &st) {
+                let r = stopped(
+                    lcurve::validate::run_shard(&cfg, &opts, st, shard, &progress),
+                    &progress,
+                    Some(st),
+                )?;
+                eprintln!(
+                    "validate: shard {}/{}: {} of {} assigned; {} already stored, {} computed and stored in {}; run without --shard to assemble",
+                    shard.index,
+                    shard.count,
+                    r.assigned,
+                    plural(r.total as usize, "trial"),
+                    r.stored,
+                    r.computed,
+                    st.root().display()
+                );
+                return Ok(Outcome::Done);
+            }
+            let v = stopped(
+                lcurve::validate::run_stored(&cfg, &opts, st.as_deref(), &progress),
+                &progress,
+                st.as_deref(),
+            )?;
             model.emit(&v.render(&cfg.source, format))?;
             eprintln!("{}", v.summary_line());
             if v.rows.iter().any(|r| r.mc.trials < 2) {
@@ -342,7 +505,89 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             }
             Ok(Outcome::Done)
         }
+        Command::Store { action } => store_command(action),
     }
+}
+
+/// A run stopped by a signal becomes [`Failure::Stopped`], saying what the store kept.
+fn stopped<T>(r: lcurve::Result<T>, progress: &Terminal, store: Option<&Store>) -> Result<T, Failure> {
+    match r {
+        Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
+            let kept = match store {
+                Some(st) => format!(
+                    "{} finished in this run {} kept in {}; run the same command again to resume",
+                    plural(st.appended() as usize, "trial"),
+                    if st.appended() == 1 { "is" } else { "are" },
+                    st.root().display()
+                ),
+                None => "no trials kept (--no-store); no output written".into(),
+            };
+            Err(Failure::Stopped { signal: progress.signal(), kept })
+        }
+        r => Ok(r?),
+    }
+}
+
+fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
+    let (StoreAction::Status { query } | StoreAction::Gc { query }) = &action;
+    let dir = query.store.clone().unwrap_or_else(lcurve::store::default_dir);
+    let store = Store::open(&dir)?;
+    let paths = if query.paths.is_empty() { vec![PathBuf::from("configs")] } else { query.paths.clone() };
+    let overrides = lcurve::refs::Overrides { trials: query.trials, seed: query.seed, scale: query.scale };
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    match action {
+        StoreAction::Status { .. } => {
+            let st = store.status()?;
+            println!(
+                "{}: {} of {} in {} ({}){}",
+                dir.display(),
+                plural(st.records, "trial"),
+                plural(st.points, "point"),
+                plural(st.files, "file"),
+                mb(st.bytes),
+                if st.old_files > 0 {
+                    format!(
+                        "; {} of older simulation versions ({}), removed by gc",
+                        plural(st.old_files, "file"),
+                        mb(st.old_bytes)
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            if !query.paths.is_empty() {
+                let needs = lcurve::refs::needs(&paths, &overrides)?;
+                let keys = lcurve::refs::keys(&needs);
+                let (held, warnings) = lcurve::refs::held(&store, Some(&keys))?;
+                warnings.iter().for_each(|w| eprintln!("{w}"));
+                for n in &needs {
+                    let (total, stored) = (n.trials(), n.stored(&held));
+                    println!(
+                        "{}: {stored} of {} stored, {} missing",
+                        n.source,
+                        plural(total, "trial"),
+                        total - stored
+                    );
+                }
+            }
+        }
+        StoreAction::Gc { .. } => {
+            let needs = lcurve::refs::needs(&paths, &overrides)?;
+            let keys = lcurve::refs::keys(&needs);
+            let (before, after) = store.gc(Some(&keys))?;
+            println!(
+                "{}: kept {} ({}) of {} ({}) referred to by {}; removed {} of older versions",
+                dir.display(),
+                plural(after.records, "trial"),
+                mb(after.bytes),
+                plural(before.records, "trial"),
+                mb(before.bytes + before.old_bytes),
+                plural(needs.len(), "config"),
+                plural(before.old_files, "file")
+            );
+        }
+    }
+    Ok(Outcome::Done)
 }
 
 /// Parses the command line; a bad flag is one line (clap's first line, without its usage

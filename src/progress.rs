@@ -16,6 +16,9 @@ pub trait Progress: Sync {
     fn advance(&self, _units: u64) {}
     /// The current stage has ended.
     fn finish(&self) {}
+    /// A one-line remark for the user that does not stop the run (e.g. a corrupt results
+    /// store file that was skipped).
+    fn note(&self, _line: &str) {}
     /// Polled between units of work; `true` makes the run stop with
     /// [`crate::Error::Interrupted`] as soon as the work in flight is done.
     fn cancelled(&self) -> bool {

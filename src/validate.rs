@@ -9,6 +9,7 @@ use crate::progress::{Progress, Silent};
 use crate::resources;
 use crate::simulation::{trial_rng, EnsembleTrial, Simulator, MAX_TRIALS};
 use crate::stats::{summarize, Summary};
+use crate::store::{PointKey, Record, Store};
 use crate::sweep;
 use crate::theory::{Ensemble, Point};
 use faer::Par;
@@ -183,51 +184,35 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::model::ModelSpec, 
 /// runs its dense kernels sequentially, so the result does not depend on the number of
 /// threads, and two validations may run at once in one process.
 pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<Validation> {
-    let (spec, samples, _) = prepare(config, opts)?;
-    let model = spec.build(Purpose::Simulation, progress)?;
-    let theory = model.theory(progress)?;
-    let sim = Simulator::new(&model)?;
-    let points = sweep::learning_curve(&theory, &samples, config.ridge, config.readout_ensemble(), &Silent)?;
-    let jobs: Vec<(usize, usize)> =
-        (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
-    // Progress units: a trial's estimated work in MFLOP (at least 1), so the bar's rate
-    // and its time estimate follow the cost, not the count.
-    let cost: Vec<u64> = points
-        .iter()
-        .map(|pt| (trial_flops(&spec, pt.samples as usize, config.ensemble) / 1e6).max(1.0) as u64)
-        .collect();
-    let total: u64 = jobs.iter().map(|&(i, _)| cost[i]).sum();
-    progress.start("simulate", total);
-    let done = AtomicU64::new(0);
-    let (members, infinite) = simulated_members(config.ensemble);
-    let results: Result<Vec<EnsembleTrial>> = jobs
-        .par_iter()
-        .map(|&(i, t)| {
-            if progress.cancelled() {
-                return Err(Error::Interrupted {
-                    done: done.load(Ordering::Relaxed),
-                    total: jobs.len() as u64,
-                });
-            }
-            let p = points[i].samples as usize;
-            let mut rng = trial_rng(opts.seed, p, t);
-            // Sequential kernels inside trials: parallelism is over trials.
-            let r = sim.ensemble_trial(p, points[i].ridge, members, infinite, &mut rng, Par::Seq)?;
-            done.fetch_add(1, Ordering::Relaxed);
-            progress.advance(cost[i]);
-            Ok(r)
-        })
-        .collect();
-    progress.finish();
-    let results = results?;
-    let rows: Vec<Row> = points
+    run_stored(config, opts, None, progress)
+}
+
+/// As [`run`], keeping every finished trial in `store` and computing only the trials it
+/// does not hold: the result is bit-identical to a run without a store. When the run is
+/// cancelled, the trials finished so far are in the store.
+pub fn run_stored(
+    config: &Config,
+    opts: &Options,
+    store: Option<&Store>,
+    progress: &dyn Progress,
+) -> Result<Validation> {
+    let run = Trials::prepare(config, opts, store, progress)?;
+    let results = run.simulate(None, progress)?;
+    let rows: Vec<Row> = run
+        .points
         .iter()
         .enumerate()
-        .map(|(i, pt)| row(pt, &results[i * opts.trials..(i + 1) * opts.trials], config.ensemble))
+        .map(|(i, pt)| {
+            let trials: Vec<EnsembleTrial> = results[i * opts.trials..(i + 1) * opts.trials]
+                .iter()
+                .map(|t| t.expect("every trial is computed without a shard"))
+                .collect();
+            row(pt, &trials, config.ensemble)
+        })
         .collect();
     let agreement = agreement(&rows);
     Ok(Validation {
-        model: model.summary(&theory),
+        model: run.summary,
         ridge: config.ridge,
         ensemble: config.ensemble,
         trials: opts.trials,
@@ -236,6 +221,228 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
         rows,
         agreement,
     })
+}
+
+/// The store key of every point a validation simulates, with its number of trials
+/// (computes the theory: the keys depend on the λ simulated, λ* for `"optimal"`).
+pub fn point_keys(config: &Config, opts: &Options) -> Result<Vec<(PointKey, usize)>> {
+    let run = Trials::prepare(config, opts, None, &Silent)?;
+    Ok(run.keys.iter().map(|&k| (k, opts.trials)).collect())
+}
+
+/// One process's share of a validation, for a job array (see [`Shard`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardReport {
+    /// Trials of the whole validation.
+    pub total: u64,
+    /// Trials assigned to this shard.
+    pub assigned: u64,
+    /// Of those, already in the store.
+    pub stored: u64,
+    /// Of those, computed (and stored) by this run.
+    pub computed: u64,
+}
+
+/// Computes this shard's share of the trials a validation needs and writes them to
+/// `store`; no result is assembled (a run without a shard does that from the store).
+pub fn run_shard(
+    config: &Config,
+    opts: &Options,
+    store: &Store,
+    shard: Shard,
+    progress: &dyn Progress,
+) -> Result<ShardReport> {
+    let run = Trials::prepare(config, opts, Some(store), progress)?;
+    let mine = shard.assign(&run.jobs.iter().map(|&(i, _)| run.cost[i]).collect::<Vec<_>>());
+    let assigned = mine.iter().filter(|&&m| m).count() as u64;
+    let stored =
+        run.jobs.iter().zip(&mine).filter(|(j, &m)| m && run.stored_trial(**j).is_some()).count() as u64;
+    run.simulate(Some(&mine), progress)?;
+    Ok(ShardReport { total: run.jobs.len() as u64, assigned, stored, computed: assigned - stored })
+}
+
+/// `i/N`: the i-th of N processes sharing a run's trials (0 ≤ i < N). Trials are assigned
+/// by estimated cost (largest first, each to the least loaded shard), from the full list of
+/// the run's trials, so the assignment is the same in every process whatever the store holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let bad =
+            || format!("expected i/N with 0 ≤ i < N, such as 0/8, got {}", crate::error::truncate(s, 40));
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) =
+            (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if count == 0 || index >= count || count > MAX_SHARDS {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// Largest number of shards.
+pub const MAX_SHARDS: usize = 1 << 20;
+
+impl Shard {
+    /// Which of the jobs (by cost) belong to this shard.
+    pub fn assign(&self, cost: &[u64]) -> Vec<bool> {
+        let mut order: Vec<usize> = (0..cost.len()).collect();
+        order.sort_by(|&a, &b| cost[b].cmp(&cost[a]).then(a.cmp(&b)));
+        let mut load: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> =
+            (0..self.count.min(cost.len().max(1))).map(|s| std::cmp::Reverse((0, s))).collect();
+        let mut mine = vec![false; cost.len()];
+        for j in order {
+            let std::cmp::Reverse((l, s)) = load.pop().expect("at least one shard");
+            mine[j] = s == self.index;
+            load.push(std::cmp::Reverse((l + cost[j].max(1), s)));
+        }
+        mine
+    }
+}
+
+/// The trials of one validation: the theory's points, the jobs (point, trial), their
+/// costs and store keys, and what the store already holds.
+struct Trials<'a> {
+    config: &'a Config,
+    opts: Options,
+    spec: crate::model::ModelSpec,
+    points: Vec<Point>,
+    summary: ModelSummary,
+    jobs: Vec<(usize, usize)>,
+    /// Progress units of a trial at each point: its estimated work in MFLOP (at least 1),
+    /// so the bar's rate and its time estimate follow the cost, not the count.
+    cost: Vec<u64>,
+    keys: Vec<PointKey>,
+    stored: crate::store::Trials,
+    store: Option<&'a Store>,
+    /// The simulation model, when built for the theory already.
+    model: Option<crate::model::Model>,
+}
+
+impl<'a> Trials<'a> {
+    fn prepare(
+        config: &'a Config,
+        opts: &Options,
+        store: Option<&'a Store>,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let (spec, samples, _) = prepare(config, opts)?;
+        // With a store the simulation's model (eigenvectors of dense covariances) is built
+        // only if some trial is missing.
+        let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
+        let model = spec.build(purpose, progress)?;
+        let theory = model.theory(progress)?;
+        let points =
+            sweep::learning_curve(&theory, &samples, config.ridge, config.readout_ensemble(), &Silent)?;
+        let jobs = (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
+        let cost = points
+            .iter()
+            .map(|pt| (trial_flops(&spec, pt.samples as usize, config.ensemble) / 1e6).max(1.0) as u64)
+            .collect();
+        let keys: Vec<PointKey> = points
+            .iter()
+            .map(|pt| PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble, opts.seed))
+            .collect();
+        let stored = match store {
+            Some(st) => {
+                let loaded = st.load(Some(&keys.iter().copied().collect()))?;
+                for w in &loaded.warnings {
+                    progress.note(w);
+                }
+                loaded.trials
+            }
+            None => Default::default(),
+        };
+        Ok(Trials {
+            config,
+            opts: *opts,
+            summary: model.summary(&theory),
+            model: (purpose == Purpose::Simulation).then_some(model),
+            spec,
+            points,
+            jobs,
+            cost,
+            keys,
+            stored,
+            store,
+        })
+    }
+
+    /// The stored values of a job as a trial, if the store holds it whole.
+    fn stored_trial(&self, (i, t): (usize, usize)) -> Option<EnsembleTrial> {
+        let v = self.stored.get(&(self.keys[i], t as u32))?;
+        let single = crate::simulation::Trial { error: v[0], bias: v[1], train_error: v[2] };
+        match (self.config.ensemble, v.len()) {
+            (None, 3) => Some(EnsembleTrial { single, error: v[0], bias: v[1] }),
+            (Some(_), 5) => Some(EnsembleTrial { single, error: v[3], bias: v[4] }),
+            _ => None,
+        }
+    }
+
+    fn record(&self, (i, t): (usize, usize), r: &EnsembleTrial) -> Record {
+        let mut values = vec![r.single.error, r.single.bias, r.single.train_error];
+        if self.config.ensemble.is_some() {
+            values.extend([r.error, r.bias]);
+        }
+        Record { key: self.keys[i], trial: t as u32, values }
+    }
+
+    /// Every job's trial: from the store, else simulated (and stored) when `mine` selects
+    /// it (all jobs when `None`); `None` for jobs left to other shards.
+    fn simulate(&self, mine: Option<&[bool]>, progress: &dyn Progress) -> Result<Vec<Option<EnsembleTrial>>> {
+        let todo: Vec<usize> = (0..self.jobs.len())
+            .filter(|&j| mine.is_none_or(|m| m[j]) && self.stored_trial(self.jobs[j]).is_none())
+            .collect();
+        let built;
+        let model = match (&self.model, todo.is_empty()) {
+            (Some(m), _) => Some(m),
+            (None, true) => None,
+            (None, false) => {
+                built = self.spec.build(Purpose::Simulation, progress)?;
+                Some(&built)
+            }
+        };
+        let sim = model.map(Simulator::new).transpose()?;
+        let total: u64 = todo.iter().map(|&j| self.cost[self.jobs[j].0]).sum();
+        progress.start("simulate", total);
+        let done = AtomicU64::new(0);
+        let (members, infinite) = simulated_members(self.config.ensemble);
+        let computed: Result<Vec<(usize, EnsembleTrial)>> = todo
+            .par_iter()
+            .map(|&j| {
+                let (i, t) = self.jobs[j];
+                if progress.cancelled() {
+                    return Err(Error::Interrupted {
+                        done: done.load(Ordering::Relaxed),
+                        total: todo.len() as u64,
+                    });
+                }
+                let sim = sim.as_ref().expect("built when trials are missing");
+                let p = self.points[i].samples as usize;
+                let mut rng = trial_rng(self.opts.seed, p, t);
+                // Sequential kernels inside trials: parallelism is over trials.
+                let r = sim.ensemble_trial(p, self.points[i].ridge, members, infinite, &mut rng, Par::Seq)?;
+                if let Some(st) = self.store {
+                    st.append(&self.record((i, t), &r))?;
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+                progress.advance(self.cost[i]);
+                Ok((j, r))
+            })
+            .collect();
+        progress.finish();
+        let mut out: Vec<Option<EnsembleTrial>> =
+            self.jobs.iter().map(|&job| self.stored_trial(job)).collect();
+        for (j, r) in computed? {
+            out[j] = Some(r);
+        }
+        Ok(out)
+    }
 }
 
 /// Members simulated per trial and whether they estimate the infinite ensemble.

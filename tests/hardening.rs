@@ -18,6 +18,8 @@ fn repo(p: &str) -> std::path::PathBuf {
 fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lcurve"));
     cmd.args(args);
+    // Never the working directory's results store.
+    cmd.env("LCURVE_STORE", std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hardening-store"));
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -100,7 +100,7 @@ fn same_seed_same_output_with_one_and_two_threads() {
     let cfg = write(&dir, "m.toml", &BASE.replacen("[10, 40, 100]", "[30, 90]", 1));
     let run_with = |cfg: &std::path::Path, threads: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_lcurve"))
-            .args(["validate", cfg.to_str().unwrap(), "--trials", "6", "--seed", "5"])
+            .args(["validate", cfg.to_str().unwrap(), "--trials", "6", "--seed", "5", "--no-store"])
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();

@@ -220,13 +220,17 @@ def validate(
     trials: Optional[int] = None,
     seed: Optional[int] = None,
     scale: Optional[float] = None,
+    store: Optional[PathLike] = None,
     progress: Optional[Progress] = None,
 ) -> Table:
     """Monte Carlo validation, as ``lcurve validate``: ``trials`` independent trials per
     sample size (default: the config's ``[simulation]``), ``seed``, and ``scale`` (applied
     to n0, every width and every p). Bit-identical to the command line for the same seed.
+    With ``store`` (a results-store folder, as ``lcurve --store``) finished trials are kept
+    there and reused, so an interrupted validation resumes; without, nothing is kept.
     ``table.meta["summary"]`` is the agreement line, ``table.meta["agreement"]`` its parts."""
-    return _table(_native.validate_config(_config(config), trials, seed, scale, progress))
+    st = None if store is None else os.fspath(store)
+    return _table(_native.validate_config(_config(config), trials, seed, scale, st, progress))
 
 
 def figures(
@@ -236,15 +240,18 @@ def figures(
     trials: Optional[int] = None,
     scale: Optional[float] = None,
     dpi: float = 96.0,
+    store: Optional[PathLike] = None,
     progress: Optional[Progress] = None,
 ) -> List[Tuple[str, str]]:
     """Renders figure configs (files, or folders searched for them; default ``configs``)
-    to ``out`` as PNG and SVG, like ``lcurve figures``. Returns the ``(png, svg)`` paths."""
+    to ``out`` as PNG and SVG, like ``lcurve figures`` (``store``: a results-store folder
+    whose trials are reused). Returns the ``(png, svg)`` paths."""
     if paths is None:
         paths = ["configs"]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    written = _native.render_figures([os.fspath(p) for p in paths], os.fspath(out), simulate, trials, scale, dpi, progress)
+    st = None if store is None else os.fspath(store)
+    written = _native.render_figures([os.fspath(p) for p in paths], os.fspath(out), simulate, trials, scale, dpi, st, progress)
     return [(os.fspath(png), os.fspath(svg)) for png, svg in written]
 
 
@@ -255,7 +262,9 @@ def render_figure(
     scale: Optional[float] = None,
     format: str = "svg",
     dpi: float = 96.0,
+    store: Optional[PathLike] = None,
 ) -> bytes:
     """One figure in memory: SVG (default) or PNG bytes. In a notebook:
     ``IPython.display.SVG(lcurve.render_figure(path))``."""
-    return _native.render_figure(os.fspath(path), simulate, trials, scale, format, dpi)
+    st = None if store is None else os.fspath(store)
+    return _native.render_figure(os.fspath(path), simulate, trials, scale, format, dpi, st)

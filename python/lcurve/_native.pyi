@@ -40,6 +40,7 @@ def validate_config(
     trials: Optional[int] = None,
     seed: Optional[int] = None,
     scale: Optional[float] = None,
+    store: Optional[str] = None,
     progress: _Progress = None,
 ) -> Tuple[_TableParts, str]: ...
 def render_figures(
@@ -49,6 +50,7 @@ def render_figures(
     trials: Optional[int] = None,
     scale: Optional[float] = None,
     dpi: float = 96.0,
+    store: Optional[str] = None,
     progress: _Progress = None,
 ) -> List[Tuple[str, str]]: ...
 def render_figure(
@@ -58,4 +60,5 @@ def render_figure(
     scale: Optional[float] = None,
     format: str = "svg",
     dpi: float = 96.0,
+    store: Optional[str] = None,
 ) -> bytes: ...

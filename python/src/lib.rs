@@ -7,6 +7,7 @@ use lcurve::config::{Config, Override, Ridge};
 use lcurve::figures::{self, SimOptions};
 use lcurve::output::{Cell, Table};
 use lcurve::progress::Progress;
+use lcurve::store::Store;
 use lcurve::theory::{Ensemble, Point};
 use lcurve::validate::{self, Options};
 use lcurve::Error;
@@ -17,6 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
@@ -422,13 +424,14 @@ fn point<'py>(
 
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
 #[pyfunction]
-#[pyo3(signature = (config, trials=None, seed=None, scale=None, progress=None))]
+#[pyo3(signature = (config, trials=None, seed=None, scale=None, store=None, progress=None))]
 fn validate_config<'py>(
     py: Python<'py>,
     config: &NativeConfig,
     trials: Option<i64>,
     seed: Option<i64>,
     scale: Option<f64>,
+    store: Option<PathBuf>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyTuple>, String)> {
     let mut opts = Options::from_config(&config.inner);
@@ -443,26 +446,33 @@ fn validate_config<'py>(
         opts.scale = s;
     }
     validate::plan(&config.inner, &opts).map_err(py_err)?;
+    let store = store.map(|d| Store::open(&d)).transpose().map_err(py_err)?;
     let cfg = config.inner.clone();
     let (table, json) = run(py, progress, move |p| {
-        let v = validate::run(&cfg, &opts, p)?;
+        let v = validate::run_stored(&cfg, &opts, store.as_ref(), p)?;
         Ok((v.table(), v.render(&cfg.source, lcurve::output::Format::Json)))
     })?;
     Ok((table_to_py(py, &table)?, json))
 }
 
-fn sim_options(simulate: bool, trials: Option<i64>, scale: Option<f64>) -> PyResult<SimOptions> {
+fn sim_options(
+    simulate: bool,
+    trials: Option<i64>,
+    scale: Option<f64>,
+    store: Option<PathBuf>,
+) -> PyResult<SimOptions> {
+    let store = store.map(|d| Store::open(&d).map(Arc::new)).transpose().map_err(py_err)?;
     let trials = match trials {
         None => None,
         Some(t) if t >= 1 => Some(t as usize),
         Some(t) => return Err(ConfigError::new_err(format!("trials: expected 1 or more, got {t}"))),
     };
-    Ok(SimOptions { disabled: !simulate, trials, scale })
+    Ok(SimOptions { disabled: !simulate, trials, scale, store, shard: None })
 }
 
 /// Renders figure configs (files or folders) to `out`; returns the written paths.
 #[pyfunction]
-#[pyo3(signature = (paths, out, simulate=true, trials=None, scale=None, dpi=96.0, progress=None))]
+#[pyo3(signature = (paths, out, simulate=true, trials=None, scale=None, dpi=96.0, store=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn render_figures<'py>(
     py: Python<'py>,
@@ -472,9 +482,10 @@ fn render_figures<'py>(
     trials: Option<i64>,
     scale: Option<f64>,
     dpi: f64,
+    store: Option<PathBuf>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Vec<(PathBuf, PathBuf)>> {
-    let sim = sim_options(simulate, trials, scale)?;
+    let sim = sim_options(simulate, trials, scale, store)?;
     let written = run(py, progress, move |p| {
         let found = figures::discover(&paths)?;
         figures::render_all(&found, &out, &sim, dpi, p)
@@ -484,7 +495,8 @@ fn render_figures<'py>(
 
 /// One figure as SVG text or PNG bytes, in memory.
 #[pyfunction]
-#[pyo3(signature = (path, simulate=true, trials=None, scale=None, format="svg", dpi=96.0))]
+#[pyo3(signature = (path, simulate=true, trials=None, scale=None, format="svg", dpi=96.0, store=None))]
+#[allow(clippy::too_many_arguments)]
 fn render_figure<'py>(
     py: Python<'py>,
     path: PathBuf,
@@ -493,6 +505,7 @@ fn render_figure<'py>(
     scale: Option<f64>,
     format: &str,
     dpi: f64,
+    store: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let png = match format {
         "svg" => false,
@@ -501,7 +514,7 @@ fn render_figure<'py>(
             return Err(ConfigError::new_err(format!("format: expected \"svg\" or \"png\", got \"{other}\"")))
         }
     };
-    let sim = sim_options(simulate, trials, scale)?;
+    let sim = sim_options(simulate, trials, scale, store)?;
     let bytes = run(py, None, move |_| {
         let svg = figures::render_svg(&path, &sim)?;
         if png {

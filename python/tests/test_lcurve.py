@@ -10,6 +10,7 @@ import math
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -46,7 +47,8 @@ values = [10, 30, 40, 80, 200]
 def cli(*args, check=True):
     if not BIN.exists():
         pytest.skip(f"no lcurve binary at {BIN} (build with cargo build --release)")
-    out = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True)
+    env = dict(os.environ, LCURVE_STORE=tempfile.mkdtemp(prefix="lcurve-store-"))  # no reuse between calls
+    out = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, env=env)
     if check:
         assert out.returncode == 0, out.stderr
     return out

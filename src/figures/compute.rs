@@ -7,21 +7,30 @@ use super::spec::{
 };
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::progress::Silent;
 use crate::stats::Summary;
+use crate::store::Store;
 use crate::sweep;
 use crate::theory::{Ensemble, Point};
+use crate::validate::Shard;
 use crate::validate::{self, Row};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Simulation settings for figures; `None` fields fall back to the config's `[simulation]`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SimOptions {
     pub disabled: bool,
     pub trials: Option<usize>,
     pub scale: Option<f64>,
+    /// Where finished trials are kept and looked up (none: simulate everything).
+    pub store: Option<Arc<Store>>,
+    /// Compute only this shard's share of the markers' trials into the store, and draw
+    /// nothing (needs `store`).
+    pub shard: Option<Shard>,
 }
 
 impl SimOptions {
@@ -221,25 +230,86 @@ fn measure(s: &SeriesSpec, at: At<'_>) -> Result<Vec<(f64, f64)>> {
     }
 }
 
-fn series_markers(panel: &PanelSpec, s: &SeriesSpec, opts: &validate::Options) -> Result<Vec<Marker>> {
+/// The validations behind a series' markers: one config with every simulated sample
+/// size on an α axis, else one config per simulated x (with its x).
+fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>, Config)>> {
     let (axis, xs) = (&panel.sweep.axis, &panel.sweep.simulate);
-    let q = match (&s.measure, xs.is_empty() || !s.markers) {
-        (Measure::Plain(q), false) => *q,
-        _ => return Ok(vec![]),
-    };
+    if xs.is_empty() || !s.markers || !matches!(s.measure, Measure::Plain(_)) {
+        return Ok(vec![]);
+    }
     if *axis == Axis::Alpha {
         let mut cfg = s.config.clone();
         cfg.samples = alpha_sample_sizes(&cfg, xs).map_err(|m| point_error(s, m))?;
-        let v = validate::run(&cfg, opts, &Silent)?;
-        return Ok(v.rows.iter().map(|r| marker(q, r.alpha, r, cfg.model.noise)).collect());
+        return Ok(vec![(None, cfg)]);
     }
     xs.iter()
-        .map(|&x| {
-            let cfg = point_config(s, axis, Some(x), None, None).map_err(|m| point_error(s, m))?;
-            let v = validate::run(&cfg, opts, &Silent)?;
-            Ok(marker(q, axis.plotted(&cfg, x), &v.rows[0], cfg.model.noise))
-        })
+        .map(|&x| Ok((Some(x), point_config(s, axis, Some(x), None, None).map_err(|m| point_error(s, m))?)))
         .collect()
+}
+
+/// Every validation a figure's markers need, with its options (for the results store:
+/// what a figure refers to, and what a shard computes).
+pub fn marker_runs(spec: &FigureSpec, sim: &SimOptions) -> Result<Vec<(Config, validate::Options)>> {
+    let opts = marker_options(spec, sim)?;
+    let mut out = Vec::new();
+    if sim.disabled || spec.kind == FigureKind::Heatmap {
+        return Ok(out);
+    }
+    for panel in &spec.panels {
+        for s in &panel.series {
+            out.extend(marker_configs(panel, s)?.into_iter().map(|(_, c)| (c, opts)));
+        }
+    }
+    Ok(out)
+}
+
+fn marker_options(spec: &FigureSpec, sim: &SimOptions) -> Result<validate::Options> {
+    let opts = validate::Options {
+        trials: sim.trials.unwrap_or(spec.simulation.trials),
+        seed: spec.simulation.seed,
+        scale: sim.scale.unwrap_or(spec.simulation.scale),
+    };
+    opts.check()?;
+    Ok(opts)
+}
+
+fn series_markers(
+    panel: &PanelSpec,
+    s: &SeriesSpec,
+    opts: &validate::Options,
+    sim: &SimOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Marker>> {
+    let q = match &s.measure {
+        Measure::Plain(q) => *q,
+        Measure::Optimum(_) => return Ok(vec![]),
+    };
+    let mut out = Vec::new();
+    for (x, cfg) in marker_configs(panel, s)? {
+        if let (Some(shard), Some(store)) = (sim.shard, &sim.store) {
+            validate::run_shard(&cfg, opts, store, shard, progress)?;
+            continue;
+        }
+        let v = validate::run_stored(&cfg, opts, sim.store.as_deref(), progress)?;
+        match x {
+            None => out.extend(v.rows.iter().map(|r| marker(q, r.alpha, r, cfg.model.noise))),
+            Some(x) => out.push(marker(q, panel.sweep.axis.plotted(&cfg, x), &v.rows[0], cfg.model.noise)),
+        }
+    }
+    Ok(out)
+}
+
+/// Forwards only cancellation and notes: a figure's inner validations must stop with the
+/// run, without redrawing the figures' progress bar.
+struct Inner<'a>(&'a dyn Progress);
+
+impl Progress for Inner<'_> {
+    fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+    fn note(&self, line: &str) {
+        self.0.note(line)
+    }
 }
 
 fn heat(panel: &PanelSpec) -> Result<Heat> {
@@ -275,17 +345,22 @@ impl FigureData {
 
 /// Computes every panel of a figure (simulation markers unless disabled).
 pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
-    let opts = validate::Options {
-        trials: sim.trials.unwrap_or(spec.simulation.trials),
-        seed: spec.simulation.seed,
-        scale: sim.scale.unwrap_or(spec.simulation.scale),
-    };
-    opts.check()?;
+    compute_observed(spec, sim, &Silent)
+}
+
+/// As [`compute`], stopping when `progress` is cancelled and passing on its notes. With a
+/// shard only the markers' trials are computed (into the store); the figure is empty.
+pub fn compute_observed(spec: &FigureSpec, sim: &SimOptions, progress: &dyn Progress) -> Result<FigureData> {
+    let opts = marker_options(spec, sim)?;
+    let inner = Inner(progress);
     let simulate = !sim.disabled && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());
     let mut panels = Vec::with_capacity(spec.panels.len());
     let mut sim_dims = Vec::new();
     for panel in &spec.panels {
         if spec.kind == FigureKind::Heatmap {
+            if sim.shard.is_some() {
+                continue; // heat maps are theory only
+            }
             panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(panel)?) });
             continue;
         }
@@ -295,8 +370,8 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
             .enumerate()
             .map(|(i, s)| -> Result<SeriesData> {
                 let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None };
-                let theory = measure(s, at)?;
-                let markers = if simulate { series_markers(panel, s, &opts)? } else { vec![] };
+                let theory = if sim.shard.is_some() { vec![] } else { measure(s, at)? };
+                let markers = if simulate { series_markers(panel, s, &opts, sim, &inner)? } else { vec![] };
                 Ok(SeriesData {
                     label: s.label.clone(),
                     measure: s.measure.clone(),

@@ -12,7 +12,7 @@ use crate::progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub use compute::{compute, FigureData, SimOptions};
+pub use compute::{compute, marker_runs, FigureData, SimOptions};
 pub use spec::FigureSpec;
 
 /// Every figure config (TOML with a `[figure]` table) under the given files or folders
@@ -96,7 +96,18 @@ pub fn render_all(
             if progress.cancelled() {
                 return Err(Error::Interrupted { done: 0, total: specs.len() as u64 });
             }
-            let r = compute(s, sim).and_then(|d| finish(&d, out_dir, dpi));
+            let r = compute::compute_observed(s, sim, progress).and_then(|d| {
+                if sim.shard.is_some() {
+                    // A shard only fills the store; the assembling run draws.
+                    return Ok(Rendered {
+                        png: PathBuf::new(),
+                        svg: PathBuf::new(),
+                        markers: 0,
+                        max_abs_z: None,
+                    });
+                }
+                finish(&d, out_dir, dpi)
+            });
             progress.advance(1);
             r
         })

@@ -18,9 +18,18 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// Runs `lcurve` with arguments; returns (exit code, stdout, stderr).
+/// Runs `lcurve` with arguments; returns (exit code, stdout, stderr). Each call has its
+/// own empty default results store (`$LCURVE_STORE`), so runs never reuse each other's
+/// trials unless a test passes `--store`.
 pub fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lcurve")).args(args).output().unwrap();
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let store =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("default-store-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&store);
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_lcurve")).args(args).env("LCURVE_STORE", &store).output().unwrap();
+    let _ = std::fs::remove_dir_all(&store);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

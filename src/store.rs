@@ -1,0 +1,443 @@
+//! The results store: every finished Monte Carlo trial, kept so that a run computes only
+//! what is missing, survives interruption, and can be spread over many processes.
+//!
+//! **Keys.** A trial is determined by the resolved model (sizes, covariance and target
+//! recipes with their parameters and normalisation flags; file matrices by content, never
+//! by file name), p, λ, the ensemble, the seed and the trial index, and by the simulation
+//! algorithm ([`SIM_VERSION`]). The first five are hashed (FNV-1a, 128 bits, kept to 96)
+//! into a [`PointKey`]; a record is `(key, trial, values)`.
+//!
+//! **Files.** `DIR/v{SIM_VERSION}/*.trials`, one file per writing process (named by host,
+//! process id and start time, so two processes never share one), appended one whole line
+//! per trial with a single `write`. Readers merge every file. A line is
+//!
+//! ```text
+//! <key: 24 hex> <trial> <value: 16 hex bits> … <checksum: 8 hex>\n
+//! ```
+//!
+//! (≈ 90 bytes for a single learner's three values, 124 for an ensemble's five), the
+//! values as exact IEEE bits so a stored trial reproduces the computed one bit for bit. A
+//! line without its newline (a writer killed mid-write) or with a wrong checksum is
+//! ignored and its trial recomputed; a file with bad lines is reported in one line. No
+//! locks: writers never share a file, and a record, once whole, never changes.
+
+use crate::error::{Error, Result};
+use crate::model::ModelSpec;
+use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
+use crate::theory::Ensemble;
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Version of the simulation algorithm. Bump it whenever a change would alter any
+/// trial's numbers (sampling order, solver, normalisation): old records are then ignored
+/// (and removed by `lcurve store gc`).
+pub const SIM_VERSION: u32 = 1;
+
+/// Where the store lives without `--store`: `$LCURVE_STORE`, else `.lcurve-store` in the
+/// working directory.
+pub fn default_dir() -> PathBuf {
+    std::env::var_os("LCURVE_STORE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".lcurve-store"))
+}
+
+/// FNV-1a, 128-bit: a stable hash (the same on every machine and Rust version).
+#[derive(Clone, Copy)]
+pub(crate) struct Fnv(u128);
+
+impl Fnv {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+
+    pub fn new() -> Self {
+        Fnv(Self::OFFSET)
+    }
+
+    pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        for &x in b {
+            self.0 ^= x as u128;
+            self.0 = self.0.wrapping_mul(Self::PRIME);
+        }
+        self
+    }
+
+    pub fn u64(&mut self, x: u64) -> &mut Self {
+        self.bytes(&x.to_le_bytes())
+    }
+
+    pub fn f64(&mut self, x: f64) -> &mut Self {
+        self.u64(x.to_bits())
+    }
+
+    pub fn tag(&mut self, s: &str) -> &mut Self {
+        self.u64(s.len() as u64).bytes(s.as_bytes())
+    }
+}
+
+/// A line checksum: FNV-1a 32-bit.
+fn checksum(s: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c9dc5;
+    for &x in s {
+        h ^= x as u32;
+        h = h.wrapping_mul(0x01000193);
+    }
+    h
+}
+
+fn hash_covariance(h: &mut Fnv, c: &CovarianceSpec) {
+    h.u64(c.normalize as u64);
+    match &c.kind {
+        CovarianceKind::Identity => h.tag("identity"),
+        CovarianceKind::PowerLaw { exponent } => h.tag("power_law").f64(*exponent),
+        CovarianceKind::Diagonal { values } => {
+            h.tag("diagonal").u64(values.len() as u64);
+            values.iter().for_each(|v| {
+                h.f64(*v);
+            });
+            h
+        }
+        CovarianceKind::Ar1 { rho } => h.tag("ar1").f64(*rho),
+        CovarianceKind::Matrix { matrix } => {
+            h.tag("matrix").u64(matrix.nrows() as u64).u64(matrix.ncols() as u64);
+            matrix.iter().for_each(|v| {
+                h.f64(*v);
+            });
+            h
+        }
+        CovarianceKind::DataPower { exponent } => h.tag("data_power").f64(*exponent),
+    };
+}
+
+/// The key of every trial at one point: model, p, λ, ensemble and seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PointKey(u128);
+
+impl PointKey {
+    /// Keys use 96 bits (24 hex digits): collisions among 10⁹ points have probability 10⁻¹¹.
+    const MASK: u128 = (1u128 << 96) - 1;
+
+    /// The key of a (scaled) model at sample size `samples`, ridge λ, ensemble and seed.
+    pub fn new(spec: &ModelSpec, samples: usize, ridge: f64, ensemble: Option<Ensemble>, seed: u64) -> Self {
+        let mut h = Fnv::new();
+        h.tag("lcurve trial").u64(SIM_VERSION as u64);
+        h.u64(spec.dim as u64).f64(spec.noise);
+        hash_covariance(&mut h, &spec.data);
+        match spec.target {
+            Target::Isotropic => h.tag("isotropic"),
+            Target::PowerLaw { exponent } => h.tag("power_law").f64(exponent),
+        };
+        hash_covariance(&mut h, &spec.input);
+        h.u64(spec.layers.len() as u64);
+        for l in &spec.layers {
+            h.u64(l.width as u64);
+            hash_covariance(&mut h, &l.covariance);
+        }
+        h.u64(samples as u64).f64(ridge);
+        match ensemble {
+            None => h.tag("single"),
+            Some(Ensemble::Members(k)) => h.tag("members").u64(k as u64),
+            Some(Ensemble::Infinite) => h.tag("infinite"),
+        };
+        h.u64(seed);
+        PointKey(h.0 & Self::MASK)
+    }
+
+    fn hex(self) -> String {
+        format!("{:024x}", self.0)
+    }
+
+    fn parse(s: &[u8]) -> Option<Self> {
+        if s.len() != 24 {
+            return None;
+        }
+        u128::from_str_radix(std::str::from_utf8(s).ok()?, 16).ok().map(PointKey)
+    }
+}
+
+/// One stored trial: its key, index and values (3 for a single learner: E_g, bias,
+/// training error; 5 for an ensemble: those of its first member, then the ensemble's
+/// E_g and bias).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub key: PointKey,
+    pub trial: u32,
+    pub values: Vec<f64>,
+}
+
+impl Record {
+    /// The line written for this record, newline included.
+    pub fn line(&self) -> String {
+        let mut s = format!("{} {}", self.key.hex(), self.trial);
+        for v in &self.values {
+            s.push_str(&format!(" {:016x}", v.to_bits()));
+        }
+        let c = checksum(s.as_bytes());
+        s.push_str(&format!(" {c:08x}\n"));
+        s
+    }
+
+    /// Parses a line (without its newline); `None` if it is not a whole, valid record.
+    fn parse(line: &[u8]) -> Option<Record> {
+        let cut = line.len().checked_sub(9)?;
+        let (body, tail) = line.split_at(cut);
+        if tail[0] != b' ' {
+            return None;
+        }
+        let c = u32::from_str_radix(std::str::from_utf8(&tail[1..]).ok()?, 16).ok()?;
+        if c != checksum(body) {
+            return None;
+        }
+        let mut parts = body.split(|&b| b == b' ');
+        let key = PointKey::parse(parts.next()?)?;
+        let trial = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+        let values: Option<Vec<f64>> = parts
+            .map(|p| {
+                (p.len() == 16)
+                    .then(|| u64::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+                    .flatten()
+                    .map(f64::from_bits)
+            })
+            .collect();
+        let values = values?;
+        matches!(values.len(), 3 | 5).then_some(Record { key, trial, values })
+    }
+}
+
+/// Stored trials by (point, trial index).
+pub type Trials = HashMap<(PointKey, u32), Vec<f64>>;
+
+/// What reading the store found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub trials: Trials,
+    /// One line per file that could not be read or had corrupt lines (skipped).
+    pub warnings: Vec<String>,
+}
+
+/// Summary of a store's files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Status {
+    pub files: usize,
+    pub bytes: u64,
+    pub records: usize,
+    /// Distinct points.
+    pub points: usize,
+    /// Files of other simulation versions (ignored), and their bytes.
+    pub old_files: usize,
+    pub old_bytes: u64,
+}
+
+/// A results store rooted at a folder. Appends go to this process's own file, created on
+/// the first append.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    writer: Mutex<Option<(PathBuf, File)>>,
+    appended: AtomicU64,
+}
+
+impl Store {
+    /// A store at `root` (created on the first write). An existing path that is not a
+    /// folder is an error naming the `store` option.
+    pub fn open(root: &Path) -> Result<Store> {
+        if root.exists() && !root.is_dir() {
+            return Err(Error::option("store", format!("{} is not a folder", root.display())));
+        }
+        Ok(Store { root: root.to_path_buf(), writer: Mutex::new(None), appended: AtomicU64::new(0) })
+    }
+
+    /// Records this process has appended.
+    pub fn appended(&self) -> u64 {
+        self.appended.load(Ordering::Relaxed)
+    }
+
+    /// The store's folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn version_dir(&self) -> PathBuf {
+        self.root.join(format!("v{SIM_VERSION}"))
+    }
+
+    /// The data files of this version, sorted.
+    fn files(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.version_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "trials") && p.is_file())
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// Reads every record whose point is in `wanted` (`None`: all). Unreadable files and
+    /// corrupt lines are skipped and reported in `warnings`; a torn last line (a writer
+    /// killed mid-write, or one still writing) is skipped silently.
+    pub fn load(&self, wanted: Option<&HashSet<PointKey>>) -> Result<Loaded> {
+        let mut out = Loaded::default();
+        for path in self.files()? {
+            let data = match fs::read(&path) {
+                Ok(d) => d,
+                Err(e) => {
+                    out.warnings.push(format!("store: {}: unreadable ({e}), skipped", path.display()));
+                    continue;
+                }
+            };
+            let mut bad = 0usize;
+            let mut lines = data.split(|&b| b == b'\n').peekable();
+            while let Some(line) = lines.next() {
+                if lines.peek().is_none() {
+                    break; // the part after the last newline: empty, or a torn record
+                }
+                if let Some(w) = wanted {
+                    match line.get(..24).and_then(PointKey::parse) {
+                        Some(k) if !w.contains(&k) => continue,
+                        _ => {}
+                    }
+                }
+                match Record::parse(line) {
+                    Some(r) => {
+                        out.trials.insert((r.key, r.trial), r.values);
+                    }
+                    None => bad += 1,
+                }
+            }
+            if bad > 0 {
+                out.warnings.push(format!(
+                    "store: {}: {bad} corrupt line{} skipped (those trials are recomputed)",
+                    path.display(),
+                    if bad == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends one record to this process's file (one `write` of a whole line).
+    pub fn append(&self, r: &Record) -> Result<()> {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if w.is_none() {
+            let dir = self.version_dir();
+            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let path = dir.join(own_file_name());
+            let f = OpenOptions::new()
+                .create_new(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, e))?;
+            *w = Some((path, f));
+        }
+        let (path, f) = w.as_mut().expect("opened above");
+        f.write_all(r.line().as_bytes()).map_err(|e| Error::io(path.as_path(), e))?;
+        self.appended.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Counts files, bytes, records and points (records of every point).
+    pub fn status(&self) -> Result<Status> {
+        let mut s = Status::default();
+        let loaded = self.load(None)?;
+        s.records = loaded.trials.len();
+        s.points = loaded.trials.keys().map(|(k, _)| *k).collect::<HashSet<_>>().len();
+        for f in self.files()? {
+            s.files += 1;
+            s.bytes += fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+        }
+        if let Ok(entries) = fs::read_dir(&self.root) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let name = e.file_name().to_string_lossy().into_owned();
+                if p.is_dir() && name.starts_with('v') && name != format!("v{SIM_VERSION}") {
+                    for f in fs::read_dir(&p).into_iter().flatten().flatten() {
+                        s.old_files += 1;
+                        s.old_bytes += f.metadata().map(|m| m.len()).unwrap_or(0);
+                    }
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// Keeps only the records of points in `keep` (all points when `None`) of the current
+    /// version, compacted into one file, and deletes other versions' folders. Returns the
+    /// status before and after. Run it when no other process writes to the store.
+    pub fn gc(&self, keep: Option<&HashSet<PointKey>>) -> Result<(Status, Status)> {
+        let before = self.status()?;
+        let loaded = self.load(keep)?;
+        let old_files = self.files()?;
+        let mut recs: Vec<(&(PointKey, u32), &Vec<f64>)> = loaded.trials.iter().collect();
+        recs.sort_by(|a, b| a.0.cmp(b.0));
+        if !recs.is_empty() {
+            let mut text = String::with_capacity(recs.len() * 100);
+            for ((key, trial), values) in recs {
+                text.push_str(&Record { key: *key, trial: *trial, values: values.clone() }.line());
+            }
+            let dir = self.version_dir();
+            let path = dir.join(format!("gc-{}", own_file_name()));
+            crate::output::write_atomic(&path, text.as_bytes())?;
+        }
+        for f in old_files {
+            fs::remove_file(&f).map_err(|e| Error::io(&f, e))?;
+        }
+        if let Ok(entries) = fs::read_dir(&self.root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.path().is_dir() && name.starts_with('v') && name != format!("v{SIM_VERSION}") {
+                    fs::remove_dir_all(e.path()).map_err(|err| Error::io(e.path(), err))?;
+                }
+            }
+        }
+        Ok((before, self.status()?))
+    }
+}
+
+/// `HOST-PID-NANOS.trials`: unique per process, also across machines sharing a filesystem.
+fn own_file_name() -> String {
+    let host = fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".into());
+    let host: String =
+        host.trim().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{host}-{}-{nanos}.trials", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_reject_damage() {
+        let r = Record { key: PointKey(0xabc), trial: 17, values: vec![0.1, f64::INFINITY, -3e-300] };
+        let line = r.line();
+        assert!(line.len() <= 100, "{} bytes", line.len());
+        let body = line.trim_end_matches('\n').as_bytes();
+        assert_eq!(Record::parse(body), Some(r.clone()));
+        // Any changed character, or a cut, is rejected.
+        for i in 0..body.len() {
+            let mut b = body.to_vec();
+            b[i] = if b[i] == b'1' { b'2' } else { b'1' };
+            assert_eq!(Record::parse(&b).filter(|x| *x == r), None, "byte {i}");
+            assert_eq!(Record::parse(&body[..i]), None, "cut at {i}");
+        }
+    }
+
+    #[test]
+    fn fnv_is_the_reference_function() {
+        // FNV-1a 128 of "a" (reference value of the FNV specification).
+        let mut h = Fnv::new();
+        h.bytes(b"a");
+        assert_eq!(h.0, 0xd228cb696f1a8caf78912b704e4a8964);
+        assert_eq!(checksum(b"a"), 0xe40c292c);
+    }
+}
