@@ -391,7 +391,15 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Curve { model } => {
             let (cfg, format) = model.load()?;
-            let curve = lcurve::curve::run(&cfg, &progress)?;
+            let curve = match lcurve::curve::run(&cfg, &progress) {
+                Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
+                    return Err(Failure::Stopped {
+                        signal: progress.signal(),
+                        kept: "no output written".into(),
+                    })
+                }
+                r => r?,
+            };
             model.emit(&curve.render(&cfg.source, format))?;
             Ok(Outcome::Done)
         }

@@ -138,7 +138,7 @@ impl PointKey {
         match ensemble {
             None => h.tag("single"),
             Some(Ensemble::Members(k)) => h.tag("members").u64(k as u64),
-            Some(Ensemble::Infinite) => h.tag("infinite"),
+            Some(Ensemble::Infinite) => h.tag("infinite").u64(crate::validate::INFINITE_MEMBERS as u64),
         };
         h.u64(seed);
         PointKey(h.0 & Self::MASK)

@@ -156,7 +156,9 @@ fn concurrent_writers_never_produce_a_wrong_result() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8(out.stdout).unwrap(), fresh);
     }
-    assert_eq!(store_files(&store).len(), 4, "one file per process");
+    // One file per process that had something to write (a late one may find everything stored).
+    let files = store_files(&store).len();
+    assert!((1..=4).contains(&files), "{files} files");
     let (_, again, _) = validate(&cfg, &store, &["--trials", "30"]);
     assert_eq!(again, fresh);
 }

@@ -60,6 +60,8 @@ struct Shared {
     done: AtomicU64,
     total: AtomicU64,
     stage: Mutex<String>,
+    /// Remarks for the user (a damaged store file skipped), issued as Python warnings.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Progress for Shared {
@@ -74,6 +76,23 @@ impl Progress for Shared {
     fn cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
     }
+    fn note(&self, line: &str) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_string());
+    }
+}
+
+/// Issues the job's notes as `RuntimeWarning`s.
+fn warn_notes(py: Python<'_>, shared: &Shared) -> PyResult<()> {
+    let notes = std::mem::take(&mut *shared.notes.lock().unwrap_or_else(|p| p.into_inner()));
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let warnings = py.import("warnings")?;
+    let category = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+    for n in notes {
+        warnings.call_method1("warn", (n, &category))?;
+    }
+    Ok(())
 }
 
 /// How often the calling thread checks for signals and reports progress.
@@ -106,6 +125,7 @@ fn run<T: Send>(
                     if let Some(e) = interrupt {
                         return Err(e);
                     }
+                    warn_notes(py, shared)?;
                     return match out {
                         Ok(r) => r.map_err(py_err),
                         Err(_) => {

@@ -297,3 +297,19 @@ def test_every_figure_config_draws_what_the_command_line_draws(path, tmp_path):
     svg = lcurve.render_figure(path, simulate=False)
     cli("figures", path, "--no-sim", "--out", tmp_path)
     assert svg == (tmp_path / (path.stem + ".svg")).read_bytes()
+
+
+def test_a_results_store_is_reused_and_damage_is_a_warning(tmp_path):
+    cfg = lcurve.loads(SMALL)
+    store = tmp_path / "store"
+    fresh = lcurve.validate(cfg, trials=5, seed=2)
+    first = lcurve.validate(cfg, trials=5, seed=2, store=store)
+    files = sorted(store.rglob("*.trials"))
+    assert len(files) == 1 and len(files[0].read_text().splitlines()) == 25
+    again = lcurve.validate(cfg, trials=5, seed=2, store=store)
+    assert sorted(store.rglob("*.trials")) == files, "nothing simulated the second time"
+    for t in (first, again):
+        assert np.array_equal(t["mc_mean"], fresh["mc_mean"])
+    (files[0].parent / "junk.trials").write_text("not a record\n")
+    with pytest.warns(RuntimeWarning, match="junk.trials: 1 corrupt line"):
+        lcurve.validate(cfg, trials=5, seed=2, store=store)

@@ -88,7 +88,10 @@ pub fn render_all(
     render::check_dpi(dpi)?;
     sim.check()?;
     let specs: Vec<FigureSpec> = paths.iter().map(|p| FigureSpec::load(p)).collect::<Result<_>>()?;
-    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
+    if sim.shard.is_none() {
+        std::fs::create_dir_all(out_dir)
+            .map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
+    }
     progress.start("figures", specs.len() as u64);
     let out = specs
         .par_iter()
