@@ -89,13 +89,21 @@ struct StoreQuery {
     /// Results store folder (default: $LCURVE_STORE, else .lcurve-store).
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
-    /// Trials per point, as given to validate/figures (default: each config's).
+    /// The trials, seed and scale the runs use (as given to validate or figures).
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+/// Monte Carlo settings that replace a config's `[simulation]` values.
+#[derive(clap::Args)]
+struct SimArgs {
+    /// Trials per sample size (default: [simulation] trials, else 20).
     #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
     trials: Option<usize>,
-    /// Seed, as given to validate (default: each config's).
+    /// Seed of the random streams (default: [simulation] seed, else 1).
     #[arg(long, value_name = "S", value_parser = parse_seed, allow_hyphen_values = true)]
     seed: Option<u64>,
-    /// Scale, as given to validate/figures (default: each config's).
+    /// Multiply n0, every width and every sample size by F (default: [simulation] scale, else 1).
     #[arg(long, value_name = "F", value_parser = parse_positive, allow_hyphen_values = true)]
     scale: Option<f64>,
 }
@@ -130,15 +138,8 @@ enum Command {
     Validate {
         #[command(flatten)]
         model: ModelArgs,
-        /// Trials per sample size (default: [simulation] trials, else 20).
-        #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
-        trials: Option<usize>,
-        /// Seed of the random streams (default: [simulation] seed, else 1).
-        #[arg(long, value_name = "S", value_parser = parse_seed, allow_hyphen_values = true)]
-        seed: Option<u64>,
-        /// Multiply n0, every width and every sample size by F (default: [simulation] scale, else 1).
-        #[arg(long, value_name = "F", value_parser = parse_positive, allow_hyphen_values = true)]
-        scale: Option<f64>,
+        #[command(flatten)]
+        sim: SimArgs,
         /// Exit with code 1 when any |z| exceeds Z.
         #[arg(long, value_name = "Z", value_parser = parse_positive, allow_hyphen_values = true)]
         check: Option<f64>,
@@ -450,7 +451,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             eprintln!("{} in {:.1} s", plural(written.len(), "figure"), started.elapsed().as_secs_f64());
             Ok(Outcome::Done)
         }
-        Command::Validate { model, trials, seed, scale, check, store } => {
+        Command::Validate { model, sim: SimArgs { trials, seed, scale }, check, store } => {
             if store.shard.is_some() && model.out.is_some() {
                 return Err(Failure::Usage(
                     "--out: a --shard run writes no output (run without --shard to assemble it)".into(),
@@ -541,7 +542,8 @@ fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
     let dir = query.store.clone().unwrap_or_else(lcurve::store::default_dir);
     let store = Store::open(&dir)?;
     let paths = if query.paths.is_empty() { vec![PathBuf::from("configs")] } else { query.paths.clone() };
-    let overrides = lcurve::refs::Overrides { trials: query.trials, seed: query.seed, scale: query.scale };
+    let overrides =
+        lcurve::refs::Overrides { trials: query.sim.trials, seed: query.sim.seed, scale: query.sim.scale };
     let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
     match action {
         StoreAction::Status { .. } => {

@@ -3,7 +3,7 @@
 //! `lcurve store status` and `lcurve store gc`.
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::figures::{self, FigureSpec, SimOptions};
 use crate::store::{PointKey, Store};
 use crate::validate::{self, Options};
@@ -41,33 +41,6 @@ impl Needs {
     }
 }
 
-/// Every `.toml` file under the paths (folders searched recursively), sorted.
-fn toml_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            while let Some(dir) = stack.pop() {
-                for e in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-                    let path = e.map_err(|e| Error::io(&dir, e))?.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|x| x == "toml") {
-                        out.push(path);
-                    }
-                }
-            }
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(Error::input(&p.display().to_string(), "(path)", "no such file or folder"));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
 fn options(config: &Config, o: &Overrides) -> Options {
     let d = Options::from_config(config);
     Options {
@@ -81,7 +54,7 @@ fn options(config: &Config, o: &Overrides) -> Options {
 /// configs through their markers.
 pub fn needs(paths: &[PathBuf], o: &Overrides) -> Result<Vec<Needs>> {
     let mut out = Vec::new();
-    for path in toml_files(paths)? {
+    for path in crate::config::toml_files(paths, |_| Ok(true))? {
         let source = path.display().to_string();
         let runs: Vec<(Config, Options)> = if figures::spec::is_figure(&path)? {
             let sim = SimOptions { trials: o.trials, scale: o.scale, ..Default::default() };

@@ -18,31 +18,7 @@ pub use spec::FigureSpec;
 /// Every figure config (TOML with a `[figure]` table) under the given files or folders
 /// (folders are searched recursively), sorted by path.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            while let Some(dir) = stack.pop() {
-                let entries =
-                    std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
-                for e in entries {
-                    let path = e.map_err(|source| Error::Io { path: dir.clone(), source })?.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|x| x == "toml") && spec::is_figure(&path)? {
-                        out.push(path);
-                    }
-                }
-            }
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(Error::input(&p.display().to_string(), "(path)", "no such file or folder"));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    crate::config::toml_files(paths, spec::is_figure)
 }
 
 /// A rendered figure: its files and the theory–simulation agreement of its markers.
