@@ -544,7 +544,10 @@ fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
     let paths = if query.paths.is_empty() { vec![PathBuf::from("configs")] } else { query.paths.clone() };
     let overrides =
         lcurve::refs::Overrides { trials: query.sim.trials, seed: query.sim.seed, scale: query.sim.scale };
-    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let mb = |b: u64| match b {
+        0..1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
+        _ => format!("{:.1} MB", b as f64 / 1e6),
+    };
     match action {
         StoreAction::Status { .. } => {
             let st = store.status()?;
