@@ -4,10 +4,14 @@
 //! * [`spectrum`]: trace functions `df`, `T` and the inverse `κ_a(d)` of one spectrum.
 //! * [`solver`]: the order parameters (d, κ_0, κ_ℓ) at one (p, λ), every regime.
 //! * [`observables`]: E_g, bias, variance, training error from the order parameters.
+//! * [`activation`]: activations and their Gaussian-equivalent coefficients (NONLINEAR.md §2).
+//! * [`measure`]: per-layer unit classes and the offset propagation of the nonlinear theory.
 //! * [`ensemble`]: the infinite ensemble over weight draws and E_g(K) (§7).
 //! * [`optimal`]: the ridge λ* minimising E_g (or an ensemble's E_g(K)).
 
+pub mod activation;
 pub mod ensemble;
+pub mod measure;
 pub mod observables;
 pub mod optimal;
 pub mod solver;

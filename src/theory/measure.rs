@@ -1,0 +1,125 @@
+//! Per-layer pair measures of the nonlinear theory (NONLINEAR.md §2): the classes of
+//! units of each hidden layer, with their linear gain `t = s μ1²`, their Gaussian-
+//! equivalent noise `k = μ*²` and their multiplicity `w`, and the propagation of the mean
+//! activation variance `V_ℓ` and mean squared activation mean `B_ℓ` through depth.
+//!
+//! A unit j of layer ℓ sees the centred preactivation variance `v = s_j V_{ℓ−1}` and a
+//! frozen offset `b ~ N(0, s_j B_{ℓ−1})` across units (non-zero once a previous layer has
+//! μ0 ≠ 0, e.g. ReLU); offsets are integrated with the 61-node Gauss–Hermite rule.
+
+use super::activation::{hermite_rule, Activation};
+
+/// Gauss–Hermite nodes used for the offsets.
+pub const OFFSET_NODES: usize = 61;
+
+/// B_{ℓ−1}/V_{ℓ−1} below which the offsets are taken as zero (rounding of an odd σ's μ0).
+const OFFSET_FLOOR: f64 = 1e-20;
+
+/// The unit classes of one layer: `t[a]`, `k[a]`, `w[a]` (Σ w = number of units with s > 0).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerMeasure {
+    pub t: Vec<f64>,
+    pub k: Vec<f64>,
+    pub w: Vec<f64>,
+    /// V_ℓ: the mean (over units) variance of the layer's activations over x.
+    pub v: f64,
+    /// B_ℓ: the mean squared mean of the layer's activations.
+    pub b: f64,
+}
+
+/// Distinct values of a spectrum with their counts, zeros dropped (ascending).
+fn distinct(s: &[f64]) -> Vec<(f64, f64)> {
+    let mut v: Vec<f64> = s.iter().copied().filter(|&x| x > 0.0).collect();
+    v.sort_by(f64::total_cmp);
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for x in v {
+        match out.last_mut() {
+            Some((y, c)) if *y == x => *c += 1.0,
+            _ => out.push((x, 1.0)),
+        }
+    }
+    out
+}
+
+/// The measures of every hidden layer, input side first. `v0` = mean(m) = tr(ΓΣ0)/n0 is
+/// the mean variance of the inputs (which are centred: B_0 = 0); each layer is its
+/// activation and the diagonal of its S_ℓ (one entry per unit).
+pub fn propagate(v0: f64, layers: &[(Activation, &[f64])]) -> Vec<LayerMeasure> {
+    let (gz, gw) = hermite_rule(OFFSET_NODES);
+    let (mut v_prev, mut b_prev) = (v0, 0.0_f64);
+    let mut out = Vec::with_capacity(layers.len());
+    for (act, s) in layers {
+        let n = s.len() as f64;
+        let mut m = LayerMeasure::default();
+        let (mut v_sum, mut b_sum) = (0.0, 0.0);
+        for (sj, count) in distinct(s) {
+            let v = sj * v_prev;
+            // Odd activations give μ0 = 0 up to quadrature rounding: no offsets then.
+            let offsets: Vec<(f64, f64)> = if b_prev > OFFSET_FLOOR * v_prev {
+                let scale = (sj * b_prev).sqrt();
+                gz.iter().zip(&gw).map(|(z, w)| (scale * z, *w)).collect()
+            } else {
+                vec![(0.0, 1.0)]
+            };
+            for (b, weight) in offsets {
+                let mo = act.moments(b, v);
+                let w = count * weight;
+                m.t.push(sj * mo.mu1 * mo.mu1);
+                m.k.push(mo.mustar2(v));
+                m.w.push(w);
+                v_sum += w * mo.variance();
+                b_sum += w * mo.mu0 * mo.mu0;
+            }
+        }
+        m.v = v_sum / n;
+        m.b = b_sum / n;
+        (v_prev, b_prev) = (m.v, m.b);
+        out.push(m);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64, what: &str) {
+        assert!((a - b).abs() <= tol * b.abs().max(1e-300), "{what}: {a} vs {b}");
+    }
+
+    /// Linear layers: t = s, k = 0, no offsets, V_ℓ = mean(s_ℓ) V_{ℓ−1}.
+    #[test]
+    fn linear_layers_are_the_linear_model() {
+        let s1: Vec<f64> = (1..=50).map(|i| (i as f64).powf(-0.5)).collect();
+        let s2 = vec![1.0; 30];
+        let ms = propagate(1.3, &[(Activation::Linear, &s1), (Activation::Linear, &s2)]);
+        let mean1 = s1.iter().sum::<f64>() / 50.0;
+        assert_eq!(ms[0].t.len(), 50);
+        assert!(ms[0].k.iter().all(|&k| k == 0.0) && ms[0].b == 0.0);
+        close(ms[0].v, mean1 * 1.3, 1e-14, "V_1");
+        assert_eq!((ms[1].t.clone(), ms[1].w.clone()), (vec![1.0], vec![30.0]));
+        close(ms[1].v, ms[0].v, 1e-14, "V_2");
+    }
+
+    /// With offsets b ~ N(0, sB) and centred variance sV, the preactivation is N(0, s(V+B))
+    /// marginally: averaging the moments over the Gauss–Hermite offsets must give the
+    /// closed form at zero offset and the full second moment.
+    #[test]
+    fn offsets_average_to_the_marginal_moments() {
+        let s2 = vec![0.7; 10];
+        let ms = propagate(1.0, &[(Activation::Relu, &[1.0; 20]), (Activation::Relu, &s2)]);
+        let (v1, b1) = (ms[0].v, ms[0].b);
+        // Layer 1 (no offsets): ReLU of N(0, 1): E a = 1/√(2π), Var a = 1/2 − 1/(2π).
+        close(b1, 1.0 / (2.0 * std::f64::consts::PI), 1e-14, "B_1");
+        close(v1, 0.5 - 1.0 / (2.0 * std::f64::consts::PI), 1e-14, "V_1");
+        let marginal = Activation::Relu.moments(0.0, 0.7 * (v1 + b1));
+        close(ms[1].v + ms[1].b, marginal.e2, 1e-12, "E a² of layer 2");
+        assert_eq!(ms[1].t.len(), OFFSET_NODES);
+        close(ms[1].w.iter().sum::<f64>(), 10.0, 1e-13, "weights");
+        // Units differ: each offset has its own gain and noise.
+        assert!(ms[1].t.windows(2).any(|p| (p[0] - p[1]).abs() > 1e-3));
+        // Odd activations keep B = 0 (no offsets downstream).
+        let odd = propagate(1.0, &[(Activation::Tanh, &[1.0; 5]), (Activation::Erf, &[1.0; 5])]);
+        assert!(odd[0].b < 1e-28 && odd[1].t.len() == 1);
+    }
+}
