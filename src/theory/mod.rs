@@ -6,12 +6,14 @@
 //! * [`observables`]: E_g, bias, variance, training error from the order parameters.
 //! * [`activation`]: activations and their Gaussian-equivalent coefficients (NONLINEAR.md §2).
 //! * [`measure`]: per-layer unit classes and the offset propagation of the nonlinear theory.
+//! * [`nonlinear`]: the one-unknown chain of the nonlinear theory (NONLINEAR.md §5).
 //! * [`ensemble`]: the infinite ensemble over weight draws and E_g(K) (§7).
 //! * [`optimal`]: the ridge λ* minimising E_g (or an ensemble's E_g(K)).
 
 pub mod activation;
 pub mod ensemble;
 pub mod measure;
+pub mod nonlinear;
 pub mod observables;
 pub mod optimal;
 pub mod solver;

@@ -1,0 +1,351 @@
+//! The nonlinear theory's equations (NONLINEAR.md §5): one unknown, the data-level ridge
+//! κ_0, and a bottom-up chain through the layers' unit classes ([`super::measure`]).
+//!
+//! At κ_0 the chain gives d_0 = Σ m/(m+κ_0), then per layer ℓ (input width N = n_{ℓ−1})
+//! `δ_ℓ = κ_{ℓ−1} d_{ℓ−1}/N`, κ_ℓ ≥ 0 from `Σ_a w t/(k + δt + κ_ℓ) = N/κ_{ℓ−1}` (C_ℓ) and
+//! `d_ℓ = Σ_a w (k+δt)/(k+δt+κ_ℓ)`, with their tangents in κ_0. The outer equation is
+//! `λ/κ_L + d_L/p = 1`. Every root goes through argmin's Brent method in a log coordinate.
+//! The chain's λ is the readout's λ·n_L/n0 (the readout sees √(n0/n_L)·a_L), which
+//! [`Chain::point`] applies.
+
+use super::measure::LayerMeasure;
+use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
+use argmin::solver::brent::BrentRoot;
+
+/// One hidden layer of the chain: its input width N = n_{ℓ−1}, its width and its classes.
+#[derive(Clone, Debug)]
+pub struct ChainLayer {
+    pub fan_in: usize,
+    pub width: usize,
+    pub measure: LayerMeasure,
+}
+
+/// The chain's state at one κ_0: the top layer's κ_L, d_L and their tangents.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChainState {
+    pub kappa0: f64,
+    pub kappa: f64,
+    pub d: f64,
+    pub kappa_prime: f64,
+    pub d_prime: f64,
+}
+
+/// Why the chain has no state at a κ_0: a layer's (C_ℓ) has no root ≥ 0 (κ_0 below the
+/// admissible range), or a root did not converge.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ChainError {
+    #[error("layer {0}: no κ ≥ 0 solves (C_{0}) at this κ_0 (below the admissible range)")]
+    Infeasible(usize),
+    #[error("{0}")]
+    Root(String),
+}
+
+/// Brent's method on `f` over [a, b] (a sign change required), to `tol` in the argument.
+fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, what: &str) -> Result<f64, ChainError> {
+    struct F<G>(G);
+    impl<G: Fn(f64) -> f64> CostFunction for F<G> {
+        type Param = f64;
+        type Output = f64;
+        fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
+            Ok((self.0)(*x))
+        }
+    }
+    let res = Executor::new(F(f), BrentRoot::new(a, b, tol))
+        .configure(|s| s.max_iters(300))
+        .timer(false)
+        .run()
+        .map_err(|e| ChainError::Root(format!("{what}: {e}")))?;
+    let state = res.state();
+    if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
+        return Err(ChainError::Root(format!("{what}: no convergence on [{a:e}, {b:e}]")));
+    }
+    state.get_best_param().copied().ok_or_else(|| ChainError::Root(format!("{what}: no solution")))
+}
+
+/// The spectral inputs and layers of the nonlinear theory.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// Eigenvalues m_i of M = Γ^{1/2}Σ0Γ^{1/2} (positive ones) and target weights c_i².
+    pub m: Vec<f64>,
+    pub c2: Vec<f64>,
+    pub n0: usize,
+    pub noise: f64,
+    pub layers: Vec<ChainLayer>,
+}
+
+/// Observables of one point of the nonlinear theory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Observed {
+    pub error: f64,
+    pub bias: f64,
+    pub variance: f64,
+    pub train_error: f64,
+    pub df: f64,
+    pub df2: f64,
+    pub kappa: f64,
+    pub kappa_data: f64,
+}
+
+impl Chain {
+    /// The chain at κ_0 > 0.
+    pub fn state(&self, kappa0: f64) -> Result<ChainState, ChainError> {
+        let (mut d, mut dp) = (0.0, 0.0);
+        for &m in &self.m {
+            let r = 1.0 / (m + kappa0);
+            d += m * r;
+            dp -= m * r * r;
+        }
+        let (mut kappa, mut kp) = (kappa0, 1.0);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let n = layer.fan_in as f64;
+            let ms = &layer.measure;
+            let delta = kappa * d / n;
+            let delta_p = (kp * d + kappa * dp) / n;
+            let target = n / kappa;
+            let lhs = |x: f64| -> f64 {
+                ms.t.iter().zip(&ms.k).zip(&ms.w).map(|((t, k), w)| w * t / (k + delta * t + x)).sum()
+            };
+            let at_zero = lhs(0.0);
+            if at_zero.is_nan() || at_zero <= target {
+                return Err(ChainError::Infeasible(l + 1));
+            }
+            let swt: f64 = ms.t.iter().zip(&ms.w).map(|(t, w)| w * t).sum();
+            let upper = swt * kappa / n;
+            let kl = if ms.t.len() == 1 {
+                (ms.w[0] * ms.t[0] * kappa / n - ms.k[0] - delta * ms.t[0]).max(0.0)
+            } else {
+                // Bracket in ln κ_ℓ: LHS ≤ target at the upper end; step down to LHS > target.
+                let mut lo = upper;
+                loop {
+                    lo *= (-4.0f64).exp();
+                    if lo < f64::MIN_POSITIVE * 1e4 {
+                        break 0.0;
+                    }
+                    if lhs(lo) > target {
+                        let g = |u: f64| lhs(u.exp()) - target;
+                        break brent(
+                            g,
+                            lo.ln(),
+                            upper.ln(),
+                            1e-14,
+                            &format!("(C_{}) layer {}", l + 1, l + 1),
+                        )?
+                        .exp();
+                    }
+                }
+            };
+            let (mut a1, mut a2, mut b0, mut b1, mut dl) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for ((t, k), w) in ms.t.iter().zip(&ms.k).zip(&ms.w) {
+                let c = k + delta * t + kl;
+                a1 += w * t / (c * c);
+                a2 += w * t * t / (c * c);
+                b0 += w / c;
+                b1 += w / (c * c);
+                dl += w * (k + delta * t) / c;
+            }
+            let klp = (n * kp / (kappa * kappa) - delta_p * a2) / a1;
+            let dlp = -klp * b0 + kl * (klp * b1 + delta_p * a1);
+            (kappa, kp, d, dp) = (kl, klp, dl, dlp);
+        }
+        Ok(ChainState { kappa0, kappa, d, kappa_prime: kp, d_prime: dp })
+    }
+
+    /// The readout's feature width n_L (n0 without layers).
+    fn top_width(&self) -> usize {
+        self.layers.last().map_or(self.n0, |l| l.width)
+    }
+
+    /// κ_0*: the lower end of the feasible κ_0 (0 when the chain is feasible down to
+    /// 4e-18 · min m).
+    pub fn kappa0_min(&self) -> Result<f64, ChainError> {
+        let min_m = self.m.iter().copied().fold(f64::INFINITY, f64::min);
+        let tiny = 4e-18 * min_m;
+        if self.state(tiny).is_ok() {
+            return Ok(0.0);
+        }
+        // Margin of feasibility, negative while a layer is infeasible; increasing in κ_0.
+        let margin = |u: f64| match self.state(u.exp()) {
+            Ok(_) => 1.0,
+            Err(_) => -1.0,
+        };
+        let mut hi = min_m.max(1.0).ln();
+        while margin(hi) < 0.0 {
+            hi += 3.0;
+            if hi > 700.0 {
+                return Err(ChainError::Root("κ_0*: the chain is infeasible at every κ_0".into()));
+            }
+        }
+        // Bisection on feasibility (the margin is a step): to 1e-13 in ln κ_0.
+        let (mut a, mut b) = (tiny.ln(), hi);
+        while b - a > 1e-13 * b.abs().max(1.0) {
+            let c = 0.5 * (a + b);
+            if margin(c) > 0.0 {
+                b = c;
+            } else {
+                a = c;
+            }
+        }
+        Ok(b.exp())
+    }
+
+    /// The observables at a solved state and sample size p (§5).
+    fn observe(&self, s: &ChainState, p: f64) -> Observed {
+        let e0: f64 = self.m.iter().zip(&self.c2).map(|(m, c)| m * c).sum();
+        let (mut r, mut r0p) = (0.0, 0.0);
+        for (&m, &c) in self.m.iter().zip(&self.c2) {
+            let q = 1.0 / (m + s.kappa0);
+            r += c * m * m * q;
+            r0p -= c * m * m * q * q;
+        }
+        let rp = r0p / s.kappa_prime;
+        let df2 = s.d + s.kappa * s.d_prime / s.kappa_prime;
+        let one_minus = 1.0 - df2 / p;
+        let bias = (e0 - r + s.kappa * rp) / one_minus;
+        let variance = self.noise * (df2 / p) / one_minus;
+        let error = bias + variance;
+        Observed {
+            error,
+            bias,
+            variance,
+            train_error: (1.0 - s.d / p).powi(2) * (error + self.noise),
+            df: s.d,
+            df2,
+            kappa: s.kappa,
+            kappa_data: s.kappa0,
+        }
+    }
+
+    /// The point at sample size p > 0 and the readout's ridge λ > 0 (the chain runs at
+    /// λ·n_L/n0).
+    pub fn point(&self, p: f64, ridge: f64) -> Result<Observed, ChainError> {
+        let lambda = ridge * self.top_width() as f64 / self.n0 as f64;
+        let k0min = self.kappa0_min()?;
+        let lo = if k0min > 0.0 {
+            k0min * (1.0 + 1e-11)
+        } else {
+            4e-18 * self.m.iter().copied().fold(f64::INFINITY, f64::min)
+        };
+        let g = |u: f64| -> f64 {
+            match self.state(u.exp()) {
+                Ok(s) => lambda / s.kappa + s.d / p - 1.0,
+                Err(_) => f64::INFINITY,
+            }
+        };
+        let mut hi = lo.ln().max(0.0);
+        while g(hi) >= 0.0 {
+            hi += 3.0;
+            if hi > 700.0 {
+                return Err(ChainError::Root("outer equation: no sign change".into()));
+            }
+        }
+        let u = brent(g, lo.ln(), hi, 1e-14, "outer equation λ = κ_L(1 − d_L/p)")?;
+        let s = self.state(u.exp())?;
+        Ok(self.observe(&s, p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spectra::DataSpectrum;
+    use crate::theory::activation::Activation;
+    use crate::theory::measure::propagate;
+    use crate::Theory;
+
+    fn chain(m: &[f64], c2: &[f64], noise: f64, layers: &[(Activation, Vec<f64>)]) -> Chain {
+        let v0 = m.iter().sum::<f64>() / m.len() as f64;
+        let refs: Vec<(Activation, &[f64])> = layers.iter().map(|(a, s)| (*a, s.as_slice())).collect();
+        let measures = propagate(v0, &refs);
+        let mut fan_in = m.len();
+        let layers = layers
+            .iter()
+            .zip(measures)
+            .map(|((_, s), measure)| {
+                let l = ChainLayer { fan_in, width: s.len(), measure };
+                fan_in = s.len();
+                l
+            })
+            .collect();
+        Chain { m: m.to_vec(), c2: c2.to_vec(), n0: m.len(), noise, layers }
+    }
+
+    /// Linear activations: exactly the linear theory at every λ > 0 (spec §5, edge cases).
+    #[test]
+    fn linear_activations_reproduce_the_linear_theory() {
+        let n0 = 120;
+        let m: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
+        let mean = m.iter().sum::<f64>() / n0 as f64;
+        let m: Vec<f64> = m.iter().map(|x| x / mean).collect();
+        let b: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
+        let sig: f64 = m.iter().zip(&b).map(|(m, b)| m * b).sum();
+        let c2: Vec<f64> = b.iter().map(|b| b / sig).collect();
+        for widths in [vec![150], vec![80, 200], vec![160, 60, 140]] {
+            let layers: Vec<(Activation, Vec<f64>)> = widths
+                .iter()
+                .map(|&w| {
+                    let s: Vec<f64> = (1..=w).map(|i| (i as f64).powf(-0.6)).collect();
+                    let mean = s.iter().sum::<f64>() / w as f64;
+                    (Activation::Linear, s.iter().map(|x| x / mean).collect())
+                })
+                .collect();
+            let ch = chain(&m, &c2, 0.2, &layers);
+            let lin = Theory::new(
+                n0,
+                0.2,
+                DataSpectrum { m: m.clone(), c2: c2.clone() },
+                &layers.iter().map(|(_, s)| (s.len(), s.clone())).collect::<Vec<_>>(),
+            );
+            for p in [30.0, 100.0, 250.0] {
+                for ridge in [1e-3, 1e-1, 2.0] {
+                    let a = ch.point(p, ridge).unwrap();
+                    let b = lin.point(p as usize, ridge).unwrap();
+                    let what = format!("widths {widths:?} p {p} λ {ridge}");
+                    for (x, y, name) in [
+                        (a.error, b.error, "E_g"),
+                        (a.df, b.df, "df"),
+                        (a.df2, b.df2, "df2"),
+                        (a.train_error, b.train_error, "E_tr"),
+                    ] {
+                        assert!((x - y).abs() <= 1e-8 * y.abs().max(1e-12), "{what}: {name} {x} vs {y}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The spec's reference theory values (NONLINEAR.md §7.4, 4 digits): isotropic data and
+    /// target, n0 = 400, η² = 0.1, S = I. The table's λ is for the raw features a_L, i.e. the
+    /// chain's λ; the readout's λ is λ·n0/n_L. L ≥ 2 ReLU exercises the offsets.
+    #[test]
+    fn matches_the_reference_values_of_the_spec() {
+        let n0 = 400;
+        let m = vec![1.0; n0];
+        let c2 = vec![1.0 / n0 as f64; n0];
+        // (name, σ, widths, α, the table's λ, theory E_g)
+        type Case = (&'static str, Activation, &'static [usize], f64, f64, f64);
+        let cases: [Case; 11] = [
+            ("L1 tanh", Activation::Tanh, &[600], 1.0, 1e-2, 0.6657),
+            ("L1 tanh", Activation::Tanh, &[600], 2.0, 1e-3, 0.5612),
+            ("L1 tanh", Activation::Tanh, &[600], 3.0, 1e-1, 0.2642),
+            ("L1 relu", Activation::Relu, &[600], 1.0, 1e-3, 1.3745),
+            ("L1 relu", Activation::Relu, &[600], 2.0, 1e-2, 0.8523),
+            ("L1 relu", Activation::Relu, &[600], 3.0, 1e-1, 0.4780),
+            ("L2 relu", Activation::Relu, &[500, 500], 1.0, 1e-2, 1.3979),
+            ("L2 relu", Activation::Relu, &[500, 500], 2.0, 1e-3, 1.5085),
+            ("L2 relu", Activation::Relu, &[500, 500], 3.0, 1e-1, 0.7641),
+            ("L3 relu", Activation::Relu, &[500, 400, 300], 1.0, 1e-2, 1.1800),
+            ("L3 relu", Activation::Relu, &[500, 400, 300], 1.5, 1e-3, 1.3968),
+        ];
+        for (name, act, widths, alpha, lambda, want) in cases {
+            let layers: Vec<(Activation, Vec<f64>)> = widths.iter().map(|&w| (act, vec![1.0; w])).collect();
+            let ch = chain(&m, &c2, 0.1, &layers);
+            let n_l = *widths.last().unwrap() as f64;
+            let got = ch.point(alpha * n0 as f64, lambda * n0 as f64 / n_l).unwrap();
+            assert!(
+                (got.error - want).abs() <= 6e-5 * want.max(1.0),
+                "{name} α {alpha} λ {lambda}: {} vs {want}",
+                got.error
+            );
+        }
+    }
+}
