@@ -215,16 +215,24 @@ impl Chain {
         }
     }
 
-    /// The point at sample size p > 0 and the readout's ridge λ > 0 (the chain runs at
-    /// λ·n_L/n0).
+    /// The point at sample size p > 0 and the readout's ridge λ ≥ 0 (the chain runs at
+    /// λ·n_L/n0). λ = 0 is the minimum-norm limit: below the rank d* of the features d_L = p,
+    /// above it κ_L = 0 at κ_0 = κ_0*, and +∞ at p = d* (d* = n_L once any layer is nonlinear).
     pub fn point(&self, p: f64, ridge: f64) -> Result<Observed, ChainError> {
         let lambda = ridge * self.top_width() as f64 / self.n0 as f64;
         let k0min = self.kappa0_min()?;
-        let lo = if k0min > 0.0 {
-            k0min * (1.0 + 1e-11)
-        } else {
-            4e-18 * self.m.iter().copied().fold(f64::INFINITY, f64::min)
-        };
+        let tiny = 4e-18 * self.m.iter().copied().fold(f64::INFINITY, f64::min);
+        let lo = if k0min > 0.0 { k0min * (1.0 + 1e-11) } else { tiny };
+        if lambda == 0.0 {
+            let edge = self.state(lo)?;
+            let d_star = edge.d;
+            if (p - d_star).abs() <= 1e-9 * p {
+                return Ok(self.peak(p, d_star, lo));
+            }
+            if p > d_star {
+                return Ok(self.past_threshold(p, d_star, lo));
+            }
+        }
         let g = |u: f64| -> f64 {
             match self.state(u.exp()) {
                 Ok(s) => lambda / s.kappa + s.d / p - 1.0,
@@ -241,6 +249,49 @@ impl Chain {
         let u = brent(g, lo.ln(), hi, 1e-14, "outer equation λ = κ_L(1 − d_L/p)")?;
         let s = self.state(u.exp())?;
         Ok(self.observe(&s, p))
+    }
+
+    /// E0 = Σ c² m (1 when normalised) and R(κ_0) = Σ c² m²/(m+κ_0).
+    fn e0_r(&self, kappa0: f64) -> (f64, f64) {
+        let e0 = self.m.iter().zip(&self.c2).map(|(m, c)| m * c).sum();
+        let r = self.m.iter().zip(&self.c2).map(|(m, c)| c * m * m / (m + kappa0)).sum();
+        (e0, r)
+    }
+
+    /// Ridgeless past the threshold: κ_L = 0 at κ_0*, the κR′ term vanishes (§5).
+    fn past_threshold(&self, p: f64, d_star: f64, kappa0: f64) -> Observed {
+        let (e0, r) = self.e0_r(kappa0);
+        let one_minus = 1.0 - d_star / p;
+        let bias = (e0 - r).max(0.0) / one_minus;
+        let variance = self.noise * (d_star / p) / one_minus;
+        Observed {
+            error: bias + variance,
+            bias,
+            variance,
+            train_error: one_minus * one_minus * (bias + variance + self.noise),
+            df: d_star,
+            df2: d_star,
+            kappa: 0.0,
+            kappa_data: kappa0,
+        }
+    }
+
+    /// The interpolation peak p = d*: +∞ (the bias part too when the features miss part of
+    /// the target, i.e. E0 > R(κ_0*)).
+    fn peak(&self, p: f64, d_star: f64, kappa0: f64) -> Observed {
+        let (e0, r) = self.e0_r(kappa0);
+        let bias = if e0 - r > 1e-12 * e0 { f64::INFINITY } else { 0.0 };
+        let variance = if self.noise > 0.0 { f64::INFINITY } else { 0.0 };
+        Observed {
+            error: bias + variance,
+            bias,
+            variance,
+            train_error: 0.0,
+            df: d_star.min(p),
+            df2: d_star.min(p),
+            kappa: 0.0,
+            kappa_data: kappa0,
+        }
     }
 }
 
@@ -296,7 +347,7 @@ mod tests {
                 &layers.iter().map(|(_, s)| (s.len(), s.clone())).collect::<Vec<_>>(),
             );
             for p in [30.0, 100.0, 250.0] {
-                for ridge in [1e-3, 1e-1, 2.0] {
+                for ridge in [0.0, 1e-3, 1e-1, 2.0] {
                     let a = ch.point(p, ridge).unwrap();
                     let b = lin.point(p as usize, ridge).unwrap();
                     let what = format!("widths {widths:?} p {p} λ {ridge}");
@@ -347,5 +398,45 @@ mod tests {
                 got.error
             );
         }
+    }
+
+    /// Ridgeless reference values of the spec (§7.4) and the threshold at p = n_L.
+    #[test]
+    fn ridgeless_reference_values_and_threshold() {
+        let n0 = 400;
+        let m = vec![1.0; n0];
+        let c2 = vec![1.0 / n0 as f64; n0];
+        type Case = (Activation, &'static [usize], f64, f64);
+        let cases: [Case; 8] = [
+            (Activation::Tanh, &[600], 0.5, 0.9045),
+            (Activation::Tanh, &[600], 2.0, 0.7370),
+            (Activation::Relu, &[600], 0.5, 0.9919),
+            (Activation::Relu, &[600], 2.0, 1.5390),
+            (Activation::Relu, &[500, 500], 0.5, 1.5722),
+            (Activation::Relu, &[500, 500], 2.0, 1.7865),
+            (Activation::Relu, &[500, 400, 300], 0.375, 2.4325),
+            (Activation::Relu, &[500, 400, 300], 1.5, 1.7194),
+        ];
+        for (act, widths, alpha, want) in cases {
+            let layers: Vec<(Activation, Vec<f64>)> = widths.iter().map(|&w| (act, vec![1.0; w])).collect();
+            let ch = chain(&m, &c2, 0.1, &layers);
+            let got = ch.point(alpha * n0 as f64, 0.0).unwrap();
+            assert!(
+                (got.error - want).abs() <= 6e-5 * want.max(1.0),
+                "{act:?} {widths:?} α {alpha}: {} vs {want}",
+                got.error
+            );
+            // The ridgeless point is the limit λ → 0+.
+            let near = ch.point(alpha * n0 as f64, 1e-9).unwrap();
+            assert!(
+                (near.error - got.error).abs() <= 1e-5 * got.error,
+                "{act:?} {widths:?} α {alpha}: λ → 0"
+            );
+        }
+        // A nonlinear layer puts the threshold at p = n_L = 600, not at n0 = 400.
+        let ch = chain(&m, &c2, 0.1, &[(Activation::Tanh, vec![1.0; 600])]);
+        assert!(ch.point(400.0, 0.0).unwrap().error.is_finite());
+        assert_eq!(ch.point(600.0, 0.0).unwrap().error, f64::INFINITY);
+        assert!(ch.point(601.0, 0.0).unwrap().error.is_finite());
     }
 }
