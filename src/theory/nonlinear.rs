@@ -439,4 +439,28 @@ mod tests {
         assert_eq!(ch.point(600.0, 0.0).unwrap().error, f64::INFINITY);
         assert!(ch.point(601.0, 0.0).unwrap().error.is_finite());
     }
+
+    /// λ → ∞ gives the null predictor (E_g → E0 = 1, spec §7.2: 0.99999672 at λ = 1e7 for
+    /// tanh–tanh); tiny λ the ridgeless point; nothing is NaN in between.
+    #[test]
+    fn extreme_ridges() {
+        let n0 = 200;
+        let m: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
+        let mean = m.iter().sum::<f64>() / n0 as f64;
+        let m: Vec<f64> = m.iter().map(|x| x / mean).collect();
+        let c2 = vec![1.0 / n0 as f64; n0];
+        let e0: f64 = m.iter().zip(&c2).map(|(m, c)| m * c).sum();
+        let layers = vec![(Activation::Tanh, vec![1.0; 300]), (Activation::Relu, vec![1.0; 250])];
+        let ch = chain(&m, &c2, 0.1, &layers);
+        for p in [50.0, 249.0, 400.0] {
+            let mut last = 0.0;
+            for e in -10..=9 {
+                let pt = ch.point(p, 10f64.powi(e)).unwrap();
+                assert!(pt.error.is_finite() && pt.error > 0.0, "p {p} λ 1e{e}: {pt:?}");
+                assert!(pt.train_error <= pt.error + 0.1 + 1e-12, "p {p} λ 1e{e}");
+                last = pt.error;
+            }
+            assert!((last - e0).abs() < 1e-4 * e0, "p {p}: λ = 1e9 gives {last}, E0 = {e0}");
+        }
+    }
 }
