@@ -320,25 +320,24 @@ mod tests {
         Chain { m: m.to_vec(), c2: c2.to_vec(), n0: m.len(), noise, layers }
     }
 
+    /// A power-law spectrum j^(−e), j = 1..n, normalised to mean 1.
+    fn power_law(n: usize, e: f64) -> Vec<f64> {
+        let v: Vec<f64> = (1..=n).map(|i| (i as f64).powf(-e)).collect();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        v.iter().map(|x| x / mean).collect()
+    }
+
     /// Linear activations: exactly the linear theory at every λ > 0 (spec §5, edge cases).
     #[test]
     fn linear_activations_reproduce_the_linear_theory() {
         let n0 = 120;
-        let m: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
-        let mean = m.iter().sum::<f64>() / n0 as f64;
-        let m: Vec<f64> = m.iter().map(|x| x / mean).collect();
+        let m = power_law(n0, 0.5);
         let b: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
         let sig: f64 = m.iter().zip(&b).map(|(m, b)| m * b).sum();
         let c2: Vec<f64> = b.iter().map(|b| b / sig).collect();
         for widths in [vec![150], vec![80, 200], vec![160, 60, 140]] {
-            let layers: Vec<(Activation, Vec<f64>)> = widths
-                .iter()
-                .map(|&w| {
-                    let s: Vec<f64> = (1..=w).map(|i| (i as f64).powf(-0.6)).collect();
-                    let mean = s.iter().sum::<f64>() / w as f64;
-                    (Activation::Linear, s.iter().map(|x| x / mean).collect())
-                })
-                .collect();
+            let layers: Vec<(Activation, Vec<f64>)> =
+                widths.iter().map(|&w| (Activation::Linear, power_law(w, 0.6))).collect();
             let ch = chain(&m, &c2, 0.2, &layers);
             let lin = Theory::new(
                 n0,
@@ -445,9 +444,7 @@ mod tests {
     #[test]
     fn extreme_ridges() {
         let n0 = 200;
-        let m: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
-        let mean = m.iter().sum::<f64>() / n0 as f64;
-        let m: Vec<f64> = m.iter().map(|x| x / mean).collect();
+        let m = power_law(n0, 0.5);
         let c2 = vec![1.0 / n0 as f64; n0];
         let e0: f64 = m.iter().zip(&c2).map(|(m, c)| m * c).sum();
         let layers = vec![(Activation::Tanh, vec![1.0; 300]), (Activation::Relu, vec![1.0; 250])];
