@@ -35,6 +35,17 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lcurve"))
 }
 
+/// Starts `lcurve validate CFG --trials N --store STORE [extra…]` with its output captured.
+fn spawn_validate(cfg: &Path, trials: &str, store: &Path, extra: &[&str]) -> std::process::Child {
+    bin()
+        .args(["validate", cfg.to_str().unwrap(), "--trials", trials, "--store", store.to_str().unwrap()])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Every `.trials` file of the store and its text.
 fn store_files(store: &Path) -> Vec<(PathBuf, String)> {
     let mut out = vec![];
@@ -134,23 +145,7 @@ fn concurrent_writers_never_produce_a_wrong_result() {
     let cfg = write(&dir, "m.toml", MODEL);
     let store = dir.join("store");
     let (_, fresh, _) = run(&["validate", cfg.to_str().unwrap(), "--no-store", "--trials", "30"]);
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            bin()
-                .args([
-                    "validate",
-                    cfg.to_str().unwrap(),
-                    "--trials",
-                    "30",
-                    "--store",
-                    store.to_str().unwrap(),
-                ])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children: Vec<_> = (0..4).map(|_| spawn_validate(&cfg, "30", &store, &[])).collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -169,24 +164,8 @@ fn shards_in_parallel_then_an_assembling_run_give_the_single_run() {
     let cfg = write(&dir, "m.toml", MODEL);
     let store = dir.join("store");
     let (_, fresh, _) = run(&["validate", cfg.to_str().unwrap(), "--no-store", "--trials", "25"]);
-    let shards: Vec<_> = (0..3)
-        .map(|i| {
-            bin()
-                .args([
-                    "validate",
-                    cfg.to_str().unwrap(),
-                    "--trials",
-                    "25",
-                    "--store",
-                    store.to_str().unwrap(),
-                ])
-                .args(["--shard", &format!("{i}/3")])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let shards: Vec<_> =
+        (0..3).map(|i| spawn_validate(&cfg, "25", &store, &["--shard", &format!("{i}/3")])).collect();
     let mut computed = 0;
     for c in shards {
         let out = c.wait_with_output().unwrap();

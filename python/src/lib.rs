@@ -19,7 +19,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::Duration;
 
 create_exception!(
@@ -259,6 +259,15 @@ fn ensemble_to_py(py: Python<'_>, k: Option<Ensemble>) -> PyResult<Py<PyAny>> {
 #[derive(Clone)]
 struct NativeConfig {
     inner: Config,
+    /// The reduced theory, built on the first `point` call and reused by the next ones
+    /// (a notebook sweeping p in a loop must not rebuild the covariances every time).
+    theory: OnceLock<lcurve::Theory>,
+}
+
+impl NativeConfig {
+    fn new(inner: Config) -> Self {
+        NativeConfig { inner, theory: OnceLock::new() }
+    }
 }
 
 #[pymethods]
@@ -318,13 +327,13 @@ fn overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Override>> {
 #[pyo3(signature = (path, set=None))]
 fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
     let ovs = overrides(set)?;
-    py.detach(|| Config::load_with(&path, &ovs)).map(|inner| NativeConfig { inner }).map_err(py_err)
+    py.detach(|| Config::load_with(&path, &ovs)).map(NativeConfig::new).map_err(py_err)
 }
 
 #[pyfunction]
 #[pyo3(signature = (text, set=None))]
 fn loads(text: &str, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
-    Config::from_toml_str_with(text, &overrides(set)?).map(|inner| NativeConfig { inner }).map_err(py_err)
+    Config::from_toml_str_with(text, &overrides(set)?).map(NativeConfig::new).map_err(py_err)
 }
 
 #[pyfunction]
@@ -333,7 +342,7 @@ fn from_dict(d: &Bound<'_, PyDict>, set: Option<&Bound<'_, PyDict>>) -> PyResult
     let table = dict_to_table(d, "")?;
     let base = std::env::current_dir().unwrap_or_default();
     Config::from_table_with(table, DICT_SOURCE, &base, &overrides(set)?)
-        .map(|inner| NativeConfig { inner })
+        .map(NativeConfig::new)
         .map_err(py_err)
 }
 
@@ -431,12 +440,18 @@ fn point<'py>(
             lcurve::resources::MAX_SAMPLES
         )));
     }
-    let cfg = config.inner.clone();
+    let ensemble = config.inner.readout_ensemble();
     let pt = run(py, None, move |progress| {
-        let theory = cfg.model.theory(progress)?;
+        let theory = match config.theory.get() {
+            Some(t) => t,
+            None => {
+                let built = config.inner.model.theory(progress)?;
+                config.theory.get_or_init(|| built)
+            }
+        };
         match ridge {
             Ridge::Fixed(l) => theory.point_at(samples, l),
-            Ridge::Optimal => theory.optimal_point_at(samples, cfg.readout_ensemble()),
+            Ridge::Optimal => theory.optimal_point_at(samples, ensemble),
         }
     })?;
     point_to_dict(py, &pt, config.inner.ensemble)
