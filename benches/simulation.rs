@@ -18,10 +18,7 @@ fn simulator() -> Simulator {
         data: CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: 1.0 }, normalize: true },
         target: Target::Isotropic,
         input: CovarianceSpec::identity(),
-        layers: [1200, 900]
-            .iter()
-            .map(|&w| LayerSpec { width: w, covariance: CovarianceSpec::identity() })
-            .collect(),
+        layers: [1200, 900].iter().map(|&w| LayerSpec::linear(w, CovarianceSpec::identity())).collect(),
     };
     Simulator::new(&spec.build(Purpose::Simulation, &Silent).unwrap()).unwrap()
 }

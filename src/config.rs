@@ -6,6 +6,7 @@ use crate::error::{truncate, Error, Result};
 use crate::model::{LayerSpec, ModelSpec};
 use crate::resources::{MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
 use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
+use crate::theory::activation::Activation;
 use crate::theory::Ensemble;
 use nalgebra::DMatrix;
 use serde::Deserialize;
@@ -26,11 +27,24 @@ pub struct SimulationSpec {
     pub trials: usize,
     pub seed: u64,
     pub scale: f64,
+    /// Size of the fresh test set on which a trial of a nonlinear network measures E_g
+    /// (linear networks use the exact formula and ignore it).
+    pub test_samples: usize,
 }
+
+/// Why an ensemble of a network with a nonlinear layer is refused.
+pub const NONLINEAR_ENSEMBLE: &str =
+    "ensembles (THEORY §7) are specified for linear networks only, and a layer has a nonlinear activation";
+
+/// Default `[simulation] test_samples` (see the README for the measurement behind it).
+pub const DEFAULT_TEST_SAMPLES: usize = 20_000;
+
+/// Largest `[simulation] test_samples`.
+pub const MAX_TEST_SAMPLES: usize = 10_000_000;
 
 impl Default for SimulationSpec {
     fn default() -> Self {
-        SimulationSpec { trials: 20, seed: 1, scale: 1.0 }
+        SimulationSpec { trials: 20, seed: 1, scale: 1.0, test_samples: DEFAULT_TEST_SAMPLES }
     }
 }
 
@@ -98,6 +112,7 @@ pub(crate) struct RawLayer {
     pub width: i64,
     pub covariance: Option<RawCovariance>,
     pub input_covariance: Option<RawCovariance>,
+    pub activation: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -129,6 +144,7 @@ pub(crate) struct RawSimulation {
     pub trials: Option<i64>,
     pub seed: Option<i64>,
     pub scale: Option<f64>,
+    pub test_samples: Option<i64>,
 }
 
 // ---------- reading ----------
@@ -393,6 +409,13 @@ impl Config {
     }
 
     /// Loads and validates a model configuration file.
+    /// A quantity of the readout's ensemble (`Ensemble::error` and its parts), or the
+    /// config error that explains its absence: §7 is specified for linear networks only,
+    /// which [`Config`] validation and the figures' ensemble axis already enforce.
+    pub fn ensemble_value(&self, v: Option<f64>) -> Result<f64> {
+        v.ok_or_else(|| Error::input(&self.source, "readout.ensemble", NONLINEAR_ENSEMBLE))
+    }
+
     pub fn load(path: &Path) -> Result<Config> {
         Config::load_with(path, &[])
     }
@@ -492,6 +515,9 @@ pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let ensemble = raw.readout.ensemble.as_ref().map(|e| v.ensemble(e, "readout.ensemble")).transpose()?;
+    if ensemble.is_some() && model.is_nonlinear() {
+        return Err(v.err("readout.ensemble", NONLINEAR_ENSEMBLE));
+    }
     let samples = v.samples(&raw.samples)?;
     let simulation = v.simulation(raw.simulation.as_ref())?;
     crate::resources::check_memory(
@@ -588,7 +614,23 @@ impl Validator<'_> {
                 }
                 input = self.covariance(c, &format!("{key}.input_covariance"), dim, true)?;
             }
-            specs.push(LayerSpec { width, covariance });
+            let activation = match &l.activation {
+                Some(a) => self.activation(a, &format!("{key}.activation"))?,
+                None => Activation::Linear,
+            };
+            if !activation.is_linear() && covariance.kind.is_dense() {
+                let kind = l.covariance.as_ref().map_or("", |c| c.kind.as_str());
+                return Err(self.err(
+                    format!("{key}.covariance.kind"),
+                    format!(
+                        "a nonlinear layer (activation \"{}\") needs a diagonal S (identity, power_law or \
+                         diagonal), got \"{kind}\": with correlated unit weights Gaussian equivalence \
+                         is not specified (NONLINEAR.md §6)",
+                        activation.name()
+                    ),
+                ));
+            }
+            specs.push(LayerSpec { width, covariance, activation });
         }
         Ok(ModelSpec {
             source: self.file.to_string(),
@@ -599,6 +641,58 @@ impl Validator<'_> {
             input,
             layers: specs,
         })
+    }
+
+    /// A layer's activation: a name, or a table `{ mu0, mu1, mustar }` of Gaussian
+    /// coefficients (finite, μ1 ≠ 0 so that the layer passes a signal, μ* ≥ 0).
+    pub fn activation(&self, v: &toml::Value, key: &str) -> Result<Activation> {
+        const NAMES: &str = "\"linear\", \"relu\", \"tanh\", \"erf\" or a table { mu0, mu1, mustar }";
+        match v {
+            toml::Value::String(name) => Activation::from_name(name).ok_or_else(|| {
+                self.err(key, format!("unknown activation \"{}\"; expected {NAMES}", truncate(name, 40)))
+            }),
+            toml::Value::Table(t) => {
+                if let Some(k) = t.keys().find(|k| !["mu0", "mu1", "mustar"].contains(&k.as_str())) {
+                    return Err(self.err(
+                        format!("{key}.{}", truncate(k, 40)),
+                        "unknown key; Gaussian coefficients are mu0, mu1 and mustar",
+                    ));
+                }
+                let get = |name: &str| -> Result<f64> {
+                    let k = format!("{key}.{name}");
+                    let x = match t.get(name) {
+                        None => {
+                            return Err(
+                                self.err(&k, "missing; Gaussian coefficients need mu0, mu1 and mustar")
+                            )
+                        }
+                        Some(toml::Value::Float(x)) => *x,
+                        Some(toml::Value::Integer(i)) => *i as f64,
+                        Some(other) => {
+                            return Err(self.err(&k, format!("expected a number, got {}", other.type_str())))
+                        }
+                    };
+                    self.finite(&k, x)
+                };
+                let (mu0, mu1, mustar) = (get("mu0")?, get("mu1")?, get("mustar")?);
+                if mu1 == 0.0 {
+                    return Err(self.err(
+                        format!("{key}.mu1"),
+                        "expected μ1 ≠ 0: with μ1 = 0 the layer passes no linear signal and the readout cannot learn a linear target",
+                    ));
+                }
+                if mustar < 0.0 {
+                    return Err(self.err(
+                        format!("{key}.mustar"),
+                        format!("expected μ* ≥ 0 (μ*² = E σ² − μ0² − v μ1² is a variance), got {mustar}"),
+                    ));
+                }
+                Ok(Activation::Coefficients { mu0, mu1, mustar })
+            }
+            other => {
+                Err(self.err(key, format!("expected {NAMES}, got {}", truncate(&other.to_string(), 40))))
+            }
+        }
     }
 
     fn target(&self, t: &RawTarget, n: usize) -> Result<Target> {
@@ -947,6 +1041,15 @@ impl Validator<'_> {
                     return Err(self.err("simulation.scale", format!("expected a number > 0, got {f}")));
                 }
                 out.scale = f;
+            }
+            if let Some(n) = s.test_samples {
+                if !(1..=MAX_TEST_SAMPLES as i64).contains(&n) {
+                    return Err(self.err(
+                        "simulation.test_samples",
+                        format!("expected an integer from 1 to {MAX_TEST_SAMPLES}, got {n}"),
+                    ));
+                }
+                out.test_samples = n as usize;
             }
         }
         Ok(out)

@@ -23,16 +23,15 @@ pub struct Curve {
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
     let model = config.model.build(crate::model::Purpose::Theory, progress)?;
     let theory = model.theory(progress)?;
+    let summary = model.summary(&theory);
+    if let Some(w) = summary.gaussian_equivalence_warning(&config.source) {
+        progress.note(&w);
+    }
     progress.start("theory", config.samples.len() as u64);
     let points =
         sweep::learning_curve(&theory, &config.samples, config.ridge, config.readout_ensemble(), progress);
     progress.finish();
-    Ok(Curve {
-        summary: model.summary(&theory),
-        ridge: config.ridge,
-        ensemble: config.ensemble,
-        points: points?,
-    })
+    Ok(Curve { summary, ridge: config.ridge, ensemble: config.ensemble, points: points? })
 }
 
 /// Column names of a learning curve with `depth` hidden layers: the single learner's
@@ -89,9 +88,9 @@ impl Curve {
                     .map(Cell::Num),
                 );
                 row.extend(p.kappa_layers.iter().map(|&k| Cell::Num(k)));
-                row.extend([p.error_inf, p.bias_inf, p.variance_inf, p.init_variance].map(Cell::Num));
+                row.extend([p.error_inf, p.bias_inf, p.variance_inf, p.init_variance].map(Cell::opt));
                 if let Some(k) = self.ensemble {
-                    row.push(Cell::Num(k.error(p)));
+                    row.push(Cell::opt(k.error(p)));
                 }
                 row
             })

@@ -6,6 +6,7 @@ use crate::linalg::setup_par;
 use crate::progress::Progress;
 use crate::resources::{MAX_SIZE, MIN_SIZE};
 use crate::spectra::{self, Built, Covariance, CovarianceKind, CovarianceSpec, Target};
+use crate::theory::activation::Activation;
 use crate::theory::Theory;
 use serde::Serialize;
 
@@ -17,14 +18,21 @@ pub enum Purpose {
     Simulation,
 }
 
-/// One hidden layer: width `n_ℓ` and the row covariance `S_ℓ`.
+/// One hidden layer: width `n_ℓ`, the row covariance `S_ℓ` and the elementwise activation
+/// (NONLINEAR.md; `Linear` is the model of THEORY.md).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerSpec {
     pub width: usize,
     pub covariance: CovarianceSpec,
+    pub activation: Activation,
 }
 
 impl LayerSpec {
+    /// A linear layer.
+    pub fn linear(width: usize, covariance: CovarianceSpec) -> Self {
+        LayerSpec { width, covariance, activation: Activation::Linear }
+    }
+
     /// Whether `S_ℓ` is a dense matrix.
     pub fn is_dense(&self) -> bool {
         self.covariance.kind.is_dense()
@@ -78,6 +86,11 @@ impl ModelSpec {
             CovarianceKind::Matrix { .. } => format!("{key}.path"),
             _ => key.to_string(),
         }
+    }
+
+    /// Whether any hidden layer has a nonlinear activation (the theory of NONLINEAR.md).
+    pub fn is_nonlinear(&self) -> bool {
+        self.layers.iter().any(|l| !l.activation.is_linear())
     }
 
     /// Dimensions of the dense covariances (Σ0, Γ, S_ℓ), for memory estimates.
@@ -200,7 +213,35 @@ pub struct ModelSummary {
     /// Ranks of m (data, after Γ) and of each S_ℓ; the ridgeless threshold is their minimum.
     pub ranks: Vec<usize>,
     pub threshold: usize,
+    /// Effective rank (tr M)²/tr M² of M = Γ^{1/2}Σ0Γ^{1/2} (NONLINEAR.md §6).
+    pub effective_rank: f64,
+    /// Gaussian-equivalent coefficients of every hidden layer, when one is nonlinear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activations: Option<Vec<crate::theory::LayerCoefficients>>,
     pub normalizations: Vec<Normalization>,
+}
+
+/// Effective rank (tr M)²/tr M² below which a nonlinear network gets a warning: Gaussian
+/// equivalence needs many input directions per unit (NONLINEAR.md §6: it held at r_eff ≥ 83
+/// and failed by up to 15% at 26, 45% at 5).
+pub const MIN_EFFECTIVE_RANK: f64 = 50.0;
+
+impl ModelSummary {
+    /// The warning line for a nonlinear network whose input has an effective rank below
+    /// [`MIN_EFFECTIVE_RANK`] (`None` otherwise); `source` names the config.
+    pub fn gaussian_equivalence_warning(&self, source: &str) -> Option<String> {
+        (self.activations.is_some() && self.effective_rank < MIN_EFFECTIVE_RANK)
+            .then(|| effective_rank_warning(source, self.effective_rank))
+    }
+}
+
+/// The line of [`ModelSummary::gaussian_equivalence_warning`] at effective rank `r`.
+pub fn effective_rank_warning(source: &str, r: f64) -> String {
+    format!(
+        "warning: {source}: the input's effective rank (tr M)²/tr M² is {r:.1} < {MIN_EFFECTIVE_RANK}: \
+         Gaussian equivalence, which the nonlinear theory rests on, is unreliable at this effective rank \
+         (NONLINEAR.md §6); `lcurve validate` measures the actual deviation"
+    )
 }
 
 /// Normalisation applied to one covariance.
@@ -238,7 +279,9 @@ impl Model {
             .zip(&self.layers)
             .map(|(l, b)| (l.width, b.cov.eigenvalues().to_vec()))
             .collect();
-        Ok(Theory::new(self.spec.dim, self.spec.noise, modes, &layers))
+        let activations: Vec<(Activation, &[f64])> =
+            self.spec.layers.iter().zip(&layers).map(|(l, (_, s))| (l.activation, s.as_slice())).collect();
+        Theory::new(self.spec.dim, self.spec.noise, modes, &layers).with_activations(&activations)
     }
 
     /// Sizes, ranks and normalisations, for reports.
@@ -254,6 +297,8 @@ impl Model {
             widths: self.spec.layers.iter().map(|l| l.width).collect(),
             ranks: theory.ranks(),
             threshold: theory.rank(),
+            effective_rank: theory.effective_rank(),
+            activations: theory.coefficients().map(<[_]>::to_vec),
             normalizations,
         }
     }

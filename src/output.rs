@@ -34,6 +34,11 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// A number, or [`Cell::Missing`] for `None`.
+    pub fn opt(x: Option<f64>) -> Cell {
+        x.map_or(Cell::Missing, Cell::Num)
+    }
+
     fn csv(&self) -> String {
         match self {
             Cell::Int(i) => i.to_string(),

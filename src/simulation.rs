@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::linalg::{self, gemm, Op};
 use crate::model::Model;
 use crate::spectra::Covariance;
+use crate::theory::activation::Activation;
 use faer::Par;
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
@@ -128,7 +129,14 @@ pub struct Simulator {
     full_rank: bool,
     /// Interpolation threshold r of the theory (generic rank of Φ for p ≥ r).
     rank: usize,
+    /// Each hidden layer's activation; with a nonlinear one the trial computes the true
+    /// features and measures E_g on a fresh test set of `test_samples` inputs.
+    activations: Vec<Activation>,
+    test_samples: usize,
 }
+
+/// Rows of the test set pushed through the network at once (bounds a trial's memory).
+const TEST_CHUNK: usize = 1024;
 
 impl Simulator {
     /// Prepares a built model.
@@ -155,7 +163,11 @@ impl Simulator {
             .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (b.cov.rank(), l.width)))
             .collect();
         let full_rank = ranks.iter().all(|&(r, n)| r == n);
-        let rank = ranks.iter().map(|&(r, _)| r).min().unwrap_or(0);
+        let activations: Vec<Activation> = model.spec.layers.iter().map(|l| l.activation).collect();
+        // A nonlinear layer has full rank whatever its input: the features' rank is set by
+        // the stages from the last nonlinear layer on.
+        let from = activations.iter().rposition(|a| !a.is_linear()).map_or(0, |l| l + 1);
+        let rank = ranks[from..].iter().map(|&(r, _)| r).min().unwrap_or(0);
         Ok(Simulator {
             n0: model.spec.dim,
             noise: model.spec.noise,
@@ -169,7 +181,20 @@ impl Simulator {
             sqrt_b: model.target_weights.iter().map(|b| b.sqrt()).collect(),
             full_rank,
             rank,
+            activations,
+            test_samples: crate::config::DEFAULT_TEST_SAMPLES,
         })
+    }
+
+    /// Sets the size of the test set on which a nonlinear network's trials measure E_g.
+    pub fn with_test_samples(mut self, n: usize) -> Self {
+        self.test_samples = n.max(1);
+        self
+    }
+
+    /// Whether a hidden layer is nonlinear (E_g is then measured on a test set).
+    pub fn is_nonlinear(&self) -> bool {
+        self.activations.iter().any(|a| !a.is_linear())
     }
 
     /// Width of the readout's feature space n_L (n0 without hidden layers).
@@ -181,6 +206,9 @@ impl Simulator {
     /// `par` is the parallelism of the dense kernels inside the trial.
     pub fn trial(&self, samples: usize, ridge: f64, rng: &mut impl Rng, par: Par) -> Result<Trial> {
         let data = self.draw_data(samples, rng, par);
+        if self.is_nonlinear() {
+            return self.nonlinear_trial(&data, ridge, rng, par);
+        }
         let (fit, _) = self.fit_member(&data, ridge, rng, par)?;
         Ok(fit)
     }
@@ -203,6 +231,13 @@ impl Simulator {
         par: Par,
     ) -> Result<EnsembleTrial> {
         assert!(members >= 1 && (members >= 2 || !infinite), "an ensemble trial needs members");
+        if self.is_nonlinear() {
+            if members > 1 {
+                return Err(Error::Numerical(crate::config::NONLINEAR_ENSEMBLE.into()));
+            }
+            let single = self.trial(samples, ridge, rng, par)?;
+            return Ok(EnsembleTrial { single, error: single.error, bias: single.bias });
+        }
         let data = self.draw_data(samples, rng, par);
         let mut single = None;
         // Sums over members of β̂ − β* (noisy and noiseless labels) and of their Σ0-norms.
@@ -296,6 +331,71 @@ impl Simulator {
         let diffs = [v_noisy, v.column(1).into_owned()].map(|v| self.beta_hat(&v, &gs) - &data.beta);
         let [error, bias] = [0, 1].map(|k| self.sigma_norm(&diffs[k]));
         Ok((Trial { error, bias, train_error }, diffs))
+    }
+
+    /// A trial of a network with a nonlinear layer (NONLINEAR.md §1, §7): weights with the
+    /// fan-in normalisation `W_ℓ = G_ℓ S_ℓ^{1/2}/√n_{ℓ−1}` (Γ^{1/2} folded into the inputs),
+    /// the true features `φ = √(n0/n_L)·a_L` (not centred), the readout fitted on the noisy
+    /// and the noiseless labels, and E_g of both fits as the mean of `(φ·v̂ − β*·x)²` over a
+    /// fresh test set (unbiased given the fit).
+    fn nonlinear_trial(&self, data: &Data, ridge: f64, rng: &mut impl Rng, par: Par) -> Result<Trial> {
+        let p = data.y.len();
+        let mut fan_in = self.n0;
+        let weights: Vec<DMatrix<f64>> = self
+            .widths
+            .iter()
+            .enumerate()
+            .map(|(l, &n)| {
+                let g = normal(rng, fan_in, n);
+                let w = self.layer_half[l].right(g, 1.0 / (fan_in as f64).sqrt(), par);
+                fan_in = n;
+                w
+            })
+            .collect();
+        let phi = self.features(&data.inputs, &weights, rng, par);
+        let v = if ridge > 0.0 {
+            ridge_solve(&phi, &data.rhs, ridge, par)?
+        } else {
+            min_norm_generic(&phi, &data.rhs, self.rank.min(p), par, p < self.rank)?
+        };
+        let resid = &data.y - &phi * v.column(0);
+        let train_error = resid.norm_squared() / p as f64;
+        // The test set, in chunks: inputs Γ^{1/2}x and the target β*·x = w Σ0^{1/2}β*.
+        let target_dir = self.sigma_half.left_vec(&data.beta);
+        let mut sums = [0.0, 0.0];
+        let mut left = self.test_samples;
+        while left > 0 {
+            let rows = left.min(TEST_CHUNK);
+            left -= rows;
+            let white = normal(rng, rows, self.n0);
+            let target = &white * &target_dir;
+            let features = self.features(&self.input_map.right(white, 1.0, par), &weights, rng, par);
+            let predicted = gemm(&features, Op::N, &v, Op::N, par);
+            for (k, sum) in sums.iter_mut().enumerate() {
+                *sum +=
+                    predicted.column(k).iter().zip(target.iter()).map(|(f, y)| (f - y).powi(2)).sum::<f64>();
+            }
+        }
+        let [error, bias] = sums.map(|s| s / self.test_samples as f64);
+        Ok(Trial { error, bias, train_error })
+    }
+
+    /// `√(n0/n_L)·a_L` of the rows of `inputs` (Γ^{1/2}x row-wise), layer by layer.
+    fn features(
+        &self,
+        inputs: &DMatrix<f64>,
+        weights: &[DMatrix<f64>],
+        rng: &mut impl Rng,
+        par: Par,
+    ) -> DMatrix<f64> {
+        let mut a = gemm(inputs, Op::N, &weights[0], Op::N, par);
+        self.activations[0].apply_all(&mut a, rng);
+        for (w, act) in weights.iter().zip(&self.activations).skip(1) {
+            a = gemm(&a, Op::N, w, Op::N, par);
+            act.apply_all(&mut a, rng);
+        }
+        a *= (self.n0 as f64 / self.feature_dim() as f64).sqrt();
+        a
     }
 
     /// `β̂ = Γ^{1/2} G_1 S_1^{1/2}/√n1 ⋯ v̂`.
@@ -494,7 +594,7 @@ mod tests {
                 data: pl(1.0),
                 target: Target::PowerLaw { exponent: 0.5 },
                 input: pl(0.4),
-                layers: widths.iter().map(|&w| LayerSpec { width: w, covariance: pl(0.7) }).collect(),
+                layers: widths.iter().map(|&w| LayerSpec::linear(w, pl(0.7))).collect(),
             };
             let model = spec.build(crate::model::Purpose::Simulation, &crate::progress::Silent).unwrap();
             let sim = Simulator::new(&model).unwrap();

@@ -24,6 +24,7 @@
 use crate::error::{Error, Result};
 use crate::model::ModelSpec;
 use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
+use crate::theory::activation::Activation;
 use crate::theory::Ensemble;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -119,7 +120,16 @@ impl PointKey {
     const MASK: u128 = (1u128 << 96) - 1;
 
     /// The key of a (scaled) model at sample size `samples`, ridge λ, ensemble and seed.
-    pub fn new(spec: &ModelSpec, samples: usize, ridge: f64, ensemble: Option<Ensemble>, seed: u64) -> Self {
+    /// A network with a nonlinear layer also keys its activations and the size of its
+    /// test set (linear networks measure E_g exactly and keep the keys they always had).
+    pub fn new(
+        spec: &ModelSpec,
+        samples: usize,
+        ridge: f64,
+        ensemble: Option<Ensemble>,
+        seed: u64,
+        test_samples: usize,
+    ) -> Self {
         let mut h = Fnv::new();
         h.tag("lcurve trial").u64(SIM_VERSION as u64);
         h.u64(spec.dim as u64).f64(spec.noise);
@@ -141,6 +151,18 @@ impl PointKey {
             Some(Ensemble::Infinite) => h.tag("infinite").u64(crate::validate::INFINITE_MEMBERS as u64),
         };
         h.u64(seed);
+        if spec.is_nonlinear() {
+            h.tag("activations");
+            for l in &spec.layers {
+                match l.activation {
+                    Activation::Coefficients { mu0, mu1, mustar } => {
+                        h.tag("coefficients").f64(mu0).f64(mu1).f64(mustar)
+                    }
+                    a => h.tag(a.name()),
+                };
+            }
+            h.tag("test samples").u64(test_samples as u64);
+        }
         PointKey(h.0 & Self::MASK)
     }
 

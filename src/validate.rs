@@ -207,9 +207,9 @@ pub fn run_stored(
                 .iter()
                 .map(|t| t.expect("every trial is computed without a shard"))
                 .collect();
-            row(pt, &trials, config.ensemble)
+            row(pt, &trials, config)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let agreement = agreement(&rows);
     Ok(Validation {
         model: run.summary,
@@ -337,6 +337,10 @@ impl<'a> Trials<'a> {
         let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
         let model = spec.build(purpose, progress)?;
         let theory = model.theory(progress)?;
+        let summary = model.summary(&theory);
+        if let Some(w) = summary.gaussian_equivalence_warning(&config.source) {
+            progress.note(&w);
+        }
         let points =
             sweep::learning_curve(&theory, &samples, config.ridge, config.readout_ensemble(), &Silent)?;
         let jobs = (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
@@ -346,7 +350,10 @@ impl<'a> Trials<'a> {
             .collect();
         let keys: Vec<PointKey> = points
             .iter()
-            .map(|pt| PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble, opts.seed))
+            .map(|pt| {
+                let test = config.simulation.test_samples;
+                PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble, opts.seed, test)
+            })
             .collect();
         let stored = match store {
             Some(st) => {
@@ -361,7 +368,7 @@ impl<'a> Trials<'a> {
         Ok(Trials {
             config,
             opts: *opts,
-            summary: model.summary(&theory),
+            summary,
             model: (purpose == Purpose::Simulation).then_some(model),
             spec,
             points,
@@ -407,7 +414,8 @@ impl<'a> Trials<'a> {
                 Some(&built)
             }
         };
-        let sim = model.map(Simulator::new).transpose()?;
+        let test_samples = self.config.simulation.test_samples;
+        let sim = model.map(|m| Simulator::new(m).map(|s| s.with_test_samples(test_samples))).transpose()?;
         let total: u64 = todo.iter().map(|&j| self.cost[self.jobs[j].0]).sum();
         progress.start("simulate", total);
         let done = AtomicU64::new(0);
@@ -460,16 +468,17 @@ fn trial_flops(spec: &crate::model::ModelSpec, samples: usize, ensemble: Option<
 }
 
 /// One row from the theory point and its trials.
-fn row(pt: &Point, trials: &[EnsembleTrial], ensemble: Option<Ensemble>) -> Row {
+fn row(pt: &Point, trials: &[EnsembleTrial], config: &Config) -> Result<Row> {
+    let ensemble = config.ensemble;
     let stat = |f: &dyn Fn(&EnsembleTrial) -> f64| summarize(&trials.iter().map(f).collect::<Vec<_>>());
     let single = |f: fn(&crate::simulation::Trial) -> f64| stat(&|t| f(&t.single));
     let readout = ensemble.unwrap_or(Ensemble::SINGLE);
-    let theory = readout.error(pt);
+    let theory = config.ensemble_value(readout.error(pt))?;
     let (mc, mc_bias, mc_variance) = match ensemble {
         None => (single(|t| t.error), single(|t| t.bias), single(|t| t.error - t.bias)),
         Some(_) => (stat(&|t| t.error), stat(&|t| t.bias), stat(&|t| t.error - t.bias)),
     };
-    Row {
+    Ok(Row {
         samples: pt.samples as usize,
         alpha: pt.alpha,
         ridge: pt.ridge,
@@ -478,15 +487,15 @@ fn row(pt: &Point, trials: &[EnsembleTrial], ensemble: Option<Ensemble>) -> Row 
         mc,
         train_theory: pt.train_error,
         train_mc_mean: single(|t| t.train_error).mean,
-        bias_theory: readout.bias(pt),
+        bias_theory: config.ensemble_value(readout.bias(pt))?,
         mc_bias,
-        variance_theory: readout.variance(pt),
+        variance_theory: config.ensemble_value(readout.variance(pt))?,
         mc_variance,
         single: ensemble.map(|_| {
             let mc = single(|t| t.error);
             SingleRow { theory: pt.error, z: mc.z(pt.error), mc }
         }),
-    }
+    })
 }
 
 fn agreement(rows: &[Row]) -> Agreement {

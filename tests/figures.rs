@@ -464,7 +464,7 @@ fn ensemble_axis_with_a_width_budget_matches_the_curve() {
                 .replace("ridge = 0", &format!("ridge = {ridge}\nensemble = {k}"));
             let curve = lcurve::curve::run(&Config::from_toml_str(&text).unwrap(), &Silent).unwrap();
             let pt = &curve.points[0];
-            let want = lcurve::theory::Ensemble::Members(k).error(pt);
+            let want = lcurve::theory::Ensemble::Members(k).error(pt).unwrap();
             assert_eq!(series.theory[i], (k as f64, want), "K = {k}, ridge {ridge}");
         }
     }

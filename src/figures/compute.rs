@@ -92,16 +92,16 @@ pub struct FigureData {
 
 /// A quantity of the readout of `cfg`: with an ensemble, its E_g(K) and that error's bias
 /// and variance parts (the training error is the single learner's).
-fn value(q: Quantity, p: &Point, cfg: &Config) -> f64 {
+fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
     let k = cfg.readout_ensemble();
-    match q {
-        Quantity::Error => k.error(p),
-        Quantity::Bias => k.bias(p),
-        Quantity::Variance => k.variance(p),
+    Ok(match q {
+        Quantity::Error => cfg.ensemble_value(k.error(p))?,
+        Quantity::Bias => cfg.ensemble_value(k.bias(p))?,
+        Quantity::Variance => cfg.ensemble_value(k.variance(p))?,
         Quantity::TrainError => p.train_error,
         Quantity::TestMse if k == Ensemble::SINGLE => p.test_mse,
-        Quantity::TestMse => k.error(p) + cfg.model.noise,
-    }
+        Quantity::TestMse => cfg.ensemble_value(k.error(p))? + cfg.model.noise,
+    })
 }
 
 fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
@@ -147,13 +147,13 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
         let mut cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
         cfg.samples = alpha_sample_sizes(&cfg, at.xs).map_err(|m| point_error(s, m))?;
         let pts = theory_points(&cfg)?;
-        return Ok(pts.iter().map(|p| (p.alpha, value(q, p, &cfg))).collect());
+        return pts.iter().map(|p| Ok((p.alpha, value(q, p, &cfg)?))).collect();
     }
     at.xs
         .iter()
         .map(|&x| {
             let cfg = point_config(s, at.axis, Some(x), at.y, over).map_err(|m| point_error(s, m))?;
-            Ok((at.axis.plotted(&cfg, x), value(q, &theory_points(&cfg)?[0], &cfg)))
+            Ok((at.axis.plotted(&cfg, x), value(q, &theory_points(&cfg)?[0], &cfg)?))
         })
         .collect()
 }

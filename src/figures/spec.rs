@@ -223,6 +223,9 @@ impl Axis {
                 if !(x >= 1.0 && x.fract() == 0.0 && x <= MAX_ENSEMBLE) {
                     return Err(format!("expected an ensemble size K from 1 to {MAX_ENSEMBLE:e}, got {x}"));
                 }
+                if cfg.model.is_nonlinear() {
+                    return Err(crate::config::NONLINEAR_ENSEMBLE.into());
+                }
                 cfg.ensemble = Some(Ensemble::Members(x as usize));
                 if let Some(b) = budget {
                     set_width(cfg, b.layer, b.units / x)?;

@@ -30,25 +30,26 @@ impl Ensemble {
     /// One learner.
     pub const SINGLE: Ensemble = Ensemble::Members(1);
 
-    /// E_g(K) of a point: `E_∞ + (E_g − E_∞)/K` (exactly E_g for K = 1).
-    pub fn error(self, pt: &Point) -> f64 {
-        self.combine(pt.error, pt.error_inf, pt.init_variance)
+    /// E_g(K) of a point: `E_∞ + (E_g − E_∞)/K` (exactly E_g for K = 1). `None` for K > 1
+    /// when the point has no E_∞ (a network with a nonlinear layer).
+    pub fn error(self, pt: &Point) -> Option<f64> {
+        self.combine(pt.error, pt.error_inf)
     }
 
     /// The bias part of E_g(K) (the same 1/K law holds for bias and variance separately).
-    pub fn bias(self, pt: &Point) -> f64 {
-        self.combine(pt.bias, pt.bias_inf, excess(pt.bias, pt.bias_inf))
+    pub fn bias(self, pt: &Point) -> Option<f64> {
+        self.combine(pt.bias, pt.bias_inf)
     }
 
     /// The variance part of E_g(K).
-    pub fn variance(self, pt: &Point) -> f64 {
-        self.combine(pt.variance, pt.variance_inf, excess(pt.variance, pt.variance_inf))
+    pub fn variance(self, pt: &Point) -> Option<f64> {
+        self.combine(pt.variance, pt.variance_inf)
     }
 
-    fn combine(self, single: f64, infinite: f64, excess: f64) -> f64 {
+    fn combine(self, single: f64, infinite: Option<f64>) -> Option<f64> {
         match self {
-            Ensemble::Members(1) => single,
-            Ensemble::Members(k) => infinite + excess / k as f64,
+            Ensemble::Members(1) => Some(single),
+            Ensemble::Members(k) => infinite.map(|i| i + excess(single, i) / k as f64),
             Ensemble::Infinite => infinite,
         }
     }
@@ -158,24 +159,28 @@ mod tests {
             kappa: 0.0,
             kappa_data: 0.0,
             kappa_layers: vec![],
-            error_inf: ei,
-            bias_inf: ei,
-            variance_inf: 0.0,
-            init_variance: excess(e, ei),
+            error_inf: Some(ei),
+            bias_inf: Some(ei),
+            variance_inf: Some(0.0),
+            init_variance: Some(excess(e, ei)),
         };
         let a = pt(3.0, 1.0);
-        assert_eq!(Ensemble::SINGLE.error(&a), 3.0);
-        assert_eq!(Ensemble::Members(4).error(&a), 1.5);
-        assert_eq!(Ensemble::Infinite.error(&a), 1.0);
-        assert_eq!(Ensemble::Members(4).bias(&a), 1.5);
+        assert_eq!(Ensemble::SINGLE.error(&a), Some(3.0));
+        assert_eq!(Ensemble::Members(4).error(&a), Some(1.5));
+        assert_eq!(Ensemble::Infinite.error(&a), Some(1.0));
+        assert_eq!(Ensemble::Members(4).bias(&a), Some(1.5));
         // Both infinite (data-bottleneck threshold): every ensemble is +∞, never NaN.
         let b = pt(f64::INFINITY, f64::INFINITY);
-        assert_eq!(b.init_variance, 0.0);
-        assert_eq!(Ensemble::Members(4).error(&b), f64::INFINITY);
+        assert_eq!(b.init_variance, Some(0.0));
+        assert_eq!(Ensemble::Members(4).error(&b), Some(f64::INFINITY));
         // Layer-bottleneck threshold: finite E_∞, infinite single learner.
         let c = pt(f64::INFINITY, 0.7);
-        assert_eq!(Ensemble::Members(16).error(&c), f64::INFINITY);
-        assert_eq!(Ensemble::Infinite.error(&c), 0.7);
+        assert_eq!(Ensemble::Members(16).error(&c), Some(f64::INFINITY));
+        assert_eq!(Ensemble::Infinite.error(&c), Some(0.7));
+        // No E_∞ (a nonlinear network): only the single learner is known.
+        let mut d = pt(2.0, 1.0);
+        d.error_inf = None;
+        assert_eq!((Ensemble::SINGLE.error(&d), Ensemble::Members(2).error(&d)), (Some(2.0), None));
         assert_eq!(Ensemble::Members(7).to_string(), "7");
         assert_eq!(Ensemble::Infinite.to_string(), "infinite");
     }

@@ -25,6 +25,10 @@ pub struct LayerMeasure {
     pub v: f64,
     /// B_ℓ: the mean squared mean of the layer's activations.
     pub b: f64,
+    /// Unit means of the Gaussian coefficients μ0, μ1 and μ*² (over units and offsets).
+    pub mean_mu0: f64,
+    pub mean_mu1: f64,
+    pub mean_mustar2: f64,
 }
 
 /// Distinct values of a spectrum with their counts, zeros dropped (ascending).
@@ -69,6 +73,9 @@ pub fn propagate(v0: f64, layers: &[(Activation, &[f64])]) -> Vec<LayerMeasure> 
                 m.w.push(w);
                 v_sum += w * mo.variance();
                 b_sum += w * mo.mu0 * mo.mu0;
+                m.mean_mu0 += w * mo.mu0 / n;
+                m.mean_mu1 += w * mo.mu1 / n;
+                m.mean_mustar2 += w * mo.mustar2(v) / n;
             }
         }
         m.v = v_sum / n;

@@ -23,7 +23,11 @@ pub use ensemble::Ensemble;
 pub use observables::Point;
 pub use spectrum::Spectrum;
 
+use crate::error::{Error, Result};
 use crate::spectra::DataSpectrum;
+use activation::Activation;
+use nonlinear::{Chain, ChainLayer};
+use serde::Serialize;
 
 /// The reduced model the theory needs (THEORY §2): data spectrum `m` with target weights
 /// `c²`, and for every hidden layer its width `n_ℓ` and the eigenvalues `s_ℓ` of `S_ℓ`.
@@ -36,6 +40,33 @@ pub struct Theory {
     /// Index 0: the data spectrum m; index ℓ ≥ 1: layer ℓ's spectrum s_ℓ.
     spectra: Vec<Spectrum>,
     rank: usize,
+    /// The theory of NONLINEAR.md when a layer is nonlinear.
+    nonlinear: Option<Nonlinear>,
+}
+
+#[derive(Clone, Debug)]
+struct Nonlinear {
+    chain: Chain,
+    layers: Vec<LayerCoefficients>,
+}
+
+/// The Gaussian-equivalent coefficients of one hidden layer (NONLINEAR.md §2), as unit
+/// means over the layer's units and, after a non-centred layer, their offsets.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LayerCoefficients {
+    pub activation: Activation,
+    /// Mean centred preactivation variance v = s V_{ℓ−1} over the units.
+    pub preactivation_variance: f64,
+    /// Mean variance s B_{ℓ−1} of the units' frozen offsets (0 after a centred layer).
+    pub offset_variance: f64,
+    /// Mean μ0 = E σ(h).
+    pub mu0: f64,
+    /// Mean μ1 = E σ'(h).
+    pub mu1: f64,
+    /// √(mean μ*²): the Gaussian-equivalent noise.
+    pub mustar: f64,
+    /// Number of unit classes the theory sums over (distinct scales × offset nodes).
+    pub classes: usize,
 }
 
 impl Theory {
@@ -45,10 +76,83 @@ impl Theory {
         let mut spectra = vec![Spectrum::new(&modes.m)];
         spectra.extend(layers.iter().map(|(_, s)| Spectrum::new(s)));
         let rank = spectra.iter().map(Spectrum::rank).min().unwrap_or(0);
-        Theory { n0, noise, modes, widths: layers.iter().map(|(w, _)| *w).collect(), spectra, rank }
+        Theory {
+            n0,
+            noise,
+            modes,
+            widths: layers.iter().map(|(w, _)| *w).collect(),
+            spectra,
+            rank,
+            nonlinear: None,
+        }
     }
 
-    /// `r = min(rank m, rank s_1, …, rank s_L)`: the interpolation threshold of ridgeless regression.
+    /// The theory of the same network with an activation per hidden layer (NONLINEAR.md,
+    /// in the convention where the readout sees √(n0/n_L)·a_L). All linear: unchanged.
+    /// `layers` are each layer's activation and the diagonal of its S_ℓ (one scale per
+    /// unit; only the values and their counts matter), input side first.
+    pub fn with_activations(mut self, layers: &[(Activation, &[f64])]) -> Result<Self> {
+        assert_eq!(layers.len(), self.widths.len(), "one activation per hidden layer");
+        if layers.iter().all(|(a, _)| a.is_linear()) {
+            return Ok(self);
+        }
+        let v0 = self.modes.m.iter().sum::<f64>() / self.n0 as f64;
+        let measures = measure::propagate(v0, &layers);
+        let mut coefficients = Vec::with_capacity(layers.len());
+        let mut chain_layers = Vec::with_capacity(layers.len());
+        let (mut fan_in, mut v_prev, mut b_prev) = (self.n0, v0, 0.0);
+        for ((act, s), (measure, &width)) in layers.iter().zip(measures.into_iter().zip(&self.widths)) {
+            let mean_s = s.iter().sum::<f64>() / width as f64;
+            coefficients.push(LayerCoefficients {
+                activation: *act,
+                preactivation_variance: mean_s * v_prev,
+                offset_variance: mean_s * b_prev,
+                mu0: measure.mean_mu0,
+                mu1: measure.mean_mu1,
+                mustar: measure.mean_mustar2.sqrt(),
+                classes: measure.t.len(),
+            });
+            (v_prev, b_prev) = (measure.v, measure.b);
+            chain_layers.push(ChainLayer { fan_in, width, measure });
+            fan_in = width;
+        }
+        let chain =
+            Chain::new(&self.modes.m, &self.modes.c2, self.n0, self.noise, chain_layers).map_err(|e| {
+                Error::Solver {
+                    samples: 0.0,
+                    ridge: 0.0,
+                    equation: "nonlinear chain (NONLINEAR.md §5): lower end κ_0* of the feasible κ_0".into(),
+                    detail: e.to_string(),
+                }
+            })?;
+        self.rank = chain.threshold().round() as usize;
+        self.nonlinear = Some(Nonlinear { chain, layers: coefficients });
+        Ok(self)
+    }
+
+    /// Whether a hidden layer is nonlinear (the theory of NONLINEAR.md).
+    pub fn is_nonlinear(&self) -> bool {
+        self.nonlinear.is_some()
+    }
+
+    /// The Gaussian-equivalent coefficients of every hidden layer (`None` when all are linear).
+    pub fn coefficients(&self) -> Option<&[LayerCoefficients]> {
+        self.nonlinear.as_ref().map(|n| n.layers.as_slice())
+    }
+
+    /// The effective rank `(tr M)²/tr M²` of M = Γ^{1/2}Σ0Γ^{1/2}: Gaussian equivalence
+    /// needs it large (NONLINEAR.md §6: ≳ 50–100).
+    pub fn effective_rank(&self) -> f64 {
+        let (s1, s2) = self.modes.m.iter().fold((0.0, 0.0), |(a, b), m| (a + m, b + m * m));
+        if s2 > 0.0 {
+            s1 * s1 / s2
+        } else {
+            0.0
+        }
+    }
+
+    /// `r = min(rank m, rank s_1, …, rank s_L)`: the interpolation threshold of ridgeless
+    /// regression (with a nonlinear layer: the rank d* of the features, n_L).
     pub fn rank(&self) -> usize {
         self.rank
     }
@@ -86,7 +190,7 @@ impl Theory {
     /// As [`Theory::point`] at a real sample size p > 0: the equations are continuous in p
     /// (the interpolation threshold is p = r exactly).
     pub fn point_at(&self, samples: f64, ridge: f64) -> crate::Result<Point> {
-        solver::solve(self, samples, ridge, &mut None)
+        self.point_warm(samples, ridge, &mut None)
     }
 
     /// As [`Theory::point`], reusing and updating a warm start from a nearby point.
@@ -96,6 +200,40 @@ impl Theory {
         ridge: f64,
         warm: &mut Option<f64>,
     ) -> crate::Result<Point> {
-        solver::solve(self, samples, ridge, warm)
+        match &self.nonlinear {
+            None => solver::solve(self, samples, ridge, warm),
+            Some(nl) => self.nonlinear_point(&nl.chain, samples, ridge),
+        }
+    }
+
+    /// A point of the nonlinear theory, in the readout's units: κ = κ_L·n0/n_L is the ridge
+    /// of λ = κ(1 − d/p); the layer κ's are the chain's (NONLINEAR.md §5). No §7 fields.
+    fn nonlinear_point(&self, chain: &Chain, samples: f64, ridge: f64) -> Result<Point> {
+        let o = chain.point(samples, ridge).map_err(|e| Error::Solver {
+            samples,
+            ridge,
+            equation: "nonlinear chain (NONLINEAR.md §5): λ = κ_L (1 − d_L/p)".into(),
+            detail: e.to_string(),
+        })?;
+        let n_l = *self.widths.last().expect("a nonlinear theory has layers") as f64;
+        Ok(Point {
+            samples,
+            alpha: samples / self.n0 as f64,
+            ridge,
+            error: o.error,
+            bias: o.bias,
+            variance: o.variance,
+            train_error: o.train_error,
+            test_mse: o.error + self.noise,
+            df: o.df,
+            df2: o.df2,
+            kappa: o.kappa * self.n0 as f64 / n_l,
+            kappa_data: o.kappa_data,
+            kappa_layers: o.kappa_layers,
+            error_inf: None,
+            bias_inf: None,
+            variance_inf: None,
+            init_variance: None,
+        })
     }
 }

@@ -62,19 +62,24 @@ fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, what: &str) -> Result
     state.get_best_param().copied().ok_or_else(|| ChainError::Root(format!("{what}: no solution")))
 }
 
-/// The spectral inputs and layers of the nonlinear theory.
+/// The spectral inputs and layers of the nonlinear theory, with the lower end of the
+/// feasible κ_0 and the rank d* of the features, computed once.
 #[derive(Clone, Debug)]
 pub struct Chain {
-    /// Eigenvalues m_i of M = Γ^{1/2}Σ0Γ^{1/2} (positive ones) and target weights c_i².
-    pub m: Vec<f64>,
-    pub c2: Vec<f64>,
-    pub n0: usize,
-    pub noise: f64,
-    pub layers: Vec<ChainLayer>,
+    /// Eigenvalues m_i > 0 of M = Γ^{1/2}Σ0Γ^{1/2} and their target weights c_i².
+    m: Vec<f64>,
+    c2: Vec<f64>,
+    n0: usize,
+    noise: f64,
+    layers: Vec<ChainLayer>,
+    /// κ_0*(1 + 1e-11), or 4e-18 · min m when the chain is feasible down to there.
+    edge: f64,
+    /// d_L at the edge: the rank of the features (n_L once every unit has μ* > 0).
+    d_star: f64,
 }
 
 /// Observables of one point of the nonlinear theory.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Observed {
     pub error: f64,
     pub bias: f64,
@@ -84,11 +89,48 @@ pub struct Observed {
     pub df2: f64,
     pub kappa: f64,
     pub kappa_data: f64,
+    /// The chain's κ_1 … κ_L (κ_L = `kappa`).
+    pub kappa_layers: Vec<f64>,
 }
 
 impl Chain {
+    /// The chain of data modes `m` (eigenvalues of M; zeros are dropped) with target weights
+    /// `c2`, input dimension n0, label noise η² and hidden layers (input side first).
+    pub fn new(
+        m: &[f64],
+        c2: &[f64],
+        n0: usize,
+        noise: f64,
+        layers: Vec<ChainLayer>,
+    ) -> Result<Self, ChainError> {
+        let (m, c2): (Vec<f64>, Vec<f64>) = m.iter().zip(c2).filter(|(m, _)| **m > 0.0).unzip();
+        if m.is_empty() {
+            return Err(ChainError::Root("the data spectrum has no positive eigenvalue".into()));
+        }
+        let mut chain = Chain { m, c2, n0, noise, layers, edge: 0.0, d_star: 0.0 };
+        let k0min = chain.kappa0_min()?;
+        chain.edge = if k0min > 0.0 { k0min * (1.0 + 1e-11) } else { 4e-18 * chain.min_m() };
+        chain.d_star = chain.state(chain.edge)?.d;
+        Ok(chain)
+    }
+
+    fn min_m(&self) -> f64 {
+        self.m.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    /// d*: the rank of the features, the ridgeless interpolation threshold in p (n_L as
+    /// soon as every unit of a layer is nonlinear).
+    pub fn threshold(&self) -> f64 {
+        self.d_star
+    }
+
     /// The chain at κ_0 > 0.
     pub fn state(&self, kappa0: f64) -> Result<ChainState, ChainError> {
+        self.run(kappa0, None)
+    }
+
+    /// The chain at κ_0, recording every layer's κ_ℓ in `kappas` when given.
+    fn run(&self, kappa0: f64, mut kappas: Option<&mut Vec<f64>>) -> Result<ChainState, ChainError> {
         let (mut d, mut dp) = (0.0, 0.0);
         for &m in &self.m {
             let r = 1.0 / (m + kappa0);
@@ -143,6 +185,9 @@ impl Chain {
                 b1 += w / (c * c);
                 dl += w * (k + delta * t) / c;
             }
+            if let Some(out) = kappas.as_deref_mut() {
+                out.push(kl);
+            }
             let klp = (n * kp / (kappa * kappa) - delta_p * a2) / a1;
             let dlp = -klp * b0 + kl * (klp * b1 + delta_p * a1);
             (kappa, kp, d, dp) = (kl, klp, dl, dlp);
@@ -158,7 +203,7 @@ impl Chain {
     /// κ_0*: the lower end of the feasible κ_0 (0 when the chain is feasible down to
     /// 4e-18 · min m).
     pub fn kappa0_min(&self) -> Result<f64, ChainError> {
-        let min_m = self.m.iter().copied().fold(f64::INFINITY, f64::min);
+        let min_m = self.min_m();
         let tiny = 4e-18 * min_m;
         if self.state(tiny).is_ok() {
             return Ok(0.0);
@@ -212,6 +257,16 @@ impl Chain {
             df2,
             kappa: s.kappa,
             kappa_data: s.kappa0,
+            kappa_layers: self.kappas(s.kappa0),
+        }
+    }
+
+    /// κ_1 … κ_L at κ_0 (a state that was solved before, so it exists).
+    fn kappas(&self, kappa0: f64) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.layers.len());
+        match self.run(kappa0, Some(&mut out)) {
+            Ok(_) => out,
+            Err(_) => vec![0.0; self.layers.len()],
         }
     }
 
@@ -220,12 +275,9 @@ impl Chain {
     /// above it κ_L = 0 at κ_0 = κ_0*, and +∞ at p = d* (d* = n_L once any layer is nonlinear).
     pub fn point(&self, p: f64, ridge: f64) -> Result<Observed, ChainError> {
         let lambda = ridge * self.top_width() as f64 / self.n0 as f64;
-        let k0min = self.kappa0_min()?;
-        let tiny = 4e-18 * self.m.iter().copied().fold(f64::INFINITY, f64::min);
-        let lo = if k0min > 0.0 { k0min * (1.0 + 1e-11) } else { tiny };
+        let lo = self.edge;
         if lambda == 0.0 {
-            let edge = self.state(lo)?;
-            let d_star = edge.d;
+            let d_star = self.d_star;
             if (p - d_star).abs() <= 1e-9 * p {
                 return Ok(self.peak(p, d_star, lo));
             }
@@ -273,6 +325,7 @@ impl Chain {
             df2: d_star,
             kappa: 0.0,
             kappa_data: kappa0,
+            kappa_layers: self.kappas(kappa0),
         }
     }
 
@@ -291,6 +344,7 @@ impl Chain {
             df2: d_star.min(p),
             kappa: 0.0,
             kappa_data: kappa0,
+            kappa_layers: self.kappas(kappa0),
         }
     }
 }
@@ -317,7 +371,7 @@ mod tests {
                 l
             })
             .collect();
-        Chain { m: m.to_vec(), c2: c2.to_vec(), n0: m.len(), noise, layers }
+        Chain::new(m, c2, m.len(), noise, layers).unwrap()
     }
 
     /// A power-law spectrum j^(−e), j = 1..n, normalised to mean 1.

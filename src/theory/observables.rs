@@ -48,13 +48,14 @@ pub struct Point {
     /// Layer-level renormalised ridges κ_1 … κ_L.
     pub kappa_layers: Vec<f64>,
     /// E_∞: the error of the infinite ensemble over weight draws (THEORY §7), ≤ E_g.
-    pub error_inf: f64,
+    /// `None` for networks with a nonlinear layer (§7 is specified for linear networks).
+    pub error_inf: Option<f64>,
     /// Bias part of E_∞.
-    pub bias_inf: f64,
+    pub bias_inf: Option<f64>,
     /// Variance (label-noise) part of E_∞.
-    pub variance_inf: f64,
+    pub variance_inf: Option<f64>,
     /// Initialisation variance E_g − E_∞ ≥ 0: the part of E_g that ensembling removes.
-    pub init_variance: f64,
+    pub init_variance: Option<f64>,
 }
 
 impl Point {
@@ -63,10 +64,11 @@ impl Point {
     /// the two are computed by different formulas, so where the initialisation variance is
     /// below rounding (λ → ∞) they are clamped to keep E_g(K) monotone in K.
     pub(crate) fn with_infinite(mut self, inf: Infinite) -> Self {
-        self.bias_inf = inf.bias.min(self.bias);
-        self.variance_inf = inf.variance.min(self.variance);
-        self.error_inf = inf.error.min(self.error);
-        self.init_variance = excess(self.error, self.error_inf);
+        let error_inf = inf.error.min(self.error);
+        self.bias_inf = Some(inf.bias.min(self.bias));
+        self.variance_inf = Some(inf.variance.min(self.variance));
+        self.error_inf = Some(error_inf);
+        self.init_variance = Some(excess(self.error, error_inf));
         self
     }
 
@@ -176,10 +178,10 @@ impl Solved<'_> {
             kappa: ln_kappa.exp(),
             kappa_data: k0,
             kappa_layers,
-            error_inf: error,
-            bias_inf: bias,
-            variance_inf: variance,
-            init_variance: 0.0,
+            error_inf: None,
+            bias_inf: None,
+            variance_inf: None,
+            init_variance: None,
         };
         if self.layers.is_empty() || k0 == 0.0 {
             point.without_init_variance()

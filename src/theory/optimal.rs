@@ -25,9 +25,14 @@ impl CostFunction for ErrorOfLnRidge<'_> {
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
         self.theory
             .point_at(self.p, u.exp())
-            .map(|pt| self.ensemble.error(&pt))
+            .map(|pt| ensemble_error(self.ensemble, &pt))
             .map_err(|e| ArgminError::msg(e.to_string()))
     }
+}
+
+/// E_g(K); the callers check first that the theory has E_∞ when K > 1.
+fn ensemble_error(ensemble: Ensemble, pt: &Point) -> f64 {
+    ensemble.error(pt).unwrap_or(f64::INFINITY)
 }
 
 impl Theory {
@@ -40,7 +45,15 @@ impl Theory {
 
     /// As [`Theory::optimal_point`] at a real sample size p > 0.
     pub fn optimal_point_at(&self, samples: f64, ensemble: Ensemble) -> Result<Point> {
-        let err = |pt: &Point| ensemble.error(pt);
+        if ensemble != Ensemble::SINGLE && self.is_nonlinear() {
+            return Err(Error::Solver {
+                samples,
+                ridge: 0.0,
+                equation: format!("optimal ridge: min over λ of E_g(K = {ensemble})"),
+                detail: crate::config::NONLINEAR_ENSEMBLE.into(),
+            });
+        }
+        let err = |pt: &Point| ensemble_error(ensemble, pt);
         let (lmin, lmax) = (RIDGE_MIN.ln(), RIDGE_MAX.ln());
         let grid: Vec<f64> =
             (0..SCAN_POINTS).map(|i| lmin + (lmax - lmin) * i as f64 / (SCAN_POINTS - 1) as f64).collect();

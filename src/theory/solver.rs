@@ -269,10 +269,10 @@ fn null_predictor(theory: &Theory, p: f64, ridge: f64) -> Point {
         kappa: ridge,
         kappa_data: f64::INFINITY,
         kappa_layers: vec![f64::INFINITY; theory.widths.len()],
-        error_inf: signal,
-        bias_inf: signal,
-        variance_inf: 0.0,
-        init_variance: 0.0,
+        error_inf: Some(signal),
+        bias_inf: Some(signal),
+        variance_inf: Some(0.0),
+        init_variance: Some(0.0),
     }
 }
 
@@ -317,10 +317,10 @@ fn ridgeless(theory: &Theory, p: f64, ridge: f64) -> Result<Point> {
             kappa: 0.0,
             kappa_data: kappas[0],
             kappa_layers: kappas[1..].to_vec(),
-            error_inf: error,
-            bias_inf: bias,
-            variance_inf: variance,
-            init_variance: 0.0,
+            error_inf: None,
+            bias_inf: None,
+            variance_inf: None,
+            init_variance: None,
         };
         // A narrow layer's peak is initialisation variance: E_∞ is finite there (§7).
         return Ok(if layer_bottleneck && kappas[0] > 0.0 {
