@@ -235,10 +235,13 @@ impl ModelSummary {
     }
 }
 
+/// What every low-effective-rank warning line contains.
+pub const EFFECTIVE_RANK_WARNING: &str = "the input's effective rank (tr M)²/tr M² is";
+
 /// The line of [`ModelSummary::gaussian_equivalence_warning`] at effective rank `r`.
 pub fn effective_rank_warning(source: &str, r: f64) -> String {
     format!(
-        "warning: {source}: the input's effective rank (tr M)²/tr M² is {r:.1} < {MIN_EFFECTIVE_RANK}: \
+        "warning: {source}: {EFFECTIVE_RANK_WARNING} {r:.1} < {MIN_EFFECTIVE_RANK}: \
          Gaussian equivalence, which the nonlinear theory rests on, is unreliable at this effective rank \
          (NONLINEAR.md §6); `lcurve validate` measures the actual deviation"
     )

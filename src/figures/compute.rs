@@ -308,8 +308,45 @@ impl Progress for Inner<'_> {
         self.0.cancelled()
     }
     fn note(&self, line: &str) {
-        self.0.note(line)
+        // The figure warns once about low effective ranks, for all its points.
+        if !line.contains(crate::model::EFFECTIVE_RANK_WARNING) {
+            self.0.note(line)
+        }
     }
+}
+
+/// The smallest effective rank of M over the points of a series with a nonlinear layer
+/// (`None` for a linear series).
+fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> {
+    if !s.config.model.is_nonlinear() {
+        return Ok(None);
+    }
+    let axis = &panel.sweep.axis;
+    let xs: Vec<Option<f64>> =
+        if *axis == Axis::Alpha { vec![None] } else { panel.sweep.values.iter().copied().map(Some).collect() };
+    let mut min = f64::INFINITY;
+    for x in xs {
+        let cfg = point_config(s, axis, x, None, None).map_err(|m| point_error(s, m))?;
+        if cfg.model.is_nonlinear() {
+            min = min.min(cfg.model.theory(&Silent)?.effective_rank());
+        }
+    }
+    Ok(min.is_finite().then_some(min))
+}
+
+/// One warning line per series of a figure whose inputs have a low effective rank.
+fn warn_low_effective_rank(spec: &FigureSpec, progress: &dyn Progress) -> Result<()> {
+    for panel in &spec.panels {
+        for s in &panel.series {
+            if let Some(r) = min_effective_rank(panel, s)? {
+                if r < crate::model::MIN_EFFECTIVE_RANK {
+                    let what = format!("{} ({})", spec.path.display(), s.context);
+                    progress.note(&crate::model::effective_rank_warning(&what, r));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn heat(panel: &PanelSpec) -> Result<Heat> {
@@ -352,6 +389,7 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
 /// shard only the markers' trials are computed (into the store); the figure is empty.
 pub fn compute_observed(spec: &FigureSpec, sim: &SimOptions, progress: &dyn Progress) -> Result<FigureData> {
     let opts = marker_options(spec, sim)?;
+    warn_low_effective_rank(spec, progress)?;
     let inner = Inner(progress);
     let simulate = !sim.disabled && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());
     let mut panels = Vec::with_capacity(spec.panels.len());

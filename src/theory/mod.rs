@@ -97,7 +97,7 @@ impl Theory {
             return Ok(self);
         }
         let v0 = self.modes.m.iter().sum::<f64>() / self.n0 as f64;
-        let measures = measure::propagate(v0, &layers);
+        let measures = measure::propagate(v0, layers);
         let mut coefficients = Vec::with_capacity(layers.len());
         let mut chain_layers = Vec::with_capacity(layers.len());
         let (mut fan_in, mut v_prev, mut b_prev) = (self.n0, v0, 0.0);
