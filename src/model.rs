@@ -230,7 +230,9 @@ impl ModelSummary {
     /// The warning line for a nonlinear network whose input has an effective rank below
     /// [`MIN_EFFECTIVE_RANK`] (`None` otherwise); `source` names the config.
     pub fn gaussian_equivalence_warning(&self, source: &str) -> Option<String> {
-        (self.activations.is_some() && self.effective_rank < MIN_EFFECTIVE_RANK)
+        let nonlinear =
+            self.activations.as_ref().is_some_and(|l| l.iter().any(|c| !c.activation.is_affine()));
+        (nonlinear && self.effective_rank < MIN_EFFECTIVE_RANK)
             .then(|| effective_rank_warning(source, self.effective_rank))
     }
 }

@@ -318,16 +318,19 @@ impl Progress for Inner<'_> {
 /// The smallest effective rank of M over the points of a series with a nonlinear layer
 /// (`None` for a linear series).
 fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> {
-    if !s.config.model.is_nonlinear() {
+    if s.config.model.layers.iter().all(|l| l.activation.is_affine()) {
         return Ok(None);
     }
     let axis = &panel.sweep.axis;
-    let xs: Vec<Option<f64>> =
-        if *axis == Axis::Alpha { vec![None] } else { panel.sweep.values.iter().copied().map(Some).collect() };
+    let xs: Vec<Option<f64>> = if *axis == Axis::Alpha {
+        vec![None]
+    } else {
+        panel.sweep.values.iter().copied().map(Some).collect()
+    };
     let mut min = f64::INFINITY;
     for x in xs {
         let cfg = point_config(s, axis, x, None, None).map_err(|m| point_error(s, m))?;
-        if cfg.model.is_nonlinear() {
+        if cfg.model.layers.iter().any(|l| !l.activation.is_affine()) {
             min = min.min(cfg.model.theory(&Silent)?.effective_rank());
         }
     }

@@ -58,8 +58,14 @@ pub struct Moments {
 
 impl Moments {
     /// μ*² = E2 − μ0² − v μ1², clamped at 0 (it is ≥ 0 exactly; 0 iff σ is affine).
+    /// Values at the rounding level of E2 are 0 (an affine σ with an offset).
     pub fn mustar2(&self, v: f64) -> f64 {
-        (self.e2 - self.mu0 * self.mu0 - v * self.mu1 * self.mu1).max(0.0)
+        let x = self.e2 - self.mu0 * self.mu0 - v * self.mu1 * self.mu1;
+        if x <= 1e-13 * self.e2 {
+            0.0
+        } else {
+            x
+        }
     }
 
     /// The centred variance E2 − μ0² of σ(h).
@@ -156,6 +162,15 @@ impl Activation {
         match *self {
             Activation::Linear => true,
             Activation::Coefficients { mu0, mu1, mustar } => mu0 == 0.0 && mu1 == 1.0 && mustar == 0.0,
+            _ => false,
+        }
+    }
+
+    /// Whether σ is affine (μ* = 0: Gaussian equivalence is then exact).
+    pub fn is_affine(&self) -> bool {
+        match *self {
+            Activation::Linear => true,
+            Activation::Coefficients { mustar, .. } => mustar == 0.0,
             _ => false,
         }
     }
