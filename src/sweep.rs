@@ -28,7 +28,7 @@ pub fn learning_curve(
     let parts: Vec<Result<Vec<Point>>> = samples
         .par_chunks(CHUNK)
         .map(|part| {
-            let mut warm = None;
+            let mut warm = crate::theory::Warm::default();
             let mut out = Vec::with_capacity(part.len());
             for &p in part {
                 if progress.cancelled() {

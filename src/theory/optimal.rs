@@ -57,7 +57,7 @@ impl Theory {
         let (lmin, lmax) = (RIDGE_MIN.ln(), RIDGE_MAX.ln());
         let grid: Vec<f64> =
             (0..SCAN_POINTS).map(|i| lmin + (lmax - lmin) * i as f64 / (SCAN_POINTS - 1) as f64).collect();
-        let mut warm = None;
+        let mut warm = crate::theory::Warm::default();
         let mut best: Option<(usize, Point)> = None;
         for (i, &u) in grid.iter().enumerate() {
             let pt = self.point_warm(samples, u.exp(), &mut warm)?;
