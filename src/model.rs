@@ -230,11 +230,22 @@ impl ModelSummary {
     /// The warning line for a nonlinear network whose input has an effective rank below
     /// [`MIN_EFFECTIVE_RANK`] (`None` otherwise); `source` names the config.
     pub fn gaussian_equivalence_warning(&self, source: &str) -> Option<String> {
-        let nonlinear =
-            self.activations.as_ref().is_some_and(|l| l.iter().any(|c| !c.activation.is_affine()));
-        (nonlinear && self.effective_rank < MIN_EFFECTIVE_RANK)
-            .then(|| effective_rank_warning(source, self.effective_rank))
+        low_rank_warning(self.activations.as_deref(), self.effective_rank, source)
     }
+}
+
+/// As [`ModelSummary::gaussian_equivalence_warning`], from a theory.
+pub fn gaussian_equivalence_warning(theory: &Theory, source: &str) -> Option<String> {
+    low_rank_warning(theory.coefficients(), theory.effective_rank(), source)
+}
+
+fn low_rank_warning(
+    layers: Option<&[crate::theory::LayerCoefficients]>,
+    r: f64,
+    source: &str,
+) -> Option<String> {
+    let nonlinear = layers.is_some_and(|l| l.iter().any(|c| !c.activation.is_affine()));
+    (nonlinear && r < MIN_EFFECTIVE_RANK).then(|| effective_rank_warning(source, r))
 }
 
 /// What every low-effective-rank warning line contains.

@@ -130,6 +130,22 @@ pub fn trial_flops(spec: &ModelSpec, p: usize) -> f64 {
     f + 2.0 * p.max(prev) * q * q + q * q * q / 3.0
 }
 
+/// Extra work of a nonlinear network's trial: its test set of `test_samples` inputs pushed
+/// through the network and the readout (the fit is in [`trial_flops`]).
+pub fn test_set_flops(spec: &ModelSpec, test_samples: usize) -> f64 {
+    if !spec.is_nonlinear() {
+        return 0.0;
+    }
+    let t = test_samples as f64;
+    let mut prev = spec.dim as f64;
+    let mut f = if spec.has_dense_data() { 2.0 * t * prev * prev } else { t * prev };
+    for l in &spec.layers {
+        f += 2.0 * t * prev * l.width as f64;
+        prev = l.width as f64;
+    }
+    f + 4.0 * t * prev
+}
+
 /// Peak memory of one trial at sample size p (every temporary it holds at once).
 pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
     let p = p as f64;
@@ -143,6 +159,11 @@ pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
     }
     let q = p.min(prev);
     words += 3.0 * q * q + 2.0 * n0;
+    if spec.is_nonlinear() {
+        // A chunk of the test set through the widest stage.
+        let widest = spec.layers.iter().map(|l| l.width).max().unwrap_or(0).max(spec.dim) as f64;
+        words += 3.0 * crate::simulation::TEST_CHUNK as f64 * widest;
+    }
     8.0 * words
 }
 

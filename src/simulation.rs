@@ -136,7 +136,7 @@ pub struct Simulator {
 }
 
 /// Rows of the test set pushed through the network at once (bounds a trial's memory).
-const TEST_CHUNK: usize = 1024;
+pub(crate) const TEST_CHUNK: usize = 1024;
 
 impl Simulator {
     /// Prepares a built model.

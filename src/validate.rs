@@ -166,8 +166,7 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::model::ModelSpec, 
         &format!("simulating p = {p_max} on {threads} threads"),
         bytes,
     )?;
-    let flops: f64 =
-        samples.iter().map(|&p| trial_flops(&spec, p, config.ensemble)).sum::<f64>() * opts.trials as f64;
+    let flops: f64 = samples.iter().map(|&p| trial_flops(&spec, p, config)).sum::<f64>() * opts.trials as f64;
     let plan = Plan {
         trials: (samples.len() * opts.trials) as u64,
         flops,
@@ -346,7 +345,7 @@ impl<'a> Trials<'a> {
         let jobs = (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
         let cost = points
             .iter()
-            .map(|pt| (trial_flops(&spec, pt.samples as usize, config.ensemble) / 1e6).max(1.0) as u64)
+            .map(|pt| (trial_flops(&spec, pt.samples as usize, config) / 1e6).max(1.0) as u64)
             .collect();
         let keys: Vec<PointKey> = points
             .iter()
@@ -463,8 +462,9 @@ fn simulated_members(ensemble: Option<Ensemble>) -> (usize, bool) {
 }
 
 /// Estimated work of one (ensemble) trial.
-fn trial_flops(spec: &crate::model::ModelSpec, samples: usize, ensemble: Option<Ensemble>) -> f64 {
-    resources::trial_flops(spec, samples) * simulated_members(ensemble).0 as f64
+fn trial_flops(spec: &crate::model::ModelSpec, samples: usize, config: &Config) -> f64 {
+    let test = resources::test_set_flops(spec, config.simulation.test_samples);
+    (resources::trial_flops(spec, samples) + test) * simulated_members(config.ensemble).0 as f64
 }
 
 /// One row from the theory point and its trials.

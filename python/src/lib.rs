@@ -446,6 +446,9 @@ fn point<'py>(
             Some(t) => t,
             None => {
                 let built = config.inner.model.theory(progress)?;
+                if let Some(w) = lcurve::model::gaussian_equivalence_warning(&built, &config.inner.source) {
+                    progress.note(&w);
+                }
                 config.theory.get_or_init(|| built)
             }
         };

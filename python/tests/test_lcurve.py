@@ -313,3 +313,20 @@ def test_a_results_store_is_reused_and_damage_is_a_warning(tmp_path):
     (files[0].parent / "junk.trials").write_text("not a record\n")
     with pytest.warns(RuntimeWarning, match="junk.trials: 1 corrupt line"):
         lcurve.validate(cfg, trials=5, seed=2, store=store)
+
+
+def test_nonlinear_networks_and_the_effective_rank_warning(tmp_path):
+    """Activations from text and dicts; the low-effective-rank warning is a RuntimeWarning."""
+    relu = SMALL.replace("[readout]", 'activation = "relu"\n\n[readout]')
+    f = tmp_path / "relu.toml"
+    f.write_text(relu)
+    with pytest.warns(RuntimeWarning, match="effective rank"):
+        table = lcurve.curve(lcurve.loads(relu))
+    assert_same_as_cli_csv(table, cli("curve", f).stdout)
+    assert all(np.ma.is_masked(x) for x in table["error_inf"]), "no §7 columns for nonlinear networks"
+    coefficients = lcurve.loads(SMALL, set={"layers[0].activation": {"mu0": 0.1, "mu1": 0.8, "mustar": 0.3}})
+    with pytest.warns(RuntimeWarning, match="effective rank"):
+        pt = lcurve.point(coefficients, 30.0, ridge=0.01)
+    assert 0 < pt["error"] < 2
+    with pytest.raises(lcurve.ConfigError, match=r"layers\[0\]\.activation: unknown activation \"gelu\""):
+        lcurve.loads(SMALL, set={"layers[0].activation": "gelu"})
