@@ -204,7 +204,9 @@ def curve(config: Union[Config, PathLike], progress: Optional[Progress] = None) 
     ``alpha``, ``ridge``, ``error``, ``bias``, ``variance``, ``train_error``, ``test_mse``,
     ``df``, ``df2``, ``kappa``, ``kappa_data``, ``kappa_1`` …, ``error_inf``, ``bias_inf``,
     ``variance_inf``, ``init_variance`` and, with an ensemble, ``error_ensemble``).
-    Errors are in units of the target's signal (E_g → 1 as p → 0)."""
+    Errors are in units of the target's signal (E_g → 1 as p → 0). With a nonlinear layer
+    (``activation`` in ``[[layers]]``) the §7 columns are masked, and a low effective rank
+    of the input is a ``RuntimeWarning`` (Gaussian equivalence is unreliable there)."""
     return _table(_native.curve(_config(config), progress))
 
 

@@ -94,9 +94,10 @@ fn erfc(x: f64) -> f64 {
 
 /// The trapezoid rule on ζ ∈ [−11, 11] with the Gaussian weight folded in. For σ analytic
 /// in a strip |Im h| < a (tanh: a = π/2; erf: entire), its error on σ(b + √v ζ) decays
-/// like exp(−2π a/(√v · step)); the step min(0.02, 0.1/√v) keeps that below 1e-60 at every
-/// v (the spec's fixed 0.005 is finer than needed for v ≤ 400 and too coarse beyond;
-/// tested against Simpson's rule to 1e-10). Kinked σ (ReLU) use closed forms.
+/// like exp(−2π a/(√v · step)); the step min(0.02, 0.1/√v) keeps that below 1e-40 at every
+/// v (the spec's fixed 0.005 is four times finer than needed for v ≤ 25, and too coarse for
+/// 1e-12 beyond v ≈ 5000; tested against Simpson's rule to 1e-10 up to v = 2500). Kinked σ
+/// (ReLU) use closed forms.
 const QUAD_HALF_WIDTH: f64 = 11.0;
 
 /// The trapezoid step for a preactivation variance v.
