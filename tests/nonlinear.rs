@@ -278,6 +278,16 @@ fn low_effective_rank_is_flagged() {
         );
         assert!(warnings[0].contains("low.toml"), "{stderr}");
     }
+    // A figure warns once, naming the series in the failure regime (F9's right panel).
+    let f9 = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/f9_nonlinear.toml");
+    let out = dir.join("figs");
+    let (code, _, stderr) = run(&["figures", f9, "--no-sim", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains("\"ReLU\"") && warnings[0].contains("\"tanh\"") && warnings[0].contains("5.1")
+    );
     let linear = write(&dir, "linear.toml", &low.replace("ACT", ""));
     let high = write(&dir, "high.toml", &one_layer(200, 300, "\"relu\"", "0.01", &[100]));
     for p in [linear, high] {

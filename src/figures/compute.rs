@@ -337,17 +337,23 @@ fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> 
     Ok(min.is_finite().then_some(min))
 }
 
-/// One warning line per series of a figure whose inputs have a low effective rank.
+/// One warning line for a figure with nonlinear series whose inputs have a low effective
+/// rank: the smallest rank, and which series.
 fn warn_low_effective_rank(spec: &FigureSpec, progress: &dyn Progress) -> Result<()> {
+    let mut low: Vec<(String, f64)> = Vec::new();
     for panel in &spec.panels {
         for s in &panel.series {
             if let Some(r) = min_effective_rank(panel, s)? {
                 if r < crate::model::MIN_EFFECTIVE_RANK {
-                    let what = format!("{} ({})", spec.path.display(), s.context);
-                    progress.note(&crate::model::effective_rank_warning(&what, r));
+                    low.push((s.context.clone(), r));
                 }
             }
         }
+    }
+    if let Some(r) = low.iter().map(|(_, r)| *r).min_by(f64::total_cmp) {
+        let series: Vec<&str> = low.iter().map(|(c, _)| c.as_str()).collect();
+        let what = format!("{} ({})", spec.path.display(), series.join(", "));
+        progress.note(&crate::model::effective_rank_warning(&what, r));
     }
     Ok(())
 }
