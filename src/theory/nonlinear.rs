@@ -6,8 +6,9 @@
 //! `d_ℓ = Σ_a w (k+δt)/(k+δt+κ_ℓ)`, with their tangents in κ_0. The outer equation is
 //! `λ/κ_L + d_L/p = 1`. Every root goes through argmin: (C_ℓ) and the outer equation by
 //! bracketed Newton steps with the chain's exact derivatives (`theory::roots`), warm-started
-//! along a sweep; the lower end κ_0* of the feasible κ_0 by Brent's method. The chain's λ is the readout's λ·n_L/n0 (the readout sees √(n0/n_L)·a_L), which
-//! [`Chain::point`] applies.
+//! along a sweep; the lower end κ_0* of the feasible κ_0 by Brent's method. The chain's λ
+//! is the readout's λ·n_L/n0 (the readout sees √(n0/n_L)·a_L), which [`Chain::point`]
+//! applies.
 
 use super::measure::LayerMeasure;
 use super::roots::{newton_root, Equation};
