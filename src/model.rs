@@ -93,6 +93,19 @@ impl ModelSpec {
         self.layers.iter().any(|l| !l.activation.is_linear())
     }
 
+    /// Whether a hidden layer's activation is not affine: Gaussian equivalence is then an
+    /// approximation, reliable only at a large effective rank (NONLINEAR.md §6).
+    pub fn has_nonaffine_layer(&self) -> bool {
+        self.layers.iter().any(|l| !l.activation.is_affine())
+    }
+
+    /// The effective rank (tr M)²/tr M² of M = Γ^{1/2}Σ0Γ^{1/2}, from the reduced data side
+    /// alone (no layer's theory is built).
+    pub fn effective_rank(&self, progress: &dyn Progress) -> Result<f64> {
+        let modes = self.build(Purpose::Theory, progress)?.modes(progress)?;
+        Ok(crate::theory::effective_rank(&modes.m))
+    }
+
     /// Dimensions of the dense covariances (Σ0, Γ, S_ℓ), for memory estimates.
     pub fn dense_dims(&self) -> Vec<usize> {
         let mut d = Vec::new();
@@ -279,15 +292,7 @@ impl Model {
 
     /// The reduced model of THEORY §2, ready to solve.
     pub fn theory(&self, progress: &dyn Progress) -> Result<Theory> {
-        let modes = spectra::reduce(
-            &self.data.cov,
-            &self.input.cov,
-            &self.target_weights,
-            self.input_shares_data_basis(),
-            setup_par(),
-            progress,
-        )
-        .map_err(|e| self.spec.err(INPUT_KEY, e.to_string()))?;
+        let modes = self.modes(progress)?;
         let layers: Vec<(usize, Vec<f64>)> = self
             .spec
             .layers
@@ -298,6 +303,19 @@ impl Model {
         let activations: Vec<(Activation, &[f64])> =
             self.spec.layers.iter().zip(&layers).map(|(l, (_, s))| (l.activation, s.as_slice())).collect();
         Theory::new(self.spec.dim, self.spec.noise, modes, &layers).with_activations(&activations)
+    }
+
+    /// The reduced data side of THEORY §2: m (eigenvalues of M) and c².
+    fn modes(&self, progress: &dyn Progress) -> Result<spectra::DataSpectrum> {
+        spectra::reduce(
+            &self.data.cov,
+            &self.input.cov,
+            &self.target_weights,
+            self.input_shares_data_basis(),
+            setup_par(),
+            progress,
+        )
+        .map_err(|e| self.spec.err(INPUT_KEY, e.to_string()))
     }
 
     /// Sizes, ranks and normalisations, for reports.

@@ -311,41 +311,29 @@ fn bad_activation_input() {
         ("unknown coefficient", "{ mu0 = 0, mu1 = 1, mustar = 1, mu2 = 1 }", "layers[0].activation.mu2"),
         ("not a string", "[1, 2]", "layers[0].activation"),
     ];
-    for (case, act, key) in cases {
-        let p = write(&dir, "bad.toml", &base.replace("ACT", act));
-        assert_bad_input(case, &["curve", p.to_str().unwrap(), "--out", o], "bad.toml", key, &out);
+    let mut texts: Vec<(&str, String, &str, &str)> =
+        cases.iter().map(|&(case, act, key)| (case, base.replace("ACT", act), "curve", key)).collect();
+    let relu = base.replace("ACT", "\"relu\"");
+    texts.extend([
+        (
+            "ar1 S",
+            base.replace(
+                "activation = ACT",
+                "activation = \"tanh\"\ncovariance = { kind = \"ar1\", rho = 0.3 }",
+            ),
+            "curve",
+            "layers[0].covariance",
+        ),
+        ("ensemble", relu.replace("ridge = 0", "ridge = 0\nensemble = 2"), "curve", "readout.ensemble"),
+        ("test set", relu + "\n[simulation]\ntest_samples = -3\n", "validate", "simulation.test_samples"),
+    ]);
+    for (case, text, cmd, key) in texts {
+        let p = write(&dir, "bad.toml", &text);
+        let (_, err) = assert_bad_input(case, &[cmd, p.to_str().unwrap(), "--out", o], "bad.toml", key, &out);
+        if case == "ar1 S" {
+            assert!(err.contains("diagonal"), "{err}");
+        }
     }
-    let dense =
-        base.replace("activation = ACT", "activation = \"tanh\"\ncovariance = { kind = \"ar1\", rho = 0.3 }");
-    let p = write(&dir, "bad.toml", &dense);
-    let (_, err) = assert_bad_input(
-        "ar1 S",
-        &["curve", p.to_str().unwrap(), "--out", o],
-        "bad.toml",
-        "layers[0].covariance",
-        &out,
-    );
-    assert!(err.contains("diagonal"), "{err}");
-    let ens = base
-        .replace("activation = ACT", "activation = \"relu\"")
-        .replace("ridge = 0", "ridge = 0\nensemble = 2");
-    let p = write(&dir, "bad.toml", &ens);
-    assert_bad_input(
-        "ensemble",
-        &["curve", p.to_str().unwrap(), "--out", o],
-        "bad.toml",
-        "readout.ensemble",
-        &out,
-    );
-    let t = base.replace("ACT", "\"relu\"") + "\n[simulation]\ntest_samples = -3\n";
-    let p = write(&dir, "bad.toml", &t);
-    assert_bad_input(
-        "test set",
-        &["validate", p.to_str().unwrap(), "--out", o],
-        "bad.toml",
-        "simulation.test_samples",
-        &out,
-    );
 }
 
 /// Store keys: a linear network's keys ignore the test-set size (they predate it); a

@@ -318,7 +318,7 @@ impl Progress for Inner<'_> {
 /// The smallest effective rank of M over the points of a series with a nonlinear layer
 /// (`None` for a linear series).
 fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> {
-    if s.config.model.layers.iter().all(|l| l.activation.is_affine()) {
+    if !s.config.model.has_nonaffine_layer() {
         return Ok(None);
     }
     let axis = &panel.sweep.axis;
@@ -330,8 +330,8 @@ fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> 
     let mut min = f64::INFINITY;
     for x in xs {
         let cfg = point_config(s, axis, x, None, None).map_err(|m| point_error(s, m))?;
-        if cfg.model.layers.iter().any(|l| !l.activation.is_affine()) {
-            min = min.min(cfg.model.theory(&Silent)?.effective_rank());
+        if cfg.model.has_nonaffine_layer() {
+            min = min.min(cfg.model.effective_rank(&Silent)?);
         }
     }
     Ok(min.is_finite().then_some(min))

@@ -30,6 +30,16 @@ use activation::Activation;
 use nonlinear::{Chain, ChainLayer, ChainWarm};
 use serde::Serialize;
 
+/// `(Σ m)²/Σ m²` of a spectrum m (0 for an empty or zero one).
+pub fn effective_rank(m: &[f64]) -> f64 {
+    let (s1, s2) = m.iter().fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
+    if s2 > 0.0 {
+        s1 * s1 / s2
+    } else {
+        0.0
+    }
+}
+
 /// The reduced model the theory needs (THEORY §2): data spectrum `m` with target weights
 /// `c²`, and for every hidden layer its width `n_ℓ` and the eigenvalues `s_ℓ` of `S_ℓ`.
 #[derive(Clone, Debug)]
@@ -152,12 +162,7 @@ impl Theory {
     /// The effective rank `(tr M)²/tr M²` of M = Γ^{1/2}Σ0Γ^{1/2}: Gaussian equivalence
     /// needs it large (NONLINEAR.md §6: ≳ 50–100).
     pub fn effective_rank(&self) -> f64 {
-        let (s1, s2) = self.modes.m.iter().fold((0.0, 0.0), |(a, b), m| (a + m, b + m * m));
-        if s2 > 0.0 {
-            s1 * s1 / s2
-        } else {
-            0.0
-        }
+        effective_rank(&self.modes.m)
     }
 
     /// `r = min(rank m, rank s_1, …, rank s_L)`: the interpolation threshold of ridgeless
