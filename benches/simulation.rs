@@ -4,23 +4,25 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Par;
-use lcurve::model::{LayerSpec, ModelSpec, Purpose};
+use lcurve::model::{Model, Purpose};
 use lcurve::progress::Silent;
 use lcurve::simulation::{trial_rng, Simulator};
-use lcurve::spectra::{CovarianceKind, CovarianceSpec, Target};
+use lcurve::{CovarianceKind, CovarianceSpec, Target};
+use lcurve::{LayerSpec, ModelSpec};
 use rayon::prelude::*;
 
 fn simulator() -> Simulator {
-    let spec = ModelSpec {
-        source: "bench".into(),
-        dim: 1000,
-        noise: 0.1,
-        data: CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: 1.0 }, normalize: true },
-        target: Target::Isotropic,
-        input: CovarianceSpec::identity(),
-        layers: [1200, 900].iter().map(|&w| LayerSpec::linear(w, CovarianceSpec::identity())).collect(),
-    };
-    Simulator::new(&spec.build(Purpose::Simulation, &Silent).unwrap()).unwrap()
+    let spec = ModelSpec::new(
+        "bench",
+        1000,
+        0.1,
+        CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: 1.0 }, normalize: true },
+        Target::Isotropic,
+        CovarianceSpec::identity(),
+        [1200, 900].iter().map(|&w| LayerSpec::linear(w, CovarianceSpec::identity())).collect(),
+    )
+    .unwrap();
+    Simulator::new(&Model::build(&spec, Purpose::Simulation, &Silent).unwrap()).unwrap()
 }
 
 fn trials(c: &mut Criterion) {

@@ -3,8 +3,8 @@
 //! reading every record (`lcurve store status`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use lcurve::config::Config;
 use lcurve::store::{PointKey, Record, Store};
+use lcurve::Config;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -14,7 +14,7 @@ fn store(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
     let st = Store::open(&dir).unwrap();
     let keys: Vec<PointKey> =
-        (0..10_000).map(|p| PointKey::new(&cfg.model, 100 + p, 1e-3, None, 1, 20_000)).collect();
+        (0..10_000).map(|p| PointKey::new(cfg.model(), 100 + p, 1e-3, None, 1, 20_000)).collect();
     for k in &keys {
         for t in 0..100 {
             st.append(&Record { key: *k, trial: t, values: vec![0.1 + t as f64, 0.05, 0.3] }).unwrap();

@@ -3,8 +3,9 @@
 //! network with ReLU in both layers (the nonlinear chain).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use lcurve::config::{Config, Override};
+use lcurve::config::Override;
 use lcurve::progress::Silent;
+use lcurve::Config;
 use std::path::Path;
 
 /// The bench config with `overrides`, benchmarked as group `name` (curve, one cold point,
@@ -14,18 +15,26 @@ fn bench_config(c: &mut Criterion, name: &str, overrides: &[&str], samples: usiz
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("bench_curve.toml")).unwrap();
     let overrides: Vec<Override> = overrides.iter().map(|s| s.parse().unwrap()).collect();
     let cfg = Config::from_toml_str_with(&text, &overrides).unwrap();
-    let theory = cfg.model.theory(&Silent).unwrap();
-    assert_eq!(cfg.samples.len(), 200);
+    let theory = lcurve::Theory::from_spec(cfg.model(), &Silent).unwrap();
+    assert_eq!(cfg.samples().len(), 200);
     let mut group = c.benchmark_group(name);
     group.sample_size(samples);
     group.bench_function("curve_200_points_n10000_L2", |b| {
         b.iter(|| {
-            lcurve::sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, cfg.readout_ensemble(), &Silent)
-                .unwrap()
+            lcurve::sweep::learning_curve(
+                &theory,
+                cfg.samples(),
+                cfg.ridge(),
+                cfg.readout_ensemble(),
+                &Silent,
+            )
+            .unwrap()
         })
     });
     group.bench_function("single_point_p5000", |b| b.iter(|| theory.point(5000, 1e-3).unwrap()));
-    group.bench_function("build_and_reduce", |b| b.iter(|| cfg.model.theory(&Silent).unwrap()));
+    group.bench_function("build_and_reduce", |b| {
+        b.iter(|| lcurve::Theory::from_spec(cfg.model(), &Silent).unwrap())
+    });
     group.finish();
 }
 

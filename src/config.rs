@@ -2,68 +2,15 @@
 //! a list of sample sizes. Every problem is reported as one [`Error::Input`] line naming
 //! the file, the dotted key and what is expected.
 
-use crate::error::{truncate, Error, Result};
-use crate::model::{LayerSpec, ModelSpec};
-use crate::resources::{MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
-use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
-use crate::theory::activation::Activation;
-use crate::theory::Ensemble;
+use crate::spec::limits::{MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_POINTS, MAX_SAMPLES, MAX_TEST_SAMPLES};
+use crate::spec::text::truncate;
+use crate::spec::{
+    check_symmetric, rules, Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, Invalid,
+    LayerSpec, ModelSpec, Result, Ridge, SimulationSpec, Target,
+};
 use nalgebra::DMatrix;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-
-/// The ridge of the readout.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Ridge {
-    /// A fixed λ ≥ 0 (0 = minimum-norm interpolation).
-    Fixed(f64),
-    /// λ* = argmin E_g at each sample size.
-    Optimal,
-}
-
-/// Monte Carlo defaults from the `[simulation]` section.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SimulationSpec {
-    pub trials: usize,
-    pub seed: u64,
-    pub scale: f64,
-    /// Size of the fresh test set on which a trial of a nonlinear network measures E_g
-    /// (linear networks use the exact formula and ignore it).
-    pub test_samples: usize,
-}
-
-/// Why an ensemble of a network with a nonlinear layer is refused.
-pub const NONLINEAR_ENSEMBLE: &str =
-    "ensembles (THEORY §7) are specified for linear networks only, and a layer has a nonlinear activation";
-
-/// Default `[simulation] test_samples` (see the README for the measurement behind it).
-pub const DEFAULT_TEST_SAMPLES: usize = 20_000;
-
-/// Largest `[simulation] test_samples`.
-pub const MAX_TEST_SAMPLES: usize = 10_000_000;
-
-impl Default for SimulationSpec {
-    fn default() -> Self {
-        SimulationSpec { trials: 20, seed: 1, scale: 1.0, test_samples: DEFAULT_TEST_SAMPLES }
-    }
-}
-
-/// A validated model configuration: the model, the ridge, the sample sizes and the
-/// simulation defaults.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Where the config came from: its file name, or `<string>` for TOML text.
-    pub source: String,
-    pub model: ModelSpec,
-    pub ridge: Ridge,
-    /// `[readout] ensemble`: the number of learners averaged (THEORY §7), if the config sets
-    /// it. The single learner's columns are reported either way; with an ensemble the
-    /// curve adds E_g(K), `Ridge::Optimal` minimises E_g(K) and `validate` simulates K learners.
-    pub ensemble: Option<Ensemble>,
-    /// Sample sizes, ascending, distinct, ≥ 1.
-    pub samples: Vec<usize>,
-    pub simulation: SimulationSpec,
-}
 
 // ---------- raw schema (what serde reads) ----------
 
@@ -175,7 +122,7 @@ pub(crate) fn read_table(path: &Path) -> Result<(String, toml::Table)> {
     let file = path.display().to_string();
     let mut text = String::new();
     use std::io::Read;
-    open_bounded(path, crate::resources::MAX_CONFIG_BYTES)
+    open_bounded(path, MAX_CONFIG_BYTES)
         .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| format!("cannot read: {e}")))
         .map_err(|m| Error::input(&file, "(file)", m))?;
     Ok((file.clone(), parse_table(&text, &file)?))
@@ -403,19 +350,7 @@ pub(crate) fn apply_overrides<'a>(
 pub const STRING_SOURCE: &str = "<string>";
 
 impl Config {
-    /// The ensemble the readout averages ([`Ensemble::SINGLE`] when `ensemble` is unset).
-    pub fn readout_ensemble(&self) -> Ensemble {
-        self.ensemble.unwrap_or(Ensemble::SINGLE)
-    }
-
     /// Loads and validates a model configuration file.
-    /// A quantity of the readout's ensemble (`Ensemble::error` and its parts), or the
-    /// config error that explains its absence: §7 is specified for linear networks only,
-    /// which [`Config`] validation and the figures' ensemble axis already enforce.
-    pub fn ensemble_value(&self, v: Option<f64>) -> Result<f64> {
-        v.ok_or_else(|| Error::input(&self.source, "readout.ensemble", NONLINEAR_ENSEMBLE))
-    }
-
     pub fn load(path: &Path) -> Result<Config> {
         Config::load_with(path, &[])
     }
@@ -436,15 +371,11 @@ impl Config {
 
     /// As [`Config::from_toml_str`], with `key=value` overrides applied first.
     pub fn from_toml_str_with(text: &str, overrides: &[Override]) -> Result<Config> {
-        if text.len() as u64 > crate::resources::MAX_CONFIG_BYTES {
+        if text.len() as u64 > MAX_CONFIG_BYTES {
             return Err(Error::input(
                 STRING_SOURCE,
                 "(text)",
-                format!(
-                    "{} bytes of TOML, more than the {} a config can need",
-                    text.len(),
-                    crate::resources::MAX_CONFIG_BYTES
-                ),
+                format!("{} bytes of TOML, more than the {} a config can need", text.len(), MAX_CONFIG_BYTES),
             ));
         }
         Config::from_table_with(parse_table(text, STRING_SOURCE)?, STRING_SOURCE, Path::new("."), overrides)
@@ -474,39 +405,6 @@ impl Config {
         let raw: RawConfig = from_value(source, "", toml::Value::Table(table))?;
         resolve(source, base_dir, &raw)
     }
-
-    /// Replaces the sample sizes by `points` values of α = p/n0 from `from` to `to`
-    /// (log-spaced when `log`), p = round(α n0) deduplicated: a quick sweep without
-    /// editing the file. Errors name the option `alpha`.
-    pub fn with_alpha_range(mut self, from: f64, to: f64, points: usize, log: bool) -> Result<Config> {
-        let n0 = self.model.dim as f64;
-        let bad = |m: String| Error::option("alpha", m);
-        if !(from.is_finite() && to.is_finite() && from > 0.0 && to >= from) {
-            return Err(bad(format!("expected 0 < FROM ≤ TO, got {from}:{to}")));
-        }
-        if !(1..=crate::resources::MAX_POINTS).contains(&points) {
-            return Err(bad(format!("expected 1 to {} points, got {points}", crate::resources::MAX_POINTS)));
-        }
-        if from * n0 < 0.5 {
-            return Err(bad(format!(
-                "α = {from} gives p = round({from} × {n0}) = 0 samples; start at α ≥ {}",
-                0.5 / n0
-            )));
-        }
-        if to * n0 > crate::resources::MAX_SAMPLES {
-            return Err(bad(format!(
-                "α = {to} gives p above the largest sample size {:e}",
-                crate::resources::MAX_SAMPLES
-            )));
-        }
-        let mut ps: Vec<usize> = spaced(from * n0, to * n0, points, log)
-            .into_iter()
-            .map(|x| (x.round() as usize).max(1))
-            .collect();
-        ps.dedup();
-        self.samples = ps;
-        Ok(self)
-    }
 }
 
 /// Validates a raw config. `base` locates files referenced by relative paths.
@@ -515,18 +413,15 @@ pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let ensemble = raw.readout.ensemble.as_ref().map(|e| v.ensemble(e, "readout.ensemble")).transpose()?;
-    if ensemble.is_some() && model.is_nonlinear() {
-        return Err(v.err("readout.ensemble", NONLINEAR_ENSEMBLE));
-    }
     let samples = v.samples(&raw.samples)?;
     let simulation = v.simulation(raw.simulation.as_ref())?;
-    crate::resources::check_memory(
+    crate::support::resources::check_memory(
         file,
         if samples.len() > 10_000 { "samples" } else { "data.dim" },
         "the theory",
-        crate::resources::theory_bytes(&model, samples.len()),
+        crate::support::resources::theory_bytes(&model, samples.len()),
     )?;
-    Ok(Config { source: file.to_string(), model, ridge, ensemble, samples, simulation })
+    Config::new(model, ridge, ensemble, samples, simulation)
 }
 
 pub(crate) struct Validator<'a> {
@@ -535,11 +430,16 @@ pub(crate) struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    pub fn err(&self, key: impl Into<String>, msg: impl Into<String>) -> Error {
+    pub(crate) fn err(&self, key: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::input(self.file, key, msg)
     }
 
-    pub fn positive_int(&self, key: &str, v: i64) -> Result<usize> {
+    /// A rule's verdict on the value at `key`.
+    fn check<T>(&self, key: &str, verdict: std::result::Result<T, Invalid>) -> Result<T> {
+        verdict.map_err(|e| e.at(self.file, key))
+    }
+
+    pub(crate) fn positive_int(&self, key: &str, v: i64) -> Result<usize> {
         if v >= 1 {
             Ok(v as usize)
         } else {
@@ -547,60 +447,27 @@ impl Validator<'_> {
         }
     }
 
-    /// A dimension or width: an integer from [`MIN_SIZE`] to [`MAX_SIZE`].
-    pub fn size(&self, key: &str, v: i64) -> Result<usize> {
-        if (MIN_SIZE as i64..=MAX_SIZE as i64).contains(&v) {
-            Ok(v as usize)
-        } else {
-            Err(self.err(key, format!("expected an integer from {MIN_SIZE} to {MAX_SIZE}, got {v}")))
-        }
+    pub(crate) fn finite(&self, key: &str, v: f64) -> Result<f64> {
+        self.check(key, rules::finite(v))
     }
 
-    /// A sample size: an integer from 1 to [`MAX_SAMPLES`].
-    pub fn sample_size(&self, key: &str, v: i64) -> Result<usize> {
-        if v >= 1 && (v as f64) <= MAX_SAMPLES {
-            Ok(v as usize)
-        } else {
-            Err(self.err(key, format!("expected a sample size from 1 to {MAX_SAMPLES:e}, got {v}")))
-        }
-    }
-
-    pub fn finite(&self, key: &str, v: f64) -> Result<f64> {
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(self.err(key, format!("expected a finite number, got {v}")))
-        }
-    }
-
-    pub fn non_negative(&self, key: &str, v: f64) -> Result<f64> {
-        if v.is_finite() && v >= 0.0 {
-            Ok(v)
-        } else {
-            Err(self.err(key, format!("expected a finite number ≥ 0, got {v}")))
-        }
-    }
-
-    pub fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
-        let dim = self.size("data.dim", data.dim)?;
-        let noise = self.non_negative("data.noise", data.noise)?;
-        if noise > MAX_NOISE {
-            return Err(self
-                .err("data.noise", format!("expected η² ≤ {MAX_NOISE:e} (the signal is 1), got {noise:e}")));
-        }
+    /// The model: each value parsed and checked where its type is known, then the rules of
+    /// [`ModelSpec::new`] (sizes, noise, covariances against their sizes, activations).
+    pub(crate) fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
+        let dim = self.check("data.dim", rules::size(data.dim))?;
         let data_cov = match &data.covariance {
             Some(c) => self.covariance(c, "data.covariance", dim, false)?,
             None => CovarianceSpec::identity(),
         };
         let target = match &data.target {
             None => Target::Isotropic,
-            Some(t) => self.target(t, dim)?,
+            Some(t) => self.target(t)?,
         };
         let mut input = CovarianceSpec::identity();
         let mut specs = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
             let key = format!("layers[{i}]");
-            let width = self.size(&format!("{key}.width"), l.width)?;
+            let width = self.check(&format!("{key}.width"), rules::size(l.width))?;
             let covariance = match &l.covariance {
                 Some(c) => self.covariance(c, &format!("{key}.covariance"), width, false)?,
                 None => CovarianceSpec::identity(),
@@ -618,34 +485,14 @@ impl Validator<'_> {
                 Some(a) => self.activation(a, &format!("{key}.activation"))?,
                 None => Activation::Linear,
             };
-            if !activation.is_linear() && covariance.kind.is_dense() {
-                let kind = l.covariance.as_ref().map_or("", |c| c.kind.as_str());
-                return Err(self.err(
-                    format!("{key}.covariance.kind"),
-                    format!(
-                        "a nonlinear layer (activation \"{}\") needs a diagonal S (identity, power_law or \
-                         diagonal), got \"{kind}\": with correlated unit weights Gaussian equivalence \
-                         is not specified (NONLINEAR.md §6)",
-                        activation.name()
-                    ),
-                ));
-            }
             specs.push(LayerSpec { width, covariance, activation });
         }
-        Ok(ModelSpec {
-            source: self.file.to_string(),
-            dim,
-            noise,
-            data: data_cov,
-            target,
-            input,
-            layers: specs,
-        })
+        ModelSpec::new(self.file, dim, data.noise, data_cov, target, input, specs)
     }
 
     /// A layer's activation: a name, or a table `{ mu0, mu1, mustar }` of Gaussian
     /// coefficients (finite, μ1 ≠ 0 so that the layer passes a signal, μ* ≥ 0).
-    pub fn activation(&self, v: &toml::Value, key: &str) -> Result<Activation> {
+    pub(crate) fn activation(&self, v: &toml::Value, key: &str) -> Result<Activation> {
         const NAMES: &str = "\"linear\", \"relu\", \"tanh\", \"erf\" or a table { mu0, mu1, mustar }";
         match v {
             toml::Value::String(name) => Activation::from_name(name).ok_or_else(|| {
@@ -695,7 +542,7 @@ impl Validator<'_> {
         }
     }
 
-    fn target(&self, t: &RawTarget, n: usize) -> Result<Target> {
+    fn target(&self, t: &RawTarget) -> Result<Target> {
         match t.kind.as_str() {
             "isotropic" => {
                 if t.exponent.is_some() {
@@ -707,9 +554,7 @@ impl Validator<'_> {
                 let e = t.exponent.ok_or_else(|| {
                     self.err("data.target.exponent", "kind \"power_law\" needs an exponent")
                 })?;
-                let e = self.finite("data.target.exponent", e)?;
-                crate::spectra::check_power_law(e, n).map_err(|m| self.err("data.target.exponent", m))?;
-                Ok(Target::PowerLaw { exponent: e })
+                Ok(Target::PowerLaw { exponent: self.finite("data.target.exponent", e)? })
             }
             other => Err(self.err(
                 "data.target.kind",
@@ -722,7 +567,13 @@ impl Validator<'_> {
     }
 
     /// Validates a covariance spec of an `n × n` matrix. `input` allows `data_power`.
-    pub fn covariance(&self, c: &RawCovariance, key: &str, n: usize, input: bool) -> Result<CovarianceSpec> {
+    pub(crate) fn covariance(
+        &self,
+        c: &RawCovariance,
+        key: &str,
+        n: usize,
+        input: bool,
+    ) -> Result<CovarianceSpec> {
         let allowed: &[&str] = match c.kind.as_str() {
             "identity" => &[],
             "power_law" | "data_power" => &["exponent"],
@@ -762,51 +613,16 @@ impl Validator<'_> {
         let exponent = || self.finite(&format!("{key}.exponent"), c.exponent.unwrap_or(0.0));
         let kind = match c.kind.as_str() {
             "identity" => CovarianceKind::Identity,
-            "power_law" => {
-                let e = exponent()?;
-                crate::spectra::check_power_law(e, n).map_err(|m| self.err(format!("{key}.exponent"), m))?;
-                CovarianceKind::PowerLaw { exponent: e }
-            }
-            "data_power" => {
-                if !input {
-                    return Err(self.err(
-                        format!("{key}.kind"),
-                        "\"data_power\" (Γ = Σ0^exponent) is only allowed for layers[0].input_covariance",
-                    ));
-                }
-                CovarianceKind::DataPower { exponent: exponent()? }
-            }
+            "power_law" => CovarianceKind::PowerLaw { exponent: exponent()? },
+            "data_power" => CovarianceKind::DataPower { exponent: exponent()? },
             "diagonal" => {
-                let values = c.values.clone().unwrap_or_default();
-                self.eigenvalue_list(&format!("{key}.values"), &values, n)?;
-                CovarianceKind::Diagonal { values: std::sync::Arc::new(values) }
+                CovarianceKind::Diagonal { values: std::sync::Arc::new(c.values.clone().unwrap_or_default()) }
             }
-            "ar1" => {
-                let rho = self.finite(&format!("{key}.rho"), c.rho.unwrap_or(0.0))?;
-                if rho.abs() >= 1.0 {
-                    return Err(self.err(format!("{key}.rho"), format!("expected |rho| < 1, got {rho}")));
-                }
-                CovarianceKind::Ar1 { rho }
-            }
+            "ar1" => CovarianceKind::Ar1 { rho: self.finite(&format!("{key}.rho"), c.rho.unwrap_or(0.0))? },
             "file" => self.covariance_file(&format!("{key}.path"), c.path.as_deref().unwrap_or(""), n)?,
             _ => unreachable!("kind checked above"),
         };
         Ok(CovarianceSpec { kind, normalize: c.normalize.unwrap_or(true) })
-    }
-
-    fn eigenvalue_list(&self, key: &str, values: &[f64], n: usize) -> Result<()> {
-        if values.len() != n {
-            return Err(
-                self.err(key, format!("expected {n} values (the matrix dimension), got {}", values.len()))
-            );
-        }
-        if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-            return Err(self.err(key, format!("expected finite values ≥ 0, but entry {} is {v}", i + 1)));
-        }
-        if values.iter().all(|&v| v == 0.0) {
-            return Err(self.err(key, "all values are zero"));
-        }
-        Ok(())
     }
 
     /// Reads a covariance file: `n` eigenvalues (one per line, or on one line separated
@@ -818,7 +634,7 @@ impl Validator<'_> {
         let file_err = |msg: String| self.err(key, format!("{}: {msg}", path.display()));
         // At most ~48 bytes per number (with comments and spacing); above the dense limit
         // only a list of eigenvalues is possible.
-        let numbers = if n > crate::resources::MAX_DENSE_DIM { n as u64 } else { (n as u64) * (n as u64) };
+        let numbers = if n > MAX_DENSE_DIM { n as u64 } else { (n as u64) * (n as u64) };
         let max_bytes = 48 * numbers + 4096;
         let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(file_err)?);
         let mut rows: Vec<Vec<f64>> = Vec::new();
@@ -875,24 +691,24 @@ impl Validator<'_> {
                         rows.iter().map(Vec::len).max().unwrap_or(0)
                     )));
                 }
-                if n > crate::resources::MAX_DENSE_DIM {
+                if n > MAX_DENSE_DIM {
                     return Err(file_err(format!(
                         "a dense {n} × {n} matrix is too large (at most {}); give its eigenvalues instead",
-                        crate::resources::MAX_DENSE_DIM
+                        MAX_DENSE_DIM
                     )));
                 }
                 let matrix = DMatrix::from_fn(n, n, |i, j| rows[i][j]);
-                crate::spectra::check_symmetric(&matrix).map_err(file_err)?;
+                check_symmetric(&matrix).map_err(|e| file_err(e.0))?;
                 Ok(CovarianceKind::Matrix { matrix: std::sync::Arc::new(matrix) })
             }
         }
     }
 
-    pub fn ridge(&self, v: &toml::Value, key: &str) -> Result<Ridge> {
+    pub(crate) fn ridge(&self, v: &toml::Value, key: &str) -> Result<Ridge> {
         match v {
-            toml::Value::String(s) if s == "optimal" => Ok(Ridge::Optimal),
-            toml::Value::Integer(i) => self.non_negative(key, *i as f64).map(Ridge::Fixed),
-            toml::Value::Float(x) => self.non_negative(key, *x).map(Ridge::Fixed),
+            toml::Value::String(s) => self.check(key, Ridge::named(s)),
+            toml::Value::Integer(i) => self.check(key, Ridge::fixed(*i as f64)),
+            toml::Value::Float(x) => self.check(key, Ridge::fixed(*x)),
             other => Err(self.err(
                 key,
                 format!("expected a number ≥ 0 or \"optimal\", got {}", truncate(&other.to_string(), 40)),
@@ -901,7 +717,7 @@ impl Validator<'_> {
     }
 
     /// An ensemble size: an integer ≥ 1 or `"infinite"`.
-    pub fn ensemble(&self, v: &toml::Value, key: &str) -> Result<Ensemble> {
+    pub(crate) fn ensemble(&self, v: &toml::Value, key: &str) -> Result<Ensemble> {
         match v {
             toml::Value::Integer(k) if *k >= 1 => Ok(Ensemble::Members(*k as usize)),
             toml::Value::String(s) if s == "infinite" => Ok(Ensemble::Infinite),
@@ -912,7 +728,7 @@ impl Validator<'_> {
         }
     }
 
-    pub fn samples(&self, s: &RawSamples) -> Result<Vec<usize>> {
+    pub(crate) fn samples(&self, s: &RawSamples) -> Result<Vec<usize>> {
         let mut out = match (&s.values, &s.range) {
             (Some(_), Some(_)) => {
                 return Err(self.err("samples", "give either `values` or `range`, not both"))
@@ -932,7 +748,7 @@ impl Validator<'_> {
                 }
                 v.iter()
                     .enumerate()
-                    .map(|(i, &x)| self.sample_size(&format!("samples.values[{i}]"), x))
+                    .map(|(i, &x)| self.check(&format!("samples.values[{i}]"), rules::sample_size(x)))
                     .collect::<Result<Vec<_>>>()?
             }
             (None, Some(r)) => self.range(r, "samples.range")?,
@@ -944,7 +760,7 @@ impl Validator<'_> {
 
     /// Sample sizes of a `range`: the range's numbers rounded to integers, each from 1 to
     /// [`MAX_SAMPLES`].
-    pub fn range(&self, r: &RawRange, key: &str) -> Result<Vec<usize>> {
+    pub(crate) fn range(&self, r: &RawRange, key: &str) -> Result<Vec<usize>> {
         let values = self.range_values(r, key)?;
         let from = values[0];
         if from < 1.0 {
@@ -961,7 +777,7 @@ impl Validator<'_> {
 
     /// The numbers of a `range = { from, to, points, scale }`: finite ends with to ≥ from,
     /// 1 to [`MAX_POINTS`] points, from > 0 on a log scale (the default).
-    pub fn range_values(&self, r: &RawRange, key: &str) -> Result<Vec<f64>> {
+    pub(crate) fn range_values(&self, r: &RawRange, key: &str) -> Result<Vec<f64>> {
         let from = self.finite(&format!("{key}.from"), r.from)?;
         let to = self.finite(&format!("{key}.to"), r.to)?;
         if to < from {
@@ -977,7 +793,7 @@ impl Validator<'_> {
 
     /// The numbers of `values = [...]` or of a `range` (exactly one of them; neither gives
     /// an empty list unless `required`), every one finite.
-    pub fn grid(
+    pub(crate) fn grid(
         &self,
         key: &str,
         values: Option<&[f64]>,
@@ -1006,15 +822,11 @@ impl Validator<'_> {
     }
 
     /// The number of points of a range: 1 to [`MAX_POINTS`].
-    pub fn points(&self, key: &str, v: i64) -> Result<usize> {
-        if (1..=MAX_POINTS as i64).contains(&v) {
-            Ok(v as usize)
-        } else {
-            Err(self.err(key, format!("expected 1 to {MAX_POINTS} points, got {v}")))
-        }
+    pub(crate) fn points(&self, key: &str, v: i64) -> Result<usize> {
+        self.check(key, rules::points(v))
     }
 
-    pub fn scale(&self, s: Option<&str>, key: &str) -> Result<bool> {
+    pub(crate) fn scale(&self, s: Option<&str>, key: &str) -> Result<bool> {
         match s.unwrap_or("log") {
             "log" => Ok(true),
             "linear" => Ok(false),
@@ -1024,7 +836,7 @@ impl Validator<'_> {
         }
     }
 
-    pub fn simulation(&self, s: Option<&RawSimulation>) -> Result<SimulationSpec> {
+    pub(crate) fn simulation(&self, s: Option<&RawSimulation>) -> Result<SimulationSpec> {
         let mut out = SimulationSpec::default();
         if let Some(s) = s {
             if let Some(t) = s.trials {
@@ -1056,19 +868,7 @@ impl Validator<'_> {
     }
 }
 
-/// `points` values from `from` to `to`, log- or linearly spaced (one point gives `from`).
-pub fn spaced(from: f64, to: f64, points: usize, log: bool) -> Vec<f64> {
-    (0..points)
-        .map(|i| {
-            let t = if points == 1 { 0.0 } else { i as f64 / (points - 1) as f64 };
-            if log {
-                (from.ln() + t * (to.ln() - from.ln())).exp()
-            } else {
-                from + t * (to - from)
-            }
-        })
-        .collect()
-}
+pub use crate::spec::rules::spaced;
 
 /// The given files, and the `.toml` files under the given folders (searched recursively)
 /// that `keep` accepts; sorted, without duplicates. A missing path is bad input.

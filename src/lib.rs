@@ -2,27 +2,31 @@
 //! features, from the saddle-point equations of `THEORY.md`, checked against Monte Carlo
 //! simulation.
 //!
-//! Data flow: [`config`] (TOML) → [`model`] (covariances built, normalised) →
-//! [`spectra::reduce`] (THEORY §2) → [`theory::Theory`] (THEORY §3–4) → [`sweep`] (curves)
-//! → [`output`] (CSV / JSON).
+//! The crate is layered (ARCHITECTURE.md); each layer uses only the ones below it:
+//!
+//! 1. [`spec`]: the vocabulary — [`Config`], [`ModelSpec`], covariances, targets,
+//!    activations, [`Ridge`], [`Ensemble`], limits and rules, [`Error`];
+//! 2. `support`: [`progress`], [`output`] tables and file writes, statistics, resources;
+//! 3. [`config`] (TOML → [`Config`]) and [`model`] (covariances built, THEORY §2 spectra);
+//! 4. [`theory`] (THEORY §3–4, NONLINEAR.md, §7) and [`simulation`] (§5);
+//! 5. the jobs: [`curve`], [`validate`], [`figures`], the results [`store`] and [`refs`].
+//!
+//! A typical use: [`Config::load`] a file, then [`curve::run`] or [`validate::run`].
+
+#![warn(unreachable_pub)]
 
 pub mod config;
-pub mod curve;
-pub mod error;
-pub mod figures;
-pub(crate) mod linalg;
+mod jobs;
 pub mod model;
-pub mod output;
-pub mod progress;
-pub mod refs;
-pub mod resources;
 pub mod simulation;
-pub mod spectra;
-pub mod stats;
-pub mod store;
-pub mod sweep;
+pub mod spec;
+mod support;
 pub mod theory;
-pub mod validate;
 
-pub use error::{Error, Result};
+pub use jobs::{curve, figures, refs, store, sweep, validate};
+pub use spec::{
+    Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, ExponentOf, Invalid, LayerSpec,
+    ModelSpec, Result, Ridge, SimulationSpec, Target,
+};
+pub use support::{output, progress, resources, stats};
 pub use theory::{Point, Theory};

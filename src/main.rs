@@ -4,12 +4,13 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lcurve::config::{Config, Override};
+use lcurve::config::Override;
 use lcurve::output::{self, Format};
-use lcurve::progress::Progress;
+use lcurve::progress::{Note, Progress};
+use lcurve::spec::text::plural;
 use lcurve::store::Store;
-use lcurve::validate::plural;
 use lcurve::validate::Shard;
+use lcurve::Config;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -301,10 +302,10 @@ impl Progress for Terminal {
         }
     }
 
-    fn note(&self, line: &str) {
+    fn note(&self, note: &Note) {
         match self.bar.lock().expect("progress lock").as_ref() {
-            Some(pb) => pb.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(pb) => pb.suspend(|| eprintln!("{note}")),
+            None => eprintln!("{note}"),
         }
     }
 
@@ -401,7 +402,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 }
                 r => r?,
             };
-            model.emit(&curve.render(&cfg.source, format))?;
+            model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
         Command::Figures { paths, out, no_sim, trials, scale, dpi, store } => {
@@ -498,7 +499,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 &progress,
                 st.as_deref(),
             )?;
-            model.emit(&v.render(&cfg.source, format))?;
+            model.emit(&v.render(cfg.source(), format))?;
             eprintln!("{}", v.summary_line());
             if v.rows.iter().any(|r| r.mc.trials < 2) {
                 eprintln!("note: points with fewer than 2 trials have no standard error, interval or z");

@@ -5,11 +5,11 @@
 
 mod common;
 use common::{assert_bad_input, run, scratch, write};
-use lcurve::config::{Config, Ridge};
+use lcurve::model::spectra::DataSpectrum;
 use lcurve::progress::Silent;
-use lcurve::spectra::DataSpectrum;
-use lcurve::theory::Ensemble;
 use lcurve::validate::{run as validate, Options};
+use lcurve::Ensemble;
+use lcurve::{Config, Ridge};
 use lcurve::{Point, Theory};
 
 const REL: f64 = 1e-9;
@@ -295,7 +295,7 @@ fn curve_and_validate_columns() {
     close(pt["error_ensemble"].as_f64().unwrap(), ei + iv / 4.0, "error_ensemble");
     close(e - ei, iv, "init_variance");
     let cfg = Config::load(&k4).unwrap();
-    assert_eq!((cfg.ridge, cfg.ensemble), (Ridge::Optimal, Some(Ensemble::Members(4))));
+    assert_eq!((cfg.ridge(), cfg.ensemble()), (Ridge::Optimal, Some(Ensemble::Members(4))));
     let (code, out, err) = run(&["validate", k4.to_str().unwrap(), "--trials", "3"]);
     assert_eq!(code, 0, "{err}");
     let header = out.lines().next().unwrap();

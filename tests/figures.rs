@@ -269,8 +269,8 @@ fn png_is_anti_aliased_and_follows_dpi() {
 /// The minimisation measure against a brute-force scan of the same model.
 #[test]
 fn argmin_measure_matches_a_brute_force_scan() {
-    use lcurve::config::Config;
     use lcurve::progress::Silent;
+    use lcurve::Config;
     let dir = scratch("figures_argmin");
     let cfg = write(
         &dir,
@@ -443,8 +443,8 @@ set = { "readout.ridge" = "optimal" }
 /// numbers as `lcurve curve` with that ensemble and width; markers only where asked.
 #[test]
 fn ensemble_axis_with_a_width_budget_matches_the_curve() {
-    use lcurve::config::Config;
     use lcurve::progress::Silent;
+    use lcurve::Config;
     let dir = scratch("figures_ensemble");
     let cfg = write(&dir, "ens.toml", ENSEMBLE);
     let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
@@ -464,7 +464,7 @@ fn ensemble_axis_with_a_width_budget_matches_the_curve() {
                 .replace("ridge = 0", &format!("ridge = {ridge}\nensemble = {k}"));
             let curve = lcurve::curve::run(&Config::from_toml_str(&text).unwrap(), &Silent).unwrap();
             let pt = &curve.points[0];
-            let want = lcurve::theory::Ensemble::Members(k).error(pt).unwrap();
+            let want = lcurve::Ensemble::Members(k).error(pt).unwrap();
             assert_eq!(series.theory[i], (k as f64, want), "K = {k}, ridge {ridge}");
         }
     }

@@ -1,6 +1,6 @@
 //! Identities of THEORY §4 and independent checks of the solver on structured spectra.
 
-use lcurve::spectra::DataSpectrum;
+use lcurve::model::spectra::DataSpectrum;
 use lcurve::Theory;
 
 fn power_law(n: usize, e: f64) -> Vec<f64> {
@@ -180,7 +180,7 @@ fn optimal_ridge_beats_every_ridge_on_a_grid() {
     for noise in [0.0, 0.1, 1.0] {
         let th = deep_structured(noise);
         for p in [30, 200, 300, 900] {
-            let opt = th.optimal_point(p, lcurve::theory::Ensemble::SINGLE).unwrap();
+            let opt = th.optimal_point(p, lcurve::Ensemble::SINGLE).unwrap();
             assert!(opt.ridge >= 0.0);
             for i in 0..=40 {
                 let ridge = 10f64.powf(-9.0 + 0.3 * i as f64);

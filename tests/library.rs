@@ -1,9 +1,9 @@
 //! The library boundary: configs from text, progress weighted by cost, cancellation, and
 //! concurrent runs in one process giving the bits of sequential ones.
 
-use lcurve::config::Config;
 use lcurve::progress::{Progress, Silent};
 use lcurve::validate::{self, Options};
+use lcurve::Config;
 use lcurve::Error;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -55,9 +55,9 @@ fn configs_from_text_equal_configs_from_files() {
     std::fs::write(&path, MODEL).unwrap();
     let from_file = Config::load(&path).unwrap();
     let from_text = Config::from_toml_str(MODEL).unwrap();
-    assert_eq!(from_file.model.layers, from_text.model.layers);
-    assert_eq!(from_file.samples, from_text.samples);
-    assert_eq!(from_text.source, "<string>");
+    assert_eq!(from_file.model().layers(), from_text.model().layers());
+    assert_eq!(from_file.samples(), from_text.samples());
+    assert_eq!(from_text.source(), "<string>");
     let a = lcurve::curve::run(&from_file, &Silent).unwrap();
     let b = lcurve::curve::run(&from_text, &Silent).unwrap();
     assert_eq!(a.points, b.points);
@@ -94,8 +94,9 @@ fn a_cancelled_run_stops_with_interrupted() {
     let rec = Recorder { cancel_after: Some(2), ..Default::default() };
     let opts = Options { trials: 40, seed: 4, scale: 1.0 };
     match validate::run(&cfg, &opts, &rec) {
-        Err(Error::Interrupted { done, total }) => {
-            assert_eq!(total, 80);
+        Err(e @ Error::Interrupted { done, total, unit }) => {
+            assert_eq!((total, unit), (80, "trial"));
+            assert_eq!(e.to_string(), format!("interrupted after {done} of 80 trials"));
             assert!(done < total, "stopped early: {done} of {total}");
         }
         other => panic!("expected Interrupted, got {other:?}"),
@@ -108,7 +109,7 @@ fn a_cancelled_run_stops_with_interrupted() {
         }
     }
     let e = lcurve::curve::run(&cfg, &Stop(AtomicBool::new(true))).unwrap_err();
-    assert!(matches!(e, Error::Interrupted { .. }), "{e:?}");
+    assert!(matches!(e, Error::Interrupted { unit: "point", .. }), "{e:?}");
 }
 
 #[test]

@@ -5,10 +5,10 @@
 mod common;
 
 use common::{assert_bad_input, run, scratch, write};
-use lcurve::config::Config;
 use lcurve::progress::Silent;
-use lcurve::theory::activation::Activation;
 use lcurve::validate::{self, Options};
+use lcurve::Activation;
+use lcurve::Config;
 
 /// One hidden layer of width `width` on isotropic data of dimension `dim`.
 fn one_layer(dim: usize, width: usize, activation: &str, ridge: &str, samples: &[usize]) -> String {
@@ -341,7 +341,8 @@ fn bad_activation_input() {
 #[test]
 fn store_keys_cover_activation_and_test_set() {
     use lcurve::store::PointKey;
-    let spec = |act: &str| Config::from_toml_str(&one_layer(50, 60, act, "0", &[20])).unwrap().model;
+    let spec =
+        |act: &str| Config::from_toml_str(&one_layer(50, 60, act, "0", &[20])).unwrap().model().clone();
     let key = |act: &str, test: usize| PointKey::new(&spec(act), 20, 0.0, None, 1, test);
     assert_eq!(key("\"linear\"", 100), key("\"linear\"", 200));
     assert_ne!(key("\"relu\"", 100), key("\"relu\"", 200));

@@ -3,9 +3,9 @@
 
 mod common;
 use common::{run, scratch, write, BASE};
-use lcurve::config::Config;
 use lcurve::progress::Silent;
 use lcurve::validate::{run as validate, Options, Validation};
+use lcurve::Config;
 
 fn check_agreement(name: &str, toml: &str, trials: usize) {
     let dir = scratch(&format!("validate_{name}"));

@@ -3,14 +3,15 @@
 //! GIL in a worker thread while the calling thread polls for Ctrl-C; everything else is
 //! the library's. The public Python API (`lcurve/__init__.py`) wraps these functions.
 
-use lcurve::config::{Config, Override, Ridge};
+use lcurve::config::Override;
 use lcurve::figures::{self, SimOptions};
 use lcurve::output::{Cell, Table};
 use lcurve::progress::Progress;
 use lcurve::store::Store;
-use lcurve::theory::{Ensemble, Point};
 use lcurve::validate::{self, Options};
 use lcurve::Error;
+use lcurve::{Config, Ridge};
+use lcurve::{Ensemble, Point};
 use numpy::PyArray1;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
@@ -76,8 +77,8 @@ impl Progress for Shared {
     fn cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
     }
-    fn note(&self, line: &str) {
-        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(line.to_string());
+    fn note(&self, note: &lcurve::progress::Note) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(note.to_string());
     }
 }
 
@@ -275,25 +276,25 @@ impl NativeConfig {
     /// Where the config came from: its file name, `<string>` or `<dict>`.
     #[getter]
     fn source(&self) -> String {
-        self.inner.source.clone()
+        self.inner.source().to_string()
     }
 
     /// The sample sizes p of the learning curve.
     #[getter]
     fn samples(&self) -> Vec<usize> {
-        self.inner.samples.clone()
+        self.inner.samples().to_vec()
     }
 
     /// λ ≥ 0, or `"optimal"`.
     #[getter]
     fn ridge(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        ridge_to_py(py, self.inner.ridge)
+        ridge_to_py(py, self.inner.ridge())
     }
 
     /// `[readout] ensemble`: K, `"infinite"`, or `None` when unset.
     #[getter]
     fn ensemble(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        ensemble_to_py(py, self.inner.ensemble)
+        ensemble_to_py(py, self.inner.ensemble())
     }
 
     /// The resolved model as JSON: n0, η², widths, ranks, threshold r, normalisations
@@ -301,9 +302,9 @@ impl NativeConfig {
     fn summary_json(&self, py: Python<'_>) -> PyResult<String> {
         let cfg = self.inner.clone();
         run(py, None, move |progress| {
-            let model = cfg.model.build(lcurve::model::Purpose::Theory, progress)?;
-            let theory = model.theory(progress)?;
-            Ok(serde_json::to_string(&model.summary(&theory)).unwrap_or_default())
+            let model = lcurve::model::Model::build(cfg.model(), lcurve::model::Purpose::Theory, progress)?;
+            let theory = lcurve::theory::Theory::from_model(&model, progress)?;
+            Ok(serde_json::to_string(&lcurve::theory::ModelSummary::new(&model, &theory)).unwrap_or_default())
         })
     }
 }
@@ -359,7 +360,7 @@ fn curve<'py>(
     let cfg = config.inner.clone();
     let (table, json) = run(py, progress, move |p| {
         let c = lcurve::curve::run(&cfg, p)?;
-        Ok((c.table(), c.render(&cfg.source, lcurve::output::Format::Json)))
+        Ok((c.table(), c.render(cfg.source(), lcurve::output::Format::Json)))
     })?;
     Ok((table_to_py(py, &table)?, json))
 }
@@ -413,7 +414,7 @@ fn point<'py>(
     ridge: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let ridge = match ridge {
-        None => config.inner.ridge,
+        None => config.inner.ridge(),
         Some(r) if r.is_instance_of::<PyString>() => {
             let s: String = r.extract()?;
             if s == "optimal" {
@@ -434,10 +435,10 @@ fn point<'py>(
             Ridge::Fixed(x)
         }
     };
-    if !(samples > 0.0 && samples <= lcurve::resources::MAX_SAMPLES) {
+    if !(samples > 0.0 && samples <= lcurve::spec::limits::MAX_SAMPLES) {
         return Err(ConfigError::new_err(format!(
             "samples: expected a sample size p > 0 up to {:e}, got {samples}",
-            lcurve::resources::MAX_SAMPLES
+            lcurve::spec::limits::MAX_SAMPLES
         )));
     }
     let ensemble = config.inner.readout_ensemble();
@@ -445,8 +446,8 @@ fn point<'py>(
         let theory = match config.theory.get() {
             Some(t) => t,
             None => {
-                let built = config.inner.model.theory(progress)?;
-                if let Some(w) = lcurve::model::gaussian_equivalence_warning(&built, &config.inner.source) {
+                let built = lcurve::theory::Theory::from_spec(config.inner.model(), progress)?;
+                if let Some(w) = built.gaussian_equivalence_note(config.inner.source()) {
                     progress.note(&w);
                 }
                 config.theory.get_or_init(|| built)
@@ -457,7 +458,7 @@ fn point<'py>(
             Ridge::Optimal => theory.optimal_point_at(samples, ensemble),
         }
     })?;
-    point_to_dict(py, &pt, config.inner.ensemble)
+    point_to_dict(py, &pt, config.inner.ensemble())
 }
 
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
@@ -488,7 +489,7 @@ fn validate_config<'py>(
     let cfg = config.inner.clone();
     let (table, json) = run(py, progress, move |p| {
         let v = validate::run_stored(&cfg, &opts, store.as_ref(), p)?;
-        Ok((v.table(), v.render(&cfg.source, lcurve::output::Format::Json)))
+        Ok((v.table(), v.render(cfg.source(), lcurve::output::Format::Json)))
     })?;
     Ok((table_to_py(py, &table)?, json))
 }

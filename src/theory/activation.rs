@@ -11,40 +11,8 @@
 //! analytic σ). Offsets that vary
 //! across units are integrated with the 61-node Gauss–Hermite rule of [`hermite_rule`].
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+pub use crate::spec::Activation;
 use std::f64::consts::PI;
-
-/// An elementwise activation σ.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Activation {
-    /// σ(h) = h.
-    Linear,
-    /// σ(h) = max(h, 0).
-    Relu,
-    /// σ(h) = tanh(h).
-    Tanh,
-    /// σ(h) = erf(h).
-    Erf,
-    /// Fixed Gaussian coefficients, whatever the preactivation (any other σ, given by its
-    /// `μ0`, `μ1`, `μ*`).
-    Coefficients { mu0: f64, mu1: f64, mustar: f64 },
-}
-
-/// As in configs: the name, or the table `{mu0, mu1, mustar}`.
-impl Serialize for Activation {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match *self {
-            Activation::Coefficients { mu0, mu1, mustar } => {
-                let mut t = s.serialize_struct("Coefficients", 3)?;
-                t.serialize_field("mu0", &mu0)?;
-                t.serialize_field("mu1", &mu1)?;
-                t.serialize_field("mustar", &mustar)?;
-                t.end()
-            }
-            a => s.serialize_str(a.name()),
-        }
-    }
-}
 
 /// The moments of σ(b + √v ζ) that Gaussian equivalence needs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -125,74 +93,8 @@ pub fn gaussian_expectation(f: impl Fn(f64) -> f64) -> f64 {
     trapezoid(0.005, |z| [f(z)])[0]
 }
 
+/// The Gaussian-equivalent moments (the vocabulary type lives in `spec`).
 impl Activation {
-    /// σ(h).
-    pub fn apply(&self, h: f64) -> f64 {
-        match *self {
-            Activation::Linear => h,
-            Activation::Relu => h.max(0.0),
-            Activation::Tanh => h.tanh(),
-            Activation::Erf => erf(h),
-            // The deterministic part of the surrogate (see `apply_all` for its noise).
-            Activation::Coefficients { mu0, mu1, .. } => mu0 + mu1 * h,
-        }
-    }
-
-    /// σ applied to every entry of `a` (nothing for the identity). Fixed coefficients are
-    /// the Gaussian-equivalent surrogate `μ0 + μ1 h + μ* z`, z ~ N(0, 1) fresh per entry
-    /// (drawn from `rng`): the model the theory solves exactly.
-    pub fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng) {
-        match *self {
-            Activation::Linear => {}
-            Activation::Coefficients { mu0, mu1, mustar } => {
-                a.apply(|h| *h = mu0 + mu1 * *h + mustar * rng.sample::<f64, _>(rand_distr::StandardNormal))
-            }
-            act => a.apply(|h| *h = act.apply(*h)),
-        }
-    }
-
-    /// The name used in configs and reports: `linear`, `relu`, `tanh`, `erf`, or
-    /// `coefficients` for a fixed `{mu0, mu1, mustar}`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Relu => "relu",
-            Activation::Tanh => "tanh",
-            Activation::Erf => "erf",
-            Activation::Coefficients { .. } => "coefficients",
-        }
-    }
-
-    /// The activation named `name` (`linear`, `relu`, `tanh`, `erf`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "linear" => Activation::Linear,
-            "relu" => Activation::Relu,
-            "tanh" => Activation::Tanh,
-            "erf" => Activation::Erf,
-            _ => return None,
-        })
-    }
-
-    /// Whether σ is the identity (the layer is then the linear model of THEORY.md;
-    /// fixed coefficients other than μ0 = 0, μ1 = 1, μ* = 0 go through the nonlinear theory).
-    pub fn is_linear(&self) -> bool {
-        match *self {
-            Activation::Linear => true,
-            Activation::Coefficients { mu0, mu1, mustar } => mu0 == 0.0 && mu1 == 1.0 && mustar == 0.0,
-            _ => false,
-        }
-    }
-
-    /// Whether σ is affine (μ* = 0: Gaussian equivalence is then exact).
-    pub fn is_affine(&self) -> bool {
-        match *self {
-            Activation::Linear => true,
-            Activation::Coefficients { mustar, .. } => mustar == 0.0,
-            _ => false,
-        }
-    }
-
     /// The moments of σ(b + √v ζ) for an offset b and a variance v > 0.
     pub fn moments(&self, b: f64, v: f64) -> Moments {
         let s = v.sqrt();

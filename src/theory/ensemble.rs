@@ -13,23 +13,13 @@
 //! The second form of `1 − γ_0/p` (from `d − γ_0 = κ_0 T_0`) has no cancellation where
 //! `γ_0 → p` (ridgeless, past a bottleneck layer), so E_∞ stays accurate up to p = r.
 
-use super::observables::DataSums;
+use super::spectrum::DataSums;
 use super::Point;
-use std::fmt;
 
-/// How many learners an ensemble averages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ensemble {
-    /// K ≥ 1 learners (K = 1: the single learner).
-    Members(usize),
-    /// The limit K → ∞.
-    Infinite,
-}
+pub use crate::spec::Ensemble;
 
+/// The §7 quantities of a point for an ensemble (the vocabulary type lives in `spec`).
 impl Ensemble {
-    /// One learner.
-    pub const SINGLE: Ensemble = Ensemble::Members(1);
-
     /// E_g(K) of a point: `E_∞ + (E_g − E_∞)/K` (exactly E_g for K = 1). `None` for K > 1
     /// when the point has no E_∞ (a network with a nonlinear layer).
     pub fn error(self, pt: &Point) -> Option<f64> {
@@ -51,33 +41,6 @@ impl Ensemble {
             Ensemble::Members(1) => Some(single),
             Ensemble::Members(k) => infinite.map(|i| i + excess(single, i) / k as f64),
             Ensemble::Infinite => infinite,
-        }
-    }
-
-    /// K, or `None` for the infinite ensemble.
-    pub fn members(self) -> Option<usize> {
-        match self {
-            Ensemble::Members(k) => Some(k),
-            Ensemble::Infinite => None,
-        }
-    }
-}
-
-/// JSON and other serde formats: the integer K, or the string `"infinite"`.
-impl serde::Serialize for Ensemble {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Ensemble::Members(k) => s.serialize_u64(*k as u64),
-            Ensemble::Infinite => s.serialize_str("infinite"),
-        }
-    }
-}
-
-impl fmt::Display for Ensemble {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Ensemble::Members(k) => write!(f, "{k}"),
-            Ensemble::Infinite => f.write_str("infinite"),
         }
     }
 }
@@ -103,18 +66,18 @@ pub(crate) struct Infinite {
 impl Infinite {
     /// The single learner's own values: the infinite ensemble equals it without hidden
     /// layers, when the data is the bottleneck (κ_0 = 0) and for the null predictor (κ_0 = ∞).
-    pub fn same_as(error: f64, bias: f64, variance: f64) -> Self {
+    pub(crate) fn same_as(error: f64, bias: f64, variance: f64) -> Self {
         Infinite { error, bias, variance }
     }
 
     /// §7 from the data spectrum `m`, target weights `c²`, the single learner's κ_0 ∈ (0, ∞),
     /// p and `p − d` (exact), and the noise η².
-    pub fn from_kappa(m: &[f64], c2: &[f64], kappa0: f64, p: f64, p_minus_d: f64, noise: f64) -> Self {
+    pub(crate) fn from_kappa(m: &[f64], c2: &[f64], kappa0: f64, p: f64, p_minus_d: f64, noise: f64) -> Self {
         Self::from_sums(&DataSums::new(m, c2, kappa0), kappa0, p, p_minus_d, noise)
     }
 
     /// As [`Infinite::from_kappa`], from the data sums at κ_0.
-    pub fn from_sums(sums: &DataSums, kappa0: f64, p: f64, p_minus_d: f64, noise: f64) -> Self {
+    pub(crate) fn from_sums(sums: &DataSums, kappa0: f64, p: f64, p_minus_d: f64, noise: f64) -> Self {
         let one_minus = p_minus_d / p + kappa0 * sums.t / p;
         let bias = kappa0 * kappa0 * sums.hh / one_minus;
         let variance = noise * (sums.gamma / p) / one_minus;

@@ -19,26 +19,21 @@ pub mod optimal;
 mod roots;
 pub mod solver;
 pub mod spectrum;
+mod summary;
 
 pub use ensemble::Ensemble;
 pub use observables::Point;
 pub use spectrum::Spectrum;
+pub use summary::ModelSummary;
 
-use crate::error::{Error, Result};
-use crate::spectra::DataSpectrum;
-use activation::Activation;
+use crate::model::spectra::DataSpectrum;
+use crate::model::{Model, Purpose};
+use crate::spec::{Activation, Error, ModelSpec, Result};
+use crate::support::progress::Progress;
 use nonlinear::{Chain, ChainLayer, ChainWarm};
 use serde::Serialize;
 
-/// `(Σ m)²/Σ m²` of a spectrum m (0 for an empty or zero one).
-pub fn effective_rank(m: &[f64]) -> f64 {
-    let (s1, s2) = m.iter().fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
-    if s2 > 0.0 {
-        s1 * s1 / s2
-    } else {
-        0.0
-    }
-}
+pub use crate::model::effective_rank;
 
 /// The reduced model the theory needs (THEORY §2): data spectrum `m` with target weights
 /// `c²`, and for every hidden layer its width `n_ℓ` and the eigenvalues `s_ℓ` of `S_ℓ`.
@@ -89,6 +84,26 @@ pub struct LayerCoefficients {
 }
 
 impl Theory {
+    /// The reduced model of THEORY §2 of a built model, ready to solve.
+    pub fn from_model(model: &Model, progress: &dyn Progress) -> Result<Theory> {
+        let modes = model.modes(progress)?;
+        let spec = &model.spec;
+        let layers: Vec<(usize, Vec<f64>)> = spec
+            .layers()
+            .iter()
+            .zip(&model.layers)
+            .map(|(l, b)| (l.width, b.cov.eigenvalues().to_vec()))
+            .collect();
+        let activations: Vec<(Activation, &[f64])> =
+            spec.layers().iter().zip(&layers).map(|(l, (_, s))| (l.activation, s.as_slice())).collect();
+        Theory::new(spec.dim(), spec.noise(), modes, &layers).with_activations(&activations)
+    }
+
+    /// The theory of a model specification (built for the theory, then reduced).
+    pub fn from_spec(spec: &ModelSpec, progress: &dyn Progress) -> Result<Theory> {
+        Theory::from_model(&Model::build(spec, Purpose::Theory, progress)?, progress)
+    }
+
     /// `n0` input dimension, `noise` the label-noise variance η², `modes` the reduced data
     /// spectrum, `layers` the (width, eigenvalues of S_ℓ) of each hidden layer, input side first.
     pub fn new(n0: usize, noise: f64, modes: DataSpectrum, layers: &[(usize, Vec<f64>)]) -> Self {

@@ -511,8 +511,8 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spectra::DataSpectrum;
-    use crate::theory::activation::Activation;
+    use crate::model::spectra::DataSpectrum;
+    use crate::spec::Activation;
     use crate::theory::measure::propagate;
     use crate::Theory;
 

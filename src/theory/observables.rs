@@ -14,6 +14,7 @@
 //! (ρ_a → ∞) of the bottleneck spectra in closed form.
 
 use super::ensemble::{excess, Infinite};
+use super::spectrum::DataSums;
 use serde::Serialize;
 
 /// One point of a learning curve: sample size, ridge, errors and order parameters.
@@ -90,32 +91,6 @@ pub(crate) struct Traces {
     pub rho: f64,
 }
 
-/// Sums over the data modes at κ_0, in one pass: for the bias `h = Σ c² m/(m+κ0)` and
-/// `hh = Σ c² m/(m+κ0)²`, and for the infinite ensemble (§7) `γ_0 = Σ m²/(m+κ0)²` and
-/// `T_0 = Σ m/(m+κ0)²`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct DataSums {
-    pub h: f64,
-    pub hh: f64,
-    pub gamma: f64,
-    pub t: f64,
-}
-
-impl DataSums {
-    pub fn new(m: &[f64], c2: &[f64], kappa0: f64) -> Self {
-        let (mut h, mut hh, mut gamma, mut t) = (0.0, 0.0, 0.0, 0.0);
-        for (&mi, &ci) in m.iter().zip(c2) {
-            let r = 1.0 / (mi + kappa0);
-            let w = mi * r * r;
-            h += ci * mi * r;
-            hh += ci * w;
-            gamma += mi * w;
-            t += w;
-        }
-        DataSums { h, hh, gamma, t }
-    }
-}
-
 /// Inputs of the observables at one solved point.
 pub(crate) struct Solved<'a> {
     pub samples: f64,
@@ -134,7 +109,7 @@ pub(crate) struct Solved<'a> {
 
 impl Solved<'_> {
     /// Evaluates E_g, its split, the training error and the order parameters.
-    pub fn point(&self) -> Point {
+    pub(crate) fn point(&self) -> Point {
         let p = self.samples;
         let d = self.d;
         let rho_layers: f64 = self.layers.iter().map(|t| t.rho).sum();

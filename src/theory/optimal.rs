@@ -3,7 +3,7 @@
 //! bracketing interval.
 
 use super::{Ensemble, Point, Theory};
-use crate::error::{Error, Result};
+use crate::spec::{Error, Result};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
 
@@ -50,7 +50,7 @@ impl Theory {
                 samples,
                 ridge: 0.0,
                 equation: format!("optimal ridge: min over λ of E_g(K = {ensemble})"),
-                detail: crate::config::NONLINEAR_ENSEMBLE.into(),
+                detail: crate::spec::NONLINEAR_ENSEMBLE.into(),
             });
         }
         let err = |pt: &Point| ensemble_error(ensemble, pt);

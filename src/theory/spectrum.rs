@@ -212,6 +212,32 @@ impl CostFunction for KappaEquation<'_> {
     }
 }
 
+/// Sums over the data modes at κ_0, in one pass: for the bias `h = Σ c² m/(m+κ0)` and
+/// `hh = Σ c² m/(m+κ0)²`, and for the infinite ensemble (§7) `γ_0 = Σ m²/(m+κ0)²` and
+/// `T_0 = Σ m/(m+κ0)²`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DataSums {
+    pub h: f64,
+    pub hh: f64,
+    pub gamma: f64,
+    pub t: f64,
+}
+
+impl DataSums {
+    pub(crate) fn new(m: &[f64], c2: &[f64], kappa0: f64) -> Self {
+        let (mut h, mut hh, mut gamma, mut t) = (0.0, 0.0, 0.0, 0.0);
+        for (&mi, &ci) in m.iter().zip(c2) {
+            let r = 1.0 / (mi + kappa0);
+            let w = mi * r * r;
+            h += ci * mi * r;
+            hh += ci * w;
+            gamma += mi * w;
+            t += w;
+        }
+        DataSums { h, hh, gamma, t }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

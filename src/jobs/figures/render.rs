@@ -8,7 +8,7 @@
 
 use super::compute::{FigureData, Heat, Marker, PanelData};
 use super::spec::{FigureKind, Guide};
-use crate::error::{Error, Result};
+use crate::spec::{Error, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -183,8 +183,8 @@ pub fn write(data: &FigureData, out_dir: &Path, dpi: f64) -> Result<(PathBuf, Pa
     let (png_path, svg_path) = (out_dir.join(format!("{name}.png")), out_dir.join(format!("{name}.svg")));
     let text = svg(data)?;
     let bytes = png(&text, dpi)?;
-    crate::output::write_atomic(&png_path, &bytes)?;
-    crate::output::write_atomic(&svg_path, text.as_bytes())?;
+    crate::support::output::write_atomic(&png_path, &bytes)?;
+    crate::support::output::write_atomic(&svg_path, text.as_bytes())?;
     Ok((png_path, svg_path))
 }
 

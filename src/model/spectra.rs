@@ -5,68 +5,13 @@
 //! [`reduce`] turns (Σ0, Γ, target) into the eigenvalues `m_i` of
 //! `M = Γ^{1/2} Σ0 Γ^{1/2}` and the target weights `c_i²`.
 
-use crate::error::{Error, Result};
-use crate::linalg::{self, gemm, Op, SymEigen};
-use nalgebra::DMatrix;
-use std::sync::Arc;
-
-use crate::progress::Progress;
-use crate::resources::{self, MAX_DENSE_DIM};
+use crate::spec::limits::MAX_DENSE_DIM;
+use crate::spec::{check_symmetric, CovarianceKind, CovarianceSpec, Error, Result, Target};
+use crate::support::linalg::{self, gemm, Op, SymEigen};
+use crate::support::progress::Progress;
+use crate::support::resources;
 use faer::Par;
-
-/// Checks that `j^(−exponent)`, j = 1..n, stays within floating-point range (the ratio of
-/// the largest to the smallest value is n^|exponent|).
-pub fn check_power_law(exponent: f64, n: usize) -> std::result::Result<(), String> {
-    if !exponent.is_finite() {
-        return Err(format!("expected a finite exponent, got {exponent}"));
-    }
-    if exponent.abs() * (n.max(1) as f64).ln() > 600.0 {
-        return Err(format!(
-            "exponent {exponent} is too large for dimension {n}: n^|exponent| overflows (|exponent| ≤ {:.1})",
-            600.0 / (n.max(2) as f64).ln()
-        ));
-    }
-    Ok(())
-}
-
-/// How a covariance is generated, before normalisation (validated values).
-#[derive(Clone, Debug, PartialEq)]
-pub enum CovarianceKind {
-    /// `I`.
-    Identity,
-    /// Diagonal with entry `j = 1..n` equal to `j^(−exponent)`.
-    PowerLaw { exponent: f64 },
-    /// Diagonal with the given non-negative entries (length `n`; shared, so that cloning a
-    /// config per figure point is cheap).
-    Diagonal { values: Arc<Vec<f64>> },
-    /// Dense Toeplitz `ρ^|i−j|`, `|ρ| < 1`.
-    Ar1 { rho: f64 },
-    /// Dense symmetric matrix read from a file (PSD is checked when it is built; shared).
-    Matrix { matrix: Arc<DMatrix<f64>> },
-    /// `Γ = Σ0^exponent` (first-layer input covariance only): shares Σ0's eigenvectors.
-    DataPower { exponent: f64 },
-}
-
-impl CovarianceKind {
-    /// Whether the built matrix is dense (needs an O(n³) eigendecomposition).
-    pub fn is_dense(&self) -> bool {
-        matches!(self, CovarianceKind::Ar1 { .. } | CovarianceKind::Matrix { .. })
-    }
-}
-
-/// A covariance specification: its kind and whether to rescale it to mean eigenvalue 1.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CovarianceSpec {
-    pub kind: CovarianceKind,
-    pub normalize: bool,
-}
-
-impl CovarianceSpec {
-    /// The identity, normalised (the default of every optional covariance).
-    pub fn identity() -> Self {
-        CovarianceSpec { kind: CovarianceKind::Identity, normalize: true }
-    }
-}
+use nalgebra::DMatrix;
 
 /// A built covariance matrix.
 #[derive(Clone, Debug)]
@@ -217,31 +162,6 @@ fn zero_threshold(values: &[f64]) -> f64 {
     max * 1e-12 * (values.len().max(1) as f64).sqrt()
 }
 
-/// Checks that a matrix is square and symmetric (to 1e-10 of its largest entry).
-pub fn check_symmetric(matrix: &DMatrix<f64>) -> std::result::Result<(), String> {
-    let n = matrix.nrows();
-    if n != matrix.ncols() {
-        return Err(format!("expected a square matrix, got {} × {}", n, matrix.ncols()));
-    }
-    let scale = matrix.iter().fold(0.0_f64, |m, &x| m.max(x.abs())).max(f64::MIN_POSITIVE);
-    for i in 0..n {
-        for j in 0..i {
-            if (matrix[(i, j)] - matrix[(j, i)]).abs() > 1e-10 * scale {
-                return Err(format!(
-                    "expected a symmetric matrix, but entry ({}, {}) = {} differs from ({}, {}) = {}",
-                    i + 1,
-                    j + 1,
-                    matrix[(i, j)],
-                    j + 1,
-                    i + 1,
-                    matrix[(j, i)]
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Checks a descending spectrum for positive semi-definiteness; tiny negative eigenvalues
 /// (rounding) are set to zero.
 fn clean_psd(values: &mut [f64]) -> std::result::Result<(), String> {
@@ -262,7 +182,7 @@ fn clean_psd(values: &mut [f64]) -> std::result::Result<(), String> {
 /// Eigendecomposition of a dense symmetric matrix with PSD check; tiny negative
 /// eigenvalues (rounding) are set to zero. `Err(msg)` describes the violation.
 pub fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<SymEigen, String> {
-    check_symmetric(matrix)?;
+    check_symmetric(matrix).map_err(|e| e.0)?;
     let mut eigen = linalg::sym_eigen(matrix, par).map_err(|e| e.to_string())?;
     clean_psd(&mut eigen.values)?;
     Ok(eigen)
@@ -282,7 +202,7 @@ fn dense(
             "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
         ));
     }
-    check_symmetric(&matrix)?;
+    check_symmetric(&matrix).map_err(|e| e.0)?;
     let what = if vectors { "eigendecomposition" } else { "eigenvalues" };
     let estimate = resources::eigen_seconds(n, vectors);
     let announce = estimate > 0.5;
@@ -396,15 +316,6 @@ pub fn build(
         );
     }
     Ok(Built { cov, raw_mean, scale })
-}
-
-/// The target's prior weights `b_j` along Σ0's basis `u_j` (THEORY §1).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Target {
-    /// `b_j` constant.
-    Isotropic,
-    /// `b_j ∝ j^(−exponent)`, `j = 1..n0` along `u_j`.
-    PowerLaw { exponent: f64 },
 }
 
 /// Weights `b_j` along Σ0's basis, normalised so that `Σ_j σ_j b_j = 1` (unit expected signal).
@@ -527,7 +438,7 @@ pub fn reduce_dense(
 mod tests {
     use super::*;
 
-    use crate::progress::Silent;
+    use crate::support::progress::Silent;
 
     fn spec(kind: CovarianceKind) -> CovarianceSpec {
         CovarianceSpec { kind, normalize: true }
@@ -557,12 +468,13 @@ mod tests {
     #[test]
     fn rejects_bad_matrices() {
         let asym = DMatrix::from_row_slice(2, 2, &[1.0, 0.2, 0.3, 1.0]);
-        let e = full(CovarianceKind::Matrix { matrix: Arc::new(asym) }, 2, None).unwrap_err();
+        let e = full(CovarianceKind::Matrix { matrix: std::sync::Arc::new(asym) }, 2, None).unwrap_err();
         assert!(e.contains("symmetric"), "{e}");
         let indef = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0]);
-        let e = full(CovarianceKind::Matrix { matrix: Arc::new(indef) }, 2, None).unwrap_err();
+        let e = full(CovarianceKind::Matrix { matrix: std::sync::Arc::new(indef) }, 2, None).unwrap_err();
         assert!(e.contains("positive semi-definite"), "{e}");
-        let e = full(CovarianceKind::Diagonal { values: Arc::new(vec![1.0; 3]) }, 2, None).unwrap_err();
+        let e = full(CovarianceKind::Diagonal { values: std::sync::Arc::new(vec![1.0; 3]) }, 2, None)
+            .unwrap_err();
         assert!(e.contains("expected 2 values"), "{e}");
     }
 

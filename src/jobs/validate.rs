@@ -1,25 +1,26 @@
 //! The `validate` job: simulate every sample size of a config and set the Monte Carlo
 //! estimate beside the theory at the simulated sizes.
 
-use crate::config::{Config, Ridge};
-use crate::error::{Error, Result};
-use crate::model::{scale_size, ModelSummary, Purpose};
-use crate::output::{self, Cell, Format, Table};
-use crate::progress::{Progress, Silent};
-use crate::resources;
+use crate::jobs::store::{PointKey, Record, Store};
+use crate::jobs::sweep;
+use crate::model::Purpose;
+use crate::simulation::INFINITE_MEMBERS;
 use crate::simulation::{trial_rng, EnsembleTrial, Simulator, MAX_TRIALS};
-use crate::stats::{summarize, Summary};
-use crate::store::{PointKey, Record, Store};
-use crate::sweep;
-use crate::theory::{Ensemble, Point};
+use crate::spec::rules::scale_size;
+use crate::spec::text::plural;
+use crate::spec::Ensemble;
+use crate::spec::{Config, Ridge};
+use crate::spec::{Error, Result};
+use crate::support::output::{self, Cell, Format, Table};
+use crate::support::progress::{Progress, Silent};
+use crate::support::resources;
+use crate::support::stats::{summarize, Summary};
+use crate::theory::ModelSummary;
+use crate::theory::Point;
 use faer::Par;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Members simulated per trial for `ensemble = "infinite"`: E_∞ is estimated without bias
-/// from their pairs (see [`Simulator::ensemble_trial`]).
-pub const INFINITE_MEMBERS: usize = 8;
 
 /// Monte Carlo settings of one run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -36,9 +37,9 @@ impl Options {
     /// The config's `[simulation]` defaults.
     pub fn from_config(config: &Config) -> Options {
         Options {
-            trials: config.simulation.trials,
-            seed: config.simulation.seed,
-            scale: config.simulation.scale,
+            trials: config.simulation().trials,
+            seed: config.simulation().seed,
+            scale: config.simulation().scale,
         }
     }
 
@@ -137,7 +138,7 @@ pub struct Plan {
 
 /// Sample sizes of a config at a scale (rounded, deduplicated, in order).
 fn scaled_samples(config: &Config, scale: f64) -> Vec<usize> {
-    let mut samples: Vec<usize> = config.samples.iter().map(|&p| scale_size(p, scale)).collect();
+    let mut samples: Vec<usize> = config.samples().iter().map(|&p| scale_size(p, scale)).collect();
     samples.dedup();
     samples
 }
@@ -149,9 +150,9 @@ pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
 }
 
 /// The scaled model spec, the scaled sample sizes and the plan of a validation.
-fn prepare(config: &Config, opts: &Options) -> Result<(crate::model::ModelSpec, Vec<usize>, Plan)> {
+fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, Vec<usize>, Plan)> {
     opts.check()?;
-    let spec = config.model.scaled(opts.scale)?;
+    let spec = config.model().scaled(opts.scale)?;
     let samples = scaled_samples(config, opts.scale);
     if let Some(&p) = samples.iter().find(|&&p| p as f64 > resources::MAX_SAMPLES) {
         return Err(Error::option("scale", format!("{} makes a sample size of {p:e}", opts.scale)));
@@ -161,7 +162,7 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::model::ModelSpec, 
     let bytes = resources::simulator_bytes(&spec) + threads as f64 * resources::trial_bytes(&spec, p_max);
     let key = if opts.scale == 1.0 { "samples" } else { "samples (after --scale)" };
     resources::check_memory(
-        &config.source,
+        config.source(),
         key,
         &format!("simulating p = {p_max} on {threads} threads"),
         bytes,
@@ -212,8 +213,8 @@ pub fn run_stored(
     let agreement = agreement(&rows);
     Ok(Validation {
         model: run.summary,
-        ridge: config.ridge,
-        ensemble: config.ensemble,
+        ridge: config.ridge(),
+        ensemble: config.ensemble(),
         trials: opts.trials,
         seed: opts.seed,
         scale: opts.scale,
@@ -272,8 +273,9 @@ pub struct Shard {
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        let bad =
-            || format!("expected i/N with 0 ≤ i < N, such as 0/8, got {}", crate::error::truncate(s, 40));
+        let bad = || {
+            format!("expected i/N with 0 ≤ i < N, such as 0/8, got {}", crate::spec::text::truncate(s, 40))
+        };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (usize, usize) =
             (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
@@ -309,7 +311,7 @@ impl Shard {
 struct Trials<'a> {
     config: &'a Config,
     opts: Options,
-    spec: crate::model::ModelSpec,
+    spec: crate::spec::ModelSpec,
     points: Vec<Point>,
     summary: ModelSummary,
     jobs: Vec<(usize, usize)>,
@@ -317,7 +319,7 @@ struct Trials<'a> {
     /// so the bar's rate and its time estimate follow the cost, not the count.
     cost: Vec<u64>,
     keys: Vec<PointKey>,
-    stored: crate::store::Trials,
+    stored: crate::jobs::store::Trials,
     store: Option<&'a Store>,
     /// The simulation model, when built for the theory already.
     model: Option<crate::model::Model>,
@@ -334,14 +336,14 @@ impl<'a> Trials<'a> {
         // With a store the simulation's model (eigenvectors of dense covariances) is built
         // only if some trial is missing.
         let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
-        let model = spec.build(purpose, progress)?;
-        let theory = model.theory(progress)?;
-        let summary = model.summary(&theory);
-        if let Some(w) = summary.gaussian_equivalence_warning(&config.source) {
+        let model = crate::model::Model::build(&spec, purpose, progress)?;
+        let theory = crate::theory::Theory::from_model(&model, progress)?;
+        let summary = crate::theory::ModelSummary::new(&model, &theory);
+        if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
             progress.note(&w);
         }
         let points =
-            sweep::learning_curve(&theory, &samples, config.ridge, config.readout_ensemble(), &Silent)?;
+            sweep::learning_curve(&theory, &samples, config.ridge(), config.readout_ensemble(), &Silent)?;
         let jobs = (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
         let cost = points
             .iter()
@@ -350,8 +352,8 @@ impl<'a> Trials<'a> {
         let keys: Vec<PointKey> = points
             .iter()
             .map(|pt| {
-                let test = config.simulation.test_samples;
-                PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble, opts.seed, test)
+                let test = config.simulation().test_samples;
+                PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble(), opts.seed, test)
             })
             .collect();
         let stored = match store {
@@ -383,7 +385,7 @@ impl<'a> Trials<'a> {
     fn stored_trial(&self, (i, t): (usize, usize)) -> Option<EnsembleTrial> {
         let v = self.stored.get(&(self.keys[i], t as u32))?;
         let single = crate::simulation::Trial { error: v[0], bias: v[1], train_error: v[2] };
-        match (self.config.ensemble, v.len()) {
+        match (self.config.ensemble(), v.len()) {
             (None, 3) => Some(EnsembleTrial { single, error: v[0], bias: v[1] }),
             (Some(_), 5) => Some(EnsembleTrial { single, error: v[3], bias: v[4] }),
             _ => None,
@@ -392,7 +394,7 @@ impl<'a> Trials<'a> {
 
     fn record(&self, (i, t): (usize, usize), r: &EnsembleTrial) -> Record {
         let mut values = vec![r.single.error, r.single.bias, r.single.train_error];
-        if self.config.ensemble.is_some() {
+        if self.config.ensemble().is_some() {
             values.extend([r.error, r.bias]);
         }
         Record { key: self.keys[i], trial: t as u32, values }
@@ -409,16 +411,16 @@ impl<'a> Trials<'a> {
             (Some(m), _) => Some(m),
             (None, true) => None,
             (None, false) => {
-                built = self.spec.build(Purpose::Simulation, progress)?;
+                built = crate::model::Model::build(&self.spec, Purpose::Simulation, progress)?;
                 Some(&built)
             }
         };
-        let test_samples = self.config.simulation.test_samples;
+        let test_samples = self.config.simulation().test_samples;
         let sim = model.map(|m| Simulator::new(m).map(|s| s.with_test_samples(test_samples))).transpose()?;
         let total: u64 = todo.iter().map(|&j| self.cost[self.jobs[j].0]).sum();
         progress.start("simulate", total);
         let done = AtomicU64::new(0);
-        let (members, infinite) = simulated_members(self.config.ensemble);
+        let (members, infinite) = simulated_members(self.config.ensemble());
         let computed: Result<Vec<(usize, EnsembleTrial)>> = todo
             .par_iter()
             .map(|&j| {
@@ -427,6 +429,7 @@ impl<'a> Trials<'a> {
                     return Err(Error::Interrupted {
                         done: done.load(Ordering::Relaxed),
                         total: todo.len() as u64,
+                        unit: "trial",
                     });
                 }
                 let sim = sim.as_ref().expect("built when trials are missing");
@@ -462,14 +465,14 @@ fn simulated_members(ensemble: Option<Ensemble>) -> (usize, bool) {
 }
 
 /// Estimated work of one (ensemble) trial.
-fn trial_flops(spec: &crate::model::ModelSpec, samples: usize, config: &Config) -> f64 {
-    let test = resources::test_set_flops(spec, config.simulation.test_samples);
-    (resources::trial_flops(spec, samples) + test) * simulated_members(config.ensemble).0 as f64
+fn trial_flops(spec: &crate::spec::ModelSpec, samples: usize, config: &Config) -> f64 {
+    let test = resources::test_set_flops(spec, config.simulation().test_samples);
+    (resources::trial_flops(spec, samples) + test) * simulated_members(config.ensemble()).0 as f64
 }
 
 /// One row from the theory point and its trials.
 fn row(pt: &Point, trials: &[EnsembleTrial], config: &Config) -> Result<Row> {
-    let ensemble = config.ensemble;
+    let ensemble = config.ensemble();
     let stat = |f: &dyn Fn(&EnsembleTrial) -> f64| summarize(&trials.iter().map(f).collect::<Vec<_>>());
     let single = |f: fn(&crate::simulation::Trial) -> f64| stat(&|t| f(&t.single));
     let readout = ensemble.unwrap_or(Ensemble::SINGLE);
@@ -684,14 +687,5 @@ impl Validation {
             .flat_map(|r| [r.z, r.single.as_ref().and_then(|s| s.z)].map(|z| (r.samples, z)))
             .filter_map(|(p, z)| z.filter(|z| z.abs() > limit).map(|z| (p, z)))
             .collect()
-    }
-}
-
-/// `n thing` or `n things`.
-pub fn plural(n: usize, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
     }
 }

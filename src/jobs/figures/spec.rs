@@ -7,11 +7,11 @@
 use super::schema::{
     RawFigure, RawGuide, RawOptimum, RawPanel, RawSeries, RawSweep, FIGURE_KEYS, MODEL_KEYS,
 };
-use crate::config::{self, Config, Ridge, SimulationSpec, Validator};
-use crate::error::{truncate, Error, Result};
-use crate::resources::{MAX_NOISE, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
-use crate::spectra::{check_power_law, CovarianceKind, Target};
-use crate::theory::Ensemble;
+use crate::config::{self, Validator};
+use crate::spec::limits::MAX_AXIS_ENSEMBLE;
+use crate::spec::text::truncate;
+use crate::spec::{Config, Ensemble, ExponentOf, Invalid, Ridge, SimulationSpec};
+use crate::spec::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// A column of the theory (or of the simulation) a figure plots.
@@ -107,7 +107,7 @@ impl Measure {
                     "{0}(optimal {1}) / {0}({1} = {2})",
                     o.quantity.symbol(),
                     o.over.symbol(),
-                    crate::output::num(o.reference)
+                    crate::support::output::num(o.reference)
                 ),
             },
         }
@@ -117,19 +117,6 @@ impl Measure {
     pub fn log_colors(&self) -> bool {
         matches!(self, Measure::Plain(_) | Measure::Optimum(Optimum { show: Show::Min, .. }))
     }
-}
-
-/// Which exponent an `exponent` axis sets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExponentOf {
-    /// Σ0 (`data.covariance`, kind power_law).
-    Data,
-    /// Γ (`layers[0].input_covariance`, kind power_law or data_power).
-    Input,
-    /// The target (`data.target`, kind power_law).
-    Target,
-    /// S_ℓ of hidden layer ℓ (1-based; kind power_law).
-    Layer(usize),
 }
 
 /// What a sweep varies.
@@ -178,7 +165,7 @@ impl Axis {
             Axis::Exponent(_) => format!("exponent {}", self.symbol()),
             Axis::Ensemble { budget: None } => "ensemble size K".into(),
             Axis::Ensemble { budget: Some(b) } => {
-                format!("ensemble size K (K·n{} = {}·n₀)", sub(b.layer), crate::output::num(b.units))
+                format!("ensemble size K (K·n{} = {}·n₀)", sub(b.layer), crate::support::output::num(b.units))
             }
         }
     }
@@ -198,87 +185,40 @@ impl Axis {
         }
     }
 
-    /// Sets the axis value `x` in a config. `Err` says why `x` is not allowed there.
-    pub fn apply(&self, cfg: &mut Config, x: f64) -> std::result::Result<(), String> {
+    /// Sets the axis value `x` in a config, through the config's setters (their rules and
+    /// messages). `Err` says why `x` is not allowed there.
+    pub fn apply(&self, cfg: &mut Config, x: f64) -> std::result::Result<(), Invalid> {
         if !x.is_finite() {
-            return Err(format!("expected a finite value, got {x}"));
+            return Err(Invalid(format!("expected a finite value, got {x}")));
         }
-        let n0 = cfg.model.dim;
         match self {
-            Axis::Alpha => cfg.samples = vec![alpha_samples(x, n0)?],
+            Axis::Alpha => cfg.set_alphas(&[x]),
             Axis::Ridge => {
-                if x < 0.0 {
-                    return Err(format!("expected λ ≥ 0, got {x}"));
-                }
-                cfg.ridge = Ridge::Fixed(x);
+                cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
-            Axis::Noise => {
-                if !(0.0..=MAX_NOISE).contains(&x) {
-                    return Err(format!("expected 0 ≤ η² ≤ {MAX_NOISE:e}, got {x}"));
-                }
-                cfg.model.noise = x;
-            }
-            Axis::Width { layer } => set_width(cfg, *layer, x)?,
+            Axis::Noise => cfg.set_noise(x),
+            Axis::Width { layer } => cfg.set_width_ratio(*layer, x),
             Axis::Ensemble { budget } => {
-                if !(x >= 1.0 && x.fract() == 0.0 && x <= MAX_ENSEMBLE) {
-                    return Err(format!("expected an ensemble size K from 1 to {MAX_ENSEMBLE:e}, got {x}"));
+                if !(x >= 1.0 && x.fract() == 0.0 && x <= MAX_AXIS_ENSEMBLE as f64) {
+                    return Err(Invalid(format!(
+                        "expected an ensemble size K from 1 to {:e}, got {x}",
+                        MAX_AXIS_ENSEMBLE as f64
+                    )));
                 }
-                if cfg.model.is_nonlinear() {
-                    return Err(crate::config::NONLINEAR_ENSEMBLE.into());
-                }
-                cfg.ensemble = Some(Ensemble::Members(x as usize));
-                if let Some(b) = budget {
-                    set_width(cfg, b.layer, b.units / x)?;
-                }
-            }
-            Axis::Exponent(of) => {
-                let (kind, n, key) = match of {
-                    ExponentOf::Data => (Some(&mut cfg.model.data.kind), n0, "data.covariance"),
-                    ExponentOf::Input => (Some(&mut cfg.model.input.kind), n0, "layers[0].input_covariance"),
-                    ExponentOf::Target => {
-                        return match &mut cfg.model.target {
-                            Target::PowerLaw { exponent } => {
-                                check_power_law(x, n0)?;
-                                *exponent = x;
-                                Ok(())
-                            }
-                            Target::Isotropic => Err(
-                                "data.target is \"isotropic\"; the exponent axis needs kind \"power_law\""
-                                    .into(),
-                            ),
-                        };
-                    }
-                    ExponentOf::Layer(l) => match cfg.model.layers.get_mut(l - 1) {
-                        Some(layer) => {
-                            (Some(&mut layer.covariance.kind), layer.width, "layers[ℓ].covariance")
-                        }
-                        None => (None, 0, ""),
-                    },
-                };
-                let kind = kind.ok_or_else(|| format!("the model has no hidden layer {of:?}"))?;
-                match kind {
-                    CovarianceKind::PowerLaw { exponent } => {
-                        check_power_law(x, n)?;
-                        *exponent = x;
-                    }
-                    CovarianceKind::DataPower { exponent } => *exponent = x,
-                    other => {
-                        return Err(format!(
-                            "{key} is {}; the exponent axis needs kind \"power_law\"{}",
-                            kind_name(other),
-                            if *of == ExponentOf::Input { " or \"data_power\"" } else { "" }
-                        ))
-                    }
+                cfg.set_ensemble(Some(Ensemble::Members(x as usize)))?;
+                match budget {
+                    Some(b) => cfg.set_width_ratio(b.layer, b.units / x),
+                    None => Ok(()),
                 }
             }
+            Axis::Exponent(of) => cfg.set_exponent(*of, x),
         }
-        Ok(())
     }
 
     /// The x coordinate a value is plotted at (widths are rounded to integers).
     pub fn plotted(&self, cfg: &Config, x: f64) -> f64 {
         match self {
-            Axis::Width { layer } => cfg.model.layers[layer - 1].width as f64 / cfg.model.dim as f64,
+            Axis::Width { layer } => cfg.model().layers()[layer - 1].width as f64 / cfg.model().dim() as f64,
             _ => x,
         }
     }
@@ -292,53 +232,6 @@ impl Axis {
             Axis::Exponent(_) => None,
         }
     }
-}
-
-/// Largest ensemble size on an axis.
-const MAX_ENSEMBLE: f64 = 1e6;
-
-/// Sets hidden layer `layer`'s width to `round(nu · n0)`, checked.
-fn set_width(cfg: &mut Config, layer: usize, nu: f64) -> std::result::Result<(), String> {
-    let n0 = cfg.model.dim;
-    let depth = cfg.model.layers.len();
-    let l = cfg
-        .model
-        .layers
-        .get_mut(layer - 1)
-        .ok_or_else(|| format!("the model has {depth} hidden layers, not {layer}"))?;
-    let w = (nu * n0 as f64).round();
-    if !(MIN_SIZE as f64..=MAX_SIZE as f64).contains(&w) {
-        return Err(format!(
-            "ν = {nu} gives width round({nu} × {n0}) = {w}, outside {MIN_SIZE}..={MAX_SIZE}"
-        ));
-    }
-    if matches!(l.covariance.kind, CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. }) {
-        return Err(format!("layer {layer}'s covariance has a fixed size and cannot follow its width"));
-    }
-    l.width = w as usize;
-    Ok(())
-}
-
-fn kind_name(k: &CovarianceKind) -> &'static str {
-    match k {
-        CovarianceKind::Identity => "\"identity\"",
-        CovarianceKind::PowerLaw { .. } => "\"power_law\"",
-        CovarianceKind::Diagonal { .. } => "\"diagonal\"",
-        CovarianceKind::Ar1 { .. } => "\"ar1\"",
-        CovarianceKind::Matrix { .. } => "\"file\"",
-        CovarianceKind::DataPower { .. } => "\"data_power\"",
-    }
-}
-
-/// p = round(α n0), checked.
-fn alpha_samples(alpha: f64, n0: usize) -> std::result::Result<usize, String> {
-    let p = (alpha * n0 as f64).round();
-    if !(1.0..=MAX_SAMPLES).contains(&p) {
-        return Err(format!(
-            "α = {alpha} gives p = round({alpha} × {n0}) = {p}, outside 1..={MAX_SAMPLES:e}"
-        ));
-    }
-    Ok(p as usize)
 }
 
 /// A resolved sweep: axis, x values of the theory line and of the simulation markers.
@@ -444,28 +337,25 @@ pub fn point_config(
     x: Option<f64>,
     y: Option<(&Axis, f64)>,
     over: Option<(&Axis, f64)>,
-) -> std::result::Result<Config, String> {
+) -> std::result::Result<Config, Invalid> {
     let mut cfg = series.config.clone();
     if let Some((axis, v)) = y {
-        axis.apply(&mut cfg, v).map_err(|m| format!("y = {v}: {m}"))?;
+        axis.apply(&mut cfg, v).map_err(|m| m.context(format!("y = {v}")))?;
     }
     if let Some((axis, v)) = over {
-        axis.apply(&mut cfg, v).map_err(|m| format!("minimising over {v}: {m}"))?;
+        axis.apply(&mut cfg, v).map_err(|m| m.context(format!("minimising over {v}")))?;
     }
     if let Some(x) = x {
-        x_axis.apply(&mut cfg, x).map_err(|m| format!("x = {x}: {m}"))?;
+        x_axis.apply(&mut cfg, x).map_err(|m| m.context(format!("x = {x}")))?;
     }
     Ok(cfg)
 }
 
-/// Sample sizes of an α sweep for a config (deduplicated, in order).
-pub fn alpha_sample_sizes(cfg: &Config, alphas: &[f64]) -> std::result::Result<Vec<usize>, String> {
-    let mut ps = alphas
-        .iter()
-        .map(|&a| alpha_samples(a, cfg.model.dim))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    ps.dedup();
-    Ok(ps)
+/// A config with the sample sizes of an α sweep (deduplicated, in order).
+pub fn with_alphas(cfg: &Config, alphas: &[f64]) -> std::result::Result<Config, Invalid> {
+    let mut cfg = cfg.clone();
+    cfg.set_alphas(alphas)?;
+    Ok(cfg)
 }
 
 /// Resolution state of one figure file.
@@ -1006,13 +896,13 @@ impl Resolver<'_> {
             e => e,
         };
         let config = Config::from_table(t, v.file, &v.base).map_err(prefix)?;
-        if !alpha && config.samples.len() != 1 {
+        if !alpha && config.samples().len() != 1 {
             return Err(v.err(
                 format!("{context}: samples"),
                 format!(
                     "a sweep over {} needs exactly one sample size, got {}",
                     sweep.axis.label(),
-                    config.samples.len()
+                    config.samples().len()
                 ),
             ));
         }
@@ -1055,7 +945,7 @@ impl Resolver<'_> {
             for &over in &overs {
                 for &x in sweep.values.iter().chain(&sweep.simulate) {
                     point_config(s, &sweep.axis, Some(x), y, over)
-                        .map_err(|m| self.v.err(format!("{}: sweep", s.context), m))?;
+                        .map_err(|m| self.v.err(format!("{}: sweep", s.context), m.0))?;
                 }
             }
         }

@@ -21,11 +21,12 @@
 //! ignored and its trial recomputed; a file with bad lines is reported in one line. No
 //! locks: writers never share a file, and a record, once whole, never changes.
 
-use crate::error::{Error, Result};
-use crate::model::ModelSpec;
-use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
-use crate::theory::activation::Activation;
-use crate::theory::Ensemble;
+use crate::spec::Activation;
+use crate::spec::Ensemble;
+use crate::spec::ModelSpec;
+use crate::spec::{CovarianceKind, CovarianceSpec, Target};
+use crate::spec::{Error, Result};
+use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -52,11 +53,11 @@ impl Fnv {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
     const PRIME: u128 = 0x0000000001000000000000000000013B;
 
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Fnv(Self::OFFSET)
     }
 
-    pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> &mut Self {
         for &x in b {
             self.0 ^= x as u128;
             self.0 = self.0.wrapping_mul(Self::PRIME);
@@ -64,15 +65,15 @@ impl Fnv {
         self
     }
 
-    pub fn u64(&mut self, x: u64) -> &mut Self {
+    pub(crate) fn u64(&mut self, x: u64) -> &mut Self {
         self.bytes(&x.to_le_bytes())
     }
 
-    pub fn f64(&mut self, x: f64) -> &mut Self {
+    pub(crate) fn f64(&mut self, x: f64) -> &mut Self {
         self.u64(x.to_bits())
     }
 
-    pub fn tag(&mut self, s: &str) -> &mut Self {
+    pub(crate) fn tag(&mut self, s: &str) -> &mut Self {
         self.u64(s.len() as u64).bytes(s.as_bytes())
     }
 }
@@ -132,15 +133,15 @@ impl PointKey {
     ) -> Self {
         let mut h = Fnv::new();
         h.tag("lcurve trial").u64(SIM_VERSION as u64);
-        h.u64(spec.dim as u64).f64(spec.noise);
-        hash_covariance(&mut h, &spec.data);
-        match spec.target {
+        h.u64(spec.dim() as u64).f64(spec.noise());
+        hash_covariance(&mut h, spec.data());
+        match spec.target() {
             Target::Isotropic => h.tag("isotropic"),
-            Target::PowerLaw { exponent } => h.tag("power_law").f64(exponent),
+            Target::PowerLaw { exponent } => h.tag("power_law").f64(*exponent),
         };
-        hash_covariance(&mut h, &spec.input);
-        h.u64(spec.layers.len() as u64);
-        for l in &spec.layers {
+        hash_covariance(&mut h, spec.input());
+        h.u64(spec.layers().len() as u64);
+        for l in spec.layers() {
             h.u64(l.width as u64);
             hash_covariance(&mut h, &l.covariance);
         }
@@ -148,12 +149,12 @@ impl PointKey {
         match ensemble {
             None => h.tag("single"),
             Some(Ensemble::Members(k)) => h.tag("members").u64(k as u64),
-            Some(Ensemble::Infinite) => h.tag("infinite").u64(crate::validate::INFINITE_MEMBERS as u64),
+            Some(Ensemble::Infinite) => h.tag("infinite").u64(crate::simulation::INFINITE_MEMBERS as u64),
         };
         h.u64(seed);
         if spec.is_nonlinear() {
             h.tag("activations");
-            for l in &spec.layers {
+            for l in spec.layers() {
                 match l.activation {
                     Activation::Coefficients { mu0, mu1, mustar } => {
                         h.tag("coefficients").f64(mu0).f64(mu1).f64(mustar)
@@ -235,7 +236,7 @@ pub type Trials = HashMap<(PointKey, u32), Vec<f64>>;
 pub struct Loaded {
     pub trials: Trials,
     /// One line per file that could not be read or had corrupt lines (skipped).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Note>,
 }
 
 /// Summary of a store's files.
@@ -309,7 +310,8 @@ impl Store {
             let data = match fs::read(&path) {
                 Ok(d) => d,
                 Err(e) => {
-                    out.warnings.push(format!("store: {}: unreadable ({e}), skipped", path.display()));
+                    out.warnings
+                        .push(Note::UnreadableStoreFile { path: path.clone(), reason: e.to_string() });
                     continue;
                 }
             };
@@ -333,11 +335,7 @@ impl Store {
                 }
             }
             if bad > 0 {
-                out.warnings.push(format!(
-                    "store: {}: {bad} corrupt line{} skipped (those trials are recomputed)",
-                    path.display(),
-                    if bad == 1 { "" } else { "s" }
-                ));
+                out.warnings.push(Note::DamagedStoreFile { path: path.clone(), lines: bad });
             }
         }
         Ok(out)
@@ -404,7 +402,7 @@ impl Store {
             }
             let dir = self.version_dir();
             let path = dir.join(format!("gc-{}", own_file_name()));
-            crate::output::write_atomic(&path, text.as_bytes())?;
+            crate::support::output::write_atomic(&path, text.as_bytes())?;
         }
         for f in old_files {
             fs::remove_file(&f).map_err(|e| Error::io(&f, e))?;

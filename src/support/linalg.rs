@@ -3,19 +3,19 @@
 //! nalgebra is the matrix type of the public API; every O(n³) operation
 //! (products, Cholesky, symmetric eigendecomposition) runs in faer.
 
-use crate::error::{Error, Result};
+use crate::spec::{Error, Result};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::DMatrix;
 
 /// Zero-copy faer view of a column-major nalgebra matrix.
-pub fn view(m: &DMatrix<f64>) -> MatRef<'_, f64> {
+pub(crate) fn view(m: &DMatrix<f64>) -> MatRef<'_, f64> {
     MatRef::from_column_major_slice(m.as_slice(), m.nrows(), m.ncols())
 }
 
 /// Zero-copy mutable faer view of a column-major nalgebra matrix.
-pub fn view_mut(m: &mut DMatrix<f64>) -> MatMut<'_, f64> {
+pub(crate) fn view_mut(m: &mut DMatrix<f64>) -> MatMut<'_, f64> {
     let (r, c) = (m.nrows(), m.ncols());
     MatMut::from_column_major_slice_mut(m.as_mut_slice(), r, c)
 }
@@ -24,18 +24,18 @@ pub fn view_mut(m: &mut DMatrix<f64>) -> MatMut<'_, f64> {
 /// results depend on how the work is split, and a fixed split makes them bit-identical
 /// whatever the size of the rayon pool that executes the tasks (measured at n = 2000 on
 /// 2 cores: 8 tasks are as fast as 2, and 1.5–2× faster than sequential).
-pub const SETUP_TASKS: usize = 8;
+pub(crate) const SETUP_TASKS: usize = 8;
 
 /// Parallelism of the one-off setup kernels (building dense covariances, the dense
 /// spectral reduction): [`SETUP_TASKS`] tasks on the caller's rayon pool. Monte Carlo
 /// trials pass `Par::Seq` instead, as they run in parallel themselves.
-pub fn setup_par() -> Par {
+pub(crate) fn setup_par() -> Par {
     Par::rayon(SETUP_TASKS)
 }
 
 /// Whether an operand of [`gemm`] is used as is or transposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// `A`
     N,
     /// `Aᵀ`
@@ -51,7 +51,7 @@ fn apply(m: MatRef<'_, f64>, op: Op) -> MatRef<'_, f64> {
 
 /// `op(a) · op(b)` as a new matrix, with the parallelism `par` (`Par::Seq` inside Monte
 /// Carlo trials, which are parallel themselves).
-pub fn gemm(a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op, par: Par) -> DMatrix<f64> {
+pub(crate) fn gemm(a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op, par: Par) -> DMatrix<f64> {
     let (a, b) = (apply(view(a), ta), apply(view(b), tb));
     let mut out = DMatrix::<f64>::zeros(a.nrows(), b.ncols());
     matmul(view_mut(&mut out), Accum::Replace, a, b, 1.0, par);
@@ -91,7 +91,7 @@ fn evd(a: &DMatrix<f64>, vectors: bool, par: Par) -> Result<(Vec<f64>, Option<fa
 }
 
 /// Symmetric eigendecomposition (lower triangle read), descending eigenvalues.
-pub fn sym_eigen(a: &DMatrix<f64>, par: Par) -> Result<SymEigen> {
+pub(crate) fn sym_eigen(a: &DMatrix<f64>, par: Par) -> Result<SymEigen> {
     let n = a.nrows();
     let (s, u) = evd(a, true, par)?;
     let u = u.expect("eigenvectors requested");
@@ -101,7 +101,7 @@ pub fn sym_eigen(a: &DMatrix<f64>, par: Par) -> Result<SymEigen> {
 }
 
 /// Eigenvalues of a symmetric matrix, descending (no eigenvectors: several times faster).
-pub fn sym_eigenvalues(a: &DMatrix<f64>, par: Par) -> Result<Vec<f64>> {
+pub(crate) fn sym_eigenvalues(a: &DMatrix<f64>, par: Par) -> Result<Vec<f64>> {
     let (mut v, _) = evd(a, false, par)?;
     v.reverse();
     Ok(v)
@@ -109,7 +109,7 @@ pub fn sym_eigenvalues(a: &DMatrix<f64>, par: Par) -> Result<Vec<f64>> {
 
 /// Solves `a x = b` for symmetric positive definite `a` by Cholesky (lower triangle read);
 /// `None` if `a` is not numerically positive definite.
-pub fn spd_solve(a: &DMatrix<f64>, b: &DMatrix<f64>, par: Par) -> Option<DMatrix<f64>> {
+pub(crate) fn spd_solve(a: &DMatrix<f64>, b: &DMatrix<f64>, par: Par) -> Option<DMatrix<f64>> {
     use faer::linalg::cholesky::llt::{factor, solve};
     let n = a.nrows();
     let mut l = a.clone();
@@ -129,7 +129,7 @@ pub fn spd_solve(a: &DMatrix<f64>, b: &DMatrix<f64>, par: Par) -> Option<DMatrix
 }
 
 /// `V · diag(f(λ)) · Vᵀ` for a symmetric eigendecomposition.
-pub fn spectral_function(e: &SymEigen, f: impl Fn(f64) -> f64, par: Par) -> DMatrix<f64> {
+pub(crate) fn spectral_function(e: &SymEigen, f: impl Fn(f64) -> f64, par: Par) -> DMatrix<f64> {
     let mut scaled = e.vectors.clone();
     for (j, mut col) in scaled.column_iter_mut().enumerate() {
         col *= f(e.values[j]);

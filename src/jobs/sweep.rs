@@ -5,11 +5,12 @@
 //! is computed from the same warm start whatever the thread count: curves are
 //! bit-identical with 1 or 64 threads.
 
-use crate::config::Ridge;
-use crate::error::{Error, Result};
-use crate::progress::Progress;
+use crate::spec::Ridge;
+use crate::spec::{Error, Result};
+use crate::support::progress::Progress;
 use crate::theory::{Ensemble, Point, Theory};
 use rayon::prelude::*;
+use std::sync::atomic::Ordering;
 
 /// Points per warm-started chunk (fixed: the thread count must not change any number).
 const CHUNK: usize = 8;
@@ -25,6 +26,7 @@ pub fn learning_curve(
     progress: &dyn Progress,
 ) -> Result<Vec<Point>> {
     let total = samples.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
     let parts: Vec<Result<Vec<Point>>> = samples
         .par_chunks(CHUNK)
         .map(|part| {
@@ -32,12 +34,17 @@ pub fn learning_curve(
             let mut out = Vec::with_capacity(part.len());
             for &p in part {
                 if progress.cancelled() {
-                    return Err(Error::Interrupted { done: 0, total });
+                    return Err(Error::Interrupted {
+                        done: done.load(Ordering::Relaxed),
+                        total,
+                        unit: "point",
+                    });
                 }
                 out.push(match ridge {
                     Ridge::Fixed(l) => theory.point_warm(p as f64, l, &mut warm)?,
                     Ridge::Optimal => theory.optimal_point(p, ensemble)?,
                 });
+                done.fetch_add(1, Ordering::Relaxed);
                 progress.advance(1);
             }
             Ok(out)

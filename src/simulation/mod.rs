@@ -6,19 +6,22 @@
 //! ([`Simulator::trial`] takes the faer parallelism), so results do not depend on the
 //! number of threads that run trials.
 
-use crate::error::{Error, Result};
-use crate::linalg::{self, gemm, Op};
+use crate::model::spectra::Covariance;
 use crate::model::Model;
-use crate::spectra::Covariance;
-use crate::theory::activation::Activation;
+use crate::spec::Activation;
+use crate::spec::{Error, Result};
+use crate::support::linalg::{self, gemm, Op};
 use faer::Par;
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-/// Largest number of trials per point (trial indices share the RNG stream id with p).
-pub const MAX_TRIALS: usize = 1 << 20;
+pub use crate::spec::limits::MAX_TRIALS;
+
+/// Members simulated per trial for `ensemble = "infinite"`: E_∞ is estimated without bias
+/// from their pairs (see [`Simulator::ensemble_trial`]).
+pub const INFINITE_MEMBERS: usize = 8;
 
 /// The RNG of one trial at one sample size: a ChaCha8 stream keyed by (seed, p, trial).
 pub fn trial_rng(seed: u64, samples: usize, trial: usize) -> ChaCha8Rng {
@@ -135,8 +138,7 @@ pub struct Simulator {
     test_samples: usize,
 }
 
-/// Rows of the test set pushed through the network at once (bounds a trial's memory).
-pub(crate) const TEST_CHUNK: usize = 1024;
+use crate::support::resources::TEST_CHUNK;
 
 impl Simulator {
     /// Prepares a built model.
@@ -149,9 +151,9 @@ impl Simulator {
                 RightMap::Diagonal(a.iter().zip(b).map(|(x, y)| x * y).collect())
             }
             _ => RightMap::Dense(gemm(
-                &dense(&sigma_half, model.spec.dim),
+                &dense(&sigma_half, model.spec.dim()),
                 Op::N,
-                &dense(&gamma_half, model.spec.dim),
+                &dense(&gamma_half, model.spec.dim()),
                 Op::N,
                 linalg::setup_par(),
             )),
@@ -159,19 +161,19 @@ impl Simulator {
         let basis = sigma.basis().cloned();
         // Ranks of Σ0 (= rank of M, as Γ is positive definite) and of every S_ℓ: their
         // minimum is the theory's interpolation threshold r.
-        let ranks: Vec<(usize, usize)> = std::iter::once((model.data.cov.rank(), model.spec.dim))
-            .chain(model.layers.iter().zip(&model.spec.layers).map(|(b, l)| (b.cov.rank(), l.width)))
+        let ranks: Vec<(usize, usize)> = std::iter::once((model.data.cov.rank(), model.spec.dim()))
+            .chain(model.layers.iter().zip(model.spec.layers()).map(|(b, l)| (b.cov.rank(), l.width)))
             .collect();
         let full_rank = ranks.iter().all(|&(r, n)| r == n);
-        let activations: Vec<Activation> = model.spec.layers.iter().map(|l| l.activation).collect();
+        let activations: Vec<Activation> = model.spec.layers().iter().map(|l| l.activation).collect();
         // A nonlinear layer has full rank whatever its input: the features' rank is set by
         // the stages from the last nonlinear layer on.
         let from = activations.iter().rposition(|a| !a.is_linear()).map_or(0, |l| l + 1);
         let rank = ranks[from..].iter().map(|&(r, _)| r).min().unwrap_or(0);
         Ok(Simulator {
-            n0: model.spec.dim,
-            noise: model.spec.noise,
-            widths: model.spec.layers.iter().map(|l| l.width).collect(),
+            n0: model.spec.dim(),
+            noise: model.spec.noise(),
+            widths: model.spec.layers().iter().map(|l| l.width).collect(),
             input_map,
             sigma_half,
             gamma_half,
@@ -182,7 +184,7 @@ impl Simulator {
             full_rank,
             rank,
             activations,
-            test_samples: crate::config::DEFAULT_TEST_SAMPLES,
+            test_samples: crate::spec::limits::DEFAULT_TEST_SAMPLES,
         })
     }
 
@@ -233,7 +235,7 @@ impl Simulator {
         assert!(members >= 1 && (members >= 2 || !infinite), "an ensemble trial needs members");
         if self.is_nonlinear() {
             if members > 1 {
-                return Err(Error::Numerical(crate::config::NONLINEAR_ENSEMBLE.into()));
+                return Err(Error::Numerical(crate::spec::NONLINEAR_ENSEMBLE.into()));
             }
             let single = self.trial(samples, ridge, rng, par)?;
             return Ok(EnsembleTrial { single, error: single.error, bias: single.bias });
@@ -530,6 +532,22 @@ pub fn min_norm_generic(
     Ok(if primal { coef } else { gemm(phi, Op::T, &coef, Op::N, par) })
 }
 
+/// Activations as the simulation applies them.
+impl Activation {
+    /// σ applied to every entry of `a` (nothing for the identity). Fixed coefficients are
+    /// the Gaussian-equivalent surrogate `μ0 + μ1 h + μ* z`, z ~ N(0, 1) fresh per entry
+    /// (drawn from `rng`): the model the theory solves exactly.
+    pub fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng) {
+        match *self {
+            Activation::Linear => {}
+            Activation::Coefficients { mu0, mu1, mustar } => {
+                a.apply(|h| *h = mu0 + mu1 * *h + mustar * rng.sample::<f64, _>(rand_distr::StandardNormal))
+            }
+            act => a.apply(|h| *h = act.apply(*h)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,20 +601,20 @@ mod tests {
     /// on the same draw.
     #[test]
     fn factored_min_norm_equals_pseudo_inverse_path() {
-        use crate::model::{LayerSpec, ModelSpec};
-        use crate::spectra::{CovarianceKind, CovarianceSpec, Target};
+        use crate::spec::{CovarianceKind, CovarianceSpec, Target};
+        use crate::spec::{LayerSpec, ModelSpec};
         let pl = |e| CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: e }, normalize: true };
         for widths in [vec![9, 14], vec![20, 8], vec![25]] {
-            let spec = ModelSpec {
-                source: "test".into(),
-                dim: 12,
-                noise: 0.3,
-                data: pl(1.0),
-                target: Target::PowerLaw { exponent: 0.5 },
-                input: pl(0.4),
-                layers: widths.iter().map(|&w| LayerSpec::linear(w, pl(0.7))).collect(),
-            };
-            let model = spec.build(crate::model::Purpose::Simulation, &crate::progress::Silent).unwrap();
+            let layers = widths.iter().map(|&w| LayerSpec::linear(w, pl(0.7))).collect();
+            let spec =
+                ModelSpec::new("test", 12, 0.3, pl(1.0), Target::PowerLaw { exponent: 0.5 }, pl(0.4), layers)
+                    .unwrap();
+            let model = crate::model::Model::build(
+                &spec,
+                crate::model::Purpose::Simulation,
+                &crate::support::progress::Silent,
+            )
+            .unwrap();
             let sim = Simulator::new(&model).unwrap();
             let mut generic = sim.clone();
             generic.full_rank = false;

@@ -2,19 +2,20 @@
 //! minimisations over a model parameter, from the typed specs of [`super::spec`].
 
 use super::spec::{
-    alpha_sample_sizes, point_config, Axis, FigureKind, FigureSpec, Measure, Optimum, PanelSpec, Quantity,
+    point_config, with_alphas, Axis, FigureKind, FigureSpec, Measure, Optimum, PanelSpec, Quantity,
     SeriesSpec, Show,
 };
-use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::progress::Progress;
-use crate::progress::Silent;
-use crate::stats::Summary;
-use crate::store::Store;
-use crate::sweep;
-use crate::theory::{Ensemble, Point};
-use crate::validate::Shard;
-use crate::validate::{self, Row};
+use crate::jobs::store::Store;
+use crate::jobs::sweep;
+use crate::jobs::validate::Shard;
+use crate::jobs::validate::{self, Row};
+use crate::spec::Config;
+use crate::spec::Ensemble;
+use crate::spec::{Error, Invalid, Result};
+use crate::support::progress::Silent;
+use crate::support::progress::{Note, Progress};
+use crate::support::stats::Summary;
+use crate::theory::Point;
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
 use rayon::prelude::*;
@@ -100,7 +101,7 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         Quantity::Variance => cfg.ensemble_value(k.variance(p))?,
         Quantity::TrainError => p.train_error,
         Quantity::TestMse if k == Ensemble::SINGLE => p.test_mse,
-        Quantity::TestMse => cfg.ensemble_value(k.error(p))? + cfg.model.noise,
+        Quantity::TestMse => cfg.ensemble_value(k.error(p))? + cfg.model().noise(),
     })
 }
 
@@ -123,13 +124,13 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
 
 /// The theory of a config over its sample sizes.
 fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
-    let theory = cfg.model.theory(&Silent)?;
-    sweep::learning_curve(&theory, &cfg.samples, cfg.ridge, cfg.readout_ensemble(), &Silent)
+    let theory = crate::theory::Theory::from_spec(cfg.model(), &Silent)?;
+    sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)
 }
 
 /// A point that passed resolution but cannot be built: report it as bad input.
-fn point_error(s: &SeriesSpec, m: String) -> Error {
-    Error::Input { file: s.config.source.clone(), key: format!("{}: sweep", s.context), message: m }
+fn point_error(s: &SeriesSpec, m: Invalid) -> Error {
+    Error::Input { file: s.config.source().to_string(), key: format!("{}: sweep", s.context), message: m.0 }
 }
 
 /// Where a series is evaluated: the x axis and values, a heat map's y value, a value of
@@ -144,8 +145,8 @@ struct At<'a> {
 /// `(plotted x, quantity)` of a series at every x, with `over` applied.
 fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) -> Result<Vec<(f64, f64)>> {
     if *at.axis == Axis::Alpha {
-        let mut cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
-        cfg.samples = alpha_sample_sizes(&cfg, at.xs).map_err(|m| point_error(s, m))?;
+        let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+        let cfg = with_alphas(&cfg, at.xs).map_err(|m| point_error(s, m))?;
         let pts = theory_points(&cfg)?;
         return pts.iter().map(|p| Ok((p.alpha, value(q, p, &cfg)?))).collect();
     }
@@ -238,8 +239,7 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
         return Ok(vec![]);
     }
     if *axis == Axis::Alpha {
-        let mut cfg = s.config.clone();
-        cfg.samples = alpha_sample_sizes(&cfg, xs).map_err(|m| point_error(s, m))?;
+        let cfg = with_alphas(&s.config, xs).map_err(|m| point_error(s, m))?;
         return Ok(vec![(None, cfg)]);
     }
     xs.iter()
@@ -292,8 +292,10 @@ fn series_markers(
         }
         let v = validate::run_stored(&cfg, opts, sim.store.as_deref(), progress)?;
         match x {
-            None => out.extend(v.rows.iter().map(|r| marker(q, r.alpha, r, cfg.model.noise))),
-            Some(x) => out.push(marker(q, panel.sweep.axis.plotted(&cfg, x), &v.rows[0], cfg.model.noise)),
+            None => out.extend(v.rows.iter().map(|r| marker(q, r.alpha, r, cfg.model().noise()))),
+            Some(x) => {
+                out.push(marker(q, panel.sweep.axis.plotted(&cfg, x), &v.rows[0], cfg.model().noise()))
+            }
         }
     }
     Ok(out)
@@ -307,10 +309,10 @@ impl Progress for Inner<'_> {
     fn cancelled(&self) -> bool {
         self.0.cancelled()
     }
-    fn note(&self, line: &str) {
+    fn note(&self, note: &Note) {
         // The figure warns once about low effective ranks, for all its points.
-        if !line.contains(crate::model::EFFECTIVE_RANK_WARNING) {
-            self.0.note(line)
+        if !matches!(note, Note::LowEffectiveRank { .. }) {
+            self.0.note(note)
         }
     }
 }
@@ -318,7 +320,7 @@ impl Progress for Inner<'_> {
 /// The smallest effective rank of M over the points of a series with a nonlinear layer
 /// (`None` for a linear series).
 fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> {
-    if !s.config.model.has_nonaffine_layer() {
+    if !s.config.model().has_nonaffine_layer() {
         return Ok(None);
     }
     let axis = &panel.sweep.axis;
@@ -330,8 +332,8 @@ fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> 
     let mut min = f64::INFINITY;
     for x in xs {
         let cfg = point_config(s, axis, x, None, None).map_err(|m| point_error(s, m))?;
-        if cfg.model.has_nonaffine_layer() {
-            min = min.min(cfg.model.effective_rank(&Silent)?);
+        if cfg.model().has_nonaffine_layer() {
+            min = min.min(crate::model::Model::effective_rank_of(cfg.model(), &Silent)?);
         }
     }
     Ok(min.is_finite().then_some(min))
@@ -344,7 +346,7 @@ fn warn_low_effective_rank(spec: &FigureSpec, progress: &dyn Progress) -> Result
     for panel in &spec.panels {
         for s in &panel.series {
             if let Some(r) = min_effective_rank(panel, s)? {
-                if r < crate::model::MIN_EFFECTIVE_RANK {
+                if r < crate::spec::limits::MIN_EFFECTIVE_RANK {
                     low.push((s.context.clone(), r));
                 }
             }
@@ -352,8 +354,8 @@ fn warn_low_effective_rank(spec: &FigureSpec, progress: &dyn Progress) -> Result
     }
     if let Some(r) = low.iter().map(|(_, r)| *r).min_by(f64::total_cmp) {
         let series: Vec<&str> = low.iter().map(|(c, _)| c.as_str()).collect();
-        let what = format!("{} ({})", spec.path.display(), series.join(", "));
-        progress.note(&crate::model::effective_rank_warning(&what, r));
+        let source = format!("{} ({})", spec.path.display(), series.join(", "));
+        progress.note(&Note::LowEffectiveRank { source, rank: r });
     }
     Ok(())
 }
@@ -430,7 +432,7 @@ pub fn compute_observed(spec: &FigureSpec, sim: &SimOptions, progress: &dyn Prog
             })
             .collect::<Result<Vec<_>>>()?;
         if simulate && !panel.sweep.simulate.is_empty() {
-            sim_dims.push(crate::model::scale_size(panel.series[0].config.model.dim, opts.scale));
+            sim_dims.push(crate::spec::rules::scale_size(panel.series[0].config.model().dim(), opts.scale));
         }
         panels.push(PanelData { spec: panel.clone(), series, heat: None });
     }

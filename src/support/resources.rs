@@ -6,26 +6,15 @@
 //! matrix a trial holds at its peak); the time estimates are calibrated on a 2-core
 //! AMD EPYC (≈ 40 GFLOP/s per core in the dense kernels).
 
-use crate::error::{Error, Result};
-use crate::model::ModelSpec;
+use crate::spec::ModelSpec;
+use crate::spec::{Error, Result};
 
-/// Smallest input dimension or layer width accepted: the theory describes large models,
-/// and below a few units a "learning curve" has no meaning.
-pub const MIN_SIZE: usize = 4;
-/// Largest input dimension or layer width (the theory is O(n) per point; 10⁷ eigenvalues
-/// take ≈ 1 s per point).
-pub const MAX_SIZE: usize = 10_000_000;
-/// Largest dimension of a dense covariance (AR(1), matrix file, or a first-layer Γ that
-/// does not commute with Σ0): its eigendecomposition is O(n³).
-pub const MAX_DENSE_DIM: usize = 16_384;
-/// Largest number of points of a sample-size list or range.
-pub const MAX_POINTS: usize = 1_000_000;
-/// Largest sample size p of the theory (exactly representable, far beyond any use).
-pub const MAX_SAMPLES: f64 = 1e12;
-/// Largest label-noise variance η² (in units of the target's signal, which is 1).
-pub const MAX_NOISE: f64 = 1e12;
-/// Largest configuration file read.
-pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+pub use crate::spec::limits::{
+    MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE,
+};
+
+/// Rows of a nonlinear network's test set pushed through the network at once.
+pub(crate) const TEST_CHUNK: usize = 1024;
 
 const GB: f64 = 1e9;
 /// Sustained dense floating-point rate of one thread (FLOP/s), for time estimates.
@@ -107,7 +96,7 @@ pub fn eigen_seconds(n: usize, vectors: bool) -> f64 {
 /// Peak memory of the theory of a model spec over `points` sample sizes: a few vectors
 /// per spectrum, the dense matrices of dense covariances, and the output rows.
 pub(crate) fn theory_bytes(spec: &ModelSpec, points: usize) -> f64 {
-    let n: f64 = spec.dim as f64 + spec.layers.iter().map(|l| l.width as f64).sum::<f64>();
+    let n: f64 = spec.dim() as f64 + spec.layers().iter().map(|l| l.width as f64).sum::<f64>();
     let dense: f64 = spec.dense_dims().iter().map(|&d| 4.0 * dense_bytes(d)).sum();
     80.0 * n + dense + 600.0 * points as f64
 }
@@ -116,9 +105,9 @@ pub(crate) fn theory_bytes(spec: &ModelSpec, points: usize) -> f64 {
 /// the Gram matrix and its factorisation, the dense input map when there is one.
 pub fn trial_flops(spec: &ModelSpec, p: usize) -> f64 {
     let p = p as f64;
-    let mut prev = spec.dim as f64;
+    let mut prev = spec.dim() as f64;
     let mut f = if spec.has_dense_data() { 2.0 * p * prev * prev } else { p * prev };
-    for l in &spec.layers {
+    for l in spec.layers() {
         let n = l.width as f64;
         f += 2.0 * p * prev * n;
         if l.is_dense() {
@@ -137,9 +126,9 @@ pub fn test_set_flops(spec: &ModelSpec, test_samples: usize) -> f64 {
         return 0.0;
     }
     let t = test_samples as f64;
-    let mut prev = spec.dim as f64;
+    let mut prev = spec.dim() as f64;
     let mut f = if spec.has_dense_data() { 2.0 * t * prev * prev } else { t * prev };
-    for l in &spec.layers {
+    for l in spec.layers() {
         f += 2.0 * t * prev * l.width as f64;
         prev = l.width as f64;
     }
@@ -149,10 +138,10 @@ pub fn test_set_flops(spec: &ModelSpec, test_samples: usize) -> f64 {
 /// Peak memory of one trial at sample size p (every temporary it holds at once).
 pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
     let p = p as f64;
-    let n0 = spec.dim as f64;
+    let n0 = spec.dim() as f64;
     let mut words = 3.0 * p * n0;
     let mut prev = n0;
-    for l in &spec.layers {
+    for l in spec.layers() {
         let n = l.width as f64;
         words += prev * n + 3.0 * p * n;
         prev = n;
@@ -161,15 +150,15 @@ pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
     words += 3.0 * q * q + 2.0 * n0;
     if spec.is_nonlinear() {
         // A chunk of the test set through the widest stage.
-        let widest = spec.layers.iter().map(|l| l.width).max().unwrap_or(0).max(spec.dim) as f64;
-        words += 3.0 * crate::simulation::TEST_CHUNK as f64 * widest;
+        let widest = spec.layers().iter().map(|l| l.width).max().unwrap_or(0).max(spec.dim()) as f64;
+        words += 3.0 * TEST_CHUNK as f64 * widest;
     }
     8.0 * words
 }
 
 /// Memory of the simulator's shared state (square roots of the dense covariances).
 pub(crate) fn simulator_bytes(spec: &ModelSpec) -> f64 {
-    spec.dense_dims().iter().map(|&d| 6.0 * dense_bytes(d)).sum::<f64>() + 64.0 * spec.dim as f64
+    spec.dense_dims().iter().map(|&d| 6.0 * dense_bytes(d)).sum::<f64>() + 64.0 * spec.dim() as f64
 }
 
 /// Seconds of `flops` of dense work spread over `threads` threads.

@@ -2,11 +2,12 @@
 //! of every model config and the markers of every figure config would simulate. Used by
 //! `lcurve store status` and `lcurve store gc`.
 
-use crate::config::Config;
-use crate::error::Result;
-use crate::figures::{self, FigureSpec, SimOptions};
-use crate::store::{PointKey, Store};
-use crate::validate::{self, Options};
+use crate::jobs::figures::{self, FigureSpec, SimOptions};
+use crate::jobs::store::{PointKey, Store};
+use crate::jobs::validate::{self, Options};
+use crate::spec::Config;
+use crate::spec::Result;
+use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -82,7 +83,7 @@ pub fn needs(paths: &[PathBuf], o: &Overrides) -> Result<Vec<Needs>> {
 pub type Held = HashMap<PointKey, HashSet<u32>>;
 
 /// The trial indices the store holds, by point, and the store's warnings.
-pub fn held(store: &Store, keys: Option<&HashSet<PointKey>>) -> Result<(Held, Vec<String>)> {
+pub fn held(store: &Store, keys: Option<&HashSet<PointKey>>) -> Result<(Held, Vec<Note>)> {
     let loaded = store.load(keys)?;
     let mut held = Held::new();
     for (k, t) in loaded.trials.keys() {

@@ -29,9 +29,10 @@ pub enum Error {
     /// Drawing a figure failed.
     #[error("{path}: drawing failed: {message}")]
     Render { path: String, message: String },
-    /// The caller asked the run to stop (e.g. Ctrl-C); `done` of `total` units had finished.
-    #[error("interrupted after {done} of {total} trials")]
-    Interrupted { done: u64, total: u64 },
+    /// The caller asked the run to stop (e.g. Ctrl-C); `done` of `total` units of work
+    /// (`unit`: "trial", "point", "figure") had finished.
+    #[error("interrupted after {done} of {total} {unit}s")]
+    Interrupted { done: u64, total: u64, unit: &'static str },
 }
 
 impl Error {
@@ -57,14 +58,26 @@ impl Error {
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Shortens a user-supplied value for an error message: at most `max` characters, with
-/// an ellipsis and the full length when cut (a 10 MB string must not be echoed whole).
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    let n = s.chars().count();
-    if n <= max {
-        s.to_string()
-    } else {
-        let head: String = s.chars().take(max).collect();
-        format!("{head}… ({n} characters)")
+/// A value that breaks a rule of the specification: what is expected, in words. The caller
+/// that knows where the value came from turns it into an [`Error::Input`] (file and key)
+/// or an [`Error::Option`] (a run option).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    /// The rule's message with `context` in front (`"x = 3: expected …"`).
+    pub(crate) fn context(self, context: impl std::fmt::Display) -> Invalid {
+        Invalid(format!("{context}: {}", self.0))
+    }
+
+    /// As an input error of `file` at `key`.
+    pub(crate) fn at(self, file: &str, key: impl Into<String>) -> Error {
+        Error::input(file, key, self.0)
+    }
+
+    /// As an error of the run option `option`.
+    pub(crate) fn option(self, option: &'static str) -> Error {
+        Error::option(option, self.0)
     }
 }

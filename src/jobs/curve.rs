@@ -1,12 +1,13 @@
 //! The `curve` job: config → model → theory → learning curve → table.
 
-use crate::config::{Config, Ridge};
-use crate::error::Result;
-use crate::model::ModelSummary;
-use crate::output::{self, Cell, Format, Table};
-use crate::progress::Progress;
-use crate::sweep;
-use crate::theory::{Ensemble, Point};
+use crate::jobs::sweep;
+use crate::spec::Ensemble;
+use crate::spec::Result;
+use crate::spec::{Config, Ridge};
+use crate::support::output::{self, Cell, Format, Table};
+use crate::support::progress::Progress;
+use crate::theory::ModelSummary;
+use crate::theory::Point;
 
 /// A computed learning curve with the resolved model it belongs to.
 #[derive(Clone, Debug)]
@@ -21,17 +22,17 @@ pub struct Curve {
 /// Computes the learning curve of a validated config. `progress` hears of dense
 /// eigendecompositions and of every point (one unit each), and may cancel the run.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
-    let model = config.model.build(crate::model::Purpose::Theory, progress)?;
-    let theory = model.theory(progress)?;
-    let summary = model.summary(&theory);
-    if let Some(w) = summary.gaussian_equivalence_warning(&config.source) {
+    let model = crate::model::Model::build(config.model(), crate::model::Purpose::Theory, progress)?;
+    let theory = crate::theory::Theory::from_model(&model, progress)?;
+    let summary = crate::theory::ModelSummary::new(&model, &theory);
+    if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
         progress.note(&w);
     }
-    progress.start("theory", config.samples.len() as u64);
+    progress.start("theory", config.samples().len() as u64);
     let points =
-        sweep::learning_curve(&theory, &config.samples, config.ridge, config.readout_ensemble(), progress);
+        sweep::learning_curve(&theory, config.samples(), config.ridge(), config.readout_ensemble(), progress);
     progress.finish();
-    Ok(Curve { summary, ridge: config.ridge, ensemble: config.ensemble, points: points? })
+    Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points: points? })
 }
 
 /// Column names of a learning curve with `depth` hidden layers: the single learner's
@@ -111,5 +112,5 @@ impl Curve {
 
 /// Renders a curve of a config in the requested format (see [`Curve::render`]).
 pub fn render(config: &Config, curve: &Curve, format: Format) -> String {
-    curve.render(&config.source, format)
+    curve.render(config.source(), format)
 }

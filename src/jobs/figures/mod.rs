@@ -7,8 +7,8 @@ pub mod render;
 mod schema;
 pub mod spec;
 
-use crate::error::{Error, Result};
-use crate::progress::Progress;
+use crate::spec::{Error, Result};
+use crate::support::progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,7 @@ pub fn render_all(
         .par_iter()
         .map(|s| {
             if progress.cancelled() {
-                return Err(Error::Interrupted { done: 0, total: specs.len() as u64 });
+                return Err(Error::Interrupted { done: 0, total: specs.len() as u64, unit: "figure" });
             }
             let r = compute::compute_observed(s, sim, progress).and_then(|d| {
                 if sim.shard.is_some() {

@@ -1,7 +1,7 @@
 //! Output: tables rendered as CSV or JSON with the same fields, and file writes that
 //! never leave a partial file and never replace what the target path points at.
 
-use crate::error::{Error, Result};
+use crate::spec::{Error, Result};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -129,7 +129,7 @@ pub fn render_report(
     table: &Table,
     format: Format,
     source: &str,
-    ridge: crate::config::Ridge,
+    ridge: crate::spec::Ridge,
     fields: serde_json::Value,
 ) -> String {
     match format {
@@ -140,8 +140,8 @@ pub fn render_report(
                 "version": env!("CARGO_PKG_VERSION"),
                 "config": source,
                 "ridge": match ridge {
-                    crate::config::Ridge::Fixed(l) => serde_json::json!(l),
-                    crate::config::Ridge::Optimal => serde_json::json!("optimal"),
+                    crate::spec::Ridge::Fixed(l) => serde_json::json!(l),
+                    crate::spec::Ridge::Optimal => serde_json::json!("optimal"),
                 },
             });
             let map = doc.as_object_mut().expect("an object");

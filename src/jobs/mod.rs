@@ -1,0 +1,10 @@
+//! The jobs a user runs: learning curves ([`curve`], over [`sweep`]), Monte Carlo
+//! validation ([`validate`]) with its results [`store`], figures ([`figures`]) and the
+//! store's references ([`refs`]).
+
+pub mod curve;
+pub mod figures;
+pub mod refs;
+pub mod store;
+pub mod sweep;
+pub mod validate;

@@ -1,0 +1,148 @@
+//! The model built from its specification ([`Model`]: covariances generated and
+//! normalised, target weights along Σ0's basis) and its spectral reduction (THEORY §2,
+//! [`spectra`]).
+
+pub mod spectra;
+
+use crate::spec::{CovarianceKind, CovarianceSpec, Error, ModelSpec, Result, INPUT_KEY};
+use crate::support::linalg::setup_par;
+use crate::support::progress::Progress;
+use serde::Serialize;
+use spectra::{Built, Covariance, DataSpectrum};
+
+/// What a model is built for: the theory needs spectra only (eigenvectors only for a Γ
+/// that does not commute with Σ0); the simulation needs every matrix and eigenvector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Theory,
+    Simulation,
+}
+
+/// A built model: every covariance generated and normalised, target weights along Σ0's basis.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub spec: ModelSpec,
+    /// Σ0 (normalised).
+    pub data: Built,
+    /// Γ (normalised).
+    pub input: Built,
+    /// S_1 … S_L (normalised).
+    pub layers: Vec<Built>,
+    /// `b_j` along Σ0's basis with `Σ σ_j b_j = 1`.
+    pub target_weights: Vec<f64>,
+}
+
+fn err(spec: &ModelSpec, key: impl Into<String>, msg: impl Into<String>) -> Error {
+    Error::input(spec.source(), key, msg)
+}
+
+/// Config key of a covariance, for errors (a matrix file is named by its `path`).
+fn cov_key(key: &str, c: &CovarianceSpec) -> String {
+    match c.kind {
+        CovarianceKind::Matrix { .. } => format!("{key}.path"),
+        _ => key.to_string(),
+    }
+}
+
+/// `(Σ m)²/Σ m²` of a spectrum m (0 for an empty or zero one).
+pub fn effective_rank(m: &[f64]) -> f64 {
+    let (s1, s2) = m.iter().fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
+    if s2 > 0.0 {
+        s1 * s1 / s2
+    } else {
+        0.0
+    }
+}
+
+impl Model {
+    /// Generates and normalises every covariance of `spec`, with the eigenvectors `purpose`
+    /// needs. Dense eigendecompositions are announced to `progress`.
+    pub fn build(spec: &ModelSpec, purpose: Purpose, progress: &dyn Progress) -> Result<Model> {
+        let par = setup_par();
+        let vectors = match purpose {
+            Purpose::Simulation => true,
+            Purpose::Theory => spectra::reduction_needs_vectors(&spec.data().kind, &spec.input().kind),
+        };
+        let data = spectra::build(spec.data(), spec.dim(), None, vectors, par, progress)
+            .map_err(|m| err(spec, cov_key("data.covariance", spec.data()), m))?;
+        let input = spectra::build(spec.input(), spec.dim(), Some(&data.cov), vectors, par, progress)
+            .map_err(|m| err(spec, cov_key(INPUT_KEY, spec.input()), m))?;
+        if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
+            if min <= 0.0 {
+                return Err(err(
+                    spec,
+                    INPUT_KEY,
+                    "Γ must be positive definite, but it has a zero eigenvalue",
+                ));
+            }
+        }
+        let layers = spec
+            .layers()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                spectra::build(&l.covariance, l.width, None, purpose == Purpose::Simulation, par, progress)
+                    .map_err(|m| err(spec, cov_key(&format!("layers[{i}].covariance"), &l.covariance), m))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let target_weights = spectra::target_weights(spec.target(), &data.cov)
+            .map_err(|e| err(spec, "data.target", e.to_string()))?;
+        Ok(Model { spec: spec.clone(), data, input, layers, target_weights })
+    }
+
+    /// The effective rank (tr M)²/tr M² of M = Γ^{1/2}Σ0Γ^{1/2} of a spec, from its reduced
+    /// data side alone (no layer is built).
+    pub fn effective_rank_of(spec: &ModelSpec, progress: &dyn Progress) -> Result<f64> {
+        let modes = Model::build(spec, Purpose::Theory, progress)?.modes(progress)?;
+        Ok(effective_rank(&modes.m))
+    }
+
+    /// Whether Γ's eigenpairs are stored along Σ0's basis (Γ built by `data_power`).
+    fn input_shares_data_basis(&self) -> bool {
+        matches!(self.spec.input().kind, CovarianceKind::DataPower { .. })
+    }
+
+    /// The reduced data side of THEORY §2: m (eigenvalues of M) and c².
+    pub fn modes(&self, progress: &dyn Progress) -> Result<DataSpectrum> {
+        spectra::reduce(
+            &self.data.cov,
+            &self.input.cov,
+            &self.target_weights,
+            self.input_shares_data_basis(),
+            setup_par(),
+            progress,
+        )
+        .map_err(|e| err(&self.spec, INPUT_KEY, e.to_string()))
+    }
+
+    /// The normalisation applied to each covariance: data, input, layer1, …
+    pub fn normalizations(&self) -> Vec<Normalization> {
+        let mut out = vec![Normalization::of("data", &self.data), Normalization::of("input", &self.input)];
+        for (i, b) in self.layers.iter().enumerate() {
+            out.push(Normalization::of(&format!("layer{}", i + 1), b));
+        }
+        out
+    }
+
+    /// Σ0 as built.
+    pub fn data_covariance(&self) -> &Covariance {
+        &self.data.cov
+    }
+}
+
+/// Normalisation applied to one covariance.
+#[derive(Clone, Debug, Serialize)]
+pub struct Normalization {
+    /// Which covariance: `data`, `input`, `layer1`, …
+    pub name: String,
+    /// Mean eigenvalue before normalisation.
+    pub raw_mean_eigenvalue: f64,
+    /// Factor applied (1 when `normalize = false`).
+    pub scale: f64,
+}
+
+impl Normalization {
+    fn of(name: &str, b: &Built) -> Self {
+        Normalization { name: name.to_string(), raw_mean_eigenvalue: b.raw_mean, scale: b.scale }
+    }
+}

@@ -1,0 +1,184 @@
+//! A run's specification: the model, the readout (ridge, ensemble), the sample sizes and
+//! the simulation defaults. Parsed from TOML by `crate::config`; changed only through
+//! setters that keep every rule.
+
+use super::error::{Error, Invalid, Result};
+use super::limits::{DEFAULT_TEST_SAMPLES, MAX_SAMPLES};
+use super::model::{ExponentOf, ModelSpec};
+use super::readout::{Ensemble, Ridge, NONLINEAR_ENSEMBLE};
+use super::rules;
+
+/// Monte Carlo defaults from the `[simulation]` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimulationSpec {
+    pub trials: usize,
+    pub seed: u64,
+    pub scale: f64,
+    /// Size of the fresh test set on which a trial of a nonlinear network measures E_g
+    /// (linear networks use the exact formula and ignore it).
+    pub test_samples: usize,
+}
+
+impl Default for SimulationSpec {
+    fn default() -> Self {
+        SimulationSpec { trials: 20, seed: 1, scale: 1.0, test_samples: DEFAULT_TEST_SAMPLES }
+    }
+}
+
+/// A validated model configuration: the model, the ridge, the sample sizes and the
+/// simulation defaults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    source: String,
+    model: ModelSpec,
+    ridge: Ridge,
+    ensemble: Option<Ensemble>,
+    samples: Vec<usize>,
+    simulation: SimulationSpec,
+}
+
+impl Config {
+    /// A configuration from its parts, checked (the keys of errors are a config file's).
+    /// `samples` are sorted and deduplicated.
+    pub fn new(
+        model: ModelSpec,
+        ridge: Ridge,
+        ensemble: Option<Ensemble>,
+        mut samples: Vec<usize>,
+        simulation: SimulationSpec,
+    ) -> Result<Config> {
+        let source = model.source().to_string();
+        samples.sort_unstable();
+        samples.dedup();
+        let mut c =
+            Config { source, model, ridge: Ridge::Optimal, ensemble: None, samples: vec![], simulation };
+        c.set_ridge(ridge).map_err(|e| e.at(&c.source, "readout.ridge"))?;
+        c.set_ensemble(ensemble).map_err(|e| e.at(&c.source, "readout.ensemble"))?;
+        c.set_samples(samples).map_err(|e| e.at(&c.source, "samples.values"))?;
+        Ok(c)
+    }
+
+    /// Where the config came from: its file name, or `<string>` for TOML text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The model.
+    pub fn model(&self) -> &ModelSpec {
+        &self.model
+    }
+
+    /// The ridge of the readout.
+    pub fn ridge(&self) -> Ridge {
+        self.ridge
+    }
+
+    /// `[readout] ensemble`: the number of learners averaged (THEORY §7), if the config sets
+    /// it. The single learner's columns are reported either way; with an ensemble the
+    /// curve adds E_g(K), `Ridge::Optimal` minimises E_g(K) and `validate` simulates K learners.
+    pub fn ensemble(&self) -> Option<Ensemble> {
+        self.ensemble
+    }
+
+    /// The ensemble the readout averages ([`Ensemble::SINGLE`] when `ensemble` is unset).
+    pub fn readout_ensemble(&self) -> Ensemble {
+        self.ensemble.unwrap_or(Ensemble::SINGLE)
+    }
+
+    /// Sample sizes, each from 1 to `MAX_SAMPLES`, distinct.
+    pub fn samples(&self) -> &[usize] {
+        &self.samples
+    }
+
+    /// The `[simulation]` defaults.
+    pub fn simulation(&self) -> &SimulationSpec {
+        &self.simulation
+    }
+
+    /// A quantity of the readout's ensemble (`Ensemble::error` and its parts), or the
+    /// config error that explains its absence: §7 is specified for linear networks only,
+    /// which [`Config::set_ensemble`] and the figures' ensemble axis already enforce.
+    pub fn ensemble_value(&self, v: Option<f64>) -> Result<f64> {
+        v.ok_or_else(|| Error::input(&self.source, "readout.ensemble", NONLINEAR_ENSEMBLE))
+    }
+
+    /// Sets the ridge (`readout.ridge`): a finite λ ≥ 0 or λ*.
+    pub fn set_ridge(&mut self, ridge: Ridge) -> Result<(), Invalid> {
+        self.ridge = match ridge {
+            Ridge::Fixed(l) => Ridge::fixed(l)?,
+            Ridge::Optimal => Ridge::Optimal,
+        };
+        Ok(())
+    }
+
+    /// Sets the ensemble (`readout.ensemble`): K ≥ 1 or ∞, for linear networks only.
+    pub fn set_ensemble(&mut self, ensemble: Option<Ensemble>) -> Result<(), Invalid> {
+        if let Some(e) = ensemble {
+            if e == Ensemble::Members(0) {
+                return Err(Invalid("expected an integer ≥ 1 or \"infinite\", got 0".into()));
+            }
+            if self.model.is_nonlinear() {
+                return Err(Invalid(NONLINEAR_ENSEMBLE.into()));
+            }
+        }
+        self.ensemble = ensemble;
+        Ok(())
+    }
+
+    /// Sets the sample sizes (`samples`), kept in the given order with repeats removed.
+    pub fn set_samples(&mut self, mut samples: Vec<usize>) -> Result<(), Invalid> {
+        rules::sample_list(&samples)?;
+        samples.dedup();
+        self.samples = samples;
+        Ok(())
+    }
+
+    /// Sets the sample sizes p = round(α n0) of ratios α (in order, repeats removed).
+    pub fn set_alphas(&mut self, alphas: &[f64]) -> Result<(), Invalid> {
+        let n0 = self.model.dim();
+        let ps = alphas.iter().map(|&a| rules::alpha_samples(a, n0)).collect::<Result<Vec<_>, _>>()?;
+        self.set_samples(ps)
+    }
+
+    /// Sets the label-noise variance η² (`data.noise`).
+    pub fn set_noise(&mut self, noise: f64) -> Result<(), Invalid> {
+        self.model.set_noise(noise)
+    }
+
+    /// Sets hidden layer `layer`'s (1-based) width to round(ν·n0).
+    pub fn set_width_ratio(&mut self, layer: usize, nu: f64) -> Result<(), Invalid> {
+        self.model.set_width_ratio(layer, nu)
+    }
+
+    /// Sets an exponent of the model (see [`ModelSpec::set_exponent`]).
+    pub fn set_exponent(&mut self, of: ExponentOf, x: f64) -> Result<(), Invalid> {
+        self.model.set_exponent(of, x)
+    }
+
+    /// Replaces the sample sizes by `points` values of α = p/n0 from `from` to `to`
+    /// (log-spaced when `log`), p = round(α n0) deduplicated: a quick sweep without
+    /// editing the file. Errors name the option `alpha`.
+    pub fn with_alpha_range(mut self, from: f64, to: f64, points: usize, log: bool) -> Result<Config> {
+        let n0 = self.model.dim() as f64;
+        let bad = |m: String| Error::option("alpha", m);
+        if !(from.is_finite() && to.is_finite() && from > 0.0 && to >= from) {
+            return Err(bad(format!("expected 0 < FROM ≤ TO, got {from}:{to}")));
+        }
+        rules::points(i64::try_from(points).unwrap_or(i64::MAX)).map_err(|e| e.option("alpha"))?;
+        if from * n0 < 0.5 {
+            return Err(bad(format!(
+                "α = {from} gives p = round({from} × {n0}) = 0 samples; start at α ≥ {}",
+                0.5 / n0
+            )));
+        }
+        if to * n0 > MAX_SAMPLES {
+            return Err(bad(format!("α = {to} gives p above the largest sample size {MAX_SAMPLES:e}")));
+        }
+        let ps: Vec<usize> = rules::spaced(from * n0, to * n0, points, log)
+            .into_iter()
+            .map(|x| (x.round() as usize).max(1))
+            .collect();
+        self.set_samples(ps).map_err(|e| e.option("alpha"))?;
+        Ok(self)
+    }
+}

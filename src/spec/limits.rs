@@ -1,0 +1,32 @@
+//! Limits on what a specification may ask for, checked by the rules of [`super::rules`]
+//! before anything is built.
+
+/// Smallest input dimension or layer width accepted: the theory describes large models,
+/// and below a few units a "learning curve" has no meaning.
+pub const MIN_SIZE: usize = 4;
+/// Largest input dimension or layer width (the theory is O(n) per point; 10⁷ eigenvalues
+/// take ≈ 1 s per point).
+pub const MAX_SIZE: usize = 10_000_000;
+/// Largest dimension of a dense covariance (AR(1), matrix file, or a first-layer Γ that
+/// does not commute with Σ0): its eigendecomposition is O(n³).
+pub const MAX_DENSE_DIM: usize = 16_384;
+/// Largest number of points of a sample-size list or range.
+pub const MAX_POINTS: usize = 1_000_000;
+/// Largest sample size p of the theory (exactly representable, far beyond any use).
+pub const MAX_SAMPLES: f64 = 1e12;
+/// Largest label-noise variance η² (in units of the target's signal, which is 1).
+pub const MAX_NOISE: f64 = 1e12;
+/// Largest configuration file read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// Largest number of Monte Carlo trials per sample size.
+pub const MAX_TRIALS: usize = 1 << 20;
+/// Default `[simulation] test_samples` (see the README for the measurement behind it).
+pub const DEFAULT_TEST_SAMPLES: usize = 20_000;
+/// Largest `[simulation] test_samples`.
+pub const MAX_TEST_SAMPLES: usize = 10_000_000;
+/// Largest ensemble size on a figure's ensemble axis.
+pub const MAX_AXIS_ENSEMBLE: usize = 1_000_000;
+/// Effective rank (tr M)²/tr M² below which a network with a non-affine layer gets a
+/// warning: Gaussian equivalence needs many input directions per unit (NONLINEAR.md §6: it
+/// held at r_eff ≥ 83 and failed by up to 15% at 26, 45% at 5).
+pub const MIN_EFFECTIVE_RANK: f64 = 50.0;

@@ -1,0 +1,29 @@
+//! The bottom layer: the vocabulary of a specification and its rules. It imports nothing
+//! else of the crate; every other module speaks it.
+//!
+//! * [`error`]: the crate's error type, and [`Invalid`], a value that breaks a rule.
+//! * [`limits`]: sizes and counts a run may ask for.
+//! * [`rules`]: each rule with its one message (configs, setters, figure axes, options
+//!   and Python check through it).
+//! * the model's parts: [`Activation`], [`CovarianceKind`]/[`CovarianceSpec`], [`Target`],
+//!   [`LayerSpec`], [`ModelSpec`]; the readout's: [`Ridge`], [`Ensemble`]; a run's:
+//!   [`Config`], [`SimulationSpec`].
+
+mod activation;
+mod config;
+mod covariance;
+pub mod error;
+pub mod limits;
+mod model;
+mod readout;
+pub mod rules;
+pub mod text;
+
+pub use activation::Activation;
+pub use config::{Config, SimulationSpec};
+pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
+pub use error::{Error, Invalid, Result};
+pub(crate) use model::INPUT_KEY;
+pub use model::{ExponentOf, LayerSpec, ModelSpec};
+pub(crate) use readout::NONLINEAR_ENSEMBLE;
+pub use readout::{Ensemble, Ridge};

@@ -1,0 +1,335 @@
+//! The model of THEORY §1 as a validated specification: sizes, covariance recipes, the
+//! target, the noise and each hidden layer's activation. Nothing is built here.
+
+use super::activation::Activation;
+use super::covariance::{check_power_law, CovarianceKind, CovarianceSpec, Target};
+use super::error::{Error, Invalid, Result};
+use super::rules;
+use super::text::num;
+
+/// One hidden layer: width `n_ℓ`, the row covariance `S_ℓ` and the elementwise activation
+/// (NONLINEAR.md; `Linear` is the model of THEORY.md). Checked when a [`ModelSpec`] is made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerSpec {
+    pub width: usize,
+    pub covariance: CovarianceSpec,
+    pub activation: Activation,
+}
+
+impl LayerSpec {
+    /// A linear layer.
+    pub fn linear(width: usize, covariance: CovarianceSpec) -> Self {
+        LayerSpec { width, covariance, activation: Activation::Linear }
+    }
+
+    /// Whether `S_ℓ` is a dense matrix.
+    pub fn is_dense(&self) -> bool {
+        self.covariance.kind.is_dense()
+    }
+}
+
+/// Which exponent of a model a change sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExponentOf {
+    /// Σ0 (`data.covariance`, kind power_law).
+    Data,
+    /// Γ (`layers[0].input_covariance`, kind power_law or data_power).
+    Input,
+    /// The target (`data.target`, kind power_law).
+    Target,
+    /// S_ℓ of hidden layer ℓ (1-based; kind power_law).
+    Layer(usize),
+}
+
+/// A validated model specification (sizes and covariance recipes, nothing built yet).
+/// Made by [`ModelSpec::new`] (or from a config); changed only through setters that keep
+/// every rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    source: String,
+    dim: usize,
+    noise: f64,
+    data: CovarianceSpec,
+    target: Target,
+    input: CovarianceSpec,
+    layers: Vec<LayerSpec>,
+}
+
+/// Key of the first layer's Γ in a config.
+pub(crate) const INPUT_KEY: &str = "layers[0].input_covariance";
+
+impl ModelSpec {
+    /// A model: input dimension n0 = `dim`, label-noise variance η² = `noise`, data
+    /// covariance Σ0, target prior, first-layer input covariance Γ (identity without hidden
+    /// layers) and hidden layers, input side first. `source` names it in errors, whose keys
+    /// are those of a config (`data.dim`, `layers[1].width`, …).
+    pub fn new(
+        source: &str,
+        dim: usize,
+        noise: f64,
+        data: CovarianceSpec,
+        target: Target,
+        input: CovarianceSpec,
+        layers: Vec<LayerSpec>,
+    ) -> Result<ModelSpec> {
+        let at = |key: &'static str| move |e: Invalid| e.at(source, key);
+        rules::size(as_i64(dim)).map_err(at("data.dim"))?;
+        rules::noise(noise).map_err(at("data.noise"))?;
+        check_covariance(&data, dim, false).map_err(|(k, e)| e.at(source, format!("data.covariance{k}")))?;
+        check_covariance(&input, dim, true).map_err(|(k, e)| e.at(source, format!("{INPUT_KEY}{k}")))?;
+        if let Target::PowerLaw { exponent } = target {
+            check_power_law(exponent, dim).map_err(at("data.target.exponent"))?;
+        }
+        for (i, l) in layers.iter().enumerate() {
+            rules::size(as_i64(l.width)).map_err(|e| e.at(source, format!("layers[{i}].width")))?;
+            check_covariance(&l.covariance, l.width, false)
+                .map_err(|(k, e)| e.at(source, format!("layers[{i}].covariance{k}")))?;
+            check_activation(l).map_err(|e| e.at(source, format!("layers[{i}].covariance.kind")))?;
+        }
+        Ok(ModelSpec { source: source.to_string(), dim, noise, data, target, input, layers })
+    }
+
+    /// Where the spec came from (a file name, or `<string>`), for error messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Input dimension n0.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Label-noise variance η² ≥ 0.
+    pub fn noise(&self) -> f64 {
+        self.noise
+    }
+
+    /// Data covariance Σ0.
+    pub fn data(&self) -> &CovarianceSpec {
+        &self.data
+    }
+
+    /// Target prior.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// First-layer input covariance Γ (identity when there is no hidden layer).
+    pub fn input(&self) -> &CovarianceSpec {
+        &self.input
+    }
+
+    /// Hidden layers, input side first.
+    pub fn layers(&self) -> &[LayerSpec] {
+        &self.layers
+    }
+
+    /// Whether any hidden layer has a nonlinear activation (the theory of NONLINEAR.md).
+    pub fn is_nonlinear(&self) -> bool {
+        self.layers.iter().any(|l| !l.activation.is_linear())
+    }
+
+    /// Whether a hidden layer's activation is not affine: Gaussian equivalence is then an
+    /// approximation, reliable only at a large effective rank (NONLINEAR.md §6).
+    pub fn has_nonaffine_layer(&self) -> bool {
+        self.layers.iter().any(|l| !l.activation.is_affine())
+    }
+
+    /// Dimensions of the dense covariances (Σ0, Γ, S_ℓ), for memory estimates.
+    pub fn dense_dims(&self) -> Vec<usize> {
+        let mut d = Vec::new();
+        if self.data.kind.is_dense() {
+            d.push(self.dim);
+        }
+        if self.input.kind.is_dense()
+            || (self.has_dense_data() && self.input.kind != CovarianceKind::Identity)
+        {
+            d.push(self.dim);
+        }
+        d.extend(self.layers.iter().filter(|l| l.is_dense()).map(|l| l.width));
+        d
+    }
+
+    /// Whether the simulation maps white noise to inputs through a dense matrix.
+    pub fn has_dense_data(&self) -> bool {
+        self.data.kind.is_dense() || self.input.kind.is_dense()
+    }
+
+    /// Sets the label-noise variance η² (`data.noise`).
+    pub fn set_noise(&mut self, noise: f64) -> Result<(), Invalid> {
+        self.noise = rules::noise(noise)?;
+        Ok(())
+    }
+
+    /// Sets the width of hidden layer `layer` (1-based): a size whose covariance can follow it.
+    pub fn set_width(&mut self, layer: usize, width: usize) -> Result<(), Invalid> {
+        let depth = self.layers.len();
+        let l = layer
+            .checked_sub(1)
+            .and_then(|i| self.layers.get_mut(i))
+            .ok_or_else(|| Invalid(format!("the model has {depth} hidden layers, not {layer}")))?;
+        rules::size(as_i64(width))?;
+        if l.covariance.kind.has_fixed_size() {
+            return Err(Invalid(format!(
+                "layer {layer}'s covariance has a fixed size and cannot follow its width"
+            )));
+        }
+        l.width = width;
+        Ok(())
+    }
+
+    /// Sets hidden layer `layer`'s width to round(ν·n0).
+    pub fn set_width_ratio(&mut self, layer: usize, nu: f64) -> Result<(), Invalid> {
+        let n0 = self.dim;
+        let w = rules::derived_size(nu * n0 as f64, || format!("ν = {nu} gives width round({nu} × {n0})"))?;
+        self.set_width(layer, w)
+    }
+
+    /// Sets an exponent: of Σ0 or S_ℓ (kind power_law), of Γ (power_law or data_power) or
+    /// of the target (power_law).
+    pub fn set_exponent(&mut self, of: ExponentOf, x: f64) -> Result<(), Invalid> {
+        let x = rules::finite(x)?;
+        let n0 = self.dim;
+        let (kind, n, key) = match of {
+            ExponentOf::Data => (&mut self.data.kind, n0, "data.covariance"),
+            ExponentOf::Input => (&mut self.input.kind, n0, INPUT_KEY),
+            ExponentOf::Target => {
+                return match &mut self.target {
+                    Target::PowerLaw { exponent } => {
+                        check_power_law(x, n0)?;
+                        *exponent = x;
+                        Ok(())
+                    }
+                    Target::Isotropic => Err(Invalid(
+                        "data.target is \"isotropic\"; the exponent axis needs kind \"power_law\"".into(),
+                    )),
+                };
+            }
+            ExponentOf::Layer(l) => match l.checked_sub(1).and_then(|i| self.layers.get_mut(i)) {
+                Some(layer) => (&mut layer.covariance.kind, layer.width, "layers[ℓ].covariance"),
+                None => return Err(Invalid(format!("the model has no hidden layer {of:?}"))),
+            },
+        };
+        match kind {
+            CovarianceKind::PowerLaw { exponent } => {
+                check_power_law(x, n)?;
+                *exponent = x;
+            }
+            CovarianceKind::DataPower { exponent } => *exponent = x,
+            other => {
+                return Err(Invalid(format!(
+                    "{key} is \"{}\"; the exponent axis needs kind \"power_law\"{}",
+                    other.name(),
+                    if of == ExponentOf::Input { " or \"data_power\"" } else { "" }
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// The same model with n0 and every width multiplied by `factor` (rounded); spectra are
+    /// regenerated at the new sizes. Fixed-length kinds cannot be rescaled (an input error
+    /// at their key), and every size must stay a valid size (errors name the option `scale`).
+    pub fn scaled(&self, factor: f64) -> Result<ModelSpec> {
+        if factor == 1.0 {
+            return Ok(self.clone());
+        }
+        let f = num(factor);
+        let resize = |key: &str, n: usize| -> Result<usize> {
+            rules::derived_size(n as f64 * factor, || format!("{f} makes {key} = {n} × {f}"))
+                .map_err(|e| e.option("scale"))
+        };
+        let fixed = |c: &CovarianceSpec, key: &str| -> Result<()> {
+            if c.kind.has_fixed_size() {
+                return Err(Error::input(
+                    &self.source,
+                    key,
+                    "a covariance given by explicit values or a file has a fixed size and cannot be rescaled (use scale = 1)",
+                ));
+            }
+            Ok(())
+        };
+        fixed(&self.data, "data.covariance")?;
+        fixed(&self.input, INPUT_KEY)?;
+        let mut out = self.clone();
+        out.dim = resize("data.dim", self.dim)?;
+        for (i, l) in out.layers.iter_mut().enumerate() {
+            fixed(&l.covariance, &format!("layers[{i}].covariance"))?;
+            l.width = resize(&format!("layers[{i}].width"), l.width)?;
+        }
+        Ok(out)
+    }
+}
+
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The rules of one covariance of an n × n matrix (`input`: Γ, which may be `data_power`);
+/// the error names the sub-key (`.values`, `.exponent`, …) it concerns.
+fn check_covariance(c: &CovarianceSpec, n: usize, input: bool) -> Result<(), (&'static str, Invalid)> {
+    match &c.kind {
+        CovarianceKind::PowerLaw { exponent } => check_power_law(*exponent, n).map_err(|e| (".exponent", e)),
+        CovarianceKind::DataPower { exponent } => {
+            if !input {
+                return Err((
+                    ".kind",
+                    Invalid(
+                        "\"data_power\" (Γ = Σ0^exponent) is only allowed for layers[0].input_covariance"
+                            .into(),
+                    ),
+                ));
+            }
+            rules::finite(*exponent).map(|_| ()).map_err(|e| (".exponent", e))
+        }
+        CovarianceKind::Diagonal { values } => eigenvalue_list(values, n).map_err(|e| (".values", e)),
+        CovarianceKind::Ar1 { rho } => {
+            if !(rho.is_finite() && rho.abs() < 1.0) {
+                return Err((".rho", Invalid(format!("expected |rho| < 1, got {rho}"))));
+            }
+            Ok(())
+        }
+        CovarianceKind::Matrix { matrix } => {
+            if matrix.nrows() != n {
+                return Err((
+                    ".path",
+                    Invalid(format!(
+                        "expected a {n} × {n} matrix, got {} × {}",
+                        matrix.nrows(),
+                        matrix.ncols()
+                    )),
+                ));
+            }
+            super::covariance::check_symmetric(matrix).map_err(|e| (".path", e))
+        }
+        CovarianceKind::Identity => Ok(()),
+    }
+}
+
+/// Explicit eigenvalues of an n × n matrix: n finite values ≥ 0, not all zero.
+fn eigenvalue_list(values: &[f64], n: usize) -> Result<(), Invalid> {
+    if values.len() != n {
+        return Err(Invalid(format!("expected {n} values (the matrix dimension), got {}", values.len())));
+    }
+    if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+        return Err(Invalid(format!("expected finite values ≥ 0, but entry {} is {v}", i + 1)));
+    }
+    if values.iter().all(|&v| v == 0.0) {
+        return Err(Invalid("all values are zero".into()));
+    }
+    Ok(())
+}
+
+/// A nonlinear layer needs a diagonal S (NONLINEAR.md §6).
+fn check_activation(l: &LayerSpec) -> Result<(), Invalid> {
+    if !l.activation.is_linear() && l.covariance.kind.is_dense() {
+        return Err(Invalid(format!(
+            "a nonlinear layer (activation \"{}\") needs a diagonal S (identity, power_law or \
+             diagonal), got \"{}\": with correlated unit weights Gaussian equivalence \
+             is not specified (NONLINEAR.md §6)",
+            l.activation.name(),
+            l.covariance.kind.name()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The readout: its ridge and how many learners an ensemble averages.
+
+use super::error::Invalid;
+use super::text::truncate;
+use std::fmt;
+
+/// The ridge of the readout.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ridge {
+    /// A fixed λ ≥ 0 (0 = minimum-norm interpolation).
+    Fixed(f64),
+    /// λ* = argmin E_g at each sample size.
+    Optimal,
+}
+
+impl Ridge {
+    /// A fixed ridge: a finite λ ≥ 0.
+    pub fn fixed(lambda: f64) -> Result<Ridge, Invalid> {
+        if lambda.is_finite() && lambda >= 0.0 {
+            Ok(Ridge::Fixed(lambda))
+        } else {
+            Err(Invalid(format!("expected a finite number ≥ 0, got {lambda}")))
+        }
+    }
+
+    /// A ridge by name: only `"optimal"`.
+    pub fn named(name: &str) -> Result<Ridge, Invalid> {
+        match name {
+            "optimal" => Ok(Ridge::Optimal),
+            other => {
+                Err(Invalid(format!("expected a number ≥ 0 or \"optimal\", got \"{}\"", truncate(other, 40))))
+            }
+        }
+    }
+}
+
+/// Why an ensemble of a network with a nonlinear layer is refused.
+pub(crate) const NONLINEAR_ENSEMBLE: &str =
+    "ensembles (THEORY §7) are specified for linear networks only, and a layer has a nonlinear activation";
+
+/// How many learners an ensemble averages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ensemble {
+    /// K ≥ 1 learners (K = 1: the single learner).
+    Members(usize),
+    /// The limit K → ∞.
+    Infinite,
+}
+
+impl Ensemble {
+    /// One learner.
+    pub const SINGLE: Ensemble = Ensemble::Members(1);
+
+    /// K, or `None` for the infinite ensemble.
+    pub fn members(self) -> Option<usize> {
+        match self {
+            Ensemble::Members(k) => Some(k),
+            Ensemble::Infinite => None,
+        }
+    }
+}
+
+/// JSON and other serde formats: the integer K, or the string `"infinite"`.
+impl serde::Serialize for Ensemble {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Ensemble::Members(k) => s.serialize_u64(*k as u64),
+            Ensemble::Infinite => s.serialize_str("infinite"),
+        }
+    }
+}
+
+impl fmt::Display for Ensemble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ensemble::Members(k) => write!(f, "{k}"),
+            Ensemble::Infinite => f.write_str("infinite"),
+        }
+    }
+}

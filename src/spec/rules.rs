@@ -1,0 +1,131 @@
+//! The rules a specification's values obey, each with its one message. Configs, setters,
+//! figure axes, run options and the Python package all check through these functions; the
+//! caller says where the value came from (file and key, or option).
+
+use super::error::Invalid;
+use super::limits::{MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
+use super::text::num;
+
+/// A dimension or width: an integer from [`MIN_SIZE`] to [`MAX_SIZE`].
+pub(crate) fn size(v: i64) -> Result<usize, Invalid> {
+    if (MIN_SIZE as i64..=MAX_SIZE as i64).contains(&v) {
+        Ok(v as usize)
+    } else {
+        Err(Invalid(format!("expected an integer from {MIN_SIZE} to {MAX_SIZE}, got {v}")))
+    }
+}
+
+/// As [`size`] for a size computed as `round(x)` (`how` says how, e.g. "ν = 2 gives
+/// round(2 × 100)").
+pub(crate) fn derived_size(x: f64, how: impl FnOnce() -> String) -> Result<usize, Invalid> {
+    let r = x.round();
+    if (MIN_SIZE as f64..=MAX_SIZE as f64).contains(&r) {
+        Ok(r as usize)
+    } else {
+        Err(Invalid(format!("{} = {}, outside {MIN_SIZE}..={MAX_SIZE}", how(), num(r))))
+    }
+}
+
+/// A sample size: an integer from 1 to [`MAX_SAMPLES`].
+pub(crate) fn sample_size(v: i64) -> Result<usize, Invalid> {
+    if v >= 1 && (v as f64) <= MAX_SAMPLES {
+        Ok(v as usize)
+    } else {
+        Err(Invalid(format!("expected a sample size from 1 to {MAX_SAMPLES:e}, got {v}")))
+    }
+}
+
+/// A real sample size p > 0 (the theory is continuous in p), at most [`MAX_SAMPLES`].
+pub fn real_sample_size(p: f64) -> Result<f64, Invalid> {
+    if p > 0.0 && p <= MAX_SAMPLES {
+        Ok(p)
+    } else {
+        Err(Invalid(format!("expected a sample size p > 0 up to {MAX_SAMPLES:e}, got {p}")))
+    }
+}
+
+/// The sample size p = round(α n0) of a ratio α = p/n0: from 1 to [`MAX_SAMPLES`].
+pub(crate) fn alpha_samples(alpha: f64, n0: usize) -> Result<usize, Invalid> {
+    let p = (alpha * n0 as f64).round();
+    if !(1.0..=MAX_SAMPLES).contains(&p) {
+        return Err(Invalid(format!(
+            "α = {alpha} gives p = round({alpha} × {n0}) = {p}, outside 1..={MAX_SAMPLES:e}"
+        )));
+    }
+    Ok(p as usize)
+}
+
+/// A list of sample sizes: 1 to [`MAX_POINTS`] of them, each from 1 to [`MAX_SAMPLES`].
+pub(crate) fn sample_list(samples: &[usize]) -> Result<(), Invalid> {
+    if samples.is_empty() {
+        return Err(Invalid("expected at least one sample size".into()));
+    }
+    if samples.len() > MAX_POINTS {
+        return Err(Invalid(format!("expected at most {MAX_POINTS} sample sizes, got {}", samples.len())));
+    }
+    for &p in samples {
+        sample_size(i64::try_from(p).unwrap_or(i64::MAX))?;
+    }
+    Ok(())
+}
+
+/// A finite number.
+pub(crate) fn finite(v: f64) -> Result<f64, Invalid> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Invalid(format!("expected a finite number, got {v}")))
+    }
+}
+
+/// A finite number ≥ 0.
+pub(crate) fn non_negative(v: f64) -> Result<f64, Invalid> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(Invalid(format!("expected a finite number ≥ 0, got {v}")))
+    }
+}
+
+/// The label-noise variance η²: finite, from 0 to [`MAX_NOISE`] (the signal is 1).
+pub(crate) fn noise(v: f64) -> Result<f64, Invalid> {
+    let v = non_negative(v)?;
+    if v > MAX_NOISE {
+        return Err(Invalid(format!("expected η² ≤ {MAX_NOISE:e} (the signal is 1), got {v:e}")));
+    }
+    Ok(v)
+}
+
+/// The number of points of a range: 1 to [`MAX_POINTS`].
+pub(crate) fn points(v: i64) -> Result<usize, Invalid> {
+    if (1..=MAX_POINTS as i64).contains(&v) {
+        Ok(v as usize)
+    } else {
+        Err(Invalid(format!("expected 1 to {MAX_POINTS} points, got {v}")))
+    }
+}
+
+/// `points` values from `from` to `to`, log- or linearly spaced (one point gives `from`).
+pub fn spaced(from: f64, to: f64, points: usize, log: bool) -> Vec<f64> {
+    (0..points)
+        .map(|i| {
+            let t = if points == 1 { 0.0 } else { i as f64 / (points - 1) as f64 };
+            if log {
+                (from.ln() + t * (to.ln() - from.ln())).exp()
+            } else {
+                from + t * (to - from)
+            }
+        })
+        .collect()
+}
+
+/// `round(n · factor)`, at least 1 (saturating at `usize::MAX`): a size or sample size
+/// scaled by `--scale`.
+pub(crate) fn scale_size(n: usize, factor: f64) -> usize {
+    let x = (n as f64 * factor).round();
+    if x >= usize::MAX as f64 {
+        usize::MAX
+    } else {
+        (x as usize).max(1)
+    }
+}

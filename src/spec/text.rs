@@ -1,0 +1,32 @@
+//! How values are written in messages and tables.
+
+/// Shortens a user-supplied value for an error message: at most `max` characters, with
+/// an ellipsis and the full length when cut (a 10 MB string must not be echoed whole).
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(max).collect();
+        format!("{head}… ({n} characters)")
+    }
+}
+
+/// Formats a float for CSV and messages: shortest round-trip form, exponent notation
+/// outside [1e-4, 1e6), `inf` for +∞.
+pub fn num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e6).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// `n` followed by `word`, with an `s` unless n = 1 ("1 trial", "3 trials").
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,74 @@
+//! Progress reporting and cancellation, as an observer the caller supplies. The library
+//! never draws anything itself: the command line plugs in a terminal bar, Python a
+//! callable, tests and library users [`Silent`].
+
+use crate::spec::limits::MIN_EFFECTIVE_RANK;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Receives the progress of a long run and may ask it to stop.
+///
+/// Work is counted in abstract *units* whose total is announced by [`Progress::start`];
+/// units are weighted by cost (a Monte Carlo trial counts its estimated floating-point
+/// work), so the fraction done is a fair estimate of the time done. Calls may come from
+/// several threads at once.
+pub trait Progress: Sync {
+    /// A stage named `what` begins with `total` units of work (0: unknown amount, e.g. one
+    /// large factorisation whose duration is only estimated).
+    fn start(&self, _what: &str, _total: u64) {}
+    /// `units` more units are done.
+    fn advance(&self, _units: u64) {}
+    /// The current stage has ended.
+    fn finish(&self) {}
+    /// A remark for the user that does not stop the run (e.g. a corrupt results store
+    /// file that was skipped); its `Display` is one line.
+    fn note(&self, _note: &Note) {}
+    /// Polled between units of work; `true` makes the run stop with
+    /// [`crate::Error::Interrupted`] as soon as the work in flight is done.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// A remark for the user that does not stop the run. Front ends print its one-line
+/// `Display` (the command line on stderr, Python as a `RuntimeWarning`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    /// A network with a non-affine layer whose input has an effective rank
+    /// (tr M)²/tr M² = `rank` below [`MIN_EFFECTIVE_RANK`]: Gaussian equivalence, which the
+    /// nonlinear theory rests on, is unreliable there. `source` names the config (for a
+    /// figure: its file and the series concerned).
+    LowEffectiveRank { source: String, rank: f64 },
+    /// A results-store file that could not be read and was skipped.
+    UnreadableStoreFile { path: PathBuf, reason: String },
+    /// Corrupt lines of a results-store file, skipped (their trials are recomputed).
+    DamagedStoreFile { path: PathBuf, lines: usize },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::LowEffectiveRank { source, rank } => write!(
+                f,
+                "warning: {source}: the input's effective rank (tr M)²/tr M² is {rank:.1} < {MIN_EFFECTIVE_RANK}: \
+                 Gaussian equivalence, which the nonlinear theory rests on, is unreliable at this effective rank \
+                 (NONLINEAR.md §6); `lcurve validate` measures the actual deviation"
+            ),
+            Note::UnreadableStoreFile { path, reason } => {
+                write!(f, "store: {}: unreadable ({reason}), skipped", path.display())
+            }
+            Note::DamagedStoreFile { path, lines } => write!(
+                f,
+                "store: {}: {lines} corrupt line{} skipped (those trials are recomputed)",
+                path.display(),
+                if *lines == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// Reports nothing and never cancels.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
