@@ -12,5 +12,9 @@ fi
 venv=target/python-venv
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet ./python pytest pandas
+"$venv/bin/pip" install --quiet ./python pytest pandas mypy
 LCURVE_BIN="$PWD/target/release/lcurve" "$venv/bin/python" -m pytest -q python/tests
+# The stubs against the compiled extension (run outside python/ so that the installed
+# package, not the source folder, is checked).
+config="$PWD/python/stubtest.ini"
+(cd "$venv" && bin/python -m mypy.stubtest lcurve._native --mypy-config-file "$config")

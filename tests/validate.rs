@@ -1,4 +1,4 @@
-//! `lcurve validate`: theory inside the Monte Carlo interval at small sizes (fixed seeds),
+//! `lcurve validate`: theory within |z| < 4 of the Monte Carlo mean at small sizes,
 //! thread-count independence, and bad flags.
 
 mod common;
@@ -12,14 +12,10 @@ fn check_agreement(name: &str, toml: &str, trials: usize) {
     let cfg = Config::load(&write(&dir, "m.toml", toml)).unwrap();
     let v = validate(&cfg, &Options { trials, seed: 11, scale: 1.0 }, &Silent).unwrap();
     for r in &v.rows {
-        let (lo, hi) = r.mc.ci95.unwrap();
-        assert!(
-            lo <= r.theory && r.theory <= hi,
-            "{name}: p = {}: theory {} outside [{lo}, {hi}] (z = {:?})",
-            r.samples,
-            r.theory,
-            r.z
-        );
+        // |z| < 4: a fixed seed that is not tuned; the bound fails for a wrong theory, not for
+        // an unlucky draw (P(|z| > 4) ≈ 6e-5 per point).
+        let z = r.z.expect("≥ 2 trials give a z-score");
+        assert!(z.abs() < 4.0, "{name}: p = {}: theory {} vs {} (z = {z})", r.samples, r.theory, r.mc.mean);
         // Bias and variance split: the same draws fitted on noiseless labels.
         for (what, theory, mc) in
             [("bias", r.bias_theory, r.mc_bias), ("variance", r.variance_theory, r.mc_variance)]

@@ -12,7 +12,8 @@ validation and the paper's figures, from the same Rust library as the ``lcurve``
 >>> svg = lcurve.render_figure("configs/f7_ensembles.toml")
 
 Errors in configs and options raise :class:`ConfigError` (a ``ValueError``) with the
-command line's one-line message; failed computations raise :class:`SolverError`.
+command line's one-line message; failed computations raise :class:`SolverError`. Both are
+:class:`LcurveError`\ s, whose ``file`` and ``key`` say where a bad value came from.
 Computations run without the GIL; Ctrl-C interrupts them within a second.
 """
 
@@ -25,13 +26,14 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 import numpy as np
 
 from . import _native
-from ._native import ConfigError, RenderError, SolverError
+from ._errors import ConfigError, LcurveError, RenderError, SolverError
 
 __version__: str = _native.__version__
 
 __all__ = [
     "Config",
     "Table",
+    "LcurveError",
     "ConfigError",
     "SolverError",
     "RenderError",
@@ -210,10 +212,15 @@ def curve(config: Union[Config, PathLike], progress: Optional[Progress] = None) 
     return _table(_native.curve(_config(config), progress))
 
 
-def point(config: Union[Config, PathLike], samples: float, ridge: Union[float, str, None] = None) -> Dict[str, float]:
+def point(
+    config: Union[Config, PathLike], samples: float, ridge: Union[float, str, None] = None
+) -> Dict[str, Optional[float]]:
     """The theory at one sample size p > 0 (a real number: the equations are continuous in
     p) and ridge λ ≥ 0 or ``"optimal"`` (``None``: the config's). Returns the observables
-    of one row of :func:`curve` as a dict (``samples`` is then a float)."""
+    of one row of :func:`curve` as a dict (``samples`` is then a float). The ensemble
+    entries (``error_inf``, ``bias_inf``, ``variance_inf``, ``init_variance``, and
+    ``error_ensemble`` when the config sets an ensemble) are ``None`` for a network with a
+    nonlinear layer (THEORY §7 is specified for linear networks only)."""
     return _native.point(_config(config), float(samples), ridge)
 
 

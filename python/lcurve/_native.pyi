@@ -1,21 +1,26 @@
 """Type stubs of the compiled extension ``lcurve._native`` (use the ``lcurve`` package)."""
 
 from os import PathLike
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union, final
 
 import numpy as np
 
+__all__ = [
+    "__version__",
+    "NativeConfig",
+    "load",
+    "loads",
+    "from_dict",
+    "curve",
+    "point",
+    "validate_config",
+    "render_figures",
+    "render_figure",
+]
+
 __version__: str
 
-class ConfigError(ValueError):
-    """Bad input: a config value or a run option (the command line's one-line message)."""
-
-class SolverError(RuntimeError):
-    """A computation failed: a saddle-point equation or a simulated trial's linear algebra."""
-
-class RenderError(RuntimeError):
-    """Drawing a figure failed."""
-
+@final
 class NativeConfig:
     @property
     def source(self) -> str: ...
@@ -34,7 +39,9 @@ def load(path: Union[str, PathLike[str]], set: Optional[Dict[str, Any]] = None) 
 def loads(text: str, set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
 def from_dict(d: Dict[str, Any], set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
 def curve(config: NativeConfig, progress: _Progress = None) -> Tuple[_TableParts, str]: ...
-def point(config: NativeConfig, samples: float, ridge: Union[float, str, None] = None) -> Dict[str, float]: ...
+def point(
+    config: NativeConfig, samples: float, ridge: Union[float, str, None] = None
+) -> Dict[str, Optional[float]]: ...
 def validate_config(
     config: NativeConfig,
     trials: Optional[int] = None,

@@ -13,8 +13,7 @@ use lcurve::Error;
 use lcurve::{Config, Ridge};
 use lcurve::{Ensemble, Point};
 use numpy::PyArray1;
-use pyo3::create_exception;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use std::path::PathBuf;
@@ -23,19 +22,26 @@ use std::sync::Arc;
 use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::Duration;
 
-create_exception!(
-    lcurve,
-    ConfigError,
-    PyValueError,
-    "Bad input: a config value or a run option. The message is the command line's one line."
-);
-create_exception!(
-    lcurve,
-    SolverError,
-    PyRuntimeError,
-    "A computation failed: a saddle-point equation (the message names the point, the ridge and the equation) or a simulated trial's linear algebra."
-);
-create_exception!(lcurve, RenderError, PyRuntimeError, "Drawing a figure failed.");
+/// An exception of `lcurve._errors` (`ConfigError`, `SolverError`, `RenderError`, all
+/// `LcurveError`s) with `message`, and its `file` and `key` attributes where known.
+fn lcurve_err(class: &'static str, message: String, file: Option<String>, key: Option<String>) -> PyErr {
+    Python::attach(|py| {
+        let made =
+            py.import("lcurve._errors").and_then(|m| m.getattr(class)).and_then(|c| c.call1((message,)));
+        match made {
+            Ok(obj) => match obj.setattr("file", file).and_then(|_| obj.setattr("key", key)) {
+                Ok(()) => PyErr::from_value(obj),
+                Err(e) => e,
+            },
+            Err(e) => e,
+        }
+    })
+}
+
+/// A `ConfigError` about the argument or option `key`.
+fn config_err(key: &str, message: String) -> PyErr {
+    lcurve_err("ConfigError", message, None, Some(key.to_string()))
+}
 
 /// How a config from a dict is named in messages.
 const DICT_SOURCE: &str = "<dict>";
@@ -44,10 +50,14 @@ const DICT_SOURCE: &str = "<dict>";
 fn py_err(e: Error) -> PyErr {
     let msg = e.to_string();
     match e {
-        Error::Input { .. } | Error::Option { .. } => ConfigError::new_err(msg),
-        Error::Solver { .. } | Error::Numerical(_) => SolverError::new_err(msg),
-        Error::Io { .. } => PyOSError::new_err(msg),
-        Error::Render { .. } => RenderError::new_err(msg),
+        Error::Input { file, key, .. } => lcurve_err("ConfigError", msg, Some(file), Some(key)),
+        Error::Option { option, .. } => lcurve_err("ConfigError", msg, None, Some(option.to_string())),
+        Error::Solver { .. } | Error::Numerical(_) => lcurve_err("SolverError", msg, None, None),
+        Error::Io { path, .. } => {
+            let _ = path;
+            PyOSError::new_err(msg)
+        }
+        Error::Render { path, .. } => lcurve_err("RenderError", msg, Some(path), None),
         Error::Interrupted { .. } => PyKeyboardInterrupt::new_err(msg),
     }
 }
@@ -166,7 +176,14 @@ fn run<T: Send>(
 
 /// A Python value as TOML: dict → table, list/tuple → array, bool, int, float, str.
 fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
-    let bad = |what: String| ConfigError::new_err(format!("{DICT_SOURCE}: {key}: {what}"));
+    let bad = |what: String| {
+        lcurve_err(
+            "ConfigError",
+            format!("{DICT_SOURCE}: {key}: {what}"),
+            Some(DICT_SOURCE.into()),
+            Some(key.to_string()),
+        )
+    };
     if v.is_instance_of::<PyBool>() {
         return Ok(toml::Value::Boolean(v.extract()?));
     }
@@ -201,9 +218,14 @@ fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
 fn dict_to_table(d: &Bound<'_, PyDict>, prefix: &str) -> PyResult<toml::Table> {
     let mut t = toml::Table::new();
     for (k, v) in d.iter() {
-        let k: String = k
-            .extract()
-            .map_err(|_| ConfigError::new_err(format!("{DICT_SOURCE}: {prefix}: keys must be strings")))?;
+        let k: String = k.extract().map_err(|_| {
+            lcurve_err(
+                "ConfigError",
+                format!("{DICT_SOURCE}: {prefix}: keys must be strings"),
+                Some(DICT_SOURCE.into()),
+                Some(prefix.to_string()),
+            )
+        })?;
         let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         t.insert(k, to_toml(&v, &path)?);
     }
@@ -317,7 +339,7 @@ fn overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Override>> {
         .map(|(k, v)| {
             let path: String = k
                 .extract()
-                .map_err(|_| ConfigError::new_err("set: keys must be strings such as \"data.noise\""))?;
+                .map_err(|_| config_err("set", "set: keys must be strings such as \"data.noise\"".into()))?;
             let value = to_toml(&v, &format!("set.\"{path}\""))?;
             Ok(Override { path, value })
         })
@@ -413,34 +435,21 @@ fn point<'py>(
     samples: f64,
     ridge: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let bad_ridge = |e: lcurve::Invalid| config_err("ridge", format!("ridge: {e}"));
     let ridge = match ridge {
         None => config.inner.ridge(),
         Some(r) if r.is_instance_of::<PyString>() => {
-            let s: String = r.extract()?;
-            if s == "optimal" {
-                Ridge::Optimal
-            } else {
-                return Err(ConfigError::new_err(format!(
-                    "ridge: expected a number ≥ 0 or \"optimal\", got \"{s}\""
-                )));
-            }
+            Ridge::named(&r.extract::<String>()?).map_err(bad_ridge)?
         }
         Some(r) => {
             let x: f64 = r
                 .extract()
-                .map_err(|_| ConfigError::new_err("ridge: expected a number ≥ 0 or \"optimal\""))?;
-            if !(x >= 0.0 && x.is_finite()) {
-                return Err(ConfigError::new_err(format!("ridge: expected a finite number ≥ 0, got {x}")));
-            }
-            Ridge::Fixed(x)
+                .map_err(|_| config_err("ridge", "ridge: expected a number ≥ 0 or \"optimal\"".into()))?;
+            Ridge::fixed(x).map_err(bad_ridge)?
         }
     };
-    if !(samples > 0.0 && samples <= lcurve::spec::limits::MAX_SAMPLES) {
-        return Err(ConfigError::new_err(format!(
-            "samples: expected a sample size p > 0 up to {:e}, got {samples}",
-            lcurve::spec::limits::MAX_SAMPLES
-        )));
-    }
+    lcurve::spec::rules::real_sample_size(samples)
+        .map_err(|e| config_err("samples", format!("samples: {e}")))?;
     let ensemble = config.inner.readout_ensemble();
     let pt = run(py, None, move |progress| {
         let theory = match config.theory.get() {
@@ -479,7 +488,7 @@ fn validate_config<'py>(
     }
     if let Some(s) = seed {
         opts.seed = u64::try_from(s)
-            .map_err(|_| ConfigError::new_err(format!("seed: expected an integer ≥ 0, got {s}")))?;
+            .map_err(|_| config_err("seed", format!("seed: expected an integer ≥ 0, got {s}")))?;
     }
     if let Some(s) = scale {
         opts.scale = s;
@@ -504,7 +513,7 @@ fn sim_options(
     let trials = match trials {
         None => None,
         Some(t) if t >= 1 => Some(t as usize),
-        Some(t) => return Err(ConfigError::new_err(format!("trials: expected 1 or more, got {t}"))),
+        Some(t) => return Err(config_err("trials", format!("trials: expected 1 or more, got {t}"))),
     };
     Ok(SimOptions { disabled: !simulate, trials, scale, store, shard: None })
 }
@@ -550,7 +559,7 @@ fn render_figure<'py>(
         "svg" => false,
         "png" => true,
         other => {
-            return Err(ConfigError::new_err(format!("format: expected \"svg\" or \"png\", got \"{other}\"")))
+            return Err(config_err("format", format!("format: expected \"svg\" or \"png\", got \"{other}\"")))
         }
     };
     let sim = sim_options(simulate, trials, scale, store)?;
@@ -567,10 +576,6 @@ fn render_figure<'py>(
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("ConfigError", py.get_type::<ConfigError>())?;
-    m.add("SolverError", py.get_type::<SolverError>())?;
-    m.add("RenderError", py.get_type::<RenderError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NativeConfig>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
