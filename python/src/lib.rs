@@ -53,10 +53,7 @@ fn py_err(e: Error) -> PyErr {
         Error::Input { file, key, .. } => lcurve_err("ConfigError", msg, Some(file), Some(key)),
         Error::Option { option, .. } => lcurve_err("ConfigError", msg, None, Some(option.to_string())),
         Error::Solver { .. } | Error::Numerical(_) => lcurve_err("SolverError", msg, None, None),
-        Error::Io { path, .. } => {
-            let _ = path;
-            PyOSError::new_err(msg)
-        }
+        Error::Io { .. } => PyOSError::new_err(msg),
         Error::Render { path, .. } => lcurve_err("RenderError", msg, Some(path), None),
         Error::Interrupted { .. } => PyKeyboardInterrupt::new_err(msg),
     }

@@ -1,13 +1,11 @@
 //! The `curve` job: config → model → theory → learning curve → table.
 
 use crate::jobs::sweep;
-use crate::spec::Ensemble;
-use crate::spec::Result;
-use crate::spec::{Config, Ridge};
+use crate::model::{Model, Purpose};
+use crate::spec::{Config, Ensemble, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::Progress;
-use crate::theory::ModelSummary;
-use crate::theory::Point;
+use crate::theory::{ModelSummary, Point, Theory};
 
 /// A computed learning curve with the resolved model it belongs to.
 #[derive(Clone, Debug)]
@@ -22,9 +20,9 @@ pub struct Curve {
 /// Computes the learning curve of a validated config. `progress` hears of dense
 /// eigendecompositions and of every point (one unit each), and may cancel the run.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
-    let model = crate::model::Model::build(config.model(), crate::model::Purpose::Theory, progress)?;
-    let theory = crate::theory::Theory::from_model(&model, progress)?;
-    let summary = crate::theory::ModelSummary::new(&model, &theory);
+    let model = Model::build(config.model(), Purpose::Theory, progress)?;
+    let theory = Theory::from_model(&model, progress)?;
+    let summary = ModelSummary::new(&model, &theory);
     if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
         progress.note(&w);
     }

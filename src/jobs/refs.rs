@@ -5,8 +5,7 @@
 use crate::jobs::figures::{self, FigureSpec, SimOptions};
 use crate::jobs::store::{PointKey, Store};
 use crate::jobs::validate::{self, Options};
-use crate::spec::Config;
-use crate::spec::Result;
+use crate::spec::{Config, Result};
 use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

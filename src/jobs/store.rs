@@ -21,11 +21,7 @@
 //! ignored and its trial recomputed; a file with bad lines is reported in one line. No
 //! locks: writers never share a file, and a record, once whole, never changes.
 
-use crate::spec::Activation;
-use crate::spec::Ensemble;
-use crate::spec::ModelSpec;
-use crate::spec::{CovarianceKind, CovarianceSpec, Target};
-use crate::spec::{Error, Result};
+use crate::spec::{Activation, CovarianceKind, CovarianceSpec, Ensemble, Error, ModelSpec, Result, Target};
 use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};

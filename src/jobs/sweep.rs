@@ -5,10 +5,9 @@
 //! is computed from the same warm start whatever the thread count: curves are
 //! bit-identical with 1 or 64 threads.
 
-use crate::spec::Ridge;
-use crate::spec::{Error, Result};
+use crate::spec::{Ensemble, Error, Result, Ridge};
 use crate::support::progress::Progress;
-use crate::theory::{Ensemble, Point, Theory};
+use crate::theory::{Point, Theory};
 use rayon::prelude::*;
 use std::sync::atomic::Ordering;
 

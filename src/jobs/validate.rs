@@ -3,20 +3,16 @@
 
 use crate::jobs::store::{PointKey, Record, Store};
 use crate::jobs::sweep;
-use crate::model::Purpose;
-use crate::simulation::INFINITE_MEMBERS;
-use crate::simulation::{trial_rng, EnsembleTrial, Simulator, MAX_TRIALS};
+use crate::model::{Model, Purpose};
+use crate::simulation::{trial_rng, EnsembleTrial, Simulator, INFINITE_MEMBERS, MAX_TRIALS};
 use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
-use crate::spec::Ensemble;
-use crate::spec::{Config, Ridge};
-use crate::spec::{Error, Result};
+use crate::spec::{Config, Ensemble, Error, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::{Progress, Silent};
 use crate::support::resources;
 use crate::support::stats::{summarize, Summary};
-use crate::theory::ModelSummary;
-use crate::theory::Point;
+use crate::theory::{ModelSummary, Point, Theory};
 use faer::Par;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -336,9 +332,9 @@ impl<'a> Trials<'a> {
         // With a store the simulation's model (eigenvectors of dense covariances) is built
         // only if some trial is missing.
         let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
-        let model = crate::model::Model::build(&spec, purpose, progress)?;
-        let theory = crate::theory::Theory::from_model(&model, progress)?;
-        let summary = crate::theory::ModelSummary::new(&model, &theory);
+        let model = Model::build(&spec, purpose, progress)?;
+        let theory = Theory::from_model(&model, progress)?;
+        let summary = ModelSummary::new(&model, &theory);
         if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
             progress.note(&w);
         }
@@ -411,7 +407,7 @@ impl<'a> Trials<'a> {
             (Some(m), _) => Some(m),
             (None, true) => None,
             (None, false) => {
-                built = crate::model::Model::build(&self.spec, Purpose::Simulation, progress)?;
+                built = Model::build(&self.spec, Purpose::Simulation, progress)?;
                 Some(&built)
             }
         };

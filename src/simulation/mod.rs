@@ -8,9 +8,9 @@
 
 use crate::model::spectra::Covariance;
 use crate::model::Model;
-use crate::spec::Activation;
-use crate::spec::{Error, Result};
+use crate::spec::{Activation, Error, Result};
 use crate::support::linalg::{self, gemm, Op};
+use crate::support::resources::TEST_CHUNK;
 use faer::Par;
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
@@ -137,8 +137,6 @@ pub struct Simulator {
     activations: Vec<Activation>,
     test_samples: usize,
 }
-
-use crate::support::resources::TEST_CHUNK;
 
 impl Simulator {
     /// Prepares a built model.

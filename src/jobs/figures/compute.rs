@@ -7,15 +7,13 @@ use super::spec::{
 };
 use crate::jobs::store::Store;
 use crate::jobs::sweep;
-use crate::jobs::validate::Shard;
-use crate::jobs::validate::{self, Row};
-use crate::spec::Config;
-use crate::spec::Ensemble;
-use crate::spec::{Error, Invalid, Result};
-use crate::support::progress::Silent;
-use crate::support::progress::{Note, Progress};
+use crate::jobs::validate::{self, Row, Shard};
+use crate::model::Model;
+use crate::spec::limits::MIN_EFFECTIVE_RANK;
+use crate::spec::{Config, Ensemble, Error, Invalid, Result};
+use crate::support::progress::{Note, Progress, Silent};
 use crate::support::stats::Summary;
-use crate::theory::Point;
+use crate::theory::{Point, Theory};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
 use rayon::prelude::*;
@@ -124,7 +122,7 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
 
 /// The theory of a config over its sample sizes.
 fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
-    let theory = crate::theory::Theory::from_spec(cfg.model(), &Silent)?;
+    let theory = Theory::from_spec(cfg.model(), &Silent)?;
     sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)
 }
 
@@ -333,7 +331,7 @@ fn min_effective_rank(panel: &PanelSpec, s: &SeriesSpec) -> Result<Option<f64>> 
     for x in xs {
         let cfg = point_config(s, axis, x, None, None).map_err(|m| point_error(s, m))?;
         if cfg.model().has_nonaffine_layer() {
-            min = min.min(crate::model::Model::effective_rank_of(cfg.model(), &Silent)?);
+            min = min.min(Model::effective_rank_of(cfg.model(), &Silent)?);
         }
     }
     Ok(min.is_finite().then_some(min))
@@ -346,7 +344,7 @@ fn warn_low_effective_rank(spec: &FigureSpec, progress: &dyn Progress) -> Result
     for panel in &spec.panels {
         for s in &panel.series {
             if let Some(r) = min_effective_rank(panel, s)? {
-                if r < crate::spec::limits::MIN_EFFECTIVE_RANK {
+                if r < MIN_EFFECTIVE_RANK {
                     low.push((s.context.clone(), r));
                 }
             }

@@ -10,8 +10,7 @@ use super::schema::{
 use crate::config::{self, Validator};
 use crate::spec::limits::MAX_AXIS_ENSEMBLE;
 use crate::spec::text::truncate;
-use crate::spec::{Config, Ensemble, ExponentOf, Invalid, Ridge, SimulationSpec};
-use crate::spec::{Error, Result};
+use crate::spec::{Config, Ensemble, Error, ExponentOf, Invalid, Result, Ridge, SimulationSpec};
 use std::path::{Path, PathBuf};
 
 /// A column of the theory (or of the simulation) a figure plots.
