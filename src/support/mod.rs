@@ -1,6 +1,7 @@
 //! Services every job uses, above the vocabulary and below the model: progress and
 //! cancellation, tables and file writes, dense kernels, statistics, and resource limits.
 
+pub(crate) mod brent;
 pub(crate) mod linalg;
 pub mod output;
 pub mod progress;

@@ -12,8 +12,7 @@
 
 use super::measure::LayerMeasure;
 use super::roots::{newton_root, Equation};
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
-use argmin::solver::brent::BrentRoot;
+use crate::support::brent::{self, Fun, RootError};
 use std::cell::RefCell;
 
 /// One hidden layer of the chain: its input width N = n_{ℓ−1}, its width and its classes.
@@ -169,24 +168,10 @@ pub enum ChainError {
 
 /// Brent's method on `f` over [a, b] (a sign change required), to `tol` in the argument.
 fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, what: &str) -> Result<f64, ChainError> {
-    struct F<G>(G);
-    impl<G: Fn(f64) -> f64> CostFunction for F<G> {
-        type Param = f64;
-        type Output = f64;
-        fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-            Ok((self.0)(*x))
-        }
-    }
-    let res = Executor::new(F(f), BrentRoot::new(a, b, tol))
-        .configure(|s| s.max_iters(300))
-        .timer(false)
-        .run()
-        .map_err(|e| ChainError::Root(format!("{what}: {e}")))?;
-    let state = res.state();
-    if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
-        return Err(ChainError::Root(format!("{what}: no convergence on [{a:e}, {b:e}]")));
-    }
-    state.get_best_param().copied().ok_or_else(|| ChainError::Root(format!("{what}: no solution")))
+    brent::root(Fun(f), a, b, tol, 300).map_err(|e| match e {
+        RootError::NoConvergence(_) => ChainError::Root(format!("{what}: no convergence on [{a:e}, {b:e}]")),
+        e => ChainError::Root(format!("{what}: {e}")),
+    })
 }
 
 /// The spectral inputs and layers of the nonlinear theory, with the lower end of the

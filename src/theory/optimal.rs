@@ -4,8 +4,8 @@
 
 use super::{Ensemble, Point, Theory};
 use crate::spec::{Error, Result};
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
-use argmin::solver::brent::BrentOpt;
+use crate::support::brent;
+use argmin::core::{CostFunction, Error as ArgminError};
 
 /// Smallest and largest ridge scanned (λ in units of the normalised spectra, whose mean
 /// eigenvalue is 1).
@@ -68,12 +68,9 @@ impl Theory {
         let (i, mut best) = best.expect("scan is not empty");
         let ridgeless = self.point_at(samples, 0.0)?;
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(SCAN_POINTS - 1)]);
-        let solver = BrentOpt::new(a, b).set_tolerance(1e-9, 1e-9);
-        let res = Executor::new(ErrorOfLnRidge { theory: self, p: samples, ensemble }, solver)
-            .configure(|s| s.param((a + b) / 2.0).max_iters(200))
-            .timer(false)
-            .run()
-            .map_err(|e| Error::Solver {
+        let problem = ErrorOfLnRidge { theory: self, p: samples, ensemble };
+        let (arg, _) =
+            brent::minimum(problem, (a, b), (a + b) / 2.0, (1e-9, 1e-9), 200).map_err(|e| Error::Solver {
                 samples,
                 ridge: best.ridge,
                 equation: match ensemble {
@@ -82,7 +79,7 @@ impl Theory {
                 },
                 detail: e.to_string(),
             })?;
-        if let Some(&u) = res.state().get_best_param() {
+        if let Some(u) = arg {
             let pt = self.point_at(samples, u.exp())?;
             if err(&pt) < err(&best) {
                 best = pt;

@@ -10,9 +10,9 @@ use super::observables::{Solved, Traces};
 use super::spectrum::KappaError;
 use super::{Point, Theory};
 use crate::spec::{Error, Result};
+use crate::support::brent::{self, RootError};
 use crate::support::resources::MAX_SAMPLES;
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
-use argmin::solver::brent::BrentRoot;
+use argmin::core::{CostFunction, Error as ArgminError};
 use std::cell::RefCell;
 
 const EQ_RIDGE: &str = "(4) λ = κ(1 − d/p)";
@@ -214,24 +214,14 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>)
             return ridgeless(theory, p, ridge);
         }
     }
-    let res = Executor::new(eq, BrentRoot::new(lo, hi, X_TOL))
-        .configure(|s| s.max_iters(MAX_ITERS))
-        .timer(false)
-        .run();
-    let res = match res {
-        Ok(res) => res,
-        Err(e) => {
-            if memo.borrow().failure.is_some() {
-                return Err(inner_fail(&memo));
-            }
-            return Err(fail(EQ_RIDGE, e.to_string()));
+    let x = match brent::root(eq, lo, hi, X_TOL, MAX_ITERS) {
+        Ok(x) => x,
+        Err(RootError::Failed(_)) if memo.borrow().failure.is_some() => return Err(inner_fail(&memo)),
+        Err(RootError::NoConvergence(n)) => {
+            return Err(fail(EQ_RIDGE, format!("no convergence in {n} iterations on x ∈ [{lo}, {hi}]")))
         }
+        Err(e) => return Err(fail(EQ_RIDGE, e.to_string())),
     };
-    let state = res.state();
-    if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
-        return Err(fail(EQ_RIDGE, format!("no convergence in {MAX_ITERS} iterations on x ∈ [{lo}, {hi}]")));
-    }
-    let x = *state.get_best_param().ok_or_else(|| fail(EQ_RIDGE, "no solution".into()))?;
     let memo = memo.into_inner();
     let ev = memo
         .evals

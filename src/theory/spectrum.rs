@@ -1,8 +1,8 @@
 //! Spectra and their trace functions (THEORY §3):
 //! `df_a(κ) = Σ a/(a+κ)`, `T_a(κ) = Σ a/(a+κ)²` and the inverse `κ_a(d)`.
 
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
-use argmin::solver::brent::BrentRoot;
+use crate::support::brent::{self, RootError};
+use argmin::core::{CostFunction, Error as ArgminError};
 
 /// Why an inner equation `df_a(κ) = d` could not be solved.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -170,17 +170,12 @@ impl Spectrum {
     }
 
     fn kappa_in(&self, problem: &KappaEquation<'_>, a: f64, b: f64) -> Result<f64, KappaError> {
-        let solver = BrentRoot::new(a, b, KAPPA_TOL);
-        let res = Executor::new(problem.clone(), solver)
-            .configure(|s| s.max_iters(MAX_ITERS))
-            .timer(false)
-            .run()
-            .map_err(|_| KappaError::NoRoot { lo: a.exp(), hi: b.exp() })?;
-        let state = res.state();
-        if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
-            return Err(KappaError::NoConvergence);
-        }
-        let k = state.get_best_param().ok_or(KappaError::NoConvergence)?.exp();
+        let k = brent::root(problem.clone(), a, b, KAPPA_TOL, MAX_ITERS)
+            .map_err(|e| match e {
+                RootError::Failed(_) => KappaError::NoRoot { lo: a.exp(), hi: b.exp() },
+                _ => KappaError::NoConvergence,
+            })?
+            .exp();
         if k.is_finite() && k > 0.0 {
             Ok(k)
         } else {

@@ -11,11 +11,11 @@ use crate::jobs::validate::{self, Row, Shard};
 use crate::model::Model;
 use crate::spec::limits::MIN_EFFECTIVE_RANK;
 use crate::spec::{Config, Ensemble, Error, Invalid, Result};
+use crate::support::brent;
 use crate::support::progress::{Note, Progress, Silent};
 use crate::support::stats::Summary;
 use crate::theory::{Point, Theory};
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
-use argmin::solver::brent::BrentOpt;
+use argmin::core::{CostFunction, Error as ArgminError};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -198,15 +198,10 @@ fn optimum(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<(f64, f64)>> {
             // sweep's values when two round alike): refine at that α, which gives the same p.
             let x1 = [if *at.axis == Axis::Alpha { x } else { at.xs[ix] }];
             let problem = Objective { s, o, at: At { xs: &x1, ..at } };
-            let res = Executor::new(problem, BrentOpt::new(a, b).set_tolerance(1e-6, 1e-9))
-                .configure(|st| st.param(arg).max_iters(100))
-                .timer(false)
-                .run()
-                .map_err(|e| {
-                    Error::Numerical(format!("{}: minimising over {}: {e}", s.context, o.over.symbol()))
-                })?;
-            let state = res.state();
-            if let (Some(&g), c) = (state.get_best_param(), state.get_best_cost()) {
+            let found = brent::minimum(problem, (a, b), arg, (1e-6, 1e-9), 100).map_err(|e| {
+                Error::Numerical(format!("{}: minimising over {}: {e}", s.context, o.over.symbol()))
+            })?;
+            if let (Some(g), c) = found {
                 if c < min {
                     (arg, min) = (g, c);
                 }
