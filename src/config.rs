@@ -101,18 +101,18 @@ pub(crate) struct RawSimulation {
 pub(crate) fn open_bounded(
     path: &Path,
     max_bytes: u64,
-) -> std::result::Result<std::io::Take<std::fs::File>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+) -> std::result::Result<std::io::Take<std::fs::File>, Invalid> {
+    let meta = std::fs::metadata(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
     if meta.is_dir() {
-        return Err("is a folder, not a file".into());
+        return Err(Invalid("is a folder, not a file".into()));
     }
     if !meta.is_file() {
-        return Err("is not a regular file (a device, FIFO or socket cannot be read)".into());
+        return Err(Invalid("is not a regular file (a device, FIFO or socket cannot be read)".into()));
     }
     if meta.len() > max_bytes {
-        return Err(format!("is {} bytes, more than the {max_bytes} bytes it can need", meta.len()));
+        return Err(Invalid(format!("is {} bytes, more than the {max_bytes} bytes it can need", meta.len())));
     }
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let f = std::fs::File::open(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
     use std::io::Read;
     Ok(f.take(max_bytes + 1))
 }
@@ -123,8 +123,8 @@ pub(crate) fn read_table(path: &Path) -> Result<(String, toml::Table)> {
     let mut text = String::new();
     use std::io::Read;
     open_bounded(path, MAX_CONFIG_BYTES)
-        .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| format!("cannot read: {e}")))
-        .map_err(|m| Error::input(&file, "(file)", m))?;
+        .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| Invalid(format!("cannot read: {e}"))))
+        .map_err(|m| m.at(&file, "(file)"))?;
     Ok((file.clone(), parse_table(&text, &file)?))
 }
 
@@ -233,20 +233,21 @@ pub struct Override {
 }
 
 impl std::str::FromStr for Override {
-    type Err = String;
+    type Err = Invalid;
 
     /// Parses `key=value`. The value is read as TOML (`0.1`, `[1, 2]`,
     /// `{ kind = "ar1", rho = 0.5 }`, `"text"`); anything that is not TOML is a string, so
     /// `readout.ridge=optimal` works unquoted.
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        let (path, raw) =
-            s.split_once('=').ok_or_else(|| format!("expected key=value, got \"{}\"", truncate(s, 60)))?;
+    fn from_str(s: &str) -> std::result::Result<Self, Invalid> {
+        let (path, raw) = s
+            .split_once('=')
+            .ok_or_else(|| Invalid(format!("expected key=value, got \"{}\"", truncate(s, 60))))?;
         let path = path.trim();
         if parse_path(path).is_none() {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "expected a dotted key path such as data.noise or layers[0].width, got \"{}\"",
                 truncate(path, 60)
-            ));
+            )));
         }
         let raw = raw.trim();
         let value = format!("v = {raw}")
@@ -636,7 +637,7 @@ impl Validator<'_> {
         // only a list of eigenvalues is possible.
         let numbers = if n > MAX_DENSE_DIM { n as u64 } else { (n as u64) * (n as u64) };
         let max_bytes = 48 * numbers + 4096;
-        let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(file_err)?);
+        let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(|e| file_err(e.0))?);
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (i, line) in reader.lines().enumerate() {
             let line = line.map_err(|e| file_err(format!("line {}: {e}", i + 1)))?;

@@ -181,11 +181,11 @@ enum Command {
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
-    s.parse()
+    s.parse().map_err(|e: lcurve::Invalid| e.to_string())
 }
 
 fn parse_override(s: &str) -> Result<Override, String> {
-    s.parse()
+    s.parse().map_err(|e: lcurve::Invalid| e.to_string())
 }
 
 fn parse_trials(s: &str) -> Result<usize, String> {

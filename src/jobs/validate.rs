@@ -7,7 +7,7 @@ use crate::model::{Model, Purpose};
 use crate::simulation::{trial_rng, EnsembleTrial, Simulator, INFINITE_MEMBERS, MAX_TRIALS};
 use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
-use crate::spec::{Config, Ensemble, Error, Result, Ridge};
+use crate::spec::{Config, Ensemble, Error, Invalid, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::{Progress, Silent};
 use crate::support::resources;
@@ -267,10 +267,13 @@ pub struct Shard {
 }
 
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    type Err = Invalid;
+    fn from_str(s: &str) -> std::result::Result<Self, Invalid> {
         let bad = || {
-            format!("expected i/N with 0 ≤ i < N, such as 0/8, got {}", crate::spec::text::truncate(s, 40))
+            Invalid(format!(
+                "expected i/N with 0 ≤ i < N, such as 0/8, got {}",
+                crate::spec::text::truncate(s, 40)
+            ))
         };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (usize, usize) =

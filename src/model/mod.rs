@@ -64,9 +64,9 @@ impl Model {
             Purpose::Theory => spectra::reduction_needs_vectors(&spec.data().kind, &spec.input().kind),
         };
         let data = spectra::build(spec.data(), spec.dim(), None, vectors, par, progress)
-            .map_err(|m| err(spec, cov_key("data.covariance", spec.data()), m))?;
+            .map_err(|m| m.at(spec.source(), cov_key("data.covariance", spec.data())))?;
         let input = spectra::build(spec.input(), spec.dim(), Some(&data.cov), vectors, par, progress)
-            .map_err(|m| err(spec, cov_key(INPUT_KEY, spec.input()), m))?;
+            .map_err(|m| m.at(spec.source(), cov_key(INPUT_KEY, spec.input())))?;
         if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
             if min <= 0.0 {
                 return Err(err(
@@ -82,7 +82,9 @@ impl Model {
             .enumerate()
             .map(|(i, l)| {
                 spectra::build(&l.covariance, l.width, None, purpose == Purpose::Simulation, par, progress)
-                    .map_err(|m| err(spec, cov_key(&format!("layers[{i}].covariance"), &l.covariance), m))
+                    .map_err(|m| {
+                        m.at(spec.source(), cov_key(&format!("layers[{i}].covariance"), &l.covariance))
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         let target_weights = spectra::target_weights(spec.target(), &data.cov)

@@ -6,7 +6,7 @@
 //! `M = Γ^{1/2} Σ0 Γ^{1/2}` and the target weights `c_i²`.
 
 use crate::spec::limits::MAX_DENSE_DIM;
-use crate::spec::{check_symmetric, CovarianceKind, CovarianceSpec, Error, Result, Target};
+use crate::spec::{check_symmetric, CovarianceKind, CovarianceSpec, Error, Invalid, Result, Target};
 use crate::support::linalg::{self, gemm, Op, SymEigen};
 use crate::support::progress::Progress;
 use crate::support::resources;
@@ -164,11 +164,13 @@ fn zero_threshold(values: &[f64]) -> f64 {
 
 /// Checks a descending spectrum for positive semi-definiteness; tiny negative eigenvalues
 /// (rounding) are set to zero.
-fn clean_psd(values: &mut [f64]) -> std::result::Result<(), String> {
+fn clean_psd(values: &mut [f64]) -> std::result::Result<(), Invalid> {
     let tol = zero_threshold(values);
     if let Some(&min) = values.last() {
         if min < -tol {
-            return Err(format!("expected a positive semi-definite matrix, but it has eigenvalue {min:.4e}"));
+            return Err(Invalid(format!(
+                "expected a positive semi-definite matrix, but it has eigenvalue {min:.4e}"
+            )));
         }
     }
     for v in values.iter_mut() {
@@ -181,9 +183,9 @@ fn clean_psd(values: &mut [f64]) -> std::result::Result<(), String> {
 
 /// Eigendecomposition of a dense symmetric matrix with PSD check; tiny negative
 /// eigenvalues (rounding) are set to zero. `Err(msg)` describes the violation.
-pub fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<SymEigen, String> {
-    check_symmetric(matrix).map_err(|e| e.0)?;
-    let mut eigen = linalg::sym_eigen(matrix, par).map_err(|e| e.to_string())?;
+pub fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<SymEigen, Invalid> {
+    check_symmetric(matrix)?;
+    let mut eigen = linalg::sym_eigen(matrix, par).map_err(|e| Invalid(e.to_string()))?;
     clean_psd(&mut eigen.values)?;
     Ok(eigen)
 }
@@ -195,14 +197,14 @@ fn dense(
     vectors: bool,
     par: Par,
     progress: &dyn Progress,
-) -> std::result::Result<Covariance, String> {
+) -> std::result::Result<Covariance, Invalid> {
     let n = matrix.nrows();
     if n > MAX_DENSE_DIM {
-        return Err(format!(
+        return Err(Invalid(format!(
             "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
-        ));
+        )));
     }
-    check_symmetric(&matrix).map_err(|e| e.0)?;
+    check_symmetric(&matrix)?;
     let what = if vectors { "eigendecomposition" } else { "eigenvalues" };
     let estimate = resources::eigen_seconds(n, vectors);
     let announce = estimate > 0.5;
@@ -217,7 +219,7 @@ fn dense(
     if announce {
         progress.finish();
     }
-    let (mut values, vectors) = result.map_err(|e| e.to_string())?;
+    let (mut values, vectors) = result.map_err(|e| Invalid(e.to_string()))?;
     clean_psd(&mut values)?;
     let full = vectors.map(|vectors| DenseFull { matrix, vectors });
     Ok(Covariance::Dense(Dense { values, full }))
@@ -234,7 +236,7 @@ pub fn build(
     vectors: bool,
     par: Par,
     progress: &dyn Progress,
-) -> std::result::Result<Built, String> {
+) -> std::result::Result<Built, Invalid> {
     let cov = match &spec.kind {
         CovarianceKind::Identity => Covariance::Diagonal(vec![1.0; n]),
         CovarianceKind::PowerLaw { exponent } => {
@@ -242,38 +244,42 @@ pub fn build(
         }
         CovarianceKind::Diagonal { values } => {
             if values.len() != n {
-                return Err(format!("expected {n} values (the dimension), got {}", values.len()));
+                return Err(Invalid(format!("expected {n} values (the dimension), got {}", values.len())));
             }
             Covariance::Diagonal(values.to_vec())
         }
         CovarianceKind::Ar1 { rho } => {
             if n > MAX_DENSE_DIM {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
-                ));
+                )));
             }
             let matrix = DMatrix::from_fn(n, n, |i, j| rho.powi((i as i32 - j as i32).abs()));
             dense(matrix, vectors, par, progress)?
         }
         CovarianceKind::Matrix { matrix } => {
             if matrix.nrows() != n {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "expected a {n} × {n} matrix (the dimension), got {} × {}",
                     matrix.nrows(),
                     matrix.ncols()
-                ));
+                )));
             }
             dense(DMatrix::clone(matrix), vectors, par, progress)?
         }
         CovarianceKind::DataPower { exponent } => {
-            let data = data.ok_or("data_power is only allowed for the first layer's input_covariance")?;
-            let pow = |x: f64| -> std::result::Result<f64, String> {
+            let data = data.ok_or_else(|| {
+                Invalid("data_power is only allowed for the first layer's input_covariance".into())
+            })?;
+            let pow = |x: f64| -> std::result::Result<f64, Invalid> {
                 if x > 0.0 {
                     Ok(x.powf(*exponent))
                 } else if *exponent == 0.0 {
                     Ok(1.0)
                 } else {
-                    Err(format!("Σ0 has a zero eigenvalue, so Σ0^{exponent} is not positive definite"))
+                    Err(Invalid(format!(
+                        "Σ0 has a zero eigenvalue, so Σ0^{exponent} is not positive definite"
+                    )))
                 }
             };
             let values: Vec<f64> =
@@ -287,7 +293,7 @@ pub fn build(
                             let matrix = linalg::spectral_function(&e, |x| x, par);
                             Some(DenseFull { matrix, vectors: f.vectors.clone() })
                         }
-                        (None, true) => return Err(NO_VECTORS.into()),
+                        (None, true) => return Err(Invalid(NO_VECTORS.into())),
                         (_, false) => None,
                     };
                     Covariance::Dense(Dense { values, full })
@@ -297,23 +303,25 @@ pub fn build(
     };
     let values = cov.eigenvalues();
     if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
-        return Err(format!("eigenvalue {bad} is not finite (exponent too large for this dimension?)"));
+        return Err(Invalid(format!(
+            "eigenvalue {bad} is not finite (exponent too large for this dimension?)"
+        )));
     }
     if let Some(bad) = values.iter().find(|&&x| x < 0.0) {
-        return Err(format!("expected non-negative eigenvalues, got {bad}"));
+        return Err(Invalid(format!("expected non-negative eigenvalues, got {bad}")));
     }
     let raw_mean = cov.mean_eigenvalue();
     if raw_mean.is_nan() || raw_mean <= 0.0 || !raw_mean.is_finite() {
-        return Err("the covariance is zero (mean eigenvalue 0)".into());
+        return Err(Invalid("the covariance is zero (mean eigenvalue 0)".into()));
     }
     let scale = if spec.normalize { 1.0 / raw_mean } else { 1.0 };
     let mut cov = cov;
     cov.scale(scale);
     if cov.eigenvalues().iter().any(|x| !x.is_finite() || (*x > 0.0 && *x < f64::MIN_POSITIVE)) {
-        return Err(
+        return Err(Invalid(
             "eigenvalues overflow or underflow after normalisation (exponent too large for this dimension?)"
                 .into(),
-        );
+        ));
     }
     Ok(Built { cov, raw_mean, scale })
 }
@@ -420,7 +428,7 @@ pub fn reduce_dense(
     if estimate > 0.5 {
         progress.finish();
     }
-    let eig = eig.map_err(Error::Numerical)?;
+    let eig = eig.map_err(|e| Error::Numerical(e.0))?;
     // Y = Γ^{-1/2} U diag(√b): its column j is √b_j Γ^{-1/2} u_j.
     let mut y = match data.basis() {
         None => g_inv_half,
@@ -445,7 +453,7 @@ mod tests {
     }
 
     /// Builds with eigenvectors (what the dense path and the simulation need).
-    fn full(kind: CovarianceKind, n: usize, data: Option<&Covariance>) -> Result<Built, String> {
+    fn full(kind: CovarianceKind, n: usize, data: Option<&Covariance>) -> Result<Built, Invalid> {
         build(&spec(kind), n, data, true, Par::Seq, &Silent)
     }
 
@@ -469,13 +477,13 @@ mod tests {
     fn rejects_bad_matrices() {
         let asym = DMatrix::from_row_slice(2, 2, &[1.0, 0.2, 0.3, 1.0]);
         let e = full(CovarianceKind::Matrix { matrix: std::sync::Arc::new(asym) }, 2, None).unwrap_err();
-        assert!(e.contains("symmetric"), "{e}");
+        assert!(e.0.contains("symmetric"), "{e}");
         let indef = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0]);
         let e = full(CovarianceKind::Matrix { matrix: std::sync::Arc::new(indef) }, 2, None).unwrap_err();
-        assert!(e.contains("positive semi-definite"), "{e}");
+        assert!(e.0.contains("positive semi-definite"), "{e}");
         let e = full(CovarianceKind::Diagonal { values: std::sync::Arc::new(vec![1.0; 3]) }, 2, None)
             .unwrap_err();
-        assert!(e.contains("expected 2 values"), "{e}");
+        assert!(e.0.contains("expected 2 values"), "{e}");
     }
 
     #[test]

@@ -298,7 +298,8 @@ impl Chain {
                 None
             };
             let kl = if let Some((lo, start)) = from_hint {
-                newton_root(&eq, (lo, upper), -1.0, start, (1e-300, 1e-14), what).map_err(ChainError::Root)?
+                newton_root(&eq, (lo, upper), -1.0, start, (1e-300, 1e-14), what)
+                    .map_err(|e| ChainError::Root(e.to_string()))?
             } else {
                 let at_zero = eq.lhs(0.0).0;
                 let layer_margin = if at_zero.is_nan() { -1.0 } else { at_zero / target - 1.0 };
@@ -311,7 +312,7 @@ impl Chain {
                 } else {
                     let start = hint.clamp(0.0, upper);
                     newton_root(&eq, (0.0, upper), -1.0, start, (1e-300, 1e-14), what)
-                        .map_err(ChainError::Root)?
+                        .map_err(|e| ChainError::Root(e.to_string()))?
                 }
             };
             if let Some(h) = hints.as_deref_mut() {
@@ -438,7 +439,7 @@ impl Chain {
         let start = warm.ln_kappa0.unwrap_or(0.0).max(u_lo + 1.0);
         let what = || "outer equation λ = κ_L(1 − d_L/p)".to_string();
         let u = newton_root(&outer, (u_lo, f64::INFINITY), outer.lower_sign(), start, (1e-14, 0.0), what)
-            .map_err(ChainError::Root)?;
+            .map_err(|e| ChainError::Root(e.to_string()))?;
         // The final state starts its inner roots at the last evaluation's κ_ℓ.
         let mut kappas = Vec::with_capacity(self.layers.len());
         let mut hints = outer.hints.into_inner();

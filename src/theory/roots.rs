@@ -110,6 +110,14 @@ where
     }
 }
 
+/// Why [`newton_root`] found no root: the equation (`what`) and the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {reason}")]
+pub(crate) struct NoRoot {
+    what: String,
+    reason: String,
+}
+
 /// The root of `eq` in `[lo, hi]` (`hi` may be +∞) from `start`, where f has sign
 /// `lo_sign` at `lo`; `what` names the equation in errors (built only then).
 pub(crate) fn newton_root(
@@ -119,19 +127,19 @@ pub(crate) fn newton_root(
     start: f64,
     (abs_tol, rel_tol): (f64, f64),
     what: impl Fn() -> String,
-) -> Result<f64, String> {
+) -> Result<f64, NoRoot> {
     let problem = Problem1 { eq, last: std::cell::Cell::new((f64::NAN, 0.0, 0.0)) };
     let solver = SafeNewton { lo, hi, lo_sign, abs_tol, rel_tol };
     let res = Executor::new(problem, solver)
         .configure(|s| s.param(start.clamp(lo, hi)).max_iters(300))
         .timer(false)
         .run()
-        .map_err(|e| format!("{}: {e}", what()))?;
+        .map_err(|e| NoRoot { what: what(), reason: e.to_string() })?;
     let state = res.state();
     if state.get_termination_reason() != Some(&TerminationReason::SolverConverged) {
-        return Err(format!("{}: no convergence in [{lo:e}, {hi:e}]", what()));
+        return Err(NoRoot { what: what(), reason: format!("no convergence in [{lo:e}, {hi:e}]") });
     }
-    state.get_param().copied().ok_or_else(|| format!("{}: no solution", what()))
+    state.get_param().copied().ok_or_else(|| NoRoot { what: what(), reason: "no solution".into() })
 }
 
 #[cfg(test)]

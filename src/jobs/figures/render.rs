@@ -43,10 +43,27 @@ fn register_fonts() {
     });
 }
 
-type DrawResult<T = ()> = std::result::Result<T, String>;
+/// A drawing step that failed (plotters' or resvg's error, in words).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct DrawError(String);
 
-fn de<E: std::fmt::Debug>(e: E) -> String {
-    format!("{e:?}")
+impl From<&str> for DrawError {
+    fn from(s: &str) -> Self {
+        DrawError(s.to_string())
+    }
+}
+
+impl From<String> for DrawError {
+    fn from(s: String) -> Self {
+        DrawError(s)
+    }
+}
+
+type DrawResult<T = ()> = std::result::Result<T, DrawError>;
+
+fn de<E: std::fmt::Debug>(e: E) -> DrawError {
+    DrawError(format!("{e:?}"))
 }
 
 /// Tick label: compact decimal, or exponent notation for very small or large values.
@@ -131,13 +148,13 @@ pub fn svg(data: &FigureData) -> Result<String> {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
         draw(&root, data)
             .and_then(|_| root.present().map_err(de))
-            .map_err(|message| Error::Render { path: format!("{}.svg", data.spec.name), message })?;
+            .map_err(|e| Error::Render { path: format!("{}.svg", data.spec.name), message: e.0 })?;
     }
     let heats: Vec<(&PanelData, &Heat)> =
         data.panels.iter().filter_map(|p| p.heat.as_ref().map(|h| (p, h))).collect();
     for (i, (panel, heat)) in heats.into_iter().enumerate() {
         text = embed_heat(&text, i, panel, heat)
-            .map_err(|message| Error::Render { path: format!("{}.svg", data.spec.name), message })?;
+            .map_err(|e| Error::Render { path: format!("{}.svg", data.spec.name), message: e.0 })?;
     }
     Ok(text)
 }
@@ -244,18 +261,18 @@ fn placeholder(i: usize) -> RGBColor {
 /// Replaces heat map `i`'s placeholder rectangle by its grid as one PNG image, one pixel
 /// per cell when the cells are even on the displayed axes (else one per display pixel),
 /// scaled without smoothing.
-fn embed_heat(svg: &str, i: usize, panel: &PanelData, heat: &Heat) -> std::result::Result<String, String> {
+fn embed_heat(svg: &str, i: usize, panel: &PanelData, heat: &Heat) -> DrawResult<String> {
     let c = placeholder(i);
     let marker = format!("fill=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
     let at = svg.find(&marker).ok_or("heat-map placeholder not found")?;
     let start = svg[..at].rfind("<rect").ok_or("heat-map placeholder is not a rectangle")?;
     let end = at + svg[at..].find("/>").ok_or("unterminated placeholder")? + 2;
-    let attr = |name: &str| -> std::result::Result<f64, String> {
+    let attr = |name: &str| -> DrawResult<f64> {
         let tag = &svg[start..end];
         let k =
             tag.find(&format!(" {name}=\"")).ok_or(format!("placeholder without {name}"))? + name.len() + 3;
         let v = &tag[k..k + tag[k..].find('"').ok_or("bad attribute")?];
-        v.parse().map_err(|_| format!("bad {name} {v}"))
+        v.parse().map_err(|_| DrawError(format!("bad {name} {v}")))
     };
     let (x, y, w, h) = (attr("x")?, attr("y")?, attr("width")?, attr("height")?);
     let spec = &panel.spec;
@@ -291,7 +308,7 @@ fn embed_heat(svg: &str, i: usize, panel: &PanelData, heat: &Heat) -> std::resul
             data[k..k + 4].copy_from_slice(&[r, g, b, 255]);
         }
     }
-    let png = pixmap.encode_png().map_err(|e| e.to_string())?;
+    let png = pixmap.encode_png().map_err(|e| DrawError(e.to_string()))?;
     let image = format!(
         "<image x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{}\"/>",
         base64(&png)

@@ -24,7 +24,7 @@ pub enum Quantity {
 }
 
 impl Quantity {
-    fn parse(s: &str) -> std::result::Result<Self, String> {
+    fn parse(s: &str) -> std::result::Result<Self, Invalid> {
         Ok(match s {
             "error" => Quantity::Error,
             "bias" => Quantity::Bias,
@@ -32,10 +32,10 @@ impl Quantity {
             "train_error" => Quantity::TrainError,
             "test_mse" => Quantity::TestMse,
             other => {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "unknown quantity \"{}\"; expected error, bias, variance, train_error or test_mse",
                     truncate(other, 40)
-                ))
+                )))
             }
         })
     }
@@ -781,11 +781,11 @@ impl Resolver<'_> {
     fn measure(&self, key: &str, y: &toml::Value) -> Result<Measure> {
         let v = &self.v;
         match y {
-            toml::Value::String(s) => Quantity::parse(s).map(Measure::Plain).map_err(|m| v.err(key, m)),
+            toml::Value::String(s) => Quantity::parse(s).map(Measure::Plain).map_err(|m| m.at(v.file, key)),
             toml::Value::Table(_) => {
                 let raw: RawOptimum = config::from_value(v.file, key, y.clone())?;
                 let quantity =
-                    Quantity::parse(&raw.minimise).map_err(|m| v.err(format!("{key}.minimise"), m))?;
+                    Quantity::parse(&raw.minimise).map_err(|m| m.at(v.file, format!("{key}.minimise")))?;
                 let over_key = format!("{key}.over");
                 if raw.over.simulate.is_some() {
                     return Err(v.err(format!("{over_key}.simulate"), "a minimisation is theory only"));
