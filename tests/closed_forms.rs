@@ -1,6 +1,6 @@
 //! THEORY §6: closed forms of the isotropic model, to 1e-9 relative.
 
-use lcurve::model::spectra::DataSpectrum;
+use lcurve::model::DataSpectrum;
 use lcurve::Theory;
 
 const REL: f64 = 1e-9;

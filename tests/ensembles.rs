@@ -5,7 +5,7 @@
 
 mod common;
 use common::{assert_bad_input, run, scratch, write};
-use lcurve::model::spectra::DataSpectrum;
+use lcurve::model::DataSpectrum;
 use lcurve::progress::Silent;
 use lcurve::validate::{run as validate, Options};
 use lcurve::Ensemble;

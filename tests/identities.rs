@@ -1,6 +1,6 @@
 //! Identities of THEORY §4 and independent checks of the solver on structured spectra.
 
-use lcurve::model::spectra::DataSpectrum;
+use lcurve::model::DataSpectrum;
 use lcurve::Theory;
 
 fn power_law(n: usize, e: f64) -> Vec<f64> {

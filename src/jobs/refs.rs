@@ -59,7 +59,7 @@ pub fn needs(paths: &[PathBuf], o: &Overrides) -> Result<Vec<Needs>> {
         let runs: Vec<(Config, Options)> = if figures::spec::is_figure(&path)? {
             let sim = SimOptions { trials: o.trials, scale: o.scale, ..Default::default() };
             let spec = FigureSpec::load(&path)?;
-            let mut runs = figures::marker_runs(&spec, &sim)?;
+            let mut runs = figures::compute::marker_runs(&spec, &sim)?;
             if let Some(seed) = o.seed {
                 runs.iter_mut().for_each(|(_, opts)| opts.seed = seed);
             }

@@ -221,7 +221,7 @@ pub fn run_stored(
 
 /// The store key of every point a validation simulates, with its number of trials
 /// (computes the theory: the keys depend on the λ simulated, λ* for `"optimal"`).
-pub fn point_keys(config: &Config, opts: &Options) -> Result<Vec<(PointKey, usize)>> {
+pub(crate) fn point_keys(config: &Config, opts: &Options) -> Result<Vec<(PointKey, usize)>> {
     let run = Trials::prepare(config, opts, None, &Silent)?;
     Ok(run.keys.iter().map(|&k| (k, opts.trials)).collect())
 }
@@ -286,11 +286,11 @@ impl std::str::FromStr for Shard {
 }
 
 /// Largest number of shards.
-pub const MAX_SHARDS: usize = 1 << 20;
+pub(crate) const MAX_SHARDS: usize = 1 << 20;
 
 impl Shard {
     /// Which of the jobs (by cost) belong to this shard.
-    pub fn assign(&self, cost: &[u64]) -> Vec<bool> {
+    pub(crate) fn assign(&self, cost: &[u64]) -> Vec<bool> {
         let mut order: Vec<usize> = (0..cost.len()).collect();
         order.sort_by(|&a, &b| cost[b].cmp(&cost[a]).then(a.cmp(&b)));
         let mut load: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> =

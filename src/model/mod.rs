@@ -2,13 +2,15 @@
 //! normalised, target weights along Σ0's basis) and its spectral reduction (THEORY §2,
 //! [`spectra`]).
 
-pub mod spectra;
+pub(crate) mod spectra;
+
+pub use spectra::DataSpectrum;
 
 use crate::spec::{CovarianceKind, CovarianceSpec, Error, ModelSpec, Result, INPUT_KEY};
 use crate::support::linalg::setup_par;
 use crate::support::progress::Progress;
 use serde::Serialize;
-use spectra::{Built, Covariance, DataSpectrum};
+use spectra::Built;
 
 /// What a model is built for: the theory needs spectra only (eigenvectors only for a Γ
 /// that does not commute with Σ0); the simulation needs every matrix and eigenvector.
@@ -21,15 +23,15 @@ pub enum Purpose {
 /// A built model: every covariance generated and normalised, target weights along Σ0's basis.
 #[derive(Clone, Debug)]
 pub struct Model {
-    pub spec: ModelSpec,
+    pub(crate) spec: ModelSpec,
     /// Σ0 (normalised).
-    pub data: Built,
+    pub(crate) data: Built,
     /// Γ (normalised).
-    pub input: Built,
+    pub(crate) input: Built,
     /// S_1 … S_L (normalised).
-    pub layers: Vec<Built>,
+    pub(crate) layers: Vec<Built>,
     /// `b_j` along Σ0's basis with `Σ σ_j b_j = 1`.
-    pub target_weights: Vec<f64>,
+    pub(crate) target_weights: Vec<f64>,
 }
 
 fn err(spec: &ModelSpec, key: impl Into<String>, msg: impl Into<String>) -> Error {
@@ -55,6 +57,11 @@ pub fn effective_rank(m: &[f64]) -> f64 {
 }
 
 impl Model {
+    /// The specification the model was built from.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
     /// Generates and normalises every covariance of `spec`, with the eigenvectors `purpose`
     /// needs. Dense eigendecompositions are announced to `progress`.
     pub fn build(spec: &ModelSpec, purpose: Purpose, progress: &dyn Progress) -> Result<Model> {
@@ -94,7 +101,7 @@ impl Model {
 
     /// The effective rank (tr M)²/tr M² of M = Γ^{1/2}Σ0Γ^{1/2} of a spec, from its reduced
     /// data side alone (no layer is built).
-    pub fn effective_rank_of(spec: &ModelSpec, progress: &dyn Progress) -> Result<f64> {
+    pub(crate) fn effective_rank_of(spec: &ModelSpec, progress: &dyn Progress) -> Result<f64> {
         let modes = Model::build(spec, Purpose::Theory, progress)?.modes(progress)?;
         Ok(effective_rank(&modes.m))
     }
@@ -118,17 +125,12 @@ impl Model {
     }
 
     /// The normalisation applied to each covariance: data, input, layer1, …
-    pub fn normalizations(&self) -> Vec<Normalization> {
+    pub(crate) fn normalizations(&self) -> Vec<Normalization> {
         let mut out = vec![Normalization::of("data", &self.data), Normalization::of("input", &self.input)];
         for (i, b) in self.layers.iter().enumerate() {
             out.push(Normalization::of(&format!("layer{}", i + 1), b));
         }
         out
-    }
-
-    /// Σ0 as built.
-    pub fn data_covariance(&self) -> &Covariance {
-        &self.data.cov
     }
 }
 

@@ -15,7 +15,7 @@ use nalgebra::DMatrix;
 
 /// A built covariance matrix.
 #[derive(Clone, Debug)]
-pub enum Covariance {
+pub(crate) enum Covariance {
     /// `diag(values)` in the standard basis.
     Diagonal(Vec<f64>),
     /// A dense symmetric PSD matrix, by its spectrum and (when built with eigenvectors)
@@ -26,7 +26,7 @@ pub enum Covariance {
 /// A dense covariance. Eigenvalues are in the order of the basis it was built in:
 /// descending for a matrix, Σ0's basis order for `data_power`.
 #[derive(Clone, Debug)]
-pub struct Dense {
+pub(crate) struct Dense {
     pub values: Vec<f64>,
     /// The matrix and its eigenvectors (columns, in the order of `values`); absent when
     /// only the spectrum was asked for (the theory with a commuting Γ).
@@ -35,20 +35,20 @@ pub struct Dense {
 
 /// The matrix of a dense covariance with its eigenvectors.
 #[derive(Clone, Debug)]
-pub struct DenseFull {
+pub(crate) struct DenseFull {
     pub matrix: DMatrix<f64>,
     pub vectors: DMatrix<f64>,
 }
 
 impl Covariance {
     /// Dimension `n` of the (n × n) matrix.
-    pub fn dim(&self) -> usize {
+    pub(crate) fn dim(&self) -> usize {
         self.eigenvalues().len()
     }
 
     /// Eigenvalues along the basis vectors `u_j` of THEORY §1: index order for a diagonal
     /// covariance, the stored order for a dense one.
-    pub fn eigenvalues(&self) -> &[f64] {
+    pub(crate) fn eigenvalues(&self) -> &[f64] {
         match self {
             Covariance::Diagonal(v) => v,
             Covariance::Dense(d) => &d.values,
@@ -66,7 +66,7 @@ impl Covariance {
     /// The eigenvectors of a dense covariance (None: diagonal, the standard basis).
     /// Panics if a dense covariance was built without them (a programming error: the
     /// model asks for them whenever a consumer needs them).
-    pub fn basis(&self) -> Option<&DMatrix<f64>> {
+    pub(crate) fn basis(&self) -> Option<&DMatrix<f64>> {
         match self {
             Covariance::Diagonal(_) => None,
             Covariance::Dense(_) => Some(&self.full().expect(NO_VECTORS).vectors),
@@ -74,7 +74,7 @@ impl Covariance {
     }
 
     /// Mean eigenvalue `tr/n`.
-    pub fn mean_eigenvalue(&self) -> f64 {
+    pub(crate) fn mean_eigenvalue(&self) -> f64 {
         let v = self.eigenvalues();
         v.iter().sum::<f64>() / v.len() as f64
     }
@@ -92,7 +92,7 @@ impl Covariance {
     }
 
     /// The dense matrix (built on demand for a diagonal covariance).
-    pub fn to_dense(&self) -> DMatrix<f64> {
+    pub(crate) fn to_dense(&self) -> DMatrix<f64> {
         match self {
             Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(v)),
             Covariance::Dense(_) => self.full().expect(NO_VECTORS).matrix.clone(),
@@ -101,7 +101,7 @@ impl Covariance {
 
     /// `C^power` (symmetric), e.g. `power = 0.5` for a square root; zero eigenvalues stay zero
     /// for positive powers.
-    pub fn power_dense(&self, power: f64, par: Par) -> DMatrix<f64> {
+    pub(crate) fn power_dense(&self, power: f64, par: Par) -> DMatrix<f64> {
         match self {
             Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
                 v.len(),
@@ -116,7 +116,7 @@ impl Covariance {
     }
 
     /// The diagonal of `C^power` when C is diagonal (zero eigenvalues stay zero), else `None`.
-    pub fn power_diagonal(&self, power: f64) -> Option<Vec<f64>> {
+    pub(crate) fn power_diagonal(&self, power: f64) -> Option<Vec<f64>> {
         match self {
             Covariance::Diagonal(v) => Some(v.iter().map(|&x| pow0(x, power)).collect()),
             Covariance::Dense(_) => None,
@@ -124,12 +124,12 @@ impl Covariance {
     }
 
     /// Number of positive eigenvalues.
-    pub fn rank(&self) -> usize {
+    pub(crate) fn rank(&self) -> usize {
         self.eigenvalues().iter().filter(|&&x| x > 0.0).count()
     }
 
     /// Whether this is a multiple of the identity (then it commutes with every matrix).
-    pub fn is_scalar(&self) -> bool {
+    pub(crate) fn is_scalar(&self) -> bool {
         let v = self.eigenvalues();
         v.iter().all(|&x| x == v[0])
     }
@@ -148,7 +148,7 @@ fn pow0(x: f64, power: f64) -> f64 {
 
 /// A built covariance together with the normalisation that was applied.
 #[derive(Clone, Debug)]
-pub struct Built {
+pub(crate) struct Built {
     pub cov: Covariance,
     /// Mean eigenvalue before normalisation.
     pub raw_mean: f64,
@@ -183,7 +183,7 @@ fn clean_psd(values: &mut [f64]) -> std::result::Result<(), Invalid> {
 
 /// Eigendecomposition of a dense symmetric matrix with PSD check; tiny negative
 /// eigenvalues (rounding) are set to zero. `Err(msg)` describes the violation.
-pub fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<SymEigen, Invalid> {
+pub(crate) fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<SymEigen, Invalid> {
     check_symmetric(matrix)?;
     let mut eigen = linalg::sym_eigen(matrix, par).map_err(|e| Invalid(e.to_string()))?;
     clean_psd(&mut eigen.values)?;
@@ -229,7 +229,7 @@ fn dense(
 /// `vectors` asks a dense covariance for its matrix and eigenvectors (the simulation and
 /// a non-commuting reduction need them; the spectrum alone is several times cheaper).
 /// Errors are messages to be attached to the config key by the caller.
-pub fn build(
+pub(crate) fn build(
     spec: &CovarianceSpec,
     n: usize,
     data: Option<&Covariance>,
@@ -327,7 +327,7 @@ pub fn build(
 }
 
 /// Weights `b_j` along Σ0's basis, normalised so that `Σ_j σ_j b_j = 1` (unit expected signal).
-pub fn target_weights(target: &Target, data: &Covariance) -> Result<Vec<f64>> {
+pub(crate) fn target_weights(target: &Target, data: &Covariance) -> Result<Vec<f64>> {
     let sigma = data.eigenvalues();
     let raw: Vec<f64> = match target {
         Target::Isotropic => vec![1.0; sigma.len()],
@@ -364,7 +364,7 @@ fn gamma_in_data_basis(data: &Covariance, gamma: &Covariance, shares_basis: bool
 
 /// Whether the reduction of (Σ0, Γ) needs eigenvectors: only when Γ does not commute with
 /// Σ0 in Σ0's basis (decided from the recipes, before anything is built).
-pub fn reduction_needs_vectors(data: &CovarianceKind, gamma: &CovarianceKind) -> bool {
+pub(crate) fn reduction_needs_vectors(data: &CovarianceKind, gamma: &CovarianceKind) -> bool {
     let commutes = matches!(gamma, CovarianceKind::Identity | CovarianceKind::DataPower { .. })
         || (!data.is_dense() && !gamma.is_dense())
         || matches!(gamma, CovarianceKind::PowerLaw { exponent } if *exponent == 0.0);
@@ -375,7 +375,7 @@ pub fn reduction_needs_vectors(data: &CovarianceKind, gamma: &CovarianceKind) ->
 /// stored along Σ0's basis (`data_power`). Uses the co-diagonal shortcut
 /// `m_i = γ_i σ_i`, `c_i² = b_i/γ_i` whenever it applies, else the dense path (which needs
 /// both covariances built with eigenvectors).
-pub fn reduce(
+pub(crate) fn reduce(
     data: &Covariance,
     gamma: &Covariance,
     b: &[f64],
@@ -390,7 +390,7 @@ pub fn reduce(
 }
 
 /// Co-diagonal shortcut: `m_i = γ_i σ_i`, `c_i² = b_i/γ_i`.
-pub fn reduce_codiagonal(sigma: &[f64], gamma: &[f64], b: &[f64]) -> DataSpectrum {
+pub(crate) fn reduce_codiagonal(sigma: &[f64], gamma: &[f64], b: &[f64]) -> DataSpectrum {
     DataSpectrum {
         m: sigma.iter().zip(gamma).map(|(s, g)| s * g).collect(),
         c2: b.iter().zip(gamma).map(|(b, g)| b / g).collect(),
@@ -399,7 +399,7 @@ pub fn reduce_codiagonal(sigma: &[f64], gamma: &[f64], b: &[f64]) -> DataSpectru
 
 /// General path: eigendecomposition of `M = Γ^{1/2} Σ0 Γ^{1/2}` and
 /// `c_i² = Σ_j b_j (v_i · Γ^{-1/2} u_j)²`, all dense (faer).
-pub fn reduce_dense(
+pub(crate) fn reduce_dense(
     data: &Covariance,
     gamma: &Covariance,
     b: &[f64],

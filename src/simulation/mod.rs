@@ -187,18 +187,18 @@ impl Simulator {
     }
 
     /// Sets the size of the test set on which a nonlinear network's trials measure E_g.
-    pub fn with_test_samples(mut self, n: usize) -> Self {
+    pub(crate) fn with_test_samples(mut self, n: usize) -> Self {
         self.test_samples = n.max(1);
         self
     }
 
     /// Whether a hidden layer is nonlinear (E_g is then measured on a test set).
-    pub fn is_nonlinear(&self) -> bool {
+    pub(crate) fn is_nonlinear(&self) -> bool {
         self.activations.iter().any(|a| !a.is_linear())
     }
 
     /// Width of the readout's feature space n_L (n0 without hidden layers).
-    pub fn feature_dim(&self) -> usize {
+    pub(crate) fn feature_dim(&self) -> usize {
         self.widths.last().copied().unwrap_or(self.n0)
     }
 
@@ -470,7 +470,12 @@ fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
 
 /// Ridge: `argmin (1/p)‖y − Φv‖² + λ‖v‖²` in the cheaper of the primal (n_L × n_L) and
 /// dual (p × p) forms, by Cholesky.
-pub fn ridge_solve(phi: &DMatrix<f64>, y: &DMatrix<f64>, ridge: f64, par: Par) -> Result<DMatrix<f64>> {
+pub(crate) fn ridge_solve(
+    phi: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    ridge: f64,
+    par: Par,
+) -> Result<DMatrix<f64>> {
     let (p, n) = phi.shape();
     let pf = p as f64;
     let fail =
@@ -499,7 +504,7 @@ pub fn ridge_solve(phi: &DMatrix<f64>, y: &DMatrix<f64>, ridge: f64, par: Par) -
 /// Minimum-norm least squares `Φ⁺ y`. With `gram_full_rank` (p < rank, generic Gaussian
 /// features) the dual Gram ΦΦᵀ is invertible and Cholesky is used; otherwise the smaller
 /// Gram matrix is eigendecomposed and its `rank` largest eigenvalues are inverted.
-pub fn min_norm_generic(
+pub(crate) fn min_norm_generic(
     phi: &DMatrix<f64>,
     y: &DMatrix<f64>,
     rank: usize,
@@ -535,7 +540,7 @@ impl Activation {
     /// σ applied to every entry of `a` (nothing for the identity). Fixed coefficients are
     /// the Gaussian-equivalent surrogate `μ0 + μ1 h + μ* z`, z ~ N(0, 1) fresh per entry
     /// (drawn from `rng`): the model the theory solves exactly.
-    pub fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng) {
+    pub(crate) fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng) {
         match *self {
             Activation::Linear => {}
             Activation::Coefficients { mu0, mu1, mustar } => {

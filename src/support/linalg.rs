@@ -60,7 +60,7 @@ pub(crate) fn gemm(a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op, par: Par)
 
 /// Eigendecomposition of a symmetric matrix, eigenvalues in **descending** order.
 #[derive(Clone, Debug)]
-pub struct SymEigen {
+pub(crate) struct SymEigen {
     /// Eigenvalues, largest first.
     pub values: Vec<f64>,
     /// Orthonormal eigenvectors as columns, in the order of `values`.

@@ -92,7 +92,7 @@ impl Table {
     }
 
     /// The rows as JSON objects keyed by column name.
-    pub fn json_rows(&self) -> serde_json::Value {
+    pub(crate) fn json_rows(&self) -> serde_json::Value {
         serde_json::Value::Array(
             self.rows
                 .iter()
@@ -112,20 +112,12 @@ impl Table {
     }
 }
 
-/// Formats a float for CSV: shortest round-trip form, exponent notation outside
-/// [1e-4, 1e6), `inf` for +∞.
-pub fn num(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() || (1e-4..1e6).contains(&x.abs()) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
+pub use crate::spec::text::num;
 
 /// Renders a table as CSV, or as a JSON report: `program`, `version`, `config` (the
 /// config's name), `ridge`, then `fields` (a JSON object's members, in order), then the
 /// table's rows as `points`.
-pub fn render_report(
+pub(crate) fn render_report(
     table: &Table,
     format: Format,
     source: &str,
@@ -155,7 +147,7 @@ pub fn render_report(
 }
 
 /// Serialises any report as pretty JSON.
-pub fn to_json<T: Serialize>(report: &T) -> String {
+pub(crate) fn to_json<T: Serialize>(report: &T) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("reports serialise");
     s.push('\n');
     s

@@ -22,7 +22,7 @@ const FLOPS_PER_THREAD: f64 = 3e10;
 
 /// The memory a run may use: `LCURVE_MEMORY_LIMIT` (bytes, with an optional K/M/G
 /// suffix) if set, else three quarters of the machine's physical memory, else 8 GB.
-pub fn memory_limit() -> f64 {
+pub(crate) fn memory_limit() -> f64 {
     if let Some(v) = std::env::var("LCURVE_MEMORY_LIMIT").ok().and_then(|s| parse_bytes(&s)) {
         return v;
     }
@@ -88,7 +88,7 @@ pub(crate) fn dense_bytes(n: usize) -> f64 {
 
 /// Seconds of a symmetric eigendecomposition of an n × n matrix (values only, or with
 /// vectors), measured with faer on this project's machine.
-pub fn eigen_seconds(n: usize, vectors: bool) -> f64 {
+pub(crate) fn eigen_seconds(n: usize, vectors: bool) -> f64 {
     let r = n as f64 / 2000.0;
     (if vectors { 1.2 } else { 0.85 }) * r * r * r
 }
@@ -103,7 +103,7 @@ pub(crate) fn theory_bytes(spec: &ModelSpec, points: usize) -> f64 {
 
 /// Floating-point work of one Monte Carlo trial at sample size p: the feature products,
 /// the Gram matrix and its factorisation, the dense input map when there is one.
-pub fn trial_flops(spec: &ModelSpec, p: usize) -> f64 {
+pub(crate) fn trial_flops(spec: &ModelSpec, p: usize) -> f64 {
     let p = p as f64;
     let mut prev = spec.dim() as f64;
     let mut f = if spec.has_dense_data() { 2.0 * p * prev * prev } else { p * prev };
@@ -121,7 +121,7 @@ pub fn trial_flops(spec: &ModelSpec, p: usize) -> f64 {
 
 /// Extra work of a nonlinear network's trial: its test set of `test_samples` inputs pushed
 /// through the network and the readout (the fit is in [`trial_flops`]).
-pub fn test_set_flops(spec: &ModelSpec, test_samples: usize) -> f64 {
+pub(crate) fn test_set_flops(spec: &ModelSpec, test_samples: usize) -> f64 {
     if !spec.is_nonlinear() {
         return 0.0;
     }

@@ -8,7 +8,7 @@ use statrs::statistics::Statistics;
 /// Differences below this (absolute, in units of the target's unit signal, relative for
 /// larger values) are floating-point rounding of an exact fit — e.g. noiseless least
 /// squares recovering β* (E_g ≈ 1e-29 against a theory of 0) — not Monte Carlo error.
-pub const ROUNDING: f64 = 1e-12;
+pub(crate) const ROUNDING: f64 = 1e-12;
 
 /// Whether `a` equals a finite reference `b` to rounding (never for an infinite reference:
 /// at the interpolation threshold nothing is compared).
@@ -28,7 +28,7 @@ pub struct Summary {
 }
 
 /// Summarises trial values (at least one).
-pub fn summarize(values: &[f64]) -> Summary {
+pub(crate) fn summarize(values: &[f64]) -> Summary {
     let n = values.len();
     let mean = values.iter().mean();
     if n < 2 {
@@ -55,7 +55,7 @@ impl Summary {
 
     /// Whether the 95% interval contains `reference`, or the mean equals it to [`ROUNDING`]
     /// (`None` without an interval or with an infinite reference).
-    pub fn covers(&self, reference: f64) -> Option<bool> {
+    pub(crate) fn covers(&self, reference: f64) -> Option<bool> {
         if !reference.is_finite() {
             return None;
         }

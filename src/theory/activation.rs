@@ -11,7 +11,7 @@
 //! analytic σ). Offsets that vary
 //! across units are integrated with the 61-node Gauss–Hermite rule of [`hermite_rule`].
 
-pub use crate::spec::Activation;
+pub(super) use crate::spec::Activation;
 use std::f64::consts::PI;
 
 /// The moments of σ(b + √v ζ) that Gaussian equivalence needs.
@@ -88,8 +88,10 @@ fn trapezoid<const N: usize>(step: f64, f: impl Fn(f64) -> [f64; N]) -> [f64; N]
     s.map(|x| x * h)
 }
 
-/// `E f(ζ)` for ζ ~ N(0, 1) by the spec's trapezoid rule (step 0.005 on [−11, 11]).
-pub fn gaussian_expectation(f: impl Fn(f64) -> f64) -> f64 {
+/// `E f(ζ)` for ζ ~ N(0, 1) by the spec's trapezoid rule (step 0.005 on [−11, 11]): the
+/// reference the tests hold the adaptive rule to.
+#[cfg(test)]
+fn gaussian_expectation(f: impl Fn(f64) -> f64) -> f64 {
     trapezoid(0.005, |z| [f(z)])[0]
 }
 
@@ -132,7 +134,7 @@ impl Activation {
 /// Σ ω_r f(ζ_r) = E f(ζ) exactly for polynomials of degree < 2n (ω sums to 1). Nodes
 /// ascending. Newton's method on the orthonormal Hermite recurrence from the usual
 /// asymptotic starting points.
-pub fn hermite_rule(n: usize) -> (Vec<f64>, Vec<f64>) {
+pub(super) fn hermite_rule(n: usize) -> (Vec<f64>, Vec<f64>) {
     // Physicists' rule (weight e^{−x²}), then ζ = √2 x, ω = w/√π.
     let mut x = vec![0.0; n];
     let mut w = vec![0.0; n];

@@ -10,14 +10,14 @@
 use super::activation::{hermite_rule, Activation};
 
 /// Gauss–Hermite nodes used for the offsets.
-pub const OFFSET_NODES: usize = 61;
+pub(super) const OFFSET_NODES: usize = 61;
 
 /// B_{ℓ−1}/V_{ℓ−1} below which the offsets are taken as zero (rounding of an odd σ's μ0).
 const OFFSET_FLOOR: f64 = 1e-20;
 
 /// The unit classes of one layer: `t[a]`, `k[a]`, `w[a]` (Σ w = number of units with s > 0).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct LayerMeasure {
+pub(super) struct LayerMeasure {
     pub t: Vec<f64>,
     pub k: Vec<f64>,
     pub w: Vec<f64>,
@@ -58,12 +58,16 @@ const OFFSET_TOL: f64 = 3e-9;
 /// activation and the diagonal of its S_ℓ (one entry per unit). Offsets use the fewest
 /// Gauss–Hermite nodes that hold the theory to 1e-8 (their classes multiply the chain's
 /// work).
-pub fn propagate(v0: f64, layers: &[(Activation, &[f64])]) -> Vec<LayerMeasure> {
+pub(super) fn propagate(v0: f64, layers: &[(Activation, &[f64])]) -> Vec<LayerMeasure> {
     propagate_with(v0, layers, None)
 }
 
 /// As [`propagate`], with a fixed number of offset nodes when `nodes` is given.
-pub fn propagate_with(v0: f64, layers: &[(Activation, &[f64])], nodes: Option<usize>) -> Vec<LayerMeasure> {
+pub(super) fn propagate_with(
+    v0: f64,
+    layers: &[(Activation, &[f64])],
+    nodes: Option<usize>,
+) -> Vec<LayerMeasure> {
     let (mut v_prev, mut b_prev) = (v0, 0.0_f64);
     let mut out = Vec::with_capacity(layers.len());
     for (act, s) in layers {

@@ -10,20 +10,21 @@
 //! * [`ensemble`]: the infinite ensemble over weight draws and E_g(K) (§7).
 //! * [`optimal`]: the ridge λ* minimising E_g (or an ensemble's E_g(K)).
 
-pub mod activation;
-pub mod ensemble;
-pub mod measure;
-pub mod nonlinear;
-pub mod observables;
-pub mod optimal;
+mod activation;
+mod ensemble;
+mod measure;
+mod nonlinear;
+mod observables;
+mod optimal;
 mod roots;
-pub mod solver;
-pub mod spectrum;
+mod solver;
+mod spectrum;
 mod summary;
 
+pub use activation::Moments;
 pub use ensemble::Ensemble;
 pub use observables::Point;
-pub use spectrum::Spectrum;
+use spectrum::Spectrum;
 pub use summary::ModelSummary;
 
 use crate::model::spectra::DataSpectrum;
@@ -125,7 +126,7 @@ impl Theory {
     /// in the convention where the readout sees √(n0/n_L)·a_L). All linear: unchanged.
     /// `layers` are each layer's activation and the diagonal of its S_ℓ (one scale per
     /// unit; only the values and their counts matter), input side first.
-    pub fn with_activations(mut self, layers: &[(Activation, &[f64])]) -> Result<Self> {
+    pub(crate) fn with_activations(mut self, layers: &[(Activation, &[f64])]) -> Result<Self> {
         assert_eq!(layers.len(), self.widths.len(), "one activation per hidden layer");
         if layers.iter().all(|(a, _)| a.is_linear()) {
             return Ok(self);
@@ -165,7 +166,7 @@ impl Theory {
     }
 
     /// Whether a hidden layer is nonlinear (the theory of NONLINEAR.md).
-    pub fn is_nonlinear(&self) -> bool {
+    pub(crate) fn is_nonlinear(&self) -> bool {
         self.nonlinear.is_some()
     }
 

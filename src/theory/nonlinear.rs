@@ -17,7 +17,7 @@ use std::cell::RefCell;
 
 /// One hidden layer of the chain: its input width N = n_{ℓ−1}, its width and its classes.
 #[derive(Clone, Debug)]
-pub struct ChainLayer {
+pub(super) struct ChainLayer {
     pub fan_in: usize,
     pub width: usize,
     pub measure: LayerMeasure,
@@ -26,7 +26,7 @@ pub struct ChainLayer {
 }
 
 impl ChainLayer {
-    pub fn new(fan_in: usize, width: usize, measure: LayerMeasure) -> Self {
+    pub(super) fn new(fan_in: usize, width: usize, measure: LayerMeasure) -> Self {
         let sum_wt = measure.t.iter().zip(&measure.w).map(|(t, w)| w * t).sum();
         ChainLayer { fan_in, width, measure, sum_wt }
     }
@@ -57,7 +57,7 @@ fn class_sums<const N: usize>(ms: &LayerMeasure, f: impl Fn(f64, f64, f64) -> [f
 
 /// A warm start: ln κ_0 and the layers' κ_ℓ of a nearby point.
 #[derive(Clone, Debug, Default)]
-pub struct ChainWarm {
+pub(super) struct ChainWarm {
     ln_kappa0: Option<f64>,
     kappas: Vec<f64>,
 }
@@ -143,7 +143,7 @@ impl Equation for Resolvent<'_> {
 
 /// The chain's state at one κ_0: the top layer's κ_L, d_L and their tangents.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ChainState {
+pub(super) struct ChainState {
     pub kappa0: f64,
     pub kappa: f64,
     pub d: f64,
@@ -158,7 +158,7 @@ pub struct ChainState {
 /// Why the chain has no state at a κ_0: a layer's (C_ℓ) has no root ≥ 0 (κ_0 below the
 /// admissible range), or a root did not converge.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum ChainError {
+pub(super) enum ChainError {
     /// The layer, and its relative margin L0/(N/κ_{ℓ−1}) − 1 ≤ 0.
     #[error("layer {0}: no κ ≥ 0 solves (C_{0}) at this κ_0 (below the admissible range)")]
     Infeasible(usize, f64),
@@ -177,7 +177,7 @@ fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, what: &str) -> Result
 /// The spectral inputs and layers of the nonlinear theory, with the lower end of the
 /// feasible κ_0 and the rank d* of the features, computed once.
 #[derive(Clone, Debug)]
-pub struct Chain {
+pub(super) struct Chain {
     /// Eigenvalues m_i > 0 of M = Γ^{1/2}Σ0Γ^{1/2} and their target weights c_i².
     m: Vec<f64>,
     c2: Vec<f64>,
@@ -192,7 +192,7 @@ pub struct Chain {
 
 /// Observables of one point of the nonlinear theory.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Observed {
+pub(super) struct Observed {
     pub error: f64,
     pub bias: f64,
     pub variance: f64,
@@ -208,7 +208,7 @@ pub struct Observed {
 impl Chain {
     /// The chain of data modes `m` (eigenvalues of M; zeros are dropped) with target weights
     /// `c2`, input dimension n0, label noise η² and hidden layers (input side first).
-    pub fn new(
+    pub(super) fn new(
         m: &[f64],
         c2: &[f64],
         n0: usize,
@@ -253,12 +253,12 @@ impl Chain {
 
     /// d*: the rank of the features, the ridgeless interpolation threshold in p (n_L as
     /// soon as every unit of a layer is nonlinear).
-    pub fn threshold(&self) -> f64 {
+    pub(super) fn threshold(&self) -> f64 {
         self.d_star
     }
 
     /// The chain at κ_0 > 0.
-    pub fn state(&self, kappa0: f64) -> Result<ChainState, ChainError> {
+    pub(super) fn state(&self, kappa0: f64) -> Result<ChainState, ChainError> {
         self.run(kappa0, None, None)
     }
 
@@ -340,7 +340,7 @@ impl Chain {
 
     /// κ_0*: the lower end of the feasible κ_0 (0 when the chain is feasible down to
     /// 4e-18 · min m).
-    pub fn kappa0_min(&self) -> Result<f64, ChainError> {
+    pub(super) fn kappa0_min(&self) -> Result<f64, ChainError> {
         let min_m = self.min_m();
         let tiny = 4e-18 * min_m;
         if self.state(tiny).is_ok() {
@@ -413,13 +413,19 @@ impl Chain {
     /// The point at sample size p > 0 and the readout's ridge λ ≥ 0 (the chain runs at
     /// λ·n_L/n0). λ = 0 is the minimum-norm limit: below the rank d* of the features d_L = p,
     /// above it κ_L = 0 at κ_0 = κ_0*, and +∞ at p = d* (d* = n_L once any layer is nonlinear).
-    pub fn point(&self, p: f64, ridge: f64) -> Result<Observed, ChainError> {
+    #[cfg(test)]
+    fn point(&self, p: f64, ridge: f64) -> Result<Observed, ChainError> {
         self.point_warm(p, ridge, &mut ChainWarm::default())
     }
 
     /// As [`Chain::point`], starting the roots at `warm` (the solution of a nearby point,
     /// updated), which saves most of the iterations on a sweep.
-    pub fn point_warm(&self, p: f64, ridge: f64, warm: &mut ChainWarm) -> Result<Observed, ChainError> {
+    pub(super) fn point_warm(
+        &self,
+        p: f64,
+        ridge: f64,
+        warm: &mut ChainWarm,
+    ) -> Result<Observed, ChainError> {
         let lambda = ridge * self.top_width() as f64 / self.n0 as f64;
         let lo = self.edge;
         if lambda == 0.0 {

@@ -9,8 +9,8 @@ use argmin::core::{CostFunction, Error as ArgminError};
 
 /// Smallest and largest ridge scanned (λ in units of the normalised spectra, whose mean
 /// eigenvalue is 1).
-pub const RIDGE_MIN: f64 = 1e-10;
-pub const RIDGE_MAX: f64 = 1e6;
+pub(super) const RIDGE_MIN: f64 = 1e-10;
+pub(super) const RIDGE_MAX: f64 = 1e6;
 const SCAN_POINTS: usize = 33;
 
 struct ErrorOfLnRidge<'a> {

@@ -6,7 +6,7 @@ use argmin::core::{CostFunction, Error as ArgminError};
 
 /// Why an inner equation `df_a(κ) = d` could not be solved.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum KappaError {
+pub(super) enum KappaError {
     #[error("d = {d} is outside (0, rank = {rank})")]
     OutOfRange { d: f64, rank: usize },
     #[error("no root of df(κ) = d in κ ∈ [{lo:e}, {hi:e}]")]
@@ -24,7 +24,7 @@ const MAX_ITERS: u64 = 200;
 /// A multiset of non-negative eigenvalues, stored as its positive part (zeros only
 /// lower the rank). Repeated values are run-length compressed when that halves the work.
 #[derive(Clone, Debug)]
-pub struct Spectrum {
+pub(super) struct Spectrum {
     values: Vec<f64>,
     weights: Option<Vec<f64>>,
     rank: usize,
@@ -70,7 +70,7 @@ macro_rules! sum4 {
 impl Spectrum {
     /// Builds a spectrum from eigenvalues (any order). Negative or non-finite input is a
     /// programming error: covariances are validated before they get here.
-    pub fn new(eigenvalues: &[f64]) -> Self {
+    pub(super) fn new(eigenvalues: &[f64]) -> Self {
         debug_assert!(eigenvalues.iter().all(|x| x.is_finite() && *x >= 0.0));
         let mut pos: Vec<f64> = eigenvalues.iter().copied().filter(|&x| x > 0.0).collect();
         pos.sort_by(|a, b| b.partial_cmp(a).unwrap());
@@ -95,27 +95,22 @@ impl Spectrum {
     }
 
     /// Number of positive eigenvalues.
-    pub fn rank(&self) -> usize {
+    pub(super) fn rank(&self) -> usize {
         self.rank
     }
 
-    /// Sum of eigenvalues.
-    pub fn trace(&self) -> f64 {
-        self.trace
-    }
-
     /// `df(κ) = Σ a/(a+κ)`, degrees of freedom at ridge κ.
-    pub fn df(&self, kappa: f64) -> f64 {
+    pub(super) fn df(&self, kappa: f64) -> f64 {
         sum4!(&self.values, &self.weights, |a| a / (a + kappa))
     }
 
     /// `rank − df(κ) = κ Σ_{a>0} 1/(a+κ)`, computed without cancellation.
-    pub fn co_df(&self, kappa: f64) -> f64 {
+    pub(super) fn co_df(&self, kappa: f64) -> f64 {
         kappa * sum4!(&self.values, &self.weights, |a| 1.0 / (a + kappa))
     }
 
     /// `T(κ) = Σ a/(a+κ)²`; note `κ_a'(d) = −1/T(κ_a(d))`.
-    pub fn t(&self, kappa: f64) -> f64 {
+    pub(super) fn t(&self, kappa: f64) -> f64 {
         sum4!(&self.values, &self.weights, |a| {
             let r = 1.0 / (a + kappa);
             a * r * r
@@ -123,7 +118,7 @@ impl Spectrum {
     }
 
     /// `Q(κ) = Σ (a/(a+κ))² = df(κ) − κ T(κ)`, computed directly (no cancellation).
-    pub fn q(&self, kappa: f64) -> f64 {
+    pub(super) fn q(&self, kappa: f64) -> f64 {
         sum4!(&self.values, &self.weights, |a| {
             let r = a / (a + kappa);
             r * r
@@ -141,7 +136,7 @@ impl Spectrum {
     /// Solves `df(κ) = d` for κ > 0 (THEORY eqs. 1–2), given `d` and its complement
     /// `e = rank − d` (passed separately so that d close to the rank keeps full precision).
     /// `hint`, if given, is a bracket `(κ_lo, κ_hi)` known to contain the root.
-    pub fn kappa(&self, d: f64, e: f64, hint: Option<(f64, f64)>) -> Result<f64, KappaError> {
+    pub(super) fn kappa(&self, d: f64, e: f64, hint: Option<(f64, f64)>) -> Result<f64, KappaError> {
         if !(d > 0.0 && e > 0.0) {
             return Err(KappaError::OutOfRange { d, rank: self.rank });
         }

@@ -242,7 +242,7 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
 
 /// Every validation a figure's markers need, with its options (for the results store:
 /// what a figure refers to, and what a shard computes).
-pub fn marker_runs(spec: &FigureSpec, sim: &SimOptions) -> Result<Vec<(Config, validate::Options)>> {
+pub(crate) fn marker_runs(spec: &FigureSpec, sim: &SimOptions) -> Result<Vec<(Config, validate::Options)>> {
     let opts = marker_options(spec, sim)?;
     let mut out = Vec::new();
     if sim.disabled || spec.kind == FigureKind::Heatmap {
@@ -391,7 +391,11 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
 
 /// As [`compute`], stopping when `progress` is cancelled and passing on its notes. With a
 /// shard only the markers' trials are computed (into the store); the figure is empty.
-pub fn compute_observed(spec: &FigureSpec, sim: &SimOptions, progress: &dyn Progress) -> Result<FigureData> {
+pub(crate) fn compute_observed(
+    spec: &FigureSpec,
+    sim: &SimOptions,
+    progress: &dyn Progress,
+) -> Result<FigureData> {
     let opts = marker_options(spec, sim)?;
     warn_low_effective_rank(spec, progress)?;
     let inner = Inner(progress);

@@ -12,7 +12,7 @@ use crate::support::progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub use compute::{compute, marker_runs, FigureData, SimOptions};
+pub use compute::{compute, FigureData, SimOptions};
 pub use spec::FigureSpec;
 
 /// Every figure config (TOML with a `[figure]` table) under the given files or folders

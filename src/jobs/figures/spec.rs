@@ -113,7 +113,7 @@ impl Measure {
     }
 
     /// Whether the natural colour scale is logarithmic (errors) or linear (parameters, ratios).
-    pub fn log_colors(&self) -> bool {
+    pub(crate) fn log_colors(&self) -> bool {
         matches!(self, Measure::Plain(_) | Measure::Optimum(Optimum { show: Show::Min, .. }))
     }
 }
@@ -146,7 +146,7 @@ pub struct WidthBudget {
 }
 
 /// Unicode subscript digits.
-pub fn sub(n: usize) -> String {
+pub(crate) fn sub(n: usize) -> String {
     n.to_string()
         .chars()
         .map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or('?'))
@@ -215,7 +215,7 @@ impl Axis {
     }
 
     /// The x coordinate a value is plotted at (widths are rounded to integers).
-    pub fn plotted(&self, cfg: &Config, x: f64) -> f64 {
+    pub(crate) fn plotted(&self, cfg: &Config, x: f64) -> f64 {
         match self {
             Axis::Width { layer } => cfg.model().layers()[layer - 1].width as f64 / cfg.model().dim() as f64,
             _ => x,
@@ -322,7 +322,7 @@ pub struct FigureSpec {
 }
 
 /// Whether a TOML file is a figure config (has a `[figure]` table).
-pub fn is_figure(path: &Path) -> Result<bool> {
+pub(crate) fn is_figure(path: &Path) -> Result<bool> {
     let (_, table) = config::read_table(path)?;
     Ok(table.contains_key("figure"))
 }
@@ -330,7 +330,7 @@ pub fn is_figure(path: &Path) -> Result<bool> {
 /// The config of one point: the series' model with the heat map's y value, the
 /// minimisation parameter and the x value applied (in that order). `x = None` leaves the
 /// sample sizes alone (they are set for a whole α sweep at once).
-pub fn point_config(
+pub(crate) fn point_config(
     series: &SeriesSpec,
     x_axis: &Axis,
     x: Option<f64>,
@@ -351,7 +351,7 @@ pub fn point_config(
 }
 
 /// A config with the sample sizes of an α sweep (deduplicated, in order).
-pub fn with_alphas(cfg: &Config, alphas: &[f64]) -> std::result::Result<Config, Invalid> {
+pub(crate) fn with_alphas(cfg: &Config, alphas: &[f64]) -> std::result::Result<Config, Invalid> {
     let mut cfg = cfg.clone();
     cfg.set_alphas(alphas)?;
     Ok(cfg)
