@@ -8,20 +8,19 @@ use lcurve::model::{Model, Purpose};
 use lcurve::progress::Silent;
 use lcurve::simulation::{trial_rng, Simulator};
 use lcurve::{CovarianceKind, CovarianceSpec, Target};
-use lcurve::{LayerSpec, ModelSpec};
+use lcurve::{LayerSpec, ModelParts, ModelSpec};
 use rayon::prelude::*;
 
 fn simulator() -> Simulator {
-    let spec = ModelSpec::new(
-        "bench",
-        1000,
-        0.1,
-        CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: 1.0 }, normalize: true },
-        Target::Isotropic,
-        CovarianceSpec::identity(),
-        [1200, 900].iter().map(|&w| LayerSpec::linear(w, CovarianceSpec::identity())).collect(),
-    )
-    .unwrap();
+    let parts = ModelParts {
+        dim: 1000,
+        noise: 0.1,
+        data: CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: 1.0 }, normalize: true },
+        target: Target::Isotropic,
+        input: CovarianceSpec::identity(),
+        layers: [1200, 900].iter().map(|&w| LayerSpec::linear(w, CovarianceSpec::identity())).collect(),
+    };
+    let spec = ModelSpec::new("bench", parts).unwrap();
     Simulator::new(&Model::build(&spec, Purpose::Simulation, &Silent).unwrap()).unwrap()
 }
 

@@ -6,7 +6,7 @@ use crate::spec::limits::{MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_POINTS, MAX_SAMPL
 use crate::spec::text::truncate;
 use crate::spec::{
     check_symmetric, rules, Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, Invalid,
-    LayerSpec, ModelSpec, Result, Ridge, SimulationSpec, Target,
+    LayerSpec, ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,
 };
 use nalgebra::DMatrix;
 use serde::Deserialize;
@@ -488,7 +488,8 @@ impl Validator<'_> {
             };
             specs.push(LayerSpec { width, covariance, activation });
         }
-        ModelSpec::new(self.file, dim, data.noise, data_cov, target, input, specs)
+        let parts = ModelParts { dim, noise: data.noise, data: data_cov, target, input, layers: specs };
+        ModelSpec::new(self.file, parts)
     }
 
     /// A layer's activation: a name, or a table `{ mu0, mu1, mustar }` of Gaussian

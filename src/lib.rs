@@ -26,7 +26,7 @@ pub mod theory;
 pub use jobs::{curve, figures, refs, store, sweep, validate};
 pub use spec::{
     Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, ExponentOf, Invalid, LayerSpec,
-    ModelSpec, Result, Ridge, SimulationSpec, Target,
+    ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,
 };
 pub use support::{output, progress, resources, stats};
 pub use theory::{Point, Theory};

@@ -605,13 +605,13 @@ mod tests {
     #[test]
     fn factored_min_norm_equals_pseudo_inverse_path() {
         use crate::spec::{CovarianceKind, CovarianceSpec, Target};
-        use crate::spec::{LayerSpec, ModelSpec};
+        use crate::spec::{LayerSpec, ModelParts, ModelSpec};
         let pl = |e| CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: e }, normalize: true };
         for widths in [vec![9, 14], vec![20, 8], vec![25]] {
             let layers = widths.iter().map(|&w| LayerSpec::linear(w, pl(0.7))).collect();
-            let spec =
-                ModelSpec::new("test", 12, 0.3, pl(1.0), Target::PowerLaw { exponent: 0.5 }, pl(0.4), layers)
-                    .unwrap();
+            let target = Target::PowerLaw { exponent: 0.5 };
+            let parts = ModelParts { dim: 12, noise: 0.3, data: pl(1.0), target, input: pl(0.4), layers };
+            let spec = ModelSpec::new("test", parts).unwrap();
             let model = crate::model::Model::build(
                 &spec,
                 crate::model::Purpose::Simulation,

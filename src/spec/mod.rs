@@ -24,6 +24,6 @@ pub use config::{Config, SimulationSpec};
 pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
 pub use error::{Error, Invalid, Result};
 pub(crate) use model::INPUT_KEY;
-pub use model::{ExponentOf, LayerSpec, ModelSpec};
+pub use model::{ExponentOf, LayerSpec, ModelParts, ModelSpec};
 pub(crate) use readout::NONLINEAR_ENSEMBLE;
 pub use readout::{Ensemble, Ridge};

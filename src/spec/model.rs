@@ -41,44 +41,48 @@ pub enum ExponentOf {
     Layer(usize),
 }
 
+/// The parts of a model, not yet checked: what [`ModelSpec::new`] validates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelParts {
+    /// Input dimension n0.
+    pub dim: usize,
+    /// Label-noise variance η² ≥ 0.
+    pub noise: f64,
+    /// Data covariance Σ0.
+    pub data: CovarianceSpec,
+    /// Target prior.
+    pub target: Target,
+    /// First-layer input covariance Γ (identity without hidden layers).
+    pub input: CovarianceSpec,
+    /// Hidden layers, input side first.
+    pub layers: Vec<LayerSpec>,
+}
+
 /// A validated model specification (sizes and covariance recipes, nothing built yet).
 /// Made by [`ModelSpec::new`] (or from a config); changed only through setters that keep
 /// every rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelSpec {
     source: String,
-    dim: usize,
-    noise: f64,
-    data: CovarianceSpec,
-    target: Target,
-    input: CovarianceSpec,
-    layers: Vec<LayerSpec>,
+    parts: ModelParts,
 }
 
 /// Key of the first layer's Γ in a config.
 pub(crate) const INPUT_KEY: &str = "layers[0].input_covariance";
 
 impl ModelSpec {
-    /// A model: input dimension n0 = `dim`, label-noise variance η² = `noise`, data
-    /// covariance Σ0, target prior, first-layer input covariance Γ (identity without hidden
-    /// layers) and hidden layers, input side first. `source` names it in errors, whose keys
-    /// are those of a config (`data.dim`, `layers[1].width`, …).
-    pub fn new(
-        source: &str,
-        dim: usize,
-        noise: f64,
-        data: CovarianceSpec,
-        target: Target,
-        input: CovarianceSpec,
-        layers: Vec<LayerSpec>,
-    ) -> Result<ModelSpec> {
+    /// A model from its parts, checked. `source` names it in errors, whose keys are those of
+    /// a config (`data.dim`, `layers[1].width`, …).
+    pub fn new(source: &str, parts: ModelParts) -> Result<ModelSpec> {
+        let ModelParts { dim, noise, data, target, input, layers } = &parts;
+        let (dim, noise) = (*dim, *noise);
         let at = |key: &'static str| move |e: Invalid| e.at(source, key);
         rules::size(as_i64(dim)).map_err(at("data.dim"))?;
         rules::noise(noise).map_err(at("data.noise"))?;
-        check_covariance(&data, dim, false).map_err(|(k, e)| e.at(source, format!("data.covariance{k}")))?;
-        check_covariance(&input, dim, true).map_err(|(k, e)| e.at(source, format!("{INPUT_KEY}{k}")))?;
+        check_covariance(data, dim, false).map_err(|(k, e)| e.at(source, format!("data.covariance{k}")))?;
+        check_covariance(input, dim, true).map_err(|(k, e)| e.at(source, format!("{INPUT_KEY}{k}")))?;
         if let Target::PowerLaw { exponent } = target {
-            check_power_law(exponent, dim).map_err(at("data.target.exponent"))?;
+            check_power_law(*exponent, dim).map_err(at("data.target.exponent"))?;
         }
         for (i, l) in layers.iter().enumerate() {
             rules::size(as_i64(l.width)).map_err(|e| e.at(source, format!("layers[{i}].width")))?;
@@ -86,7 +90,7 @@ impl ModelSpec {
                 .map_err(|(k, e)| e.at(source, format!("layers[{i}].covariance{k}")))?;
             check_activation(l).map_err(|e| e.at(source, format!("layers[{i}].covariance.kind")))?;
         }
-        Ok(ModelSpec { source: source.to_string(), dim, noise, data, target, input, layers })
+        Ok(ModelSpec { source: source.to_string(), parts })
     }
 
     /// Where the spec came from (a file name, or `<string>`), for error messages.
@@ -96,77 +100,77 @@ impl ModelSpec {
 
     /// Input dimension n0.
     pub fn dim(&self) -> usize {
-        self.dim
+        self.parts.dim
     }
 
     /// Label-noise variance η² ≥ 0.
     pub fn noise(&self) -> f64 {
-        self.noise
+        self.parts.noise
     }
 
     /// Data covariance Σ0.
     pub fn data(&self) -> &CovarianceSpec {
-        &self.data
+        &self.parts.data
     }
 
     /// Target prior.
     pub fn target(&self) -> &Target {
-        &self.target
+        &self.parts.target
     }
 
     /// First-layer input covariance Γ (identity when there is no hidden layer).
     pub fn input(&self) -> &CovarianceSpec {
-        &self.input
+        &self.parts.input
     }
 
     /// Hidden layers, input side first.
     pub fn layers(&self) -> &[LayerSpec] {
-        &self.layers
+        &self.parts.layers
     }
 
     /// Whether any hidden layer has a nonlinear activation (the theory of NONLINEAR.md).
     pub fn is_nonlinear(&self) -> bool {
-        self.layers.iter().any(|l| !l.activation.is_linear())
+        self.parts.layers.iter().any(|l| !l.activation.is_linear())
     }
 
     /// Whether a hidden layer's activation is not affine: Gaussian equivalence is then an
     /// approximation, reliable only at a large effective rank (NONLINEAR.md §6).
     pub fn has_nonaffine_layer(&self) -> bool {
-        self.layers.iter().any(|l| !l.activation.is_affine())
+        self.parts.layers.iter().any(|l| !l.activation.is_affine())
     }
 
     /// Dimensions of the dense covariances (Σ0, Γ, S_ℓ), for memory estimates.
     pub fn dense_dims(&self) -> Vec<usize> {
         let mut d = Vec::new();
-        if self.data.kind.is_dense() {
-            d.push(self.dim);
+        if self.parts.data.kind.is_dense() {
+            d.push(self.parts.dim);
         }
-        if self.input.kind.is_dense()
-            || (self.has_dense_data() && self.input.kind != CovarianceKind::Identity)
+        if self.parts.input.kind.is_dense()
+            || (self.has_dense_data() && self.parts.input.kind != CovarianceKind::Identity)
         {
-            d.push(self.dim);
+            d.push(self.parts.dim);
         }
-        d.extend(self.layers.iter().filter(|l| l.is_dense()).map(|l| l.width));
+        d.extend(self.parts.layers.iter().filter(|l| l.is_dense()).map(|l| l.width));
         d
     }
 
     /// Whether the simulation maps white noise to inputs through a dense matrix.
     pub fn has_dense_data(&self) -> bool {
-        self.data.kind.is_dense() || self.input.kind.is_dense()
+        self.parts.data.kind.is_dense() || self.parts.input.kind.is_dense()
     }
 
     /// Sets the label-noise variance η² (`data.noise`).
     pub fn set_noise(&mut self, noise: f64) -> Result<(), Invalid> {
-        self.noise = rules::noise(noise)?;
+        self.parts.noise = rules::noise(noise)?;
         Ok(())
     }
 
     /// Sets the width of hidden layer `layer` (1-based): a size whose covariance can follow it.
     pub fn set_width(&mut self, layer: usize, width: usize) -> Result<(), Invalid> {
-        let depth = self.layers.len();
+        let depth = self.parts.layers.len();
         let l = layer
             .checked_sub(1)
-            .and_then(|i| self.layers.get_mut(i))
+            .and_then(|i| self.parts.layers.get_mut(i))
             .ok_or_else(|| Invalid(format!("the model has {depth} hidden layers, not {layer}")))?;
         rules::size(as_i64(width))?;
         if l.covariance.kind.has_fixed_size() {
@@ -180,7 +184,7 @@ impl ModelSpec {
 
     /// Sets hidden layer `layer`'s width to round(ν·n0).
     pub fn set_width_ratio(&mut self, layer: usize, nu: f64) -> Result<(), Invalid> {
-        let n0 = self.dim;
+        let n0 = self.parts.dim;
         let w = rules::derived_size(nu * n0 as f64, || format!("ν = {nu} gives width round({nu} × {n0})"))?;
         self.set_width(layer, w)
     }
@@ -189,12 +193,12 @@ impl ModelSpec {
     /// of the target (power_law).
     pub fn set_exponent(&mut self, of: ExponentOf, x: f64) -> Result<(), Invalid> {
         let x = rules::finite(x)?;
-        let n0 = self.dim;
+        let n0 = self.parts.dim;
         let (kind, n, key) = match of {
-            ExponentOf::Data => (&mut self.data.kind, n0, "data.covariance"),
-            ExponentOf::Input => (&mut self.input.kind, n0, INPUT_KEY),
+            ExponentOf::Data => (&mut self.parts.data.kind, n0, "data.covariance"),
+            ExponentOf::Input => (&mut self.parts.input.kind, n0, INPUT_KEY),
             ExponentOf::Target => {
-                return match &mut self.target {
+                return match &mut self.parts.target {
                     Target::PowerLaw { exponent } => {
                         check_power_law(x, n0)?;
                         *exponent = x;
@@ -205,7 +209,7 @@ impl ModelSpec {
                     )),
                 };
             }
-            ExponentOf::Layer(l) => match l.checked_sub(1).and_then(|i| self.layers.get_mut(i)) {
+            ExponentOf::Layer(l) => match l.checked_sub(1).and_then(|i| self.parts.layers.get_mut(i)) {
                 Some(layer) => (&mut layer.covariance.kind, layer.width, "layers[ℓ].covariance"),
                 None => return Err(Invalid(format!("the model has no hidden layer {of:?}"))),
             },
@@ -249,11 +253,11 @@ impl ModelSpec {
             }
             Ok(())
         };
-        fixed(&self.data, "data.covariance")?;
-        fixed(&self.input, INPUT_KEY)?;
+        fixed(&self.parts.data, "data.covariance")?;
+        fixed(&self.parts.input, INPUT_KEY)?;
         let mut out = self.clone();
-        out.dim = resize("data.dim", self.dim)?;
-        for (i, l) in out.layers.iter_mut().enumerate() {
+        out.parts.dim = resize("data.dim", self.parts.dim)?;
+        for (i, l) in out.parts.layers.iter_mut().enumerate() {
             fixed(&l.covariance, &format!("layers[{i}].covariance"))?;
             l.width = resize(&format!("layers[{i}].width"), l.width)?;
         }
