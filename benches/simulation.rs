@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Par;
 use lcurve::model::{Model, Purpose};
 use lcurve::progress::Silent;
-use lcurve::simulation::{trial_rng, Simulator};
+use lcurve::simulation::{trial_rng, Members, Simulator};
 use lcurve::{CovarianceKind, CovarianceSpec, Target};
 use lcurve::{LayerSpec, ModelParts, ModelSpec};
 use rayon::prelude::*;
@@ -53,7 +53,9 @@ fn trials(c: &mut Criterion) {
         group.bench_function(format!("ensemble_of_4_parallel_kernels/{name}"), |b| {
             b.iter(|| {
                 seed += 1;
-                sim.ensemble_trial(p, ridge, 4, false, &mut trial_rng(seed, p, 0), Par::rayon(0)).unwrap()
+                let four = Members { count: 4, infinite: false };
+                sim.ensemble_trial((p, ridge), four, &mut trial_rng(seed, p, 0), Par::rayon(0), &|| false)
+                    .unwrap()
             })
         });
     }

@@ -2,7 +2,9 @@
 //! a list of sample sizes. Every problem is reported as one [`Error::Input`] line naming
 //! the file, the dotted key and what is expected.
 
-use crate::spec::limits::{MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_POINTS, MAX_SAMPLES, MAX_TEST_SAMPLES};
+use crate::spec::limits::{
+    MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_ENSEMBLE, MAX_POINTS, MAX_SAMPLES, MAX_TEST_SAMPLES,
+};
 use crate::spec::text::truncate;
 use crate::spec::{
     check_symmetric, rules, Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, Invalid,
@@ -265,7 +267,14 @@ enum Step {
     Index(String, usize),
 }
 
+/// The most parts a key path may have (a config is at most 4 deep; a longer path cannot
+/// name anything, and deep paths would nest tables without bound).
+const MAX_KEY_PARTS: usize = 16;
+
 fn parse_path(path: &str) -> Option<Vec<Step>> {
+    if path.split('.').nth(MAX_KEY_PARTS).is_some() {
+        return None;
+    }
     path.split('.')
         .map(|part| match part.split_once('[') {
             None if !part.is_empty() => Some(Step::Key(part.to_string())),
@@ -721,11 +730,16 @@ impl Validator<'_> {
     /// An ensemble size: an integer ≥ 1 or `"infinite"`.
     pub(crate) fn ensemble(&self, v: &toml::Value, key: &str) -> Result<Ensemble> {
         match v {
-            toml::Value::Integer(k) if *k >= 1 => Ok(Ensemble::Members(*k as usize)),
+            toml::Value::Integer(k) => {
+                self.check(key, rules::ensemble_size(*k as f64)).map(Ensemble::Members)
+            }
             toml::Value::String(s) if s == "infinite" => Ok(Ensemble::Infinite),
             other => Err(self.err(
                 key,
-                format!("expected an integer ≥ 1 or \"infinite\", got {}", truncate(&other.to_string(), 40)),
+                format!(
+                    "expected an integer from 1 to {MAX_ENSEMBLE} or \"infinite\", got {}",
+                    truncate(&other.to_string(), 40)
+                ),
             )),
         }
     }

@@ -310,7 +310,9 @@ fn curve_and_validate_columns() {
 fn bad_ensembles_are_one_line_errors() {
     let dir = scratch("ensemble_bad");
     let out = dir.join("out.csv");
-    for (i, bad) in ["0", "-3", "2.5", "\"many\"", "true", "[4]"].iter().enumerate() {
+    for (i, bad) in
+        ["0", "-3", "2.5", "\"many\"", "true", "[4]", "1000001", "9223372036854775807"].iter().enumerate()
+    {
         let path = write(&dir, &format!("bad{i}.toml"), &narrow_config(&format!("ensemble = {bad}"), "0.01"));
         let (_, err) = assert_bad_input(
             bad,
@@ -319,7 +321,7 @@ fn bad_ensembles_are_one_line_errors() {
             "readout.ensemble",
             &out,
         );
-        assert!(err.contains("expected an integer ≥ 1 or \"infinite\""), "{err}");
+        assert!(err.contains("expected an integer from 1 to 1000000 or \"infinite\""), "{err}");
     }
     // Through --set as well.
     let ok = write(&dir, "ok.toml", &narrow_config("", "0.01"));

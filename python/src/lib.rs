@@ -171,8 +171,23 @@ fn run<T: Send>(
 
 // ---------- values in and out ----------
 
-/// A Python value as TOML: dict → table, list/tuple → array, bool, int, float, str.
+/// Why a Python string cannot be a config's text.
+fn text_error() -> String {
+    "the text is not valid Unicode (it contains a lone surrogate)".into()
+}
+
+/// The deepest nesting of dicts and lists a config can need (its own is at most 4 deep);
+/// deeper values, and dicts that contain themselves, are refused before they can exhaust
+/// the stack.
+const MAX_NESTING: usize = 32;
+
+/// A Python value as TOML: dict → table, list/tuple → array, bool, int, float, str; numpy
+/// arrays and scalars through `tolist()`.
 fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
+    to_toml_at(v, key, 0)
+}
+
+fn to_toml_at(v: &Bound<'_, PyAny>, key: &str, depth: usize) -> PyResult<toml::Value> {
     let bad = |what: String| {
         lcurve_err(
             "ConfigError",
@@ -181,6 +196,9 @@ fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
             Some(key.to_string()),
         )
     };
+    if depth > MAX_NESTING {
+        return Err(bad(format!("nested more than {MAX_NESTING} levels deep (does a dict contain itself?)")));
+    }
     if v.is_instance_of::<PyBool>() {
         return Ok(toml::Value::Boolean(v.extract()?));
     }
@@ -190,16 +208,25 @@ fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
     if v.is_instance_of::<PyFloat>() {
         return Ok(toml::Value::Float(v.extract()?));
     }
-    if v.is_instance_of::<PyString>() {
-        return Ok(toml::Value::String(v.extract()?));
+    if let Ok(s) = v.cast::<PyString>() {
+        return s.to_cow().map(|s| toml::Value::String(s.into_owned())).map_err(|_| bad(text_error()));
     }
     if let Ok(d) = v.cast::<PyDict>() {
-        return Ok(toml::Value::Table(dict_to_table(d, key)?));
+        return Ok(toml::Value::Table(dict_to_table_at(d, key, depth + 1)?));
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-        let items: PyResult<Vec<toml::Value>> =
-            v.try_iter()?.enumerate().map(|(i, x)| to_toml(&x?, &format!("{key}[{i}]"))).collect();
+        let items: PyResult<Vec<toml::Value>> = v
+            .try_iter()?
+            .enumerate()
+            .map(|(i, x)| to_toml_at(&x?, &format!("{key}[{i}]"), depth + 1))
+            .collect();
         return Ok(toml::Value::Array(items?));
+    }
+    // numpy arrays (and numpy scalars): their Python values.
+    if v.hasattr("tolist").unwrap_or(false) && v.hasattr("dtype").unwrap_or(false) {
+        if let Ok(l) = v.call_method0("tolist") {
+            return to_toml_at(&l, key, depth + 1);
+        }
     }
     // numpy scalars and other numbers: through __index__ or __float__.
     if let Ok(i) = v.call_method0("__index__").and_then(|i| i.extract::<i64>()) {
@@ -213,6 +240,10 @@ fn to_toml(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
 }
 
 fn dict_to_table(d: &Bound<'_, PyDict>, prefix: &str) -> PyResult<toml::Table> {
+    dict_to_table_at(d, prefix, 0)
+}
+
+fn dict_to_table_at(d: &Bound<'_, PyDict>, prefix: &str, depth: usize) -> PyResult<toml::Table> {
     let mut t = toml::Table::new();
     for (k, v) in d.iter() {
         let k: String = k.extract().map_err(|_| {
@@ -224,7 +255,7 @@ fn dict_to_table(d: &Bound<'_, PyDict>, prefix: &str) -> PyResult<toml::Table> {
             )
         })?;
         let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        t.insert(k, to_toml(&v, &path)?);
+        t.insert(k, to_toml_at(&v, &path, depth)?);
     }
     Ok(t)
 }
@@ -352,8 +383,16 @@ fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyRes
 
 #[pyfunction]
 #[pyo3(signature = (text, set=None))]
-fn loads(text: &str, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
-    Config::from_toml_str_with(text, &overrides(set)?).map(NativeConfig::new).map_err(py_err)
+fn loads(text: &Bound<'_, PyString>, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
+    let text = text.to_cow().map_err(|_| {
+        lcurve_err(
+            "ConfigError",
+            format!("<string>: (text): {}", text_error()),
+            Some("<string>".into()),
+            None,
+        )
+    })?;
+    Config::from_toml_str_with(&text, &overrides(set)?).map(NativeConfig::new).map_err(py_err)
 }
 
 #[pyfunction]

@@ -4,7 +4,7 @@
 use crate::jobs::store::{PointKey, Record, Store};
 use crate::jobs::sweep;
 use crate::model::{Model, Purpose};
-use crate::simulation::{trial_rng, EnsembleTrial, Simulator, INFINITE_MEMBERS, MAX_TRIALS};
+use crate::simulation::{trial_rng, EnsembleTrial, Members, Simulator, INFINITE_MEMBERS, MAX_TRIALS};
 use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
 use crate::spec::{Config, Ensemble, Error, Invalid, Result, Ridge};
@@ -419,23 +419,27 @@ impl<'a> Trials<'a> {
         let total: u64 = todo.iter().map(|&j| self.cost[self.jobs[j].0]).sum();
         progress.start("simulate", total);
         let done = AtomicU64::new(0);
-        let (members, infinite) = simulated_members(self.config.ensemble());
+        let members = Members::of(self.config.ensemble());
         let computed: Result<Vec<(usize, EnsembleTrial)>> = todo
             .par_iter()
             .map(|&j| {
                 let (i, t) = self.jobs[j];
+                let interrupted = || Error::Interrupted {
+                    done: done.load(Ordering::Relaxed),
+                    total: todo.len() as u64,
+                    unit: "trial",
+                };
                 if progress.cancelled() {
-                    return Err(Error::Interrupted {
-                        done: done.load(Ordering::Relaxed),
-                        total: todo.len() as u64,
-                        unit: "trial",
-                    });
+                    return Err(interrupted());
                 }
                 let sim = sim.as_ref().expect("built when trials are missing");
                 let p = self.points[i].samples as usize;
                 let mut rng = trial_rng(self.opts.seed, p, t);
                 // Sequential kernels inside trials: parallelism is over trials.
-                let r = sim.ensemble_trial(p, self.points[i].ridge, members, infinite, &mut rng, Par::Seq)?;
+                let cancelled = || progress.cancelled();
+                let r = sim
+                    .ensemble_trial((p, self.points[i].ridge), members, &mut rng, Par::Seq, &cancelled)
+                    .map_err(|e| if matches!(e, Error::Interrupted { .. }) { interrupted() } else { e })?;
                 if let Some(st) = self.store {
                     st.append(&self.record((i, t), &r))?;
                 }
@@ -454,19 +458,10 @@ impl<'a> Trials<'a> {
     }
 }
 
-/// Members simulated per trial and whether they estimate the infinite ensemble.
-fn simulated_members(ensemble: Option<Ensemble>) -> (usize, bool) {
-    match ensemble {
-        None => (1, false),
-        Some(Ensemble::Members(k)) => (k, false),
-        Some(Ensemble::Infinite) => (INFINITE_MEMBERS, true),
-    }
-}
-
 /// Estimated work of one (ensemble) trial.
 fn trial_flops(spec: &crate::spec::ModelSpec, samples: usize, config: &Config) -> f64 {
     let test = resources::test_set_flops(spec, config.simulation().test_samples);
-    (resources::trial_flops(spec, samples) + test) * simulated_members(config.ensemble()).0 as f64
+    (resources::trial_flops(spec, samples) + test) * Members::of(config.ensemble()).count as f64
 }
 
 /// One row from the theory point and its trials.

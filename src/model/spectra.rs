@@ -311,7 +311,13 @@ pub(crate) fn build(
         return Err(Invalid(format!("expected non-negative eigenvalues, got {bad}")));
     }
     let raw_mean = cov.mean_eigenvalue();
-    if raw_mean.is_nan() || raw_mean <= 0.0 || !raw_mean.is_finite() {
+    if raw_mean.is_infinite() {
+        let max = values.iter().fold(0.0_f64, |m, &x| m.max(x));
+        return Err(Invalid(format!(
+            "the eigenvalues' mean overflows (largest {max:e}): give values of a smaller scale (they are normalised to mean 1 anyway)"
+        )));
+    }
+    if raw_mean.is_nan() || raw_mean <= 0.0 {
         return Err(Invalid("the covariance is zero (mean eigenvalue 0)".into()));
     }
     let scale = if spec.normalize { 1.0 / raw_mean } else { 1.0 };

@@ -23,6 +23,27 @@ pub use crate::spec::limits::MAX_TRIALS;
 /// from their pairs (see [`Simulator::ensemble_trial`]).
 pub const INFINITE_MEMBERS: usize = 8;
 
+/// The members an ensemble trial fits: `count` readouts on the same data, and whether
+/// they estimate the infinite ensemble from their pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Members {
+    pub count: usize,
+    pub infinite: bool,
+}
+
+impl Members {
+    /// The members simulated for a readout's ensemble: 1 for none, K, or
+    /// [`INFINITE_MEMBERS`] estimating E_∞.
+    pub fn of(ensemble: Option<crate::spec::Ensemble>) -> Members {
+        use crate::spec::Ensemble;
+        match ensemble {
+            None => Members { count: 1, infinite: false },
+            Some(Ensemble::Members(k)) => Members { count: k, infinite: false },
+            Some(Ensemble::Infinite) => Members { count: INFINITE_MEMBERS, infinite: true },
+        }
+    }
+}
+
 /// The RNG of one trial at one sample size: a ChaCha8 stream keyed by (seed, p, trial).
 pub fn trial_rng(seed: u64, samples: usize, trial: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -218,18 +239,19 @@ impl Simulator {
     /// measured exactly from the averaged β̂; `single` is the first member, which draws
     /// exactly what [`Simulator::trial`] draws from the same `rng`.
     ///
-    /// With `infinite`, `error` and `bias` estimate E_∞ without bias from the member pairs:
-    /// `mean_{i≠j} (β̂_i−β*)ᵀΣ0(β̂_j−β*)`, whose expectation over the weights at fixed data is
-    /// the infinite ensemble's error (needs `members ≥ 2`).
+    /// With `members.infinite`, `error` and `bias` estimate E_∞ without bias from the member
+    /// pairs: `mean_{i≠j} (β̂_i−β*)ᵀΣ0(β̂_j−β*)`, whose expectation over the weights at fixed
+    /// data is the infinite ensemble's error (needs at least 2 members). `cancelled` is
+    /// polled between members: a large ensemble stops with `Error::Interrupted`.
     pub fn ensemble_trial(
         &self,
-        samples: usize,
-        ridge: f64,
-        members: usize,
-        infinite: bool,
+        (samples, ridge): (usize, f64),
+        members: Members,
         rng: &mut impl Rng,
         par: Par,
+        cancelled: &dyn Fn() -> bool,
     ) -> Result<EnsembleTrial> {
+        let Members { count: members, infinite } = members;
         assert!(members >= 1 && (members >= 2 || !infinite), "an ensemble trial needs members");
         if self.is_nonlinear() {
             if members > 1 {
@@ -243,7 +265,15 @@ impl Simulator {
         // Sums over members of β̂ − β* (noisy and noiseless labels) and of their Σ0-norms.
         let mut sum = [DVector::zeros(self.n0), DVector::zeros(self.n0)];
         let mut norms = [0.0, 0.0];
-        for _ in 0..members {
+        for member in 0..members {
+            // A large ensemble is one long trial: it stops between members when asked to.
+            if member > 0 && cancelled() {
+                return Err(Error::Interrupted {
+                    done: member as u64,
+                    total: members as u64,
+                    unit: "ensemble member",
+                });
+            }
             let (fit, diffs) = self.fit_member(&data, ridge, rng, par)?;
             single.get_or_insert(fit);
             for (k, diff) in diffs.iter().enumerate() {

@@ -7,6 +7,7 @@ use super::limits::{DEFAULT_TEST_SAMPLES, MAX_SAMPLES};
 use super::model::{ExponentOf, ModelSpec};
 use super::readout::{Ensemble, Ridge, NONLINEAR_ENSEMBLE};
 use super::rules;
+use super::text::num;
 
 /// Monte Carlo defaults from the `[simulation]` section.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,8 +115,8 @@ impl Config {
     /// Sets the ensemble (`readout.ensemble`): K ≥ 1 or ∞, for linear networks only.
     pub fn set_ensemble(&mut self, ensemble: Option<Ensemble>) -> Result<(), Invalid> {
         if let Some(e) = ensemble {
-            if e == Ensemble::Members(0) {
-                return Err(Invalid("expected an integer ≥ 1 or \"infinite\", got 0".into()));
+            if let Ensemble::Members(k) = e {
+                rules::ensemble_size(k as f64)?;
             }
             if self.model.is_nonlinear() {
                 return Err(Invalid(NONLINEAR_ENSEMBLE.into()));
@@ -161,18 +162,19 @@ impl Config {
     pub fn with_alpha_range(mut self, from: f64, to: f64, points: usize, log: bool) -> Result<Config> {
         let n0 = self.model.dim() as f64;
         let bad = |m: String| Error::option("alpha", m);
+        let (f, t) = (num(from), num(to));
         if !(from.is_finite() && to.is_finite() && from > 0.0 && to >= from) {
-            return Err(bad(format!("expected 0 < FROM ≤ TO, got {from}:{to}")));
+            return Err(bad(format!("expected 0 < FROM ≤ TO, got {f}:{t}")));
         }
         rules::points(i64::try_from(points).unwrap_or(i64::MAX)).map_err(|e| e.option("alpha"))?;
         if from * n0 < 0.5 {
             return Err(bad(format!(
-                "α = {from} gives p = round({from} × {n0}) = 0 samples; start at α ≥ {}",
-                0.5 / n0
+                "α = {f} gives p = round({f} × {n0}) = 0 samples; start at α ≥ {}",
+                num(0.5 / n0)
             )));
         }
         if to * n0 > MAX_SAMPLES {
-            return Err(bad(format!("α = {to} gives p above the largest sample size {MAX_SAMPLES:e}")));
+            return Err(bad(format!("α = {t} gives p above the largest sample size {MAX_SAMPLES:e}")));
         }
         let ps: Vec<usize> = rules::spaced(from * n0, to * n0, points, log)
             .into_iter()

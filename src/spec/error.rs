@@ -1,7 +1,20 @@
 //! The library's error type. Every variant renders as one line; how a front end reacts to
 //! each class (exit codes, exception types) is the front end's business.
 
-use std::path::PathBuf;
+use super::text::truncate;
+use std::path::{Path, PathBuf};
+
+/// The longest file name, key or path a message repeats (a user's 900 KB key must not
+/// become a 900 KB line).
+const NAME_CHARS: usize = 200;
+
+fn short(s: &str) -> String {
+    truncate(s, NAME_CHARS)
+}
+
+fn short_path(p: &Path) -> String {
+    short(&p.display().to_string())
+}
 
 /// Errors of lcurve, by class: the caller's input (`Input`, `Option`), a computation that
 /// failed (`Solver`, `Numerical`), the file system (`Io`), drawing (`Render`), or a run
@@ -10,7 +23,7 @@ use std::path::PathBuf;
 pub enum Error {
     /// A bad configuration value: the source (file name, or `<string>` for TOML text),
     /// the dotted key path and what is expected.
-    #[error("{file}: {key}: {message}")]
+    #[error("{}: {}: {}", short(file), short(key), truncate(message, 2 * NAME_CHARS + 400))]
     Input { file: String, key: String, message: String },
     /// A bad run option (`trials`, `scale`, `out`, …), named as the library knows it; the
     /// command line maps the name to its flag.
@@ -24,10 +37,10 @@ pub enum Error {
     #[error("{0}")]
     Numerical(String),
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", short_path(path))]
     Io { path: PathBuf, source: std::io::Error },
     /// Drawing a figure failed.
-    #[error("{path}: drawing failed: {message}")]
+    #[error("{}: drawing failed: {message}", short(path))]
     Render { path: String, message: String },
     /// The caller asked the run to stop (e.g. Ctrl-C); `done` of `total` units of work
     /// (`unit`: "trial", "point", "figure") had finished.

@@ -24,8 +24,8 @@ pub const MAX_TRIALS: usize = 1 << 20;
 pub const DEFAULT_TEST_SAMPLES: usize = 20_000;
 /// Largest `[simulation] test_samples`.
 pub const MAX_TEST_SAMPLES: usize = 10_000_000;
-/// Largest ensemble size on a figure's ensemble axis.
-pub const MAX_AXIS_ENSEMBLE: usize = 1_000_000;
+/// Largest ensemble size K (a simulated trial fits K readouts one after another).
+pub const MAX_ENSEMBLE: usize = 1_000_000;
 /// Effective rank (tr M)²/tr M² below which a network with a non-affine layer gets a
 /// warning: Gaussian equivalence needs many input directions per unit (NONLINEAR.md §6: it
 /// held at r_eff ≥ 83 and failed by up to 15% at 26, 45% at 5).

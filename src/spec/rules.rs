@@ -3,7 +3,7 @@
 //! caller says where the value came from (file and key, or option).
 
 use super::error::Invalid;
-use super::limits::{MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
+use super::limits::{MAX_ENSEMBLE, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
 use super::text::num;
 
 /// A dimension or width: an integer from [`MIN_SIZE`] to [`MAX_SIZE`].
@@ -49,7 +49,9 @@ pub(crate) fn alpha_samples(alpha: f64, n0: usize) -> Result<usize, Invalid> {
     let p = (alpha * n0 as f64).round();
     if !(1.0..=MAX_SAMPLES).contains(&p) {
         return Err(Invalid(format!(
-            "α = {alpha} gives p = round({alpha} × {n0}) = {p}, outside 1..={MAX_SAMPLES:e}"
+            "α = {a} gives p = round({a} × {n0}) = {p}, outside 1..={MAX_SAMPLES:e}",
+            a = num(alpha),
+            p = num(p)
         )));
     }
     Ok(p as usize)
@@ -67,6 +69,16 @@ pub(crate) fn sample_list(samples: &[usize]) -> Result<(), Invalid> {
         sample_size(i64::try_from(p).unwrap_or(i64::MAX))?;
     }
     Ok(())
+}
+
+/// An ensemble size K: an integer from 1 to [`MAX_ENSEMBLE`] (given as a number, so that
+/// a figure axis's values are checked by the same rule).
+pub(crate) fn ensemble_size(k: f64) -> Result<usize, Invalid> {
+    if k >= 1.0 && k.fract() == 0.0 && k <= MAX_ENSEMBLE as f64 {
+        Ok(k as usize)
+    } else {
+        Err(Invalid(format!("expected an integer from 1 to {MAX_ENSEMBLE} or \"infinite\", got {}", num(k))))
+    }
 }
 
 /// A finite number.

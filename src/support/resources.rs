@@ -6,8 +6,8 @@
 //! matrix a trial holds at its peak); the time estimates are calibrated on a 2-core
 //! AMD EPYC (≈ 40 GFLOP/s per core in the dense kernels).
 
-use crate::spec::ModelSpec;
-use crate::spec::{Error, Result};
+use crate::spec::text::truncate;
+use crate::spec::{Error, ModelSpec, Result};
 
 pub use crate::spec::limits::{
     MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE,
@@ -20,25 +20,44 @@ const GB: f64 = 1e9;
 /// Sustained dense floating-point rate of one thread (FLOP/s), for time estimates.
 const FLOPS_PER_THREAD: f64 = 3e10;
 
-/// The memory a run may use: `LCURVE_MEMORY_LIMIT` (bytes, with an optional K/M/G
-/// suffix) if set, else three quarters of the machine's physical memory, else 8 GB.
-pub(crate) fn memory_limit() -> f64 {
-    if let Some(v) = std::env::var("LCURVE_MEMORY_LIMIT").ok().and_then(|s| parse_bytes(&s)) {
-        return v;
+/// The environment variable that sets the memory limit.
+pub const MEMORY_LIMIT_VAR: &str = "LCURVE_MEMORY_LIMIT";
+
+/// The memory a run may use: `LCURVE_MEMORY_LIMIT` (bytes, with an optional K/M/G/T
+/// suffix) if set, else three quarters of the machine's physical memory, else 8 GB. A
+/// limit above the machine's physical memory is capped there (an allocation beyond it
+/// would abort the process). A malformed value is bad input, never ignored.
+pub fn memory_limit() -> Result<f64> {
+    let physical = physical_memory();
+    match std::env::var(MEMORY_LIMIT_VAR) {
+        Ok(s) => {
+            let v = parse_bytes(&s).map_err(|m| {
+                Error::input("environment", MEMORY_LIMIT_VAR, format!("{m}, got \"{}\"", truncate(&s, 40)))
+            })?;
+            Ok(physical.map_or(v, |p| v.min(p)))
+        }
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::input(
+            "environment",
+            MEMORY_LIMIT_VAR,
+            "expected a number of bytes, got non-UTF-8 text",
+        )),
+        Err(std::env::VarError::NotPresent) => Ok(physical.map(|m| 0.75 * m).unwrap_or(8.0 * GB)),
     }
-    physical_memory().map(|m| 0.75 * m).unwrap_or(8.0 * GB)
 }
 
-fn parse_bytes(s: &str) -> Option<f64> {
+/// A number of bytes: a positive finite number with an optional K, M, G or T suffix
+/// (powers of 1000), at least 1 MB.
+fn parse_bytes(s: &str) -> std::result::Result<f64, &'static str> {
+    const EXPECTED: &str = "expected a number of bytes ≥ 1M with an optional K, M, G or T suffix (e.g. 12G)";
     let s = s.trim();
-    let (num, mult) = match s.char_indices().last()? {
-        (i, 'K' | 'k') => (&s[..i], 1e3),
-        (i, 'M' | 'm') => (&s[..i], 1e6),
-        (i, 'G' | 'g') => (&s[..i], 1e9),
-        (i, 'T' | 't') => (&s[..i], 1e12),
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1e3),
+        Some((i, 'M' | 'm')) => (&s[..i], 1e6),
+        Some((i, 'G' | 'g')) => (&s[..i], 1e9),
+        Some((i, 'T' | 't')) => (&s[..i], 1e12),
         _ => (s, 1.0),
     };
-    num.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).map(|x| x * mult)
+    num.trim().parse::<f64>().ok().map(|x| x * mult).filter(|x| x.is_finite() && *x >= 1e6).ok_or(EXPECTED)
 }
 
 fn physical_memory() -> Option<f64> {
@@ -66,13 +85,13 @@ pub fn duration(s: f64) -> String {
 
 /// Refuses an estimate above the memory limit, naming the key that drives it.
 pub(crate) fn check_memory(source: &str, key: &str, what: &str, bytes: f64) -> Result<()> {
-    let limit = memory_limit();
+    let limit = memory_limit()?;
     if bytes > limit {
         return Err(Error::input(
             source,
             key,
             format!(
-                "{what} needs ≈ {} of memory, more than the limit of {} (set LCURVE_MEMORY_LIMIT to change it)",
+                "{what} needs ≈ {} of memory, more than the limit of {} (LCURVE_MEMORY_LIMIT sets it, up to the machine's memory)",
                 gb(bytes),
                 gb(limit)
             ),
@@ -172,10 +191,11 @@ mod tests {
 
     #[test]
     fn byte_suffixes() {
-        assert_eq!(parse_bytes("12G"), Some(12e9));
-        assert_eq!(parse_bytes("512 M"), Some(512e6));
-        assert_eq!(parse_bytes("1000"), Some(1000.0));
-        assert_eq!(parse_bytes("-1G"), None);
-        assert_eq!(parse_bytes("lots"), None);
+        assert_eq!(parse_bytes("12G"), Ok(12e9));
+        assert_eq!(parse_bytes("512 M"), Ok(512e6));
+        assert_eq!(parse_bytes("2000000"), Ok(2e6));
+        for bad in ["-1G", "lots", "abc", "12GB", "0", "-5G", "1e999", "1000", ""] {
+            assert!(parse_bytes(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::schema::{
     RawFigure, RawGuide, RawOptimum, RawPanel, RawSeries, RawSweep, FIGURE_KEYS, MODEL_KEYS,
 };
 use crate::config::{self, Validator};
-use crate::spec::limits::MAX_AXIS_ENSEMBLE;
+use crate::spec::rules;
 use crate::spec::text::truncate;
 use crate::spec::{Config, Ensemble, Error, ExponentOf, Invalid, Result, Ridge, SimulationSpec};
 use std::path::{Path, PathBuf};
@@ -198,13 +198,7 @@ impl Axis {
             Axis::Noise => cfg.set_noise(x),
             Axis::Width { layer } => cfg.set_width_ratio(*layer, x),
             Axis::Ensemble { budget } => {
-                if !(x >= 1.0 && x.fract() == 0.0 && x <= MAX_AXIS_ENSEMBLE as f64) {
-                    return Err(Invalid(format!(
-                        "expected an ensemble size K from 1 to {:e}, got {x}",
-                        MAX_AXIS_ENSEMBLE as f64
-                    )));
-                }
-                cfg.set_ensemble(Some(Ensemble::Members(x as usize)))?;
+                cfg.set_ensemble(Some(Ensemble::Members(rules::ensemble_size(x)?)))?;
                 match budget {
                     Some(b) => cfg.set_width_ratio(b.layer, b.units / x),
                     None => Ok(()),
