@@ -533,19 +533,8 @@ impl Validator<'_> {
                     self.finite(&k, x)
                 };
                 let (mu0, mu1, mustar) = (get("mu0")?, get("mu1")?, get("mustar")?);
-                if mu1 == 0.0 {
-                    return Err(self.err(
-                        format!("{key}.mu1"),
-                        "expected μ1 ≠ 0: with μ1 = 0 the layer passes no linear signal and the readout cannot learn a linear target",
-                    ));
-                }
-                if mustar < 0.0 {
-                    return Err(self.err(
-                        format!("{key}.mustar"),
-                        format!("expected μ* ≥ 0 (μ*² = E σ² − μ0² − v μ1² is a variance), got {mustar}"),
-                    ));
-                }
-                Ok(Activation::Coefficients { mu0, mu1, mustar })
+                Activation::coefficients(mu0, mu1, mustar)
+                    .map_err(|(name, e)| e.at(self.file, format!("{key}.{name}")))
             }
             other => {
                 Err(self.err(key, format!("expected {NAMES}, got {}", truncate(&other.to_string(), 40))))

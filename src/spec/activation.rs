@@ -1,6 +1,8 @@
 //! Elementwise activations of hidden layers (NONLINEAR.md §1): what a config names.
 //! Their Gaussian-equivalent moments are computed by the theory.
 
+use super::error::Invalid;
+use super::limits::COEFFICIENT_RANGE;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// An elementwise activation σ.
@@ -36,6 +38,44 @@ impl Serialize for Activation {
 }
 
 impl Activation {
+    /// Fixed Gaussian coefficients, checked: each finite, μ1 ≠ 0 (the layer must pass a
+    /// linear signal), μ* ≥ 0, all within [`COEFFICIENT_RANGE`]. The error names the
+    /// coefficient (`mu0`, `mu1`, `mustar`).
+    pub fn coefficients(mu0: f64, mu1: f64, mustar: f64) -> Result<Activation, (&'static str, Invalid)> {
+        const R: f64 = COEFFICIENT_RANGE;
+        for (name, x) in [("mu0", mu0), ("mu1", mu1), ("mustar", mustar)] {
+            if !x.is_finite() {
+                return Err((name, Invalid(format!("expected a finite number, got {x}"))));
+            }
+        }
+        if mu1 == 0.0 {
+            return Err((
+                "mu1",
+                Invalid(
+                    "expected μ1 ≠ 0: with μ1 = 0 the layer passes no linear signal and the readout cannot learn a linear target"
+                        .into(),
+                ),
+            ));
+        }
+        if mustar < 0.0 {
+            return Err((
+                "mustar",
+                Invalid(format!("expected μ* ≥ 0 (μ*² = E σ² − μ0² − v μ1² is a variance), got {mustar}")),
+            ));
+        }
+        let scale =
+            "the theory is solved in double precision: rescale the activation (and the ridge by its square)";
+        if !(1.0 / R..=R).contains(&mu1.abs()) {
+            return Err(("mu1", Invalid(format!("expected 1e-6 ≤ |μ1| ≤ 1e6 ({scale}), got {mu1:e}"))));
+        }
+        for (name, x) in [("mu0", mu0.abs()), ("mustar", mustar)] {
+            if x > R {
+                return Err((name, Invalid(format!("expected a magnitude ≤ 1e6 ({scale}), got {x:e}"))));
+            }
+        }
+        Ok(Activation::Coefficients { mu0, mu1, mustar })
+    }
+
     /// σ(h).
     pub fn apply(&self, h: f64) -> f64 {
         match *self {

@@ -30,3 +30,7 @@ pub const MAX_ENSEMBLE: usize = 1_000_000;
 /// warning: Gaussian equivalence needs many input directions per unit (NONLINEAR.md §6: it
 /// held at r_eff ≥ 83 and failed by up to 15% at 26, 45% at 5).
 pub const MIN_EFFECTIVE_RANK: f64 = 50.0;
+/// The range of Gaussian coefficients the theory solves reliably in double precision:
+/// |μ0|, μ* ≤ this and 1/this ≤ |μ1| ≤ this. An activation outside it is a rescaled one
+/// (features times c, ridge times c²) and can be given at a moderate scale.
+pub const COEFFICIENT_RANGE: f64 = 1e6;

@@ -88,6 +88,10 @@ impl ModelSpec {
             rules::size(as_i64(l.width)).map_err(|e| e.at(source, format!("layers[{i}].width")))?;
             check_covariance(&l.covariance, l.width, false)
                 .map_err(|(k, e)| e.at(source, format!("layers[{i}].covariance{k}")))?;
+            if let Activation::Coefficients { mu0, mu1, mustar } = l.activation {
+                Activation::coefficients(mu0, mu1, mustar)
+                    .map_err(|(name, e)| e.at(source, format!("layers[{i}].activation.{name}")))?;
+            }
             check_activation(l).map_err(|e| e.at(source, format!("layers[{i}].covariance.kind")))?;
         }
         Ok(ModelSpec { source: source.to_string(), parts })

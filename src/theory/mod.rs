@@ -153,12 +153,9 @@ impl Theory {
         }
         let chain =
             Chain::new(&self.modes.m, &self.modes.c2, self.n0, self.noise, chain_layers).map_err(|e| {
-                Error::Solver {
-                    samples: 0.0,
-                    ridge: 0.0,
-                    equation: "nonlinear chain (NONLINEAR.md §5): lower end κ_0* of the feasible κ_0".into(),
-                    detail: e.to_string(),
-                }
+                Error::Numerical(format!(
+                    "the nonlinear theory cannot be set up: the lower end κ_0* of the feasible κ_0 (NONLINEAR.md §5): {e}"
+                ))
             })?;
         self.rank = chain.threshold().round() as usize;
         self.nonlinear = Some(Nonlinear { chain, layers: coefficients });
@@ -225,9 +222,18 @@ impl Theory {
 
     /// As [`Theory::point`], reusing and updating a warm start from a nearby point.
     pub(crate) fn point_warm(&self, samples: f64, ridge: f64, warm: &mut Warm) -> crate::Result<Point> {
-        match &self.nonlinear {
-            None => solver::solve(self, samples, ridge, &mut warm.linear),
-            Some(nl) => self.nonlinear_point(&nl.chain, samples, ridge, &mut warm.chain),
+        let pt = match &self.nonlinear {
+            None => solver::solve(self, samples, ridge, &mut warm.linear)?,
+            Some(nl) => self.nonlinear_point(&nl.chain, samples, ridge, &mut warm.chain)?,
+        };
+        match pt.inconsistency() {
+            None => Ok(pt),
+            Some((name, value)) => Err(Error::Solver {
+                samples,
+                ridge,
+                equation: "observables (THEORY §4)".into(),
+                detail: format!("{name} = {value:e}: the solution lost its precision (extreme scales?)"),
+            }),
         }
     }
 

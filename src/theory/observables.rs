@@ -60,6 +60,25 @@ pub struct Point {
 }
 
 impl Point {
+    /// The first observable that no solution can have, with its value: a NaN anywhere, or
+    /// a negative error, bias, variance or training error beyond rounding (each is a sum of
+    /// squares). `None` for a consistent point; +∞ is allowed (the interpolation threshold).
+    pub(crate) fn inconsistency(&self) -> Option<(&'static str, f64)> {
+        let scale = self.error.abs().max(1.0);
+        let fields = [
+            ("error", self.error),
+            ("bias", self.bias),
+            ("variance", self.variance),
+            ("train_error", self.train_error),
+            ("test_mse", self.test_mse),
+            ("df", self.df),
+            ("df2", self.df2),
+            ("kappa", self.kappa),
+        ];
+        let nonneg = ["error", "bias", "variance", "train_error"];
+        fields.into_iter().find(|&(name, x)| x.is_nan() || (nonneg.contains(&name) && x < -1e-9 * scale))
+    }
+
     /// Sets the §7 fields from E_∞ (`init_variance` = E_g − E_∞, with ∞ − ∞ = 0). Each part
     /// of E_∞ is at most the learner's (exactly so: the ensemble averages out a variance);
     /// the two are computed by different formulas, so where the initialisation variance is
