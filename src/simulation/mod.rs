@@ -499,7 +499,10 @@ fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
 }
 
 /// Ridge: `argmin (1/p)‖y − Φv‖² + λ‖v‖²` in the cheaper of the primal (n_L × n_L) and
-/// dual (p × p) forms, by Cholesky.
+/// dual (p × p) forms, by Cholesky. When λ is below the rounding of a rank-deficient Gram
+/// matrix (Cholesky fails), the same system is solved on the Gram matrix's numerical range
+/// by [`spectral_solve`]: the null space carries no signal, and 1/λ must not amplify its
+/// rounding.
 pub(crate) fn ridge_solve(
     phi: &DMatrix<f64>,
     y: &DMatrix<f64>,
@@ -518,14 +521,20 @@ pub(crate) fn ridge_solve(
         }
         let mut b = gemm(phi, Op::T, y, Op::N, par);
         b /= pf;
-        linalg::spd_solve(&a, &b, par).ok_or_else(fail)
+        match linalg::spd_solve(&a, &b, par) {
+            Some(v) => Ok(v),
+            None => spectral_solve(phi, y, n, ridge, par).map_err(|_| fail()),
+        }
     } else {
         let mut k = gemm(phi, Op::N, phi, Op::T, par);
         k /= pf;
         for i in 0..p {
             k[(i, i)] += ridge;
         }
-        let mut v = gemm(phi, Op::T, &linalg::spd_solve(&k, y, par).ok_or_else(fail)?, Op::N, par);
+        let Some(a) = linalg::spd_solve(&k, y, par) else {
+            return spectral_solve(phi, y, p, ridge, par).map_err(|_| fail());
+        };
+        let mut v = gemm(phi, Op::T, &a, Op::N, par);
         v /= pf;
         Ok(v)
     }
@@ -541,25 +550,39 @@ pub(crate) fn min_norm_generic(
     par: Par,
     gram_full_rank: bool,
 ) -> Result<DMatrix<f64>> {
-    let (p, n) = phi.shape();
     if gram_full_rank {
         let k = gemm(phi, Op::N, phi, Op::T, par);
         if let Some(a) = linalg::spd_solve(&k, y, par) {
             return Ok(gemm(phi, Op::T, &a, Op::N, par));
         }
     }
+    spectral_solve(phi, y, rank, 0.0, par)
+}
+
+/// `(ΦᵀΦ + pλ)⁺ Φᵀy` on the `keep` largest eigenvalues of the smaller Gram matrix (ΦᵀΦ or
+/// ΦΦᵀ) above its rounding level: ridge regression for λ > 0, the minimum-norm solution
+/// for λ = 0. Components along numerically null eigenvectors are dropped, not divided.
+fn spectral_solve(
+    phi: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    keep: usize,
+    ridge: f64,
+    par: Par,
+) -> Result<DMatrix<f64>> {
+    let (p, n) = phi.shape();
     let primal = n <= p;
     let gram = if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) };
     let e = linalg::sym_eigen(&gram, par)?;
-    let keep = rank.min(e.values.len());
+    let keep = keep.min(e.values.len());
     let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
-    // Project onto the kept eigenvectors, divide by their eigenvalues.
+    let shift = p as f64 * ridge;
+    // Project onto the kept eigenvectors, divide by their (shifted) eigenvalues.
     let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) } else { y.clone() };
     let mut coef = DMatrix::zeros(gram.nrows(), y.ncols());
     for i in 0..keep {
         if e.values[i] > tol {
             let u = e.vectors.column(i);
-            coef += u * (u.transpose() * &rhs) / e.values[i];
+            coef += u * (u.transpose() * &rhs) / (e.values[i] + shift);
         }
     }
     Ok(if primal { coef } else { gemm(phi, Op::T, &coef, Op::N, par) })
@@ -601,6 +624,25 @@ mod tests {
             let a = phi.transpose() * &phi / p as f64 + DMatrix::identity(n, n) * lam;
             let direct = a.lu().solve(&(phi.transpose() * &y / p as f64)).unwrap();
             assert!((v - direct).norm() < 1e-12);
+        }
+    }
+
+    /// Rank-deficient Φ (an inner bottleneck) in both forms: the spectral solve equals the
+    /// direct ridge solution at a moderate λ, and a λ below the Gram matrix's rounding
+    /// (where Cholesky fails) gives the minimum-norm solution, not an error.
+    #[test]
+    fn ridge_on_rank_deficient_features() {
+        for (p, n) in [(12, 8), (8, 12)] {
+            let phi = random(p, 3, 7) * random(3, n, 8);
+            let y = random(p, 1, 9);
+            let lam = 0.05;
+            let v = spectral_solve(&phi, &y, usize::MAX, lam, Par::Seq).unwrap();
+            let a = phi.transpose() * &phi / p as f64 + DMatrix::identity(n, n) * lam;
+            let direct = a.lu().solve(&(phi.transpose() * &y / p as f64)).unwrap();
+            assert!((v - &direct).norm() < 1e-10 * direct.norm(), "{p} × {n}");
+            let tiny = ridge_solve(&phi, &y, 1e-16, Par::Seq).unwrap();
+            let pinv = phi.clone().pseudo_inverse(1e-10).unwrap() * &y;
+            assert!((tiny - &pinv).norm() < 1e-8 * pinv.norm(), "{p} × {n}");
         }
     }
 
