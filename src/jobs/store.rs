@@ -264,7 +264,18 @@ impl Store {
         if root.exists() && !root.is_dir() {
             return Err(Error::option("store", format!("{} is not a folder", root.display())));
         }
-        Ok(Store { root: root.to_path_buf(), writer: Mutex::new(None), appended: AtomicU64::new(0) })
+        let store = Store { root: root.to_path_buf(), writer: Mutex::new(None), appended: AtomicU64::new(0) };
+        let version = store.version_dir();
+        if version.exists() && !version.is_dir() {
+            return Err(Error::option(
+                "store",
+                format!(
+                    "{} is not a folder (the store keeps this version's trials there)",
+                    version.display()
+                ),
+            ));
+        }
+        Ok(store)
     }
 
     /// Records this process has appended.

@@ -172,6 +172,11 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
     Err(Error::io(path, std::io::Error::other("too many levels of symbolic links")))
 }
 
+/// Whether `path` (followed by the kernel) is a device, FIFO or socket: written directly.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Writes `contents` to `path` so that the target is either written whole or left as it
 /// was:
 /// * a symbolic link is followed and its target written;
@@ -183,6 +188,13 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let bad = |m: &str| Error::io(path, std::io::Error::other(m.to_string()));
     if path.as_os_str().to_string_lossy().ends_with('/') {
         return Err(bad("ends with '/': expected a file path, not a folder"));
+    }
+    if is_stream(path) {
+        // The kernel follows `/dev/stdout` → `/proc/self/fd/1` → `pipe:[…]`, which is no
+        // path: open what the name refers to.
+        let io = |e| Error::io(path, e);
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).map_err(io)?;
+        return f.write_all(contents).and_then(|_| f.flush()).map_err(io);
     }
     let real = resolve_links(path)?;
     let meta = match std::fs::metadata(&real) {
@@ -231,7 +243,13 @@ pub fn check_target(path: &Path) -> Result<()> {
     if path.as_os_str().to_string_lossy().ends_with('/') {
         return Err(bad("ends with '/': expected a file path, not a folder".into()));
     }
-    let real = resolve_links(path)?;
+    if is_stream(path) {
+        return Ok(());
+    }
+    let real = resolve_links(path).map_err(|e| match e {
+        Error::Io { source, .. } => bad(source.to_string()),
+        e => e,
+    })?;
     if real.is_dir() {
         return Err(bad("is a folder: expected a file path".into()));
     }

@@ -21,6 +21,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     crate::config::toml_files(paths, spec::is_figure)
 }
 
+/// Creates the output folder (and its parents); an existing file there, or anything that
+/// cannot be a folder, is a bad `out` option.
+pub fn create_out_dir(out_dir: &Path) -> Result<()> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::option("out", format!("{}: is a file, expected a folder", out_dir.display())));
+    }
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Error::option("out", format!("{}: cannot create the folder: {e}", out_dir.display())))
+}
+
 /// A rendered figure: its files and the theory–simulation agreement of its markers.
 #[derive(Clone, Debug)]
 pub struct Rendered {
@@ -36,6 +46,8 @@ pub struct Rendered {
 pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions, dpi: f64) -> Result<Rendered> {
     render::check_dpi(dpi)?;
     let spec = FigureSpec::load(path)?;
+    render::check_raster(&spec, dpi)?;
+    create_out_dir(out_dir)?;
     let data = compute(&spec, sim)?;
     finish(&data, out_dir, dpi)
 }
@@ -64,9 +76,11 @@ pub fn render_all(
     render::check_dpi(dpi)?;
     sim.check()?;
     let specs: Vec<FigureSpec> = paths.iter().map(|p| FigureSpec::load(p)).collect::<Result<_>>()?;
+    for s in &specs {
+        render::check_raster(s, dpi)?;
+    }
     if sim.shard.is_none() {
-        std::fs::create_dir_all(out_dir)
-            .map_err(|source| Error::Io { path: out_dir.to_path_buf(), source })?;
+        create_out_dir(out_dir)?;
     }
     progress.start("figures", specs.len() as u64);
     let out = specs

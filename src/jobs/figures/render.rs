@@ -7,7 +7,7 @@
 //! covers data), and a caption. Curves are clipped to the frame by interpolation.
 
 use super::compute::{FigureData, Heat, Marker, PanelData};
-use super::spec::{FigureKind, Guide};
+use super::spec::{FigureKind, FigureSpec, Guide};
 use crate::spec::{Error, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
@@ -175,6 +175,7 @@ pub fn png(svg: &str, dpi: f64) -> Result<Vec<u8>> {
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| fail(format!("cannot read the SVG: {e}")))?;
     let scale = (dpi / BASE_DPI) as f32;
     let size = tree.size();
+    check_pixels("the figure", (f64::from(size.width()), f64::from(size.height())), dpi)?;
     let (w, h) = ((size.width() * scale).round() as u32, (size.height() * scale).round() as u32);
     let mut pixmap = tiny_skia::Pixmap::new(w.max(1), h.max(1))
         .ok_or_else(|| fail(format!("cannot allocate {w} × {h} pixels")))?;
@@ -182,6 +183,37 @@ pub fn png(svg: &str, dpi: f64) -> Result<Vec<u8>> {
     resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
     let bytes = pixmap.encode_png().map_err(|e| fail(e.to_string()))?;
     Ok(with_resolution(bytes, dpi))
+}
+
+/// Most pixels of a PNG (≈ 0.8 GB of raster while it is drawn and encoded).
+pub const MAX_PIXELS: f64 = 2e8;
+
+/// Refuses a PNG of `w × h` CSS pixels at `dpi` above [`MAX_PIXELS`]; errors name the
+/// option `dpi`.
+fn check_pixels(what: &str, (w, h): (f64, f64), dpi: f64) -> Result<()> {
+    let s = dpi / BASE_DPI;
+    let pixels = (w * s).round() * (h * s).round();
+    if pixels > MAX_PIXELS {
+        return Err(Error::option(
+            "dpi",
+            format!(
+                "{what} at {dpi} dpi would be {:.0} × {:.0} pixels ({:.1} GB of raster), more than {MAX_PIXELS:e} pixels: lower --dpi or the panel size",
+                (w * s).round(),
+                (h * s).round(),
+                4.0 * pixels / 1e9
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks, before anything is computed, that a figure's PNG at `dpi` fits (from its
+/// smallest possible size: the panels and the title, without legend and caption).
+pub fn check_raster(spec: &FigureSpec, dpi: f64) -> Result<()> {
+    let (pw, ph) = spec.panel_size;
+    let extra = if spec.kind == FigureKind::Heatmap { COLORBAR_W } else { 0 };
+    let w = spec.panels.len() as f64 * f64::from(pw + extra);
+    check_pixels(&spec.path.display().to_string(), (w, f64::from(TITLE_H + ph)), dpi)
 }
 
 /// Checks a `dpi` value (24 to 1200); errors name the option `dpi`.

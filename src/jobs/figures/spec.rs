@@ -435,7 +435,7 @@ impl FigureSpec {
                 }
             }
         };
-        Ok(FigureSpec {
+        let spec = FigureSpec {
             path: path.to_path_buf(),
             name: path
                 .file_stem()
@@ -450,11 +450,59 @@ impl FigureSpec {
             ),
             panels,
             simulation,
-        })
+        };
+        r.check_texts(&spec)?;
+        Ok(spec)
     }
 }
 
+/// Longest caption, and longest title or label, a figure draws (characters).
+const MAX_CAPTION: usize = 5_000;
+const MAX_LABEL: usize = 300;
+
+/// Text a figure draws: at most `max` characters, and no control characters but line breaks.
+fn check_text(text: &str, max: usize) -> std::result::Result<(), Invalid> {
+    let n = text.chars().count();
+    if n > max {
+        return Err(Invalid(format!("expected at most {max} characters, got {n}")));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control() && *c != '\n') {
+        return Err(Invalid(format!(
+            "contains the control character U+{:04X}, which a figure cannot draw",
+            c as u32
+        )));
+    }
+    Ok(())
+}
+
 impl Resolver<'_> {
+    /// Every text the figure draws passes [`check_text`].
+    fn check_texts(&self, spec: &FigureSpec) -> Result<()> {
+        let check =
+            |key: &str, text: &str, max: usize| check_text(text, max).map_err(|e| e.at(self.v.file, key));
+        check("figure.title", &spec.title, MAX_LABEL)?;
+        if let Some(c) = &spec.caption {
+            check("figure.caption", c, MAX_CAPTION)?;
+        }
+        for (i, p) in spec.panels.iter().enumerate() {
+            if let Some(t) = &p.title {
+                check(&format!("panels[{i}].title"), t, MAX_LABEL)?;
+            }
+            for g in &p.guides {
+                let (Guide::Vertical { label, .. }
+                | Guide::Horizontal { label, .. }
+                | Guide::Diagonal { label }) = g;
+                if let Some(l) = label {
+                    check(&format!("panels[{i}].guides"), l, MAX_LABEL)?;
+                }
+            }
+            for s in &p.series {
+                check(&format!("{}: label", s.context), &s.label, MAX_LABEL)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Nothing in a figure config is silently ignored: top-level tables that every panel
     /// replaces are errors.
     fn check_unused(&self, panels: &[RawPanel]) -> Result<()> {
