@@ -10,7 +10,7 @@ use crate::spec::{CovarianceKind, CovarianceSpec, Error, ModelSpec, Result, INPU
 use crate::support::linalg::setup_par;
 use crate::support::progress::Progress;
 use serde::Serialize;
-use spectra::Built;
+use spectra::{BuildError, Built};
 
 /// What a model is built for: the theory needs spectra only (eigenvectors only for a Γ
 /// that does not commute with Σ0); the simulation needs every matrix and eigenvector.
@@ -46,6 +46,14 @@ fn cov_key(key: &str, c: &CovarianceSpec) -> String {
     }
 }
 
+/// A covariance that was not built, as the crate's error (an input error at its key).
+fn build_error(spec: &ModelSpec, key: String, e: BuildError) -> Error {
+    match e {
+        BuildError::Invalid(m) => m.at(spec.source(), key),
+        BuildError::Interrupted => Error::Interrupted { done: 0, total: 1, unit: "eigendecomposition" },
+    }
+}
+
 /// `(Σ m)²/Σ m²` of a spectrum m (0 for an empty or zero one).
 pub fn effective_rank(m: &[f64]) -> f64 {
     let (s1, s2) = m.iter().fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
@@ -71,9 +79,9 @@ impl Model {
             Purpose::Theory => spectra::reduction_needs_vectors(&spec.data().kind, &spec.input().kind),
         };
         let data = spectra::build(spec.data(), spec.dim(), None, vectors, par, progress)
-            .map_err(|m| m.at(spec.source(), cov_key("data.covariance", spec.data())))?;
+            .map_err(|e| build_error(spec, cov_key("data.covariance", spec.data()), e))?;
         let input = spectra::build(spec.input(), spec.dim(), Some(&data.cov), vectors, par, progress)
-            .map_err(|m| m.at(spec.source(), cov_key(INPUT_KEY, spec.input())))?;
+            .map_err(|e| build_error(spec, cov_key(INPUT_KEY, spec.input()), e))?;
         if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
             if min <= 0.0 {
                 return Err(err(
@@ -89,8 +97,8 @@ impl Model {
             .enumerate()
             .map(|(i, l)| {
                 spectra::build(&l.covariance, l.width, None, purpose == Purpose::Simulation, par, progress)
-                    .map_err(|m| {
-                        m.at(spec.source(), cov_key(&format!("layers[{i}].covariance"), &l.covariance))
+                    .map_err(|e| {
+                        build_error(spec, cov_key(&format!("layers[{i}].covariance"), &l.covariance), e)
                     })
             })
             .collect::<Result<Vec<_>>>()?;

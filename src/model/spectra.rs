@@ -8,7 +8,7 @@
 use crate::spec::limits::MAX_DENSE_DIM;
 use crate::spec::{check_symmetric, CovarianceKind, CovarianceSpec, Error, Invalid, Result, Target};
 use crate::support::linalg::{self, gemm, Op, SymEigen};
-use crate::support::progress::Progress;
+use crate::support::progress::{interruptible, Progress};
 use crate::support::resources;
 use faer::Par;
 use nalgebra::DMatrix;
@@ -192,17 +192,32 @@ pub(crate) fn psd_eigen(matrix: &DMatrix<f64>, par: Par) -> std::result::Result<
 
 /// A dense covariance from its matrix: eigenvalues always, eigenvectors if `vectors`.
 /// The O(n³) step is announced to `progress` with its estimated duration.
+/// Why a covariance was not built: a broken rule (the caller attaches the config key), or
+/// the run was cancelled during a dense eigendecomposition.
+#[derive(Debug)]
+pub(crate) enum BuildError {
+    Invalid(Invalid),
+    Interrupted,
+}
+
+impl From<Invalid> for BuildError {
+    fn from(e: Invalid) -> Self {
+        BuildError::Invalid(e)
+    }
+}
+
 fn dense(
     matrix: DMatrix<f64>,
     vectors: bool,
     par: Par,
     progress: &dyn Progress,
-) -> std::result::Result<Covariance, Invalid> {
+) -> std::result::Result<Covariance, BuildError> {
     let n = matrix.nrows();
     if n > MAX_DENSE_DIM {
         return Err(Invalid(format!(
             "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
-        )));
+        ))
+        .into());
     }
     check_symmetric(&matrix)?;
     let what = if vectors { "eigendecomposition" } else { "eigenvalues" };
@@ -211,14 +226,20 @@ fn dense(
     if announce {
         progress.start(&format!("{what} of a {n} × {n} covariance (≈ {})", resources::duration(estimate)), 0);
     }
-    let result = if vectors {
-        linalg::sym_eigen(&matrix, par).map(|e| (e.values, Some(e.vectors)))
-    } else {
-        linalg::sym_eigenvalues(&matrix, par).map(|v| (v, None))
+    let decompose = move || {
+        let result = if vectors {
+            linalg::sym_eigen(&matrix, par).map(|e| (e.values, Some(e.vectors)))
+        } else {
+            linalg::sym_eigenvalues(&matrix, par).map(|v| (v, None))
+        };
+        (matrix, result)
     };
+    // A long decomposition runs where a cancellation can stop the wait for it.
+    let done = if announce { interruptible(progress, decompose) } else { Some(decompose()) };
     if announce {
         progress.finish();
     }
+    let (matrix, result) = done.ok_or(BuildError::Interrupted)?;
     let (mut values, vectors) = result.map_err(|e| Invalid(e.to_string()))?;
     clean_psd(&mut values)?;
     let full = vectors.map(|vectors| DenseFull { matrix, vectors });
@@ -236,7 +257,7 @@ pub(crate) fn build(
     vectors: bool,
     par: Par,
     progress: &dyn Progress,
-) -> std::result::Result<Built, Invalid> {
+) -> std::result::Result<Built, BuildError> {
     let cov = match &spec.kind {
         CovarianceKind::Identity => Covariance::Diagonal(vec![1.0; n]),
         CovarianceKind::PowerLaw { exponent } => {
@@ -244,7 +265,9 @@ pub(crate) fn build(
         }
         CovarianceKind::Diagonal { values } => {
             if values.len() != n {
-                return Err(Invalid(format!("expected {n} values (the dimension), got {}", values.len())));
+                return Err(
+                    Invalid(format!("expected {n} values (the dimension), got {}", values.len())).into()
+                );
             }
             Covariance::Diagonal(values.to_vec())
         }
@@ -252,7 +275,8 @@ pub(crate) fn build(
             if n > MAX_DENSE_DIM {
                 return Err(Invalid(format!(
                     "a dense {n} × {n} matrix is too large (at most {MAX_DENSE_DIM}); use a diagonal kind"
-                )));
+                ))
+                .into());
             }
             let matrix = DMatrix::from_fn(n, n, |i, j| rho.powi((i as i32 - j as i32).abs()));
             dense(matrix, vectors, par, progress)?
@@ -263,7 +287,8 @@ pub(crate) fn build(
                     "expected a {n} × {n} matrix (the dimension), got {} × {}",
                     matrix.nrows(),
                     matrix.ncols()
-                )));
+                ))
+                .into());
             }
             dense(DMatrix::clone(matrix), vectors, par, progress)?
         }
@@ -293,7 +318,7 @@ pub(crate) fn build(
                             let matrix = linalg::spectral_function(&e, |x| x, par);
                             Some(DenseFull { matrix, vectors: f.vectors.clone() })
                         }
-                        (None, true) => return Err(Invalid(NO_VECTORS.into())),
+                        (None, true) => return Err(Invalid(NO_VECTORS.into()).into()),
                         (_, false) => None,
                     };
                     Covariance::Dense(Dense { values, full })
@@ -305,20 +330,21 @@ pub(crate) fn build(
     if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
         return Err(Invalid(format!(
             "eigenvalue {bad} is not finite (exponent too large for this dimension?)"
-        )));
+        ))
+        .into());
     }
     if let Some(bad) = values.iter().find(|&&x| x < 0.0) {
-        return Err(Invalid(format!("expected non-negative eigenvalues, got {bad}")));
+        return Err(Invalid(format!("expected non-negative eigenvalues, got {bad}")).into());
     }
     let raw_mean = cov.mean_eigenvalue();
     if raw_mean.is_infinite() {
         let max = values.iter().fold(0.0_f64, |m, &x| m.max(x));
         return Err(Invalid(format!(
             "the eigenvalues' mean overflows (largest {max:e}): give values of a smaller scale (they are normalised to mean 1 anyway)"
-        )));
+        )).into());
     }
     if raw_mean.is_nan() || raw_mean <= 0.0 {
-        return Err(Invalid("the covariance is zero (mean eigenvalue 0)".into()));
+        return Err(Invalid("the covariance is zero (mean eigenvalue 0)".into()).into());
     }
     let scale = if spec.normalize { 1.0 / raw_mean } else { 1.0 };
     let mut cov = cov;
@@ -327,7 +353,8 @@ pub(crate) fn build(
         return Err(Invalid(
             "eigenvalues overflow or underflow after normalisation (exponent too large for this dimension?)"
                 .into(),
-        ));
+        )
+        .into());
     }
     Ok(Built { cov, raw_mean, scale })
 }
@@ -460,7 +487,10 @@ mod tests {
 
     /// Builds with eigenvectors (what the dense path and the simulation need).
     fn full(kind: CovarianceKind, n: usize, data: Option<&Covariance>) -> Result<Built, Invalid> {
-        build(&spec(kind), n, data, true, Par::Seq, &Silent)
+        build(&spec(kind), n, data, true, Par::Seq, &Silent).map_err(|e| match e {
+            BuildError::Invalid(e) => e,
+            BuildError::Interrupted => unreachable!("Silent never cancels"),
+        })
     }
 
     #[test]

@@ -72,3 +72,64 @@ impl fmt::Display for Note {
 pub struct Silent;
 
 impl Progress for Silent {}
+
+/// Runs `work` (one long kernel that cannot poll, such as a dense eigendecomposition) on a
+/// worker thread and waits for it, polling `progress.cancelled()` every 50 ms. A cancelled
+/// run gets `None` at once; the worker then finishes on its own and its result is dropped.
+/// A panic of the worker is resumed here.
+pub(crate) fn interruptible<T: Send + 'static>(
+    progress: &dyn Progress,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    if progress.cancelled() {
+        return None;
+    }
+    let (tx, rx) = channel();
+    let worker = std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(v) => return Some(v),
+            Err(RecvTimeoutError::Timeout) if progress.cancelled() => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => match worker.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the worker sends its result before it ends"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct Flag(AtomicBool);
+    impl Progress for Flag {
+        fn cancelled(&self) -> bool {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    #[test]
+    fn interruptible_work_returns_or_is_abandoned() {
+        assert_eq!(interruptible(&Silent, || 6 * 7), Some(42));
+        // Cancelled while the work runs: the call returns without waiting for it.
+        static FINISHED: AtomicBool = AtomicBool::new(false);
+        let stop = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+        let setter = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            setter.0.store(true, Ordering::SeqCst);
+        });
+        let r = interruptible(&*stop, || {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            FINISHED.store(true, Ordering::SeqCst);
+        });
+        assert_eq!(r, None);
+        assert!(!FINISHED.load(Ordering::SeqCst), "abandoned, not awaited");
+    }
+}
