@@ -117,7 +117,7 @@ enum StoreAction {
         query: StoreQuery,
     },
     /// Keep only the records the configs refer to (and this simulation version), compacted.
-    /// Run it when no other lcurve process writes to the store.
+    /// Files that running lcurve processes write are left alone.
     Gc {
         #[command(flatten)]
         query: StoreQuery,
@@ -569,7 +569,7 @@ fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
                     String::new()
                 }
             );
-            if !query.paths.is_empty() {
+            if !query.paths.is_empty() || paths[0].is_dir() {
                 let needs = lcurve::refs::needs(&paths, &overrides)?;
                 let keys = lcurve::refs::keys(&needs);
                 let (held, warnings) = lcurve::refs::held(&store, Some(&keys))?;
@@ -588,16 +588,20 @@ fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
         StoreAction::Gc { .. } => {
             let needs = lcurve::refs::needs(&paths, &overrides)?;
             let keys = lcurve::refs::keys(&needs);
-            let (before, after) = store.gc(Some(&keys))?;
+            let r = store.gc(Some(&keys))?;
+            let live = match r.live_files {
+                0 => String::new(),
+                n => format!("; left {} that running lcurve processes write", plural(n, "file")),
+            };
             println!(
-                "{}: kept {} ({}) of {} ({}) referred to by {}; removed {} of older versions",
+                "{}: kept {} of {} in finished files, referred to by {} (store now {}, was {}); removed {} of older versions{live}",
                 dir.display(),
-                plural(after.records, "trial"),
-                mb(after.bytes),
-                plural(before.records, "trial"),
-                mb(before.bytes + before.old_bytes),
+                plural(r.compacted, "trial"),
+                plural(r.read, "trial"),
                 plural(needs.len(), "config"),
-                plural(before.old_files, "file")
+                mb(r.after.bytes),
+                mb(r.before.bytes + r.before.old_bytes),
+                plural(r.before.old_files, "file")
             );
         }
     }

@@ -347,3 +347,38 @@ fn figures_reuse_the_store_when_only_the_styling_changes() {
     assert_eq!(records(&store2), 24);
     assert_eq!(std::fs::read(out2.join("f.svg")).unwrap(), svg2.into_bytes());
 }
+
+/// `store gc` while a validation writes (issue 21): gc never deletes a file a live process
+/// writes, so every trial of the run survives, and its counts are consistent.
+#[test]
+fn gc_during_a_running_validation_loses_nothing() {
+    let dir = scratch("store_gc_live");
+    let big = MODEL.replace("dim = 60", "dim = 300").replace("width = 50", "width = 250");
+    let cfg = write(&dir, "m.toml", &big);
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    let mut child = spawn_validate(&cfg, "600", &store, &["--out", dir.join("out.csv").to_str().unwrap()]);
+    let start = Instant::now();
+    while records(&store) < 10 {
+        assert!(start.elapsed() < Duration::from_secs(120), "no trial stored");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut live_seen = false;
+    for _ in 0..3 {
+        let (code, out, err) = run(&["store", "gc", cfg.to_str().unwrap(), "--store", s, "--trials", "600"]);
+        assert_eq!(code, 0, "{err}");
+        let (kept, read) = {
+            let w: Vec<&str> = out.split_whitespace().collect();
+            let at = w.iter().position(|x| *x == "kept").unwrap();
+            (w[at + 1].parse::<usize>().unwrap(), w[at + 4].parse::<usize>().unwrap())
+        };
+        assert!(kept <= read, "{out}");
+        live_seen |= out.contains("running lcurve processes write");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(live_seen, "gc saw the live writer's file at least once");
+    let (_, out, _) = run(&["store", "status", cfg.to_str().unwrap(), "--store", s, "--trials", "600"]);
+    assert!(out.contains("2400 of 2400 trials stored, 0 missing"), "{out}");
+}

@@ -312,8 +312,15 @@ impl Store {
     /// corrupt lines are skipped and reported in `warnings`; a torn last line (a writer
     /// killed mid-write, or one still writing) is skipped silently.
     pub fn load(&self, wanted: Option<&HashSet<PointKey>>) -> Result<Loaded> {
+        load_files(&self.files()?, wanted)
+    }
+}
+
+/// The records of `files` whose point is in `wanted` (see [`Store::load`]).
+fn load_files(files: &[PathBuf], wanted: Option<&HashSet<PointKey>>) -> Result<Loaded> {
+    {
         let mut out = Loaded::default();
-        for path in self.files()? {
+        for path in files.iter().cloned() {
             let data = match fs::read(&path) {
                 Ok(d) => d,
                 Err(e) => {
@@ -347,8 +354,12 @@ impl Store {
         }
         Ok(out)
     }
+}
 
-    /// Appends one record to this process's file (one `write` of a whole line).
+impl Store {
+    /// Appends one record to this process's file (one `write` of a whole line). The file
+    /// is locked (an advisory exclusive lock) for as long as this store lives, which tells
+    /// `gc` that a live process still writes it.
     pub fn append(&self, r: &Record) -> Result<()> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if w.is_none() {
@@ -360,6 +371,9 @@ impl Store {
                 .append(true)
                 .open(&path)
                 .map_err(|e| Error::io(&path, e))?;
+            // Where the filesystem has no locks, gc cannot tell this file is live: it then
+            // leaves every file alone (see `gc`).
+            let _ = f.try_lock();
             *w = Some((path, f));
         }
         let (path, f) = w.as_mut().expect("opened above");
@@ -394,13 +408,32 @@ impl Store {
     }
 
     /// Keeps only the records of points in `keep` (all points when `None`) of the current
-    /// version, compacted into one file, and deletes other versions' folders. Returns the
-    /// status before and after. Run it when no other process writes to the store.
-    pub fn gc(&self, keep: Option<&HashSet<PointKey>>) -> Result<(Status, Status)> {
+    /// version, compacted into one file, and deletes other versions' folders.
+    ///
+    /// Safe while other processes write: every writer holds an exclusive advisory lock on
+    /// its own file, so gc takes the lock of each file first, compacts and deletes only the
+    /// files it could lock (finished writers), and leaves the files of live writers whole.
+    /// A file whose lock cannot be taken for another reason (a filesystem without locks) is
+    /// left alone too: nothing that may still be written is ever deleted.
+    pub fn gc(&self, keep: Option<&HashSet<PointKey>>) -> Result<GcReport> {
         let before = self.status()?;
-        let loaded = self.load(keep)?;
-        let old_files = self.files()?;
-        let mut recs: Vec<(&(PointKey, u32), &Vec<f64>)> = loaded.trials.iter().collect();
+        let mut dead = Vec::new();
+        let mut held = Vec::new();
+        let mut live = 0;
+        for path in self.files()? {
+            let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
+            match f.try_lock() {
+                Ok(()) => {
+                    dead.push(path);
+                    held.push(f);
+                }
+                Err(_) => live += 1,
+            }
+        }
+        let all = load_files(&dead, None)?.trials;
+        let mut recs: Vec<(&(PointKey, u32), &Vec<f64>)> =
+            all.iter().filter(|((k, _), _)| keep.is_none_or(|keep| keep.contains(k))).collect();
+        let compacted = recs.len();
         recs.sort_by(|a, b| a.0.cmp(b.0));
         if !recs.is_empty() {
             let mut text = String::with_capacity(recs.len() * 100);
@@ -411,9 +444,10 @@ impl Store {
             let path = dir.join(format!("gc-{}", own_file_name()));
             crate::support::output::write_atomic(&path, text.as_bytes())?;
         }
-        for f in old_files {
-            fs::remove_file(&f).map_err(|e| Error::io(&f, e))?;
+        for f in &dead {
+            fs::remove_file(f).map_err(|e| Error::io(f, e))?;
         }
+        drop(held);
         if let Ok(entries) = fs::read_dir(&self.root) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -422,8 +456,19 @@ impl Store {
                 }
             }
         }
-        Ok((before, self.status()?))
+        Ok(GcReport { before, after: self.status()?, compacted, read: all.len(), live_files: live })
     }
+}
+
+/// What `gc` did: the store's status before and after, the trials it kept out of those
+/// it read from finished files, and the files of live writers it left alone.
+#[derive(Clone, Debug)]
+pub struct GcReport {
+    pub before: Status,
+    pub after: Status,
+    pub compacted: usize,
+    pub read: usize,
+    pub live_files: usize,
 }
 
 /// `HOST-PID-NANOS.trials`: unique per process, also across machines sharing a filesystem.
