@@ -318,42 +318,39 @@ impl Store {
 
 /// The records of `files` whose point is in `wanted` (see [`Store::load`]).
 fn load_files(files: &[PathBuf], wanted: Option<&HashSet<PointKey>>) -> Result<Loaded> {
-    {
-        let mut out = Loaded::default();
-        for path in files.iter().cloned() {
-            let data = match fs::read(&path) {
-                Ok(d) => d,
-                Err(e) => {
-                    out.warnings
-                        .push(Note::UnreadableStoreFile { path: path.clone(), reason: e.to_string() });
-                    continue;
-                }
-            };
-            let mut bad = 0usize;
-            let mut lines = data.split(|&b| b == b'\n').peekable();
-            while let Some(line) = lines.next() {
-                if lines.peek().is_none() {
-                    break; // the part after the last newline: empty, or a torn record
-                }
-                if let Some(w) = wanted {
-                    match line.get(..24).and_then(PointKey::parse) {
-                        Some(k) if !w.contains(&k) => continue,
-                        _ => {}
-                    }
-                }
-                match Record::parse(line) {
-                    Some(r) => {
-                        out.trials.insert((r.key, r.trial), r.values);
-                    }
-                    None => bad += 1,
+    let mut out = Loaded::default();
+    for path in files {
+        let data = match fs::read(path) {
+            Ok(d) => d,
+            Err(e) => {
+                out.warnings.push(Note::UnreadableStoreFile { path: path.clone(), reason: e.to_string() });
+                continue;
+            }
+        };
+        let mut bad = 0usize;
+        let mut lines = data.split(|&b| b == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            if lines.peek().is_none() {
+                break; // the part after the last newline: empty, or a torn record
+            }
+            if let Some(w) = wanted {
+                match line.get(..24).and_then(PointKey::parse) {
+                    Some(k) if !w.contains(&k) => continue,
+                    _ => {}
                 }
             }
-            if bad > 0 {
-                out.warnings.push(Note::DamagedStoreFile { path: path.clone(), lines: bad });
+            match Record::parse(line) {
+                Some(r) => {
+                    out.trials.insert((r.key, r.trial), r.values);
+                }
+                None => bad += 1,
             }
         }
-        Ok(out)
+        if bad > 0 {
+            out.warnings.push(Note::DamagedStoreFile { path: path.clone(), lines: bad });
+        }
     }
+    Ok(out)
 }
 
 impl Store {
