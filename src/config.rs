@@ -322,6 +322,15 @@ pub(crate) fn apply_overrides<'a>(
             let slot: &mut toml::Value = match step {
                 Step::Key(k) => {
                     if last {
+                        // `values` and `range` are alternatives: setting one replaces the other.
+                        let other = match k.as_str() {
+                            "values" => Some("range"),
+                            "range" => Some("values"),
+                            _ => None,
+                        };
+                        if let Some(o) = other {
+                            cur.remove(o);
+                        }
                         match cur.get_mut(k) {
                             Some(old) => merge(old, value),
                             None => {
@@ -339,7 +348,10 @@ pub(crate) fn apply_overrides<'a>(
                         .ok_or_else(|| err(&format!("`{k}` is not an array in the base model")))?;
                     let len = arr.len();
                     let item = arr.get_mut(*idx).ok_or_else(|| {
-                        err(&format!("index {idx} is out of range ({k} has {len} entries)"))
+                        err(&format!(
+                            "index {idx} is out of range ({k} has {})",
+                            crate::spec::text::plural(len, "entry")
+                        ))
                     })?;
                     if last {
                         merge(item, value);

@@ -395,7 +395,7 @@ fn in_memory_svg_equals_the_written_one() {
     let dir = scratch("figures_memory");
     let cfg = write(&dir, "small.toml", SMALL);
     let sim = SimOptions { disabled: true, ..Default::default() };
-    let svg = figures::render_svg(&cfg, &sim).unwrap();
+    let svg = figures::render_svg(&cfg, &sim, &lcurve::progress::Silent).unwrap();
     let r = figures::render_one(&cfg, &dir, &sim, 96.0).unwrap();
     assert_eq!(svg, std::fs::read_to_string(r.svg).unwrap());
 }

@@ -48,6 +48,11 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 Progress = Callable[[str, int, int], Any]
+"""A progress callback ``progress(stage, done, total)``, called every 50 ms
+while a job runs: ``stage`` names the work (``"theory"``, ``"simulate"``, ``"figures"``, …),
+and ``done``/``total`` count it in cost units (a Monte Carlo trial counts its estimated
+floating-point work, so ``done/total`` is the fraction of the time; ``total`` is 0 while a
+stage's size is unknown). Raising an exception in it stops the job."""
 """``progress(stage, done, total)``, called about every 50 ms during a computation
 (``total`` = 0 when the amount of work is unknown). Raising stops the computation."""
 
@@ -90,6 +95,11 @@ class Config:
     def ensemble(self) -> Union[int, str, None]:
         """``[readout] ensemble``: K, ``"infinite"``, or ``None`` when unset."""
         return self._native.ensemble
+
+    def with_alpha(self, start: float, stop: float, points: int) -> "Config":
+        """The same config with ``points`` sample sizes p = round(α·n0) for log-spaced α from
+        ``start`` to ``stop`` (repeats removed), like ``lcurve --alpha START:STOP:POINTS``."""
+        return Config(self._native.with_alpha(float(start), float(stop), int(points)))
 
     def summary(self) -> Dict[str, Any]:
         """The resolved model: ``dim`` (n0), ``noise`` (η²), ``widths``, ``ranks`` (of the
@@ -201,15 +211,28 @@ def _table(result: Tuple[Tuple[List[str], List[np.ndarray], List[Optional[np.nda
     return Table(columns, arrays, masks, meta)
 
 
-def curve(config: Union[Config, PathLike], progress: Optional[Progress] = None) -> Table:
+def _with_alpha(config: Union[Config, PathLike], alpha: Optional[Tuple[float, float, int]]) -> Any:
+    native = _config(config)
+    if alpha is None:
+        return native
+    start, stop, points = alpha
+    return native.with_alpha(float(start), float(stop), int(points))
+
+
+def curve(
+    config: Union[Config, PathLike],
+    progress: Optional[Progress] = None,
+    alpha: Optional[Tuple[float, float, int]] = None,
+) -> Table:
     """The learning curve of a config: the columns of ``lcurve curve`` (``samples``,
     ``alpha``, ``ridge``, ``error``, ``bias``, ``variance``, ``train_error``, ``test_mse``,
     ``df``, ``df2``, ``kappa``, ``kappa_data``, ``kappa_1`` …, ``error_inf``, ``bias_inf``,
     ``variance_inf``, ``init_variance`` and, with an ensemble, ``error_ensemble``).
     Errors are in units of the target's signal (E_g → 1 as p → 0). With a nonlinear layer
     (``activation`` in ``[[layers]]``) the §7 columns are masked, and a low effective rank
-    of the input is a ``RuntimeWarning`` (Gaussian equivalence is unreliable there)."""
-    return _table(_native.curve(_config(config), progress))
+    of the input is a ``RuntimeWarning`` (Gaussian equivalence is unreliable there).
+    ``alpha=(start, stop, points)`` replaces the sample sizes as :meth:`Config.with_alpha`."""
+    return _table(_native.curve(_with_alpha(config, alpha), progress))
 
 
 def point(
@@ -231,15 +254,17 @@ def validate(
     scale: Optional[float] = None,
     store: Optional[PathLike] = None,
     progress: Optional[Progress] = None,
+    alpha: Optional[Tuple[float, float, int]] = None,
 ) -> Table:
     """Monte Carlo validation, as ``lcurve validate``: ``trials`` independent trials per
     sample size (default: the config's ``[simulation]``), ``seed``, and ``scale`` (applied
     to n0, every width and every p). Bit-identical to the command line for the same seed.
     With ``store`` (a results-store folder, as ``lcurve --store``) finished trials are kept
     there and reused, so an interrupted validation resumes; without, nothing is kept.
-    ``table.meta["summary"]`` is the agreement line, ``table.meta["agreement"]`` its parts."""
+    ``table.meta["summary"]`` is the agreement line, ``table.meta["agreement"]`` its parts.
+    ``alpha=(start, stop, points)`` replaces the sample sizes as :meth:`Config.with_alpha`."""
     st = None if store is None else os.fspath(store)
-    return _table(_native.validate_config(_config(config), trials, seed, scale, st, progress))
+    return _table(_native.validate_config(_with_alpha(config, alpha), trials, seed, scale, st, progress))
 
 
 def figures(
@@ -272,8 +297,15 @@ def render_figure(
     format: str = "svg",
     dpi: float = 96.0,
     store: Optional[PathLike] = None,
+    progress: Optional[Progress] = None,
 ) -> bytes:
     """One figure in memory: SVG (default) or PNG bytes. In a notebook:
-    ``IPython.display.SVG(lcurve.render_figure(path))``."""
+    ``IPython.display.SVG(lcurve.render_figure(path))``. ``store`` and ``progress`` as in
+    :func:`figures`."""
     st = None if store is None else os.fspath(store)
-    return _native.render_figure(os.fspath(path), simulate, trials, scale, format, dpi, st)
+    return _native.render_figure(os.fspath(path), simulate, trials, scale, format, dpi, st, progress)
+
+
+def __dir__() -> List[str]:
+    """The public API only (not the modules this one imports)."""
+    return sorted(__all__)

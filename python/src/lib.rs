@@ -347,6 +347,12 @@ impl NativeConfig {
         ensemble_to_py(py, self.inner.ensemble())
     }
 
+    /// The same config with `points` sample sizes p = round(α·n0) for log-spaced α from
+    /// `start` to `stop` (the command line's `--alpha START:STOP:POINTS`).
+    fn with_alpha(&self, start: f64, stop: f64, points: usize) -> PyResult<NativeConfig> {
+        self.inner.clone().with_alpha_range(start, stop, points, true).map(NativeConfig::new).map_err(py_err)
+    }
+
     /// The resolved model as JSON: n0, η², widths, ranks, threshold r, normalisations
     /// (builds the covariances and reduces the spectra).
     fn summary_json(&self, py: Python<'_>) -> PyResult<String> {
@@ -579,7 +585,7 @@ fn render_figures<'py>(
 
 /// One figure as SVG text or PNG bytes, in memory.
 #[pyfunction]
-#[pyo3(signature = (path, simulate=true, trials=None, scale=None, format="svg", dpi=96.0, store=None))]
+#[pyo3(signature = (path, simulate=true, trials=None, scale=None, format="svg", dpi=96.0, store=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn render_figure<'py>(
     py: Python<'py>,
@@ -590,6 +596,7 @@ fn render_figure<'py>(
     format: &str,
     dpi: f64,
     store: Option<PathBuf>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let png = match format {
         "svg" => false,
@@ -599,8 +606,8 @@ fn render_figure<'py>(
         }
     };
     let sim = sim_options(simulate, trials, scale, store)?;
-    let bytes = run(py, None, move |_| {
-        let svg = figures::render_svg(&path, &sim)?;
+    let bytes = run(py, progress, move |p| {
+        let svg = figures::render_svg(&path, &sim, p)?;
         if png {
             figures::render::png(&svg, dpi)
         } else {

@@ -344,3 +344,71 @@ def test_point_of_a_nonlinear_network_has_no_ensemble_fields():
     cfg = lcurve.loads(SMALL.replace("width = 40", 'width = 40\nactivation = "relu"'))
     pt = lcurve.point(cfg, 50.0)
     assert pt["error"] > 0 and pt["error_inf"] is None and pt["init_variance"] is None
+
+
+def test_hostile_python_input_is_a_config_error():
+    d = {}
+    d["data"] = d
+    with pytest.raises(lcurve.ConfigError, match="nested more than"):
+        lcurve.Config.from_dict(d)
+    deep = {}
+    cur = deep
+    for _ in range(100_000):
+        cur["a"] = {}
+        cur = cur["a"]
+    with pytest.raises(lcurve.ConfigError, match="nested more than"):
+        lcurve.Config.from_dict(deep)
+    with pytest.raises(lcurve.ConfigError, match="nested more than"):
+        lcurve.loads(SMALL, set={"data.target": deep})
+    with pytest.raises(lcurve.ConfigError, match="lone surrogate"):
+        lcurve.loads(SMALL + "# \ud800\n")
+
+
+def test_numpy_values_are_accepted_like_lists_and_numbers():
+    cfg = lcurve.loads(SMALL, set={"samples.values": np.array([20, 40]), "data.noise": np.float32(0.5)})
+    assert cfg.samples == [20, 40]
+    d = {
+        "data": {"dim": np.int64(60), "noise": 0.2},
+        "layers": [{"width": 40}],
+        "readout": {"ridge": 0.01},
+        "samples": {"values": np.arange(10, 40, 10)},
+    }
+    assert lcurve.Config.from_dict(d).samples == [10, 20, 30]
+
+
+def test_alpha_replaces_the_sample_sizes():
+    cfg = lcurve.loads(SMALL)
+    c = lcurve.curve(cfg, alpha=(0.5, 2.0, 3))
+    assert list(c["samples"]) == [30, 60, 120]
+    assert cfg.with_alpha(0.5, 2.0, 3).samples == [30, 60, 120]
+    with pytest.raises(lcurve.ConfigError) as e:
+        cfg.with_alpha(0, 2, 3)
+    assert e.value.key == "alpha"
+
+
+def test_the_module_lists_its_api_only():
+    names = dir(lcurve)
+    assert "curve" in names and "Config" in names
+    assert not {"np", "os", "json", "Any"} & set(names), names
+
+
+def test_render_figure_takes_a_progress_callback(tmp_path):
+    f = tmp_path / "tiny.toml"
+    f.write_text(FIGURE)
+
+    class Stop(Exception):
+        pass
+
+    def stop(stage, done, total):
+        raise Stop()
+
+    # A simulated figure runs long enough for the callback to be called and stop it.
+    slow = FIGURE.replace("trials = 3", "trials = 100000")
+    f2 = tmp_path / "slow.toml"
+    f2.write_text(slow)
+    with pytest.raises(Stop):
+        lcurve.render_figure(f2, progress=stop)
+    calls = []
+    svg = lcurve.render_figure(f, simulate=False, progress=lambda *a: calls.append(a))
+    assert svg.startswith(b"<svg")
+    assert all(stage == "figure" for stage, _, _ in calls)

@@ -22,11 +22,22 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// `n` followed by `word`, with an `s` unless n = 1 ("1 trial", "3 trials").
+/// `n` followed by `word`, in the plural unless n = 1 ("1 trial", "3 trials", "2 entries").
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
+    match (n, word.strip_suffix('y')) {
+        (1, _) => format!("1 {word}"),
+        (_, Some(stem)) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plurals() {
+        assert_eq!(super::plural(1, "entry"), "1 entry");
+        assert_eq!(super::plural(2, "entry"), "2 entries");
+        assert_eq!(super::plural(0, "trial"), "0 trials");
+        assert_eq!(super::plural(3, "key"), "3 keys");
     }
 }

@@ -53,8 +53,13 @@ pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions, dpi: f64) -> Re
 }
 
 /// Loads and computes one figure and returns it as an SVG document (nothing is written).
-pub fn render_svg(path: &Path, sim: &SimOptions) -> Result<String> {
-    render::svg(&compute(&FigureSpec::load(path)?, sim)?)
+/// `progress` hears of the figure as one unit, passes on notes and may cancel it.
+pub fn render_svg(path: &Path, sim: &SimOptions, progress: &dyn Progress) -> Result<String> {
+    let spec = FigureSpec::load(path)?;
+    progress.start("figure", 1);
+    let data = compute::compute_observed(&spec, sim, progress);
+    progress.finish();
+    render::svg(&data?)
 }
 
 fn finish(data: &FigureData, out_dir: &Path, dpi: f64) -> Result<Rendered> {
