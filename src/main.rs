@@ -154,9 +154,10 @@ enum Command {
     Figures {
         /// Figure configs or folders to search (default: configs/).
         paths: Vec<PathBuf>,
-        /// Output folder.
-        #[arg(long, default_value = "figures")]
-        out: PathBuf,
+        /// Output folder (default: figures; with --no-sim it must be given, so that theory-only
+        /// figures never replace the simulated ones in figures/).
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Theory only: skip the Monte Carlo markers.
         #[arg(long)]
         no_sim: bool,
@@ -407,6 +408,15 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         }
         Command::Figures { paths, out, no_sim, trials, scale, dpi, store } => {
             let paths = if paths.is_empty() { vec![PathBuf::from("configs")] } else { paths };
+            let out = match (out, no_sim) {
+                (Some(out), _) => out,
+                (None, false) => PathBuf::from("figures"),
+                (None, true) => {
+                    return Err(Failure::Usage(
+                        "--no-sim draws theory-only figures: give --out DIR (the default folder figures/ holds the figures with simulation markers)".into(),
+                    ))
+                }
+            };
             let st = store.open()?;
             let opts = lcurve::figures::SimOptions {
                 disabled: no_sim,
@@ -465,16 +475,9 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 seed: seed.unwrap_or(defaults.seed),
                 scale: scale.unwrap_or(defaults.scale),
             };
-            let plan = lcurve::validate::plan(&cfg, &opts)?;
-            if plan.seconds > 60.0 {
-                eprintln!(
-                    "validate: {} estimated at about {} on {} (memory ≈ {})",
-                    plural(plan.trials as usize, "trial"),
-                    lcurve::resources::duration(plan.seconds),
-                    plural(rayon::current_num_threads(), "thread"),
-                    lcurve::resources::gb(plan.bytes)
-                );
-            }
+            // Checks the options and the memory before the store is opened; the time estimate
+            // comes once the store's trials are known (a progress note).
+            lcurve::validate::plan(&cfg, &opts)?;
             let st = store.open()?;
             if let (Some(shard), Some(st)) = (store.shard, &st) {
                 let r = stopped(

@@ -269,7 +269,7 @@ def validate(
 
 def figures(
     paths: Union[PathLike, Sequence[PathLike], None] = None,
-    out: PathLike = "figures",
+    out: Optional[PathLike] = None,
     simulate: bool = True,
     trials: Optional[int] = None,
     scale: Optional[float] = None,
@@ -279,7 +279,18 @@ def figures(
 ) -> List[Tuple[str, str]]:
     """Renders figure configs (files, or folders searched for them; default ``configs``)
     to ``out`` as PNG and SVG, like ``lcurve figures`` (``store``: a results-store folder
-    whose trials are reused). Returns the ``(png, svg)`` paths."""
+    whose trials are reused). ``out`` defaults to ``figures``, except with
+    ``simulate=False``, where it must be given (theory-only drafts never replace the
+    simulated figures). Returns the ``(png, svg)`` paths."""
+    if out is None:
+        if not simulate:
+            err = ConfigError(
+                "out: simulate=False draws theory-only figures: give out= (the default folder "
+                "figures/ holds the figures with simulation markers)"
+            )
+            err.key = "out"
+            raise err
+        out = "figures"
     if paths is None:
         paths = ["configs"]
     elif isinstance(paths, (str, os.PathLike)):

@@ -271,6 +271,9 @@ def test_figures_in_memory_and_on_disk(tmp_path):
     assert svg == (out / "tiny.svg").read_bytes()
     png = lcurve.render_figure(f, format="png", dpi=150)
     assert png.startswith(b"\x89PNG") and png == (lcurve.render_figure(f, format="png", dpi=150))
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.figures(f, simulate=False)
+    assert e.value.key == "out"
     written = lcurve.figures(f, out=tmp_path / "py", simulate=False)
     assert [Path(p).name for p in written[0]] == ["tiny.png", "tiny.svg"]
     with pytest.raises(lcurve.ConfigError, match="format"):

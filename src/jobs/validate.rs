@@ -9,7 +9,7 @@ use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
 use crate::spec::{Config, Ensemble, Error, Invalid, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
-use crate::support::progress::{Progress, Silent};
+use crate::support::progress::{Note, Progress, Silent};
 use crate::support::resources;
 use crate::support::stats::{summarize, Summary};
 use crate::theory::{ModelSummary, Point, Theory};
@@ -117,6 +117,8 @@ pub struct Validation {
     pub scale: f64,
     pub rows: Vec<Row>,
     pub agreement: Agreement,
+    /// Trials taken from the results store (the others were simulated by this run).
+    pub from_store: usize,
 }
 
 /// What a validation will cost, estimated from the sizes before anything is simulated.
@@ -131,6 +133,9 @@ pub struct Plan {
     /// Estimated seconds on the current thread pool.
     pub seconds: f64,
 }
+
+/// A run estimated to take longer than this says so before it starts (seconds).
+const LONG_RUN_SECONDS: f64 = 60.0;
 
 /// Sample sizes of a config at a scale (rounded, deduplicated, in order).
 fn scaled_samples(config: &Config, scale: f64) -> Vec<usize> {
@@ -193,6 +198,7 @@ pub fn run_stored(
     progress: &dyn Progress,
 ) -> Result<Validation> {
     let run = Trials::prepare(config, opts, store, progress)?;
+    let from_store = run.jobs.iter().filter(|&&job| run.stored_trial(job).is_some()).count();
     let results = run.simulate(None, progress)?;
     let rows: Vec<Row> = run
         .points
@@ -216,6 +222,7 @@ pub fn run_stored(
         scale: opts.scale,
         rows,
         agreement,
+        from_store,
     })
 }
 
@@ -322,6 +329,8 @@ struct Trials<'a> {
     store: Option<&'a Store>,
     /// The simulation model, when built for the theory already.
     model: Option<crate::model::Model>,
+    /// Estimated peak memory of the simulation, bytes.
+    bytes: f64,
 }
 
 impl<'a> Trials<'a> {
@@ -331,7 +340,7 @@ impl<'a> Trials<'a> {
         store: Option<&'a Store>,
         progress: &dyn Progress,
     ) -> Result<Self> {
-        let (spec, samples, _) = prepare(config, opts)?;
+        let (spec, samples, plan) = prepare(config, opts)?;
         // With a store the simulation's model (eigenvectors of dense covariances) is built
         // only if some trial is missing.
         let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
@@ -377,6 +386,7 @@ impl<'a> Trials<'a> {
             keys,
             stored,
             store,
+            bytes: plan.bytes,
         })
     }
 
@@ -417,6 +427,19 @@ impl<'a> Trials<'a> {
         let test_samples = self.config.simulation().test_samples;
         let sim = model.map(|m| Simulator::new(m).map(|s| s.with_test_samples(test_samples))).transpose()?;
         let total: u64 = todo.iter().map(|&j| self.cost[self.jobs[j].0]).sum();
+        let threads = rayon::current_num_threads().min(todo.len()).max(1);
+        let seconds = resources::seconds(total as f64 * 1e6, threads);
+        if seconds > LONG_RUN_SECONDS {
+            let stored = self.jobs.iter().filter(|&&job| self.stored_trial(job).is_some()).count();
+            progress.note(&Note::LongRun {
+                what: "validate",
+                trials: todo.len(),
+                stored,
+                seconds,
+                threads,
+                bytes: self.bytes,
+            });
+        }
         progress.start("simulate", total);
         let done = AtomicU64::new(0);
         let members = Members::of(self.config.ensemble());
@@ -573,6 +596,10 @@ impl Validation {
                 plural(a.at_threshold.len(), "point"),
                 ps.join(", ")
             ));
+        }
+        if self.from_store > 0 {
+            let total = self.rows.len() * self.trials;
+            s.push_str(&format!("; {} of {total} from the results store", plural(self.from_store, "trial")));
         }
         s
     }

@@ -3,6 +3,8 @@
 //! callable, tests and library users [`Silent`].
 
 use crate::spec::limits::MIN_EFFECTIVE_RANK;
+use crate::spec::text::plural;
+use crate::support::resources::{duration, gb};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -43,6 +45,9 @@ pub enum Note {
     UnreadableStoreFile { path: PathBuf, reason: String },
     /// Corrupt lines of a results-store file, skipped (their trials are recomputed).
     DamagedStoreFile { path: PathBuf, lines: usize },
+    /// A long run is about to start: `trials` to simulate (`stored` more come from the
+    /// results store), estimated at `seconds` on `threads`, with peak memory `bytes`.
+    LongRun { what: &'static str, trials: usize, stored: usize, seconds: f64, threads: usize, bytes: f64 },
 }
 
 impl fmt::Display for Note {
@@ -56,6 +61,20 @@ impl fmt::Display for Note {
             ),
             Note::UnreadableStoreFile { path, reason } => {
                 write!(f, "store: {}: unreadable ({reason}), skipped", path.display())
+            }
+            Note::LongRun { what, trials, stored, seconds, threads, bytes } => {
+                write!(
+                    f,
+                    "{what}: {} estimated at about {} on {} (memory ≈ {})",
+                    plural(*trials, "trial"),
+                    duration(*seconds),
+                    plural(*threads, "thread"),
+                    gb(*bytes)
+                )?;
+                if *stored > 0 {
+                    write!(f, "; {} more from the results store", plural(*stored, "trial"))?;
+                }
+                Ok(())
             }
             Note::DamagedStoreFile { path, lines } => write!(
                 f,

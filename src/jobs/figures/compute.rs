@@ -303,8 +303,9 @@ impl Progress for Inner<'_> {
         self.0.cancelled()
     }
     fn note(&self, note: &Note) {
-        // The figure warns once about low effective ranks, for all its points.
-        if !matches!(note, Note::LowEffectiveRank { .. }) {
+        // The figure warns once about low effective ranks, for all its points, and has its
+        // own progress bar instead of each validation's estimate.
+        if !matches!(note, Note::LowEffectiveRank { .. } | Note::LongRun { .. }) {
             self.0.note(note)
         }
     }
