@@ -252,11 +252,18 @@ impl std::str::FromStr for Override {
             )));
         }
         let raw = raw.trim();
-        let value = format!("v = {raw}")
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+        let value = match format!("v = {raw}").parse::<toml::Table>() {
+            Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
+            // A table or an array that is not TOML is a mistake, not a string.
+            Err(e) if raw.starts_with(['{', '[']) => {
+                return Err(Invalid(format!(
+                    "\"{}\" is not a TOML table or array ({}); quote strings inside it, e.g. {{ kind = \"ar1\", rho = 0.5 }}",
+                    truncate(raw, 60),
+                    truncate(e.message().trim(), 80)
+                )))
+            }
+            Err(_) => toml::Value::String(raw.to_string()),
+        };
         Ok(Override { path: path.to_string(), value })
     }
 }

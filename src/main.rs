@@ -453,10 +453,16 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 return Ok(Outcome::Done);
             }
             for r in &written {
-                let agreement = match r.max_abs_z {
+                let mut agreement = match r.max_abs_z {
                     Some(z) => format!(" (simulation: {}, max |z| = {z:.2})", plural(r.markers, "marker")),
                     None => String::new(),
                 };
+                if let (n, Some(z)) = r.failure {
+                    agreement.push_str(&format!(
+                        "; {} in panels that show where the theory fails, on purpose: max |z| = {z:.2} there",
+                        plural(n, "marker")
+                    ));
+                }
                 eprintln!("wrote {} and {}{agreement}", r.png.display(), r.svg.display());
             }
             eprintln!("{} in {:.1} s", plural(written.len(), "figure"), started.elapsed().as_secs_f64());
@@ -629,7 +635,13 @@ fn parse() -> Result<Cli, ExitCode> {
         let text = e.render().to_string();
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
         let first = first.trim().trim_start_matches("error: ");
-        eprintln!("error: {} (see lcurve --help)", short_line(first));
+        // clap lists the accepted values on a later line: keep them on the one line.
+        let values = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("[possible values: "))
+            .map(|v| format!("; expected one of {}", v.trim_end_matches(']')))
+            .unwrap_or_default();
+        eprintln!("error: {}{values} (see lcurve --help)", short_line(first));
         ExitCode::from(2)
     })
 }

@@ -379,8 +379,24 @@ impl FigureData {
     /// Number of markers with a z-score, and the largest |z| among them (theory at the
     /// simulated sizes).
     pub fn agreement(&self) -> (usize, Option<f64>) {
-        let zs: Vec<f64> =
-            self.panels.iter().flat_map(|p| &p.series).flat_map(|s| &s.markers).filter_map(|m| m.z).collect();
+        self.max_abs_z(false)
+    }
+
+    /// As [`FigureData::agreement`], over the panels that show where the theory fails on
+    /// purpose (`shows_failure`).
+    pub fn failure_agreement(&self) -> (usize, Option<f64>) {
+        self.max_abs_z(true)
+    }
+
+    fn max_abs_z(&self, failure: bool) -> (usize, Option<f64>) {
+        let zs: Vec<f64> = self
+            .panels
+            .iter()
+            .filter(|p| p.spec.shows_failure == failure)
+            .flat_map(|p| &p.series)
+            .flat_map(|s| &s.markers)
+            .filter_map(|m| m.z)
+            .collect();
         (zs.len(), zs.iter().map(|z| z.abs()).fold(None, |m: Option<f64>, z| Some(m.map_or(z, |m| m.max(z)))))
     }
 }

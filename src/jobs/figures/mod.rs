@@ -40,6 +40,9 @@ pub struct Rendered {
     pub markers: usize,
     /// Largest |z| over the markers.
     pub max_abs_z: Option<f64>,
+    /// Markers and largest |z| in panels that show where the theory fails on purpose
+    /// (`shows_failure`), left out of the two above.
+    pub failure: (usize, Option<f64>),
 }
 
 /// Loads, computes and renders one figure into `out_dir` (`NAME.png` at `dpi`, `NAME.svg`).
@@ -65,7 +68,7 @@ pub fn render_svg(path: &Path, sim: &SimOptions, progress: &dyn Progress) -> Res
 fn finish(data: &FigureData, out_dir: &Path, dpi: f64) -> Result<Rendered> {
     let (png, svg) = render::write(data, out_dir, dpi)?;
     let (markers, max_abs_z) = data.agreement();
-    Ok(Rendered { png, svg, markers, max_abs_z })
+    Ok(Rendered { png, svg, markers, max_abs_z, failure: data.failure_agreement() })
 }
 
 /// Renders every figure config in parallel, one progress unit per figure; all configs are
@@ -102,6 +105,7 @@ pub fn render_all(
                         svg: PathBuf::new(),
                         markers: 0,
                         max_abs_z: None,
+                        failure: (0, None),
                     });
                 }
                 finish(&d, out_dir, dpi)

@@ -92,4 +92,5 @@ pub(crate) struct RawPanel {
     pub color_range: Option<[f64; 2]>,
     pub color_scale: Option<String>,
     pub guides: Option<Vec<RawGuide>>,
+    pub shows_failure: Option<bool>,
 }

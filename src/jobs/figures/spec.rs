@@ -292,6 +292,9 @@ pub struct PanelSpec {
     pub y_range: Option<(f64, f64)>,
     pub guides: Vec<Guide>,
     pub colors: Colors,
+    /// The panel shows where the theory fails, on purpose (`shows_failure = true`): its
+    /// markers are reported apart from the figure's agreement.
+    pub shows_failure: bool,
 }
 
 /// Kind of figure.
@@ -683,6 +686,7 @@ impl Resolver<'_> {
             y_range,
             guides,
             colors,
+            shows_failure: rp.shows_failure.unwrap_or(false),
         })
     }
 
