@@ -8,7 +8,7 @@ mod schema;
 pub mod spec;
 
 use crate::spec::{Error, Result};
-use crate::support::progress::Progress;
+use crate::support::progress::{interruptible, Progress};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -108,7 +108,11 @@ pub fn render_all(
                         failure: (0, None),
                     });
                 }
-                finish(&d, out_dir, dpi)
+                // Drawing and rasterising a large figure is one long step: a cancellation
+                // stops the wait for it (its files are written whole or not at all).
+                let out_dir = out_dir.to_path_buf();
+                interruptible(progress, move || finish(&d, &out_dir, dpi))
+                    .unwrap_or(Err(Error::Interrupted { done: 0, total: specs.len() as u64, unit: "figure" }))
             });
             progress.advance(1);
             r
