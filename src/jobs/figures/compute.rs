@@ -178,15 +178,62 @@ impl CostFunction for Objective<'_> {
     }
 }
 
+/// Minimisations already done in a figure, by what determines them (series model,
+/// quantity, parameter, grid, x values and heat-map y): panels that show the same
+/// minimisation differently (F8's s* and its gain) compute it once.
+#[derive(Default)]
+struct Minima(std::sync::Mutex<std::collections::HashMap<String, Vec<(f64, f64, f64)>>>);
+
+impl Minima {
+    fn key(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            s.config,
+            o.quantity,
+            o.over,
+            o.grid,
+            at.axis,
+            at.xs,
+            at.y.map(|(a, y)| (a.clone(), y))
+        )
+    }
+}
+
 /// Minimises the quantity over the parameter at every x: a scan of the grid, then Brent's
 /// method between the best grid value's neighbours. Returns `(x, shown value)`.
-fn optimum(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<(f64, f64)>> {
-    let scans: Vec<Vec<(f64, f64)>> =
-        o.grid.iter().map(|&g| plain(s, o.quantity, at, Some((&o.over, g)))).collect::<Result<_>>()?;
+fn optimum(s: &SeriesSpec, o: &Optimum, at: At<'_>, minima: &Minima) -> Result<Vec<(f64, f64)>> {
+    let key = Minima::key(s, o, at);
+    let cached = minima.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+    let found = match cached {
+        Some(m) => m,
+        None => {
+            let m = minimise(s, o, at)?;
+            minima.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key, m.clone());
+            m
+        }
+    };
     let reference = match o.show {
         Show::Gain => Some(plain(s, o.quantity, at, Some((&o.over, o.reference)))?),
         _ => None,
     };
+    Ok(found
+        .iter()
+        .enumerate()
+        .map(|(ix, &(x, arg, min))| {
+            let shown = match o.show {
+                Show::Argmin => arg,
+                Show::Min => min,
+                Show::Gain => min / reference.as_ref().map_or(f64::NAN, |r| r[ix].1),
+            };
+            (x, shown)
+        })
+        .collect())
+}
+
+/// `(x, argmin, min)` of the quantity over the parameter at every x.
+fn minimise(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<(f64, f64, f64)>> {
+    let scans: Vec<Vec<(f64, f64)>> =
+        o.grid.iter().map(|&g| plain(s, o.quantity, at, Some((&o.over, g)))).collect::<Result<_>>()?;
     (0..scans[0].len())
         .map(|ix| {
             let x = scans[0][ix].0;
@@ -206,21 +253,16 @@ fn optimum(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<(f64, f64)>> {
                     (arg, min) = (g, c);
                 }
             }
-            let shown = match o.show {
-                Show::Argmin => arg,
-                Show::Min => min,
-                Show::Gain => min / reference.as_ref().map_or(f64::NAN, |r| r[ix].1),
-            };
-            Ok((x, shown))
+            Ok((x, arg, min))
         })
         .collect()
 }
 
 /// The measure of a series at every x of a sweep (and a heat map's y value).
-fn measure(s: &SeriesSpec, at: At<'_>) -> Result<Vec<(f64, f64)>> {
+fn measure(s: &SeriesSpec, at: At<'_>, minima: &Minima) -> Result<Vec<(f64, f64)>> {
     match &s.measure {
         Measure::Plain(q) => plain(s, *q, at, None),
-        Measure::Optimum(o) => optimum(s, o, at),
+        Measure::Optimum(o) => optimum(s, o, at, minima),
     }
 }
 
@@ -354,7 +396,7 @@ fn warn_low_effective_rank(spec: &FigureSpec, progress: &dyn Progress) -> Result
     Ok(())
 }
 
-fn heat(panel: &PanelSpec) -> Result<Heat> {
+fn heat(panel: &PanelSpec, minima: &Minima) -> Result<Heat> {
     let s = &panel.series[0];
     let ys = panel.sweep_y.as_ref().expect("heat maps have a y sweep");
     let rows: Vec<(f64, Vec<(f64, f64)>)> = ys
@@ -362,7 +404,7 @@ fn heat(panel: &PanelSpec) -> Result<Heat> {
         .par_iter()
         .map(|&y| {
             let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: Some((&ys.axis, y)) };
-            let row = measure(s, at)?;
+            let row = measure(s, at, minima)?;
             let cfg = point_config(s, &panel.sweep.axis, None, Some((&ys.axis, y)), None)
                 .map_err(|m| point_error(s, m))?;
             Ok((ys.axis.plotted(&cfg, y), row))
@@ -416,6 +458,7 @@ pub(crate) fn compute_observed(
     let opts = marker_options(spec, sim)?;
     warn_low_effective_rank(spec, progress)?;
     let inner = Inner(progress);
+    let minima = Minima::default();
     let simulate = !sim.disabled && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());
     let mut panels = Vec::with_capacity(spec.panels.len());
     let mut sim_dims = Vec::new();
@@ -424,7 +467,7 @@ pub(crate) fn compute_observed(
             if sim.shard.is_some() {
                 continue; // heat maps are theory only
             }
-            panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(panel)?) });
+            panels.push(PanelData { spec: panel.clone(), series: vec![], heat: Some(heat(panel, &minima)?) });
             continue;
         }
         let series = panel
@@ -433,7 +476,7 @@ pub(crate) fn compute_observed(
             .enumerate()
             .map(|(i, s)| -> Result<SeriesData> {
                 let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None };
-                let theory = if sim.shard.is_some() { vec![] } else { measure(s, at)? };
+                let theory = if sim.shard.is_some() { vec![] } else { measure(s, at, &minima)? };
                 let markers = if simulate { series_markers(panel, s, &opts, sim, &inner)? } else { vec![] };
                 Ok(SeriesData {
                     label: s.label.clone(),
