@@ -182,7 +182,10 @@ impl CostFunction for Objective<'_> {
 /// quantity, parameter, grid, x values and heat-map y): panels that show the same
 /// minimisation differently (F8's s* and its gain) compute it once.
 #[derive(Default)]
-struct Minima(std::sync::Mutex<std::collections::HashMap<String, Vec<(f64, f64, f64)>>>);
+struct Minima(std::sync::Mutex<std::collections::HashMap<String, Vec<Minimum>>>);
+
+/// `(x, argmin, min)` of a minimisation at one x.
+type Minimum = (f64, f64, f64);
 
 impl Minima {
     fn key(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> String {
@@ -231,7 +234,7 @@ fn optimum(s: &SeriesSpec, o: &Optimum, at: At<'_>, minima: &Minima) -> Result<V
 }
 
 /// `(x, argmin, min)` of the quantity over the parameter at every x.
-fn minimise(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<(f64, f64, f64)>> {
+fn minimise(s: &SeriesSpec, o: &Optimum, at: At<'_>) -> Result<Vec<Minimum>> {
     let scans: Vec<Vec<(f64, f64)>> =
         o.grid.iter().map(|&g| plain(s, o.quantity, at, Some((&o.over, g)))).collect::<Result<_>>()?;
     (0..scans[0].len())
