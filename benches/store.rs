@@ -1,5 +1,6 @@
-//! Results-store benchmark of issue 11: a store of 10⁶ trial records (10⁴ points × 100
-//! trials, one writer's file, ≈ 90 MB): looking up one validation's points (40 points), and
+//! Results-store benchmark: a store of 10⁶ trial records (10⁴ points × 100 trials, one
+//! writer's file, ≈ 90 MB): looking up one validation's points (40 points; repeated lookups
+//! use the store's in-process index), a figure's 20 validations from a fresh store, and
 //! reading every record (`lcurve store status`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -33,6 +34,17 @@ fn store(c: &mut Criterion) {
         b.iter(|| {
             let l = st.load(Some(&wanted)).unwrap();
             assert_eq!(l.trials.len(), 4000);
+        })
+    });
+    // A figure with 20 validations: one store, 20 lookups of 40 points each (the first
+    // reads the files, the others use the in-process index).
+    group.bench_function("figure_20_lookups_of_40_points_in_1e6_records", |b| {
+        b.iter(|| {
+            let st = Store::open(&dir).unwrap();
+            for v in 0..20 {
+                let w: HashSet<PointKey> = keys.iter().skip(v).step_by(250).copied().collect();
+                assert_eq!(st.load(Some(&w)).unwrap().trials.len(), 4000);
+            }
         })
     });
     group.bench_function("read_all_1e6_records", |b| {

@@ -255,6 +255,114 @@ pub struct Store {
     root: PathBuf,
     writer: Mutex<Option<(PathBuf, File)>>,
     appended: AtomicU64,
+    /// What this process has read of the files, so that a run with many validations (a
+    /// figure) reads each file once and then only what was appended since.
+    index: Mutex<Index>,
+}
+
+/// The store's files as read so far: their bytes up to the last complete line, and where
+/// each point's lines are.
+#[derive(Debug, Default)]
+struct Index {
+    files: Vec<(PathBuf, Vec<u8>)>,
+    /// Position in `files` of each path.
+    by_path: HashMap<PathBuf, usize>,
+    /// Lines of each point: (file, byte range of the line without its newline).
+    by_key: HashMap<PointKey, Vec<(usize, std::ops::Range<usize>)>>,
+}
+
+impl Index {
+    /// Reads what `files` have beyond what was read (whole lines only: a torn last line is
+    /// read once it is complete). Lines whose key cannot be read are damage, reported here
+    /// once. A file that shrank (replaced) makes the index start over.
+    fn refresh(&mut self, files: &[PathBuf], notes: &mut Vec<Note>) {
+        for path in files {
+            let known = self.by_path.get(path).map_or(0, |&i| self.files[i].1.len());
+            let len = match fs::metadata(path) {
+                Ok(m) => m.len() as usize,
+                Err(e) => {
+                    notes.push(Note::UnreadableStoreFile { path: path.clone(), reason: e.to_string() });
+                    continue;
+                }
+            };
+            if len < known {
+                *self = Index::default();
+                return self.refresh(files, notes);
+            }
+            if len == known {
+                continue;
+            }
+            let tail = match read_from(path, known) {
+                Ok(t) => t,
+                Err(e) => {
+                    notes.push(Note::UnreadableStoreFile { path: path.clone(), reason: e.to_string() });
+                    continue;
+                }
+            };
+            // Whole lines only; the rest is read again next time.
+            let Some(end) = tail.iter().rposition(|&b| b == b'\n') else { continue };
+            let f = match self.by_path.get(path) {
+                Some(&i) => i,
+                None => {
+                    self.files.push((path.clone(), Vec::new()));
+                    self.by_path.insert(path.clone(), self.files.len() - 1);
+                    self.files.len() - 1
+                }
+            };
+            let data = &mut self.files[f].1;
+            let base = data.len();
+            data.extend_from_slice(&tail[..=end]);
+            let mut bad = 0usize;
+            let mut at = base;
+            for line in tail[..end].split(|&b| b == b'\n') {
+                match line.get(..24).and_then(PointKey::parse) {
+                    Some(k) => self.by_key.entry(k).or_default().push((f, at..at + line.len())),
+                    None => bad += 1,
+                }
+                at += line.len() + 1;
+            }
+            if bad > 0 {
+                notes.push(Note::DamagedStoreFile { path: path.clone(), lines: bad });
+            }
+        }
+    }
+
+    /// The records of the points in `wanted` (`None`: all); lines that fail their checksum
+    /// are counted per file in `notes`.
+    fn records(&self, wanted: Option<&HashSet<PointKey>>, notes: &mut Vec<Note>) -> Trials {
+        let mut out = Trials::new();
+        let mut bad: HashMap<usize, usize> = HashMap::new();
+        let mut take = |lines: &[(usize, std::ops::Range<usize>)]| {
+            for (f, r) in lines {
+                match Record::parse(&self.files[*f].1[r.clone()]) {
+                    Some(rec) => {
+                        out.insert((rec.key, rec.trial), rec.values);
+                    }
+                    None => *bad.entry(*f).or_default() += 1,
+                }
+            }
+        };
+        match wanted {
+            Some(w) => w.iter().filter_map(|k| self.by_key.get(k)).for_each(|l| take(l)),
+            None => self.by_key.values().for_each(|l| take(l)),
+        }
+        let mut bad: Vec<(usize, usize)> = bad.into_iter().collect();
+        bad.sort_unstable();
+        for (f, lines) in bad {
+            notes.push(Note::DamagedStoreFile { path: self.files[f].0.clone(), lines });
+        }
+        out
+    }
+}
+
+/// The bytes of a file from `offset` on.
+fn read_from(path: &Path, offset: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(offset as u64))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 impl Store {
@@ -264,7 +372,12 @@ impl Store {
         if root.exists() && !root.is_dir() {
             return Err(Error::option("store", format!("{} is not a folder", root.display())));
         }
-        let store = Store { root: root.to_path_buf(), writer: Mutex::new(None), appended: AtomicU64::new(0) };
+        let store = Store {
+            root: root.to_path_buf(),
+            writer: Mutex::new(None),
+            appended: AtomicU64::new(0),
+            index: Mutex::new(Index::default()),
+        };
         let version = store.version_dir();
         if version.exists() && !version.is_dir() {
             return Err(Error::option(
@@ -310,9 +423,15 @@ impl Store {
 
     /// Reads every record whose point is in `wanted` (`None`: all). Unreadable files and
     /// corrupt lines are skipped and reported in `warnings`; a torn last line (a writer
-    /// killed mid-write, or one still writing) is skipped silently.
+    /// killed mid-write, or one still writing) is skipped silently. Each file is read once
+    /// per process, then only what was appended since (an in-memory index by point).
     pub fn load(&self, wanted: Option<&HashSet<PointKey>>) -> Result<Loaded> {
-        load_files(&self.files()?, wanted)
+        let files = self.files()?;
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        let mut warnings = Vec::new();
+        index.refresh(&files, &mut warnings);
+        let trials = index.records(wanted, &mut warnings);
+        Ok(Loaded { trials, warnings })
     }
 }
 
@@ -445,6 +564,7 @@ impl Store {
             fs::remove_file(f).map_err(|e| Error::io(f, e))?;
         }
         drop(held);
+        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = Index::default();
         if let Ok(entries) = fs::read_dir(&self.root) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -499,6 +619,40 @@ mod tests {
             assert_eq!(Record::parse(&b).filter(|x| *x == r), None, "byte {i}");
             assert_eq!(Record::parse(&body[..i]), None, "cut at {i}");
         }
+    }
+
+    /// The in-process index: a later lookup sees records appended since (also a line that
+    /// was torn at the first read and completed later), and damage is reported.
+    #[test]
+    fn the_index_follows_appends() {
+        let dir = std::env::temp_dir().join(format!("lcurve-index-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let st = Store::open(&dir).unwrap();
+        let rec = |k: u128, t: u32| Record { key: PointKey(k), trial: t, values: vec![t as f64, 0.5, 0.25] };
+        st.append(&rec(1, 0)).unwrap();
+        st.append(&rec(2, 0)).unwrap();
+        let want1: HashSet<PointKey> = [PointKey(1)].into_iter().collect();
+        assert_eq!(st.load(Some(&want1)).unwrap().trials.len(), 1);
+        st.append(&rec(1, 1)).unwrap();
+        // Another writer's file: a torn line first, completed later, and a damaged line.
+        let other = st.version_dir().join("other.trials");
+        let line = rec(1, 2).line();
+        let (head, tail) = line.split_at(20);
+        fs::write(&other, format!("{}not a record\n{head}", rec(3, 0).line())).unwrap();
+        let l = st.load(Some(&want1)).unwrap();
+        assert_eq!(l.trials.len(), 2, "the torn line is not read yet");
+        assert!(
+            matches!(l.warnings.as_slice(), [Note::DamagedStoreFile { lines: 1, .. }]),
+            "{:?}",
+            l.warnings
+        );
+        let mut f = OpenOptions::new().append(true).open(&other).unwrap();
+        f.write_all(tail.as_bytes()).unwrap();
+        let l = st.load(None).unwrap();
+        assert_eq!(l.trials.len(), 5);
+        assert!(l.warnings.is_empty(), "damage is reported once");
+        assert_eq!(l.trials[&(PointKey(1), 2)], vec![2.0, 0.5, 0.25]);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
