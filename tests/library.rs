@@ -129,3 +129,19 @@ fn concurrent_validations_match_sequential_ones() {
     assert_eq!(b, sequential_other);
     assert_ne!(a, b);
 }
+
+/// The solver's cost in passes over the spectra (issue 20): on the benchmark curve (200
+/// points, n0 = 10⁴, two structured layers) at most 8 passes per point on average. A count,
+/// not a time: it does not depend on the machine.
+#[test]
+fn a_curve_costs_few_passes_per_point() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench_curve.toml");
+    let cfg = Config::load(&path).unwrap();
+    let theory = lcurve::Theory::from_spec(cfg.model(), &Silent).unwrap();
+    let before = theory.passes();
+    let pts =
+        lcurve::sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)
+            .unwrap();
+    let per_point = (theory.passes() - before) / pts.len() as f64;
+    assert!((1.0..=8.0).contains(&per_point), "{per_point:.2} passes per point");
+}

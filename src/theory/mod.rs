@@ -54,8 +54,8 @@ pub struct Theory {
 /// A warm start carried from one point to the next on a sweep.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Warm {
-    /// The linear solver's coordinate.
-    linear: Option<f64>,
+    /// The linear solver's solution at the previous point.
+    linear: Option<solver::LinearWarm>,
     chain: ChainWarm,
 }
 
@@ -182,6 +182,15 @@ impl Theory {
     /// regression (with a nonlinear layer: the rank d* of the features, n_L).
     pub fn rank(&self) -> usize {
         self.rank
+    }
+
+    /// Full passes over the spectra this theory has made so far (elements of every
+    /// spectrum visited, over their total): the solver's cost, independent of the machine.
+    pub fn passes(&self) -> f64 {
+        let sizes: Vec<f64> = self.spectra.iter().map(|s| s.stored() as f64).collect();
+        let total: f64 = sizes.iter().sum();
+        let visited: f64 = self.spectra.iter().zip(&sizes).map(|(s, &n)| s.passes() as f64 * n).sum();
+        visited / total.max(1.0)
     }
 
     /// Input dimension n0.

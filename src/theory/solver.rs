@@ -7,6 +7,7 @@
 
 use super::ensemble::Infinite;
 use super::observables::{Solved, Traces};
+use super::roots::{newton_root, Equation};
 use super::spectrum::KappaError;
 use super::{Point, Theory};
 use crate::spec::{Error, Result};
@@ -137,8 +138,8 @@ fn traces(theory: &Theory, kappas: &[f64]) -> Vec<Traces> {
         .iter()
         .zip(kappas)
         .map(|(sp, &k)| {
-            let t = sp.t(k);
-            let rho = if k == 0.0 { f64::INFINITY } else { sp.q(k) / (t * k) };
+            let (t, q) = sp.t_q(k);
+            let rho = if k == 0.0 { f64::INFINITY } else { q / (t * k) };
             Traces { kappa: k, t, rho }
         })
         .collect()
@@ -168,7 +169,7 @@ fn observe(theory: &Theory, p: f64, ridge: f64, d: f64, p_minus_d: f64, kappas: 
 /// Every finite λ ≥ 0 is accepted. When λ is so small that d is within 1e-300 of
 /// min(p, r) the point is the ridgeless one (the limit λ → 0+, reported with this λ); when
 /// it is so large that d < 1e-300 D the point is the null predictor (the limit λ → ∞).
-pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>) -> Result<Point> {
+pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<LinearWarm>) -> Result<Point> {
     let fail = |equation: &str, detail: String| Error::Solver {
         samples: p,
         ridge,
@@ -189,6 +190,9 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>)
         return ridgeless(theory, p, 0.0);
     }
     let cap = p.min(r as f64);
+    if let Some(point) = solve_newton(theory, p, ridge, cap, warm) {
+        return Ok(point);
+    }
     let memo = RefCell::new(Memo::default());
     let eq = RidgeEquation { theory, p, cap, cap_is_p: p <= r as f64, ln_lambda: ridge.ln(), memo: &memo };
     let inner_fail = |memo: &RefCell<Memo>| match memo.borrow_mut().failure.take() {
@@ -196,7 +200,7 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>)
         None => fail(EQ_RIDGE, "an inner equation failed".into()),
     };
     // Bracket the root of the decreasing function f(x), starting from the warm start.
-    let x0 = warm.unwrap_or(0.0);
+    let x0 = warm.as_ref().map_or(0.0, |w| w.x);
     let (mut lo, mut hi, mut step) = (x0 - 0.5, x0 + 0.5, 0.5);
     while eq.eval(lo).ok_or_else(|| inner_fail(&memo))? <= 0.0 {
         hi = lo;
@@ -229,7 +233,7 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>)
         .find(|ev| ev.x == x)
         .ok_or_else(|| fail(EQ_RIDGE, "solution was not evaluated".into()))?;
     let (d, p_minus_d) = (ev.d, ev.p_minus_d);
-    *warm = Some(x);
+    *warm = Some(LinearWarm { x, ln_p: p.ln(), previous: None, start: None });
     let point = observe(theory, p, ridge, d, p_minus_d, &ev.kappas);
     if point.error.is_nan() || point.df2.is_nan() {
         if d < 1e-100 * cap {
@@ -239,6 +243,139 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<f64>)
         return Err(fail(EQ_RIDGE, format!("observables are NaN at d = {d:e}")));
     }
     Ok(point)
+}
+
+/// Equation (4) in the logit coordinate with its derivative, for Newton's method: every
+/// κ_a(d) by Newton from the previous evaluation's (or the previous point's), T_a from the
+/// same passes, and `d ln κ_a/dd = −1/(κ_a T_a)` (from `df_a(κ_a) = d`).
+struct NewtonRidge<'a> {
+    eq: RidgeEquation<'a>,
+    /// d, the κ's and the T's of the evaluation before (or of the previous point): each
+    /// inner Newton starts from the first-order prediction κ_a exp(−Δd/(κ_a T_a)).
+    start: RefCell<Option<Start>>,
+    /// Set when an inner equation failed (the caller then uses the bracketing path).
+    failed: std::cell::Cell<bool>,
+}
+
+impl Equation for NewtonRidge<'_> {
+    fn eval(&self, x: f64) -> (f64, f64) {
+        let e = &self.eq;
+        let (d, p_minus_d, comp) = e.coords(x);
+        let start = self.start.borrow().clone();
+        let mut kappas = Vec::with_capacity(comp.len());
+        let mut ts = Vec::with_capacity(comp.len());
+        let mut slope = 0.0;
+        for (i, sp) in e.theory.spectra.iter().enumerate() {
+            let s = start.as_ref().map(|s| {
+                let (k, t) = (s.kappas[i], s.ts[i]);
+                let predicted = k * (-(d - s.d) / (k * t)).exp();
+                if predicted.is_finite() && predicted > 0.0 {
+                    predicted
+                } else {
+                    k
+                }
+            });
+            match sp.kappa_newton(d, comp[i], s, e.hint(i, d)) {
+                Ok((k, t)) => {
+                    slope -= 1.0 / (k * t);
+                    if i > 0 {
+                        slope += 1.0 / d;
+                    }
+                    kappas.push(k);
+                    ts.push(t);
+                }
+                Err(_) => {
+                    self.failed.set(true);
+                    return (f64::NAN, f64::NAN);
+                }
+            }
+        }
+        slope -= 1.0 / p_minus_d;
+        let ln_kappa = ln_total_kappa(e.theory, d, &kappas);
+        let f = ln_kappa + p_minus_d.ln() - e.p.ln() - e.ln_lambda;
+        // dd/dx = D σ(x) σ(−x) = d (D − d)/D.
+        let (s, sc) = sigmoid_pair(x);
+        let dd_dx = e.cap * s * sc;
+        *self.start.borrow_mut() = Some(Start { d, kappas: kappas.clone(), ts });
+        e.memo.borrow_mut().evals.push(Eval { x, d, p_minus_d, kappas, f });
+        (f, slope * dd_dx)
+    }
+}
+
+/// The solution of a nearby point: its logit coordinate and, when known, its inner solution.
+#[derive(Clone, Debug)]
+pub(crate) struct LinearWarm {
+    x: f64,
+    /// ln p of this point, and (ln p, x) of the one before, for extrapolation.
+    ln_p: f64,
+    previous: Option<(f64, f64)>,
+    start: Option<Start>,
+}
+
+/// A solution of the inner equations: d, every κ_a and T_a(κ_a).
+#[derive(Clone, Debug)]
+pub(crate) struct Start {
+    d: f64,
+    kappas: Vec<f64>,
+    ts: Vec<f64>,
+}
+
+/// The point at (p, λ > 0) by Newton's method on equation (4) from the warm start, every
+/// inner equation by Newton too: a few passes over the spectra per point on a curve.
+/// `None` when this path cannot conclude (an inner failure, no convergence, or a root at
+/// the limits of the coordinate): the caller then brackets and uses Brent's method.
+fn solve_newton(
+    theory: &Theory,
+    p: f64,
+    ridge: f64,
+    cap: f64,
+    warm: &mut Option<LinearWarm>,
+) -> Option<Point> {
+    let memo = RefCell::new(Memo::default());
+    let eq = RidgeEquation {
+        theory,
+        p,
+        cap,
+        cap_is_p: p <= theory.rank as f64,
+        ln_lambda: ridge.ln(),
+        memo: &memo,
+    };
+    // The start: the previous point's solution, extrapolated linearly in ln p from the two
+    // points before when there are two.
+    let (x0, k0) = match warm {
+        Some(w) => {
+            let x = match w.previous {
+                Some((ln_p0, x0)) if w.ln_p != ln_p0 => {
+                    w.x + (w.x - x0) * (p.ln() - w.ln_p) / (w.ln_p - ln_p0)
+                }
+                _ => w.x,
+            };
+            (if x.is_finite() && x.abs() < X_LIMIT - 1.0 { x } else { w.x }, w.start.clone())
+        }
+        None => (0.0, None),
+    };
+    let newton = NewtonRidge { eq, start: RefCell::new(k0), failed: std::cell::Cell::new(false) };
+    let x = newton_root(&newton, (-X_LIMIT, X_LIMIT), 1.0, x0, (1e-9, 0.0), String::new).ok()?;
+    if newton.failed.get() || x.abs() > X_LIMIT - 1.0 {
+        return None;
+    }
+    // The last step was below 1e-9, so x is exact to far below X_TOL; the κ's at x follow
+    // from the last evaluation's to first order in Δd = O(1e-9 d), exact to O(Δd²).
+    let last = newton.start.borrow().clone()?;
+    let (d, p_minus_d, _) = newton.eq.coords(x);
+    let kappas: Vec<f64> =
+        last.kappas.iter().zip(&last.ts).map(|(&k, &t)| k * (-(d - last.d) / (k * t)).exp()).collect();
+    if (d - last.d).abs() > 1e-6 * d || kappas.iter().any(|k| !(k.is_finite() && *k > 0.0)) {
+        return None;
+    }
+    let point = observe(theory, p, ridge, d, p_minus_d, &kappas);
+    if point.inconsistency().is_some() {
+        return None;
+    }
+    let ln_p = p.ln();
+    let previous = warm.as_ref().map(|w| (w.ln_p, w.x));
+    *warm = Some(LinearWarm { x, ln_p, previous, start: Some(Start { d, kappas, ts: last.ts }) });
+    Some(point)
 }
 
 /// The limit λ → ∞: the null predictor β̂ = 0, E_g = Σ m c² (the signal, 1 when

@@ -1,8 +1,10 @@
 //! Spectra and their trace functions (THEORY §3):
 //! `df_a(κ) = Σ a/(a+κ)`, `T_a(κ) = Σ a/(a+κ)²` and the inverse `κ_a(d)`.
 
+use super::roots::{newton_root, Equation};
 use crate::support::brent::{self, RootError};
 use argmin::core::{CostFunction, Error as ArgminError};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why an inner equation `df_a(κ) = d` could not be solved.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -19,11 +21,14 @@ pub(super) enum KappaError {
 
 /// Absolute tolerance on `ln κ` of the inner roots (relative precision of κ).
 const KAPPA_TOL: f64 = 1e-14;
+/// Newton's last step in `ln κ` below which the root is taken: the step after it is of
+/// the order of its square, far below [`KAPPA_TOL`].
+const NEWTON_TOL: f64 = 1e-10;
 const MAX_ITERS: u64 = 200;
 
 /// A multiset of non-negative eigenvalues, stored as its positive part (zeros only
 /// lower the rank). Repeated values are run-length compressed when that halves the work.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct Spectrum {
     values: Vec<f64>,
     weights: Option<Vec<f64>>,
@@ -32,6 +37,23 @@ pub(super) struct Spectrum {
     inv_trace: f64,
     min: f64,
     max: f64,
+    /// Passes over `values` so far (a diagnostic: the solver's cost in passes).
+    passes: AtomicU64,
+}
+
+impl Clone for Spectrum {
+    fn clone(&self) -> Self {
+        Spectrum {
+            values: self.values.clone(),
+            weights: self.weights.clone(),
+            rank: self.rank,
+            trace: self.trace,
+            inv_trace: self.inv_trace,
+            min: self.min,
+            max: self.max,
+            passes: AtomicU64::new(self.passes()),
+        }
+    }
 }
 
 /// `Σ w·a/(a+κ)` and friends, with four accumulators so that the loop vectorises.
@@ -91,7 +113,21 @@ impl Spectrum {
         } else {
             (pos, None)
         };
-        Spectrum { values, weights, rank, trace, inv_trace, min, max }
+        Spectrum { values, weights, rank, trace, inv_trace, min, max, passes: AtomicU64::new(0) }
+    }
+
+    /// Number of stored (distinct, or all) eigenvalues: the length of one pass.
+    pub(super) fn stored(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Passes over the eigenvalues made so far.
+    pub(super) fn passes(&self) -> u64 {
+        self.passes.load(Ordering::Relaxed)
+    }
+
+    fn count_pass(&self) {
+        self.passes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Number of positive eigenvalues.
@@ -101,28 +137,38 @@ impl Spectrum {
 
     /// `df(κ) = Σ a/(a+κ)`, degrees of freedom at ridge κ.
     pub(super) fn df(&self, kappa: f64) -> f64 {
+        self.count_pass();
         sum4!(&self.values, &self.weights, |a| a / (a + kappa))
     }
 
     /// `rank − df(κ) = κ Σ_{a>0} 1/(a+κ)`, computed without cancellation.
     pub(super) fn co_df(&self, kappa: f64) -> f64 {
+        self.count_pass();
         kappa * sum4!(&self.values, &self.weights, |a| 1.0 / (a + kappa))
     }
 
     /// `T(κ) = Σ a/(a+κ)²`; note `κ_a'(d) = −1/T(κ_a(d))`.
     pub(super) fn t(&self, kappa: f64) -> f64 {
+        self.count_pass();
         sum4!(&self.values, &self.weights, |a| {
             let r = 1.0 / (a + kappa);
             a * r * r
         })
     }
 
-    /// `Q(κ) = Σ (a/(a+κ))² = df(κ) − κ T(κ)`, computed directly (no cancellation).
-    pub(super) fn q(&self, kappa: f64) -> f64 {
-        sum4!(&self.values, &self.weights, |a| {
-            let r = a / (a + kappa);
-            r * r
-        })
+    /// `(T(κ), Q(κ))` in one pass, with `Q(κ) = Σ (a/(a+κ))² = df(κ) − κ T(κ)` summed
+    /// directly (no cancellation).
+    pub(super) fn t_q(&self, kappa: f64) -> (f64, f64) {
+        self.count_pass();
+        let (mut t, mut q) = (0.0, 0.0);
+        let weights = self.weights.as_deref();
+        for (i, &a) in self.values.iter().enumerate() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            let r = 1.0 / (a + kappa);
+            t += w * a * r * r;
+            q += w * (a * r) * (a * r);
+        }
+        (t, q)
     }
 
     /// Bracket of `κ_a(d)` from `min·e/d ≤ κ ≤ max·e/d`, `κ ≤ tr/d` and `κ ≥ e/Σ(1/a)`
@@ -164,6 +210,78 @@ impl Spectrum {
         })
     }
 
+    /// `(df(κ), rank − df(κ), T(κ))` in one pass.
+    fn sums(&self, kappa: f64) -> (f64, f64, f64) {
+        self.count_pass();
+        let (mut df, mut inv, mut t) = (0.0, 0.0, 0.0);
+        match &self.weights {
+            None => {
+                for &a in &self.values {
+                    let r = 1.0 / (a + kappa);
+                    df += a * r;
+                    inv += r;
+                    t += a * r * r;
+                }
+            }
+            Some(w) => {
+                for (&a, &wi) in self.values.iter().zip(w) {
+                    let r = 1.0 / (a + kappa);
+                    df += wi * a * r;
+                    inv += wi * r;
+                    t += wi * a * r * r;
+                }
+            }
+        }
+        (df, kappa * inv, t)
+    }
+
+    /// As [`Spectrum::kappa`] by Newton's method in ln κ from `start` (a nearby solution),
+    /// each step one pass that also gives T; returns κ and T at the last step (T to the
+    /// precision of that step, enough for a derivative). Falls back to Brent's method when
+    /// Newton does not converge.
+    pub(super) fn kappa_newton(
+        &self,
+        d: f64,
+        e: f64,
+        start: Option<f64>,
+        hint: Option<(f64, f64)>,
+    ) -> Result<(f64, f64), KappaError> {
+        if !(d > 0.0 && e > 0.0) {
+            return Err(KappaError::OutOfRange { d, rank: self.rank });
+        }
+        if self.min == self.max {
+            let k = self.min * e / d;
+            let a = self.min;
+            return Ok((k, self.rank as f64 * a / ((a + k) * (a + k))));
+        }
+        let (mut lo, mut hi) = self.bounds(d, e);
+        if let Some((hl, hh)) = hint {
+            if hl.max(lo) <= hh.min(hi) {
+                (lo, hi) = (lo.max(hl), hi.min(hh));
+            }
+        }
+        let use_df = d <= e;
+        let eq = KappaNewton {
+            spectrum: self,
+            ln_target: if use_df { d.ln() } else { e.ln() },
+            use_df,
+            last_t: std::cell::Cell::new(f64::NAN),
+        };
+        let (a, b) = (lo.ln() - 1e-12, hi.ln() + 1e-12);
+        let u0 = start.map(f64::ln).filter(|u| *u > a && *u < b).unwrap_or(0.5 * (a + b));
+        // g(u) = ln df − ln d decreases in u; g(u) = ln(rank − df) − ln e increases.
+        let lo_sign = if use_df { 1.0 } else { -1.0 };
+        match newton_root(&eq, (a, b), lo_sign, u0, (NEWTON_TOL, 0.0), || "κ".into()) {
+            Ok(u) if u.exp().is_finite() && u.exp() > 0.0 && eq.last_t.get().is_finite() => {
+                Ok((u.exp(), eq.last_t.get()))
+            }
+            _ => {
+                let k = self.kappa(d, e, hint)?;
+                Ok((k, self.t(k)))
+            }
+        }
+    }
+
     fn kappa_in(&self, problem: &KappaEquation<'_>, a: f64, b: f64) -> Result<f64, KappaError> {
         let k = brent::root(problem.clone(), a, b, KAPPA_TOL, MAX_ITERS)
             .map_err(|e| match e {
@@ -175,6 +293,29 @@ impl Spectrum {
             Ok(k)
         } else {
             Err(KappaError::NotPositive(k))
+        }
+    }
+}
+
+/// The inner equation in u = ln κ with its derivative, for Newton's method.
+struct KappaNewton<'a> {
+    spectrum: &'a Spectrum,
+    ln_target: f64,
+    use_df: bool,
+    /// T at the last κ evaluated.
+    last_t: std::cell::Cell<f64>,
+}
+
+impl Equation for KappaNewton<'_> {
+    fn eval(&self, u: f64) -> (f64, f64) {
+        let k = u.exp();
+        let (df, co, t) = self.spectrum.sums(k);
+        self.last_t.set(t);
+        // d(df)/dκ = −T and d(rank − df)/dκ = T.
+        if self.use_df {
+            (df.ln() - self.ln_target, -k * t / df)
+        } else {
+            (co.ln() - self.ln_target, k * t / co)
         }
     }
 }
