@@ -158,7 +158,11 @@ impl PointKey {
                     a => h.tag(a.name()),
                 };
             }
-            h.tag("test samples").u64(test_samples as u64);
+            if spec.has_exact_test_error() {
+                h.tag("exact test error");
+            } else {
+                h.tag("test samples").u64(test_samples as u64);
+            }
         }
         PointKey(h.0 & Self::MASK)
     }

@@ -44,6 +44,9 @@ impl Members {
     }
 }
 
+/// E σ(h_i)σ(h_j) of a layer's units, by index.
+type Kernel<'a> = Box<dyn Fn(usize, usize) -> f64 + 'a>;
+
 /// The RNG of one trial at one sample size: a ChaCha8 stream keyed by (seed, p, trial).
 pub fn trial_rng(seed: u64, samples: usize, trial: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -64,6 +67,20 @@ impl RightMap {
         match c.power_diagonal(power) {
             Some(d) => RightMap::Diagonal(d),
             None => RightMap::Dense(c.power_dense(power, linalg::setup_par())),
+        }
+    }
+
+    /// `M · b`.
+    fn left(&self, b: &DMatrix<f64>, par: Par) -> DMatrix<f64> {
+        match self {
+            RightMap::Diagonal(d) => {
+                let mut out = b.clone();
+                for (i, mut row) in out.row_iter_mut().enumerate() {
+                    row *= d[i];
+                }
+                out
+            }
+            RightMap::Dense(m) => gemm(m, Op::N, b, Op::N, par),
         }
     }
 
@@ -157,6 +174,9 @@ pub struct Simulator {
     /// features and measures E_g on a fresh test set of `test_samples` inputs.
     activations: Vec<Activation>,
     test_samples: usize,
+    /// E_g in closed form over the inputs instead of a test set (see
+    /// [`ModelSpec::has_exact_test_error`](crate::spec::ModelSpec::has_exact_test_error)).
+    exact_error: bool,
 }
 
 impl Simulator {
@@ -204,6 +224,7 @@ impl Simulator {
             rank,
             activations,
             test_samples: crate::spec::limits::DEFAULT_TEST_SAMPLES,
+            exact_error: model.spec.has_exact_test_error(),
         })
     }
 
@@ -390,8 +411,13 @@ impl Simulator {
         };
         let resid = &data.y - &phi * v.column(0);
         let train_error = resid.norm_squared() / p as f64;
-        // The test set, in chunks: inputs Γ^{1/2}x and the target β*·x = w Σ0^{1/2}β*.
+        // The target β*·x = w Σ0^{1/2}β* of a white input w.
         let target_dir = self.sigma_half.left_vec(&data.beta);
+        if self.exact_error {
+            let [error, bias] = self.exact_test_error(&weights[0], &v, &target_dir, par);
+            return Ok(Trial { error, bias, train_error });
+        }
+        // The test set, in chunks: inputs Γ^{1/2}x.
         let mut sums = [0.0, 0.0];
         let mut left = self.test_samples;
         while left > 0 {
@@ -408,6 +434,72 @@ impl Simulator {
         }
         let [error, bias] = sums.map(|s| s / self.test_samples as f64);
         Ok(Trial { error, bias, train_error })
+    }
+
+    /// E_g of the readouts `v` (columns: noisy and noiseless fits) of a one-layer network,
+    /// exactly over the input distribution: with a white input z, h = Aᵀz (A = M W, M the
+    /// input map) has covariance C = AᵀA and the target y = tᵀz covariance Aᵀt with h, so
+    ///
+    /// ```text
+    /// E_g(v) = s² vᵀKv − 2 s vᵀc + tᵀt,   s = √(n0/n1),   K_ij = E σ(h_i)σ(h_j),   c_i = E σ'(h_i) (Aᵀt)_i
+    /// ```
+    ///
+    /// (Stein's lemma for c). K is the arc-cosine kernel for ReLU, the arcsine kernel for erf,
+    /// μ0² + μ1² C + μ*² I for fixed coefficients (the surrogate's noise is fresh per input).
+    fn exact_test_error(&self, w: &DMatrix<f64>, v: &DMatrix<f64>, t: &DVector<f64>, par: Par) -> [f64; 2] {
+        let a = self.input_map.left(w, par);
+        let c = gemm(&a, Op::T, &a, Op::N, par);
+        let at = a.tr_mul(t);
+        let n1 = c.nrows();
+        let sd: Vec<f64> = (0..n1).map(|i| c[(i, i)].max(0.0).sqrt()).collect();
+        let (kernel, slope): (Kernel<'_>, Vec<f64>) = match self.activations[0] {
+            Activation::Relu => (
+                Box::new(|i, j| {
+                    let s = sd[i] * sd[j];
+                    if s == 0.0 {
+                        return 0.0;
+                    }
+                    let rho = (c[(i, j)] / s).clamp(-1.0, 1.0);
+                    let theta = rho.acos();
+                    s * (theta.sin() + (std::f64::consts::PI - theta) * rho) / (2.0 * std::f64::consts::PI)
+                }),
+                vec![0.5; n1],
+            ),
+            Activation::Erf => {
+                let q: Vec<f64> = (0..n1).map(|i| (1.0 + 2.0 * c[(i, i)]).sqrt()).collect();
+                let slope = q.iter().map(|qi| 2.0 / (std::f64::consts::PI.sqrt() * qi)).collect();
+                let qk = q.clone();
+                (
+                    Box::new(move |i, j| {
+                        (2.0 / std::f64::consts::PI)
+                            * (2.0 * c[(i, j)] / (qk[i] * qk[j])).clamp(-1.0, 1.0).asin()
+                    }),
+                    slope,
+                )
+            }
+            Activation::Coefficients { mu0, mu1, mustar } => (
+                Box::new(move |i, j| {
+                    mu0 * mu0 + mu1 * mu1 * c[(i, j)] + if i == j { mustar * mustar } else { 0.0 }
+                }),
+                vec![mu1; n1],
+            ),
+            _ => unreachable!("exact_error is set for ReLU, erf and coefficients only"),
+        };
+        let s = (self.n0 as f64 / n1 as f64).sqrt();
+        let signal = t.norm_squared();
+        [0, 1].map(|k| {
+            let vk = v.column(k);
+            let mut quad = 0.0;
+            for j in 0..n1 {
+                let mut row = 0.0;
+                for i in 0..n1 {
+                    row += kernel(i, j) * vk[i];
+                }
+                quad += vk[j] * row;
+            }
+            let lin: f64 = (0..n1).map(|i| vk[i] * slope[i] * at[i]).sum();
+            s * s * quad - 2.0 * s * lin + signal
+        })
     }
 
     /// `√(n0/n_L)·a_L` of the rows of `inputs` (Γ^{1/2}x row-wise), layer by layer.
@@ -670,6 +762,55 @@ mod tests {
         let c: f64 = trial_rng(7, 100, 0).sample(StandardNormal);
         assert_ne!(a, b);
         assert_eq!(a, c);
+    }
+
+    /// The closed-form test error of a one-layer network equals the test-set estimate on the
+    /// same fit (same data and weights): within 5 standard errors of a 200 000-input test
+    /// set (its noise is ≈ E_g √(2/T) per trial), for ReLU, erf and fixed coefficients, with
+    /// structured Σ0, Γ and S, ridge and ridgeless.
+    #[test]
+    fn exact_test_error_equals_the_test_set_estimate() {
+        use crate::spec::{
+            Activation, CovarianceKind, CovarianceSpec, LayerSpec, ModelParts, ModelSpec, Target,
+        };
+        let pl = |e| CovarianceSpec { kind: CovarianceKind::PowerLaw { exponent: e }, normalize: true };
+        let acts =
+            [Activation::Relu, Activation::Erf, Activation::Coefficients { mu0: 0.3, mu1: 0.8, mustar: 0.5 }];
+        for (case, act) in acts.into_iter().enumerate() {
+            for (p, ridge) in [(50, 0.05), (90, 0.0)] {
+                let layer = LayerSpec { width: 70, covariance: pl(0.4), activation: act };
+                let parts = ModelParts {
+                    dim: 40,
+                    noise: 0.2,
+                    data: pl(1.0),
+                    target: Target::PowerLaw { exponent: 0.5 },
+                    input: pl(0.3),
+                    layers: vec![layer],
+                };
+                let spec = ModelSpec::new("test", parts).unwrap();
+                assert!(spec.has_exact_test_error());
+                let model = crate::model::Model::build(
+                    &spec,
+                    crate::model::Purpose::Simulation,
+                    &crate::support::progress::Silent,
+                )
+                .unwrap();
+                let exact = Simulator::new(&model).unwrap();
+                let mut sampled = exact.clone().with_test_samples(200_000);
+                sampled.exact_error = false;
+                let seed = 10 + case as u64;
+                let a = exact.trial(p, ridge, &mut trial_rng(seed, p, 0), Par::Seq).unwrap();
+                let b = sampled.trial(p, ridge, &mut trial_rng(seed, p, 0), Par::Seq).unwrap();
+                assert_eq!(a.train_error, b.train_error, "the same fit");
+                for (what, x, y) in [("E_g", a.error, b.error), ("bias", a.bias, b.bias)] {
+                    let sd = x * (2.0 / 200_000f64).sqrt();
+                    assert!(
+                        (x - y).abs() < 5.0 * sd,
+                        "{act:?} p = {p} λ = {ridge}: {what} exact {x} vs test set {y}"
+                    );
+                }
+            }
+        }
     }
 
     /// The factored ridgeless path (p > r, inner bottleneck) equals the eigen pseudo-inverse

@@ -143,6 +143,14 @@ impl ModelSpec {
         self.parts.layers.iter().any(|l| !l.activation.is_affine())
     }
 
+    /// Whether a simulated trial measures E_g in closed form over the input distribution
+    /// rather than on a test set: one hidden layer, ReLU, erf or fixed Gaussian coefficients
+    /// (their Gaussian expectations are known exactly: the arc-cosine and arcsine kernels).
+    pub fn has_exact_test_error(&self) -> bool {
+        matches!(self.parts.layers.as_slice(), [l] if !l.activation.is_linear()
+            && matches!(l.activation, Activation::Relu | Activation::Erf | Activation::Coefficients { .. }))
+    }
+
     /// Dimensions of the dense covariances (Σ0, Γ, S_ℓ), for memory estimates.
     pub fn dense_dims(&self) -> Vec<usize> {
         let mut d = Vec::new();

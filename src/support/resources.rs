@@ -144,6 +144,12 @@ pub(crate) fn test_set_flops(spec: &ModelSpec, test_samples: usize) -> f64 {
     if !spec.is_nonlinear() {
         return 0.0;
     }
+    if spec.has_exact_test_error() {
+        // A = M W (n0 × n1), C = AᵀA, and the kernel's n1² entries.
+        let (n0, n1) = (spec.dim() as f64, spec.layers()[0].width as f64);
+        let map = if spec.has_dense_data() { 2.0 * n0 * n0 * n1 } else { n0 * n1 };
+        return map + 2.0 * n0 * n1 * n1 + 40.0 * n1 * n1;
+    }
     let t = test_samples as f64;
     let mut prev = spec.dim() as f64;
     let mut f = if spec.has_dense_data() { 2.0 * t * prev * prev } else { t * prev };
@@ -167,7 +173,11 @@ pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
     }
     let q = p.min(prev);
     words += 3.0 * q * q + 2.0 * n0;
-    if spec.is_nonlinear() {
+    if spec.has_exact_test_error() {
+        // A = M W and C = AᵀA of the closed-form test error.
+        let n1 = spec.layers()[0].width as f64;
+        words += n0 * n1 + 2.0 * n1 * n1;
+    } else if spec.is_nonlinear() {
         // A chunk of the test set through the widest stage.
         let widest = spec.layers().iter().map(|l| l.width).max().unwrap_or(0).max(spec.dim()) as f64;
         words += 3.0 * TEST_CHUNK as f64 * widest;
