@@ -145,7 +145,9 @@ def test_point_is_continuous_in_p_and_matches_the_curve():
     cfg = lcurve.loads(SMALL)
     t = lcurve.curve(cfg)
     p30 = lcurve.point(cfg, 30)
-    assert p30["error"] == t["error"][1] and p30["samples"] == 30.0
+    # A point solved cold and the curve's warm-started one agree to the solver's precision
+    # (Newton from different starts may end on a neighbouring last bit).
+    assert abs(p30["error"] - t["error"][1]) <= 1e-13 * t["error"][1] and p30["samples"] == 30.0
     a, b, mid = lcurve.point(cfg, 30, 0.01), lcurve.point(cfg, 31, 0.01), lcurve.point(cfg, 30.5, 0.01)
     assert min(a["error"], b["error"]) < mid["error"] < max(a["error"], b["error"])
     # Ridgeless: finite just off the threshold r = 40, +inf on it, never NaN.
