@@ -700,6 +700,17 @@ impl Activation {
 mod tests {
     use super::*;
 
+    /// The simulator of a spec, built for simulation.
+    fn simulator(spec: &crate::spec::ModelSpec) -> Simulator {
+        let model = crate::model::Model::build(
+            spec,
+            crate::model::Purpose::Simulation,
+            &crate::support::progress::Silent,
+        )
+        .unwrap();
+        Simulator::new(&model).unwrap()
+    }
+
     fn random(r: usize, c: usize, seed: u64) -> DMatrix<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         DMatrix::from_fn(r, c, |_, _| rng.sample(StandardNormal))
@@ -789,13 +800,7 @@ mod tests {
                 };
                 let spec = ModelSpec::new("test", parts).unwrap();
                 assert!(spec.has_exact_test_error());
-                let model = crate::model::Model::build(
-                    &spec,
-                    crate::model::Purpose::Simulation,
-                    &crate::support::progress::Silent,
-                )
-                .unwrap();
-                let exact = Simulator::new(&model).unwrap();
+                let exact = simulator(&spec);
                 let mut sampled = exact.clone().with_test_samples(200_000);
                 sampled.exact_error = false;
                 let seed = 10 + case as u64;
@@ -824,14 +829,7 @@ mod tests {
             let layers = widths.iter().map(|&w| LayerSpec::linear(w, pl(0.7))).collect();
             let target = Target::PowerLaw { exponent: 0.5 };
             let parts = ModelParts { dim: 12, noise: 0.3, data: pl(1.0), target, input: pl(0.4), layers };
-            let spec = ModelSpec::new("test", parts).unwrap();
-            let model = crate::model::Model::build(
-                &spec,
-                crate::model::Purpose::Simulation,
-                &crate::support::progress::Silent,
-            )
-            .unwrap();
-            let sim = Simulator::new(&model).unwrap();
+            let sim = simulator(&ModelSpec::new("test", parts).unwrap());
             let mut generic = sim.clone();
             generic.full_rank = false;
             let p = 30;
