@@ -3,7 +3,7 @@
 //! the file, the dotted key and what is expected.
 
 use crate::spec::limits::{
-    MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_ENSEMBLE, MAX_POINTS, MAX_SAMPLES, MAX_TEST_SAMPLES,
+    INFINITE_DIM, MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_ENSEMBLE, MAX_POINTS, MAX_SAMPLES, MAX_TEST_SAMPLES,
 };
 use crate::spec::text::truncate;
 use crate::spec::{
@@ -30,7 +30,8 @@ pub(crate) struct RawConfig {
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawData {
-    pub dim: i64,
+    /// An integer, or `"infinite"` (n0 = ∞, SCALING §1).
+    pub dim: toml::Value,
     #[serde(default)]
     pub noise: f64,
     pub covariance: Option<RawCovariance>,
@@ -483,7 +484,17 @@ impl Validator<'_> {
     /// The model: each value parsed and checked where its type is known, then the rules of
     /// [`ModelSpec::new`] (sizes, noise, covariances against their sizes, activations).
     pub(crate) fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
-        let dim = self.check("data.dim", rules::size(data.dim))?;
+        let dim = match &data.dim {
+            toml::Value::Integer(n) => self.check("data.dim", rules::size(*n))?,
+            toml::Value::String(w) if w == "infinite" => INFINITE_DIM,
+            other => {
+                let got = match other {
+                    toml::Value::String(w) => format!("\"{}\"", truncate(w, 40)),
+                    v => truncate(&v.to_string(), 40),
+                };
+                return Err(self.err("data.dim", format!("expected an integer or \"infinite\", got {got}")));
+            }
+        };
         let data_cov = match &data.covariance {
             Some(c) => self.covariance(c, "data.covariance", dim, false)?,
             None => CovarianceSpec::identity(),

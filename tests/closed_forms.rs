@@ -6,7 +6,7 @@ use lcurve::Theory;
 const REL: f64 = 1e-9;
 
 fn isotropic(n0: usize, noise: f64, widths: &[usize]) -> Theory {
-    let modes = DataSpectrum { m: vec![1.0; n0], c2: vec![1.0 / n0 as f64; n0] };
+    let modes = DataSpectrum::new(vec![1.0; n0], vec![1.0 / n0 as f64; n0]);
     let layers: Vec<(usize, Vec<f64>)> = widths.iter().map(|&w| (w, vec![1.0; w])).collect();
     Theory::new(n0, noise, modes, &layers)
 }
@@ -44,7 +44,7 @@ fn deep_isotropic_ridgeless_matches_closed_forms() {
         for noise in [0.0, 0.1, 0.5] {
             let th = isotropic(n0, noise, &widths);
             for p in [1, 37, 150, 199, 201, 250, 399, 401, 650, 1200, 5000] {
-                if p == th.rank() {
+                if p as f64 == th.rank() {
                     continue;
                 }
                 let pt = th.point(p, 0.0).unwrap();

@@ -23,7 +23,7 @@ fn close(a: f64, b: f64, what: &str) {
 }
 
 fn isotropic(n0: usize, noise: f64, widths: &[usize]) -> Theory {
-    let modes = DataSpectrum { m: vec![1.0; n0], c2: vec![1.0 / n0 as f64; n0] };
+    let modes = DataSpectrum::new(vec![1.0; n0], vec![1.0 / n0 as f64; n0]);
     let layers: Vec<(usize, Vec<f64>)> = widths.iter().map(|&w| (w, vec![1.0; w])).collect();
     Theory::new(n0, noise, modes, &layers)
 }
@@ -35,7 +35,7 @@ fn structured(n0: usize, noise: f64, widths: &[usize]) -> (Theory, DataSpectrum)
     let m: Vec<f64> = m.iter().map(|x| x / mean).collect();
     let b: Vec<f64> = (1..=n0).map(|i| (i as f64).powf(-0.5)).collect();
     let signal: f64 = m.iter().zip(&b).map(|(m, b)| m * b).sum();
-    let modes = DataSpectrum { m, c2: b.iter().map(|b| b / signal).collect() };
+    let modes = DataSpectrum::new(m, b.iter().map(|b| b / signal).collect());
     let layers: Vec<(usize, Vec<f64>)> =
         widths.iter().map(|&w| (w, (1..=w).map(|i| (i as f64).powf(-0.5)).collect())).collect();
     (Theory::new(n0, noise, modes.clone(), &layers), modes)
@@ -112,7 +112,7 @@ fn infinite_ensemble_is_ridge_on_the_data_at_the_renormalised_ridge() {
     for widths in [vec![450], vec![120], vec![400, 150], vec![600, 500]] {
         let (th, modes) = structured(n0, 0.2, &widths);
         let data_only = Theory::new(n0, 0.2, modes, &[]);
-        let r = th.rank();
+        let r = th.rank() as usize;
         for ridge in [0.0, 1e-4, 1e-2, 0.3] {
             for p in [20, 90, 200, r + 37, 700, 2000] {
                 let pt = th.point(p, ridge).unwrap();
@@ -144,7 +144,7 @@ fn no_layers_and_data_bottleneck_have_no_initialisation_variance() {
     // Rank-50 data under wide layers: ridgeless past p = 50 the data is the bottleneck.
     let mut m = vec![0.0; 200];
     m[..50].iter_mut().enumerate().for_each(|(i, x)| *x = 1.0 / (i + 1) as f64);
-    let modes = DataSpectrum { m, c2: vec![0.01; 200] };
+    let modes = DataSpectrum::new(m, vec![0.01; 200]);
     let th = Theory::new(200, 0.3, modes, &[(300, vec![1.0; 300])]);
     for p in [51, 80, 400] {
         let pt = th.point(p, 0.0).unwrap();
@@ -187,7 +187,7 @@ fn every_regime_is_finite_ordered_and_exact_in_one_over_k() {
     for widths in [vec![], vec![100], vec![500], vec![150, 90], vec![700, 700]] {
         for noise in [0.0, 0.5] {
             let (th, _) = structured(200, noise, &widths);
-            let r = th.rank();
+            let r = th.rank() as usize;
             for p in [1, 50, r - 1, r, r + 1, 400, 10_000] {
                 for ridge in [0.0, 1e-300, 1e-12, 1e-3, 1.0, 1e6, 1e300] {
                     let pt = th.point(p, ridge).unwrap();

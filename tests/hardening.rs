@@ -34,11 +34,16 @@ fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
 #[test]
 fn sizes_that_cannot_fit_are_refused_up_front() {
     let dir = scratch("hard_sizes");
-    let cases: [(&str, &str, &str, &str); 9] = [
-        ("dim = 50", "dim = 1000000000000", "data.dim", "curve"),
+    let cases: [(&str, &str, &str, &str); 12] = [
+        // The theory takes any size up to 10¹⁵ (compressed spectra); a simulation is refused
+        // by its memory estimate, which blames the size.
+        ("dim = 50", "dim = 1000000000000", "data.dim", "validate"),
         ("dim = 50", "dim = 9223372036854775807", "data.dim", "curve"),
         ("dim = 50", "dim = 2", "data.dim", "curve"),
-        ("width = 80", "width = 1000000000", "layers[0].width", "curve"),
+        ("dim = 50", "dim = \"infinite\"", "data.covariance.kind", "curve"),
+        ("dim = 50", "dim = \"huge\"", "data.dim", "curve"),
+        ("width = 80", "width = 1000000000", "layers[0].width", "validate"),
+        ("width = 80", "width = 10000000000000000", "layers[0].width", "curve"),
         (
             "values = [10, 50, 100]",
             "range = { from = 10, to = 1000, points = 1000000000 }",
@@ -53,7 +58,7 @@ fn sizes_that_cannot_fit_are_refused_up_front() {
         ),
         ("values = [10, 50, 100]", "values = [10000000]", "samples", "validate"),
         ("noise = 0.1", "noise = 1e308", "data.noise", "curve"),
-        ("values = [10, 50, 100]", "values = [10, 50, 100000000000000]", "samples.values[2]", "curve"),
+        ("values = [10, 50, 100]", "values = [10, 50, 10000000000000000]", "samples.values[2]", "curve"),
     ];
     for (i, (from, to, key, cmd)) in cases.iter().enumerate() {
         let cfg = write(&dir, &format!("s{i}.toml"), &BASE.replacen(from, to, 1));
@@ -62,7 +67,7 @@ fn sizes_that_cannot_fit_are_refused_up_front() {
         assert_bad_input(&format!("case {i} ({to})"), &args, &format!("s{i}.toml"), key, &out);
     }
     // The memory estimate names its numbers and the limit.
-    let cfg = dir.join("s6.toml");
+    let cfg = dir.join("s9.toml");
     let (code, _, err) = run_env(&["validate", cfg.to_str().unwrap()], &[("LCURVE_MEMORY_LIMIT", "4G")]);
     assert_eq!(code, 2);
     assert!(err.contains("GB") && err.contains("limit of 4.00 GB"), "{err}");

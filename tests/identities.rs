@@ -14,7 +14,7 @@ fn structured_modes(n0: usize) -> DataSpectrum {
     let m = power_law(n0, 1.0);
     let raw: Vec<f64> = (1..=n0).map(|j| (j as f64).powf(-0.5)).collect();
     let signal: f64 = raw.iter().zip(&m).map(|(b, m)| b * m).sum();
-    DataSpectrum { c2: raw.iter().map(|b| b / signal).collect(), m }
+    DataSpectrum::new(m, raw.iter().map(|b| b / signal).collect())
 }
 
 fn deep_structured(noise: f64) -> Theory {
@@ -26,7 +26,7 @@ fn deep_structured(noise: f64) -> Theory {
 fn null_predictor_limit_as_p_goes_to_zero() {
     // E_g → Σ m c² = 1 as α = p/n0 → 0 at fixed λ > 0: isotropic n0 = 10^5, p = 1..4.
     let n0 = 100_000;
-    let modes = DataSpectrum { m: vec![1.0; n0], c2: vec![1.0 / n0 as f64; n0] };
+    let modes = DataSpectrum::new(vec![1.0; n0], vec![1.0 / n0 as f64; n0]);
     let th = Theory::new(n0, 0.0, modes, &[(150_000, vec![1.0; 150_000])]);
     for ridge in [1e-3, 0.1, 10.0] {
         let e: Vec<f64> = (1..=4).map(|p| th.point(p, ridge).unwrap().error).collect();
@@ -49,14 +49,14 @@ fn bias_plus_variance_and_training_error_identity() {
         let th = deep_structured(noise);
         for ridge in [0.0, 1e-8, 1e-2, 3.0] {
             for p in [5, 120, 299, 301, 360, 700, 5000] {
-                if ridge == 0.0 && p == th.rank() {
+                if ridge == 0.0 && p == (th.rank() as usize) {
                     continue;
                 }
                 let pt = th.point(p, ridge).unwrap();
                 let tol = 1e-12 * pt.error.max(1e-300);
                 assert!((pt.bias + pt.variance - pt.error).abs() <= tol);
                 assert!((pt.test_mse - pt.error - noise).abs() <= 1e-12);
-                assert!(pt.df2 > 0.0 && pt.df2 <= pt.df && pt.df <= p.min(th.rank()) as f64);
+                assert!(pt.df2 > 0.0 && pt.df2 <= pt.df && pt.df <= p.min(th.rank() as usize) as f64);
                 if ridge > 0.0 {
                     // E_tr = (λ/κ)² (E_g + η²), with κ from eq. (3) and λ as given.
                     let r = ridge / pt.kappa;
@@ -72,7 +72,7 @@ fn bias_plus_variance_and_training_error_identity() {
                     }
                     let lam = pt.kappa * (1.0 - pt.df / p as f64);
                     assert!((lam - ridge).abs() <= 1e-8 * ridge, "p {p}: λ {lam} vs {ridge}");
-                } else if p < th.rank() {
+                } else if p < (th.rank() as usize) {
                     assert_eq!(pt.train_error, 0.0);
                 }
             }
@@ -211,7 +211,7 @@ fn extreme_ridges_and_huge_spectra() {
     // 10^6 eigenvalues.
     let n0 = 1_000_000;
     let m = power_law(n0, 1.0);
-    let modes = DataSpectrum { c2: vec![1.0 / n0 as f64; n0], m };
+    let modes = DataSpectrum::new(m, vec![1.0 / n0 as f64; n0]);
     let th = Theory::new(n0, 0.1, modes, &[]);
     let pt = th.point(10_000, 1e-3).unwrap();
     assert!(pt.error > 0.0 && pt.error < 1.0);
@@ -224,11 +224,11 @@ fn rank_deficient_spectra() {
     let mut m = power_law(200, 1.0);
     m.extend(vec![0.0; 100]);
     let c2 = vec![1.0 / 200.0 / (m.iter().sum::<f64>() / 200.0); n0];
-    let modes = DataSpectrum { m, c2 };
+    let modes = DataSpectrum::new(m, c2);
     let mut s = vec![1.0; 150];
     s.extend(vec![0.0; 250]);
     let th = Theory::new(n0, 0.1, modes, &[(400, s)]);
-    assert_eq!(th.rank(), 150);
+    assert_eq!((th.rank() as usize), 150);
     for ridge in [0.0, 1e-6, 0.1] {
         for p in [50, 149, 151, 199, 201, 1000] {
             let pt = th.point(p, ridge).unwrap();

@@ -188,7 +188,7 @@ fn spec_reference_values_through_configs() {
     // The JSON model summary: effective rank and per-layer coefficients.
     let c = lcurve::curve::run(&Config::from_toml_str(text).unwrap(), &Silent).unwrap();
     assert_eq!(c.summary.effective_rank, 400.0);
-    assert_eq!(c.summary.threshold, 300);
+    assert_eq!(c.summary.threshold, lcurve::theory::Count(300.0));
     let layers = c.summary.activations.as_ref().unwrap();
     close(layers[0].mu1, 0.5, 1e-15, "layer 1 μ1 of ReLU at v = 1");
     assert_eq!(layers[0].classes, 1);

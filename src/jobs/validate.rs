@@ -150,6 +150,15 @@ pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
     prepare(config, opts).map(|(_, _, plan)| plan)
 }
 
+/// The config key of the largest size of a model (n0 or a width), for a memory error.
+fn size_key(spec: &crate::spec::ModelSpec) -> String {
+    let widest = spec.layers().iter().enumerate().max_by_key(|(_, l)| l.width);
+    match widest {
+        Some((i, l)) if l.width > spec.dim() => format!("layers[{i}].width"),
+        _ => "data.dim".into(),
+    }
+}
+
 /// The scaled model spec, the scaled sample sizes and the plan of a validation.
 fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, Vec<usize>, Plan)> {
     opts.check()?;
@@ -158,13 +167,27 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, V
     if let Some(&p) = samples.iter().find(|&&p| p as f64 > resources::MAX_SAMPLES) {
         return Err(Error::option("scale", format!("{} makes a sample size of {p:e}", opts.scale)));
     }
+    if spec.is_infinite() {
+        return Err(Error::input(
+            config.source(),
+            "data.dim",
+            "a simulation needs a finite data.dim (n0 = ∞ is the theory's limit)",
+        ));
+    }
     let threads = rayon::current_num_threads().min(samples.len() * opts.trials).max(1);
     let p_max = *samples.iter().max().unwrap_or(&1);
     let bytes = resources::simulator_bytes(&spec) + threads as f64 * resources::trial_bytes(&spec, p_max);
-    let key = if opts.scale == 1.0 { "samples" } else { "samples (after --scale)" };
+    // Blame the sizes when even the smallest trial does not fit, else the sample sizes.
+    let smallest = resources::simulator_bytes(&spec) + threads as f64 * resources::trial_bytes(&spec, 1);
+    let key = match (smallest > resources::memory_limit()?, opts.scale == 1.0) {
+        (true, true) => size_key(&spec),
+        (true, false) => "data.dim (after --scale)".into(),
+        (false, true) => "samples".into(),
+        (false, false) => "samples (after --scale)".into(),
+    };
     resources::check_memory(
         config.source(),
-        key,
+        &key,
         &format!("simulating p = {p_max} on {threads} threads"),
         bytes,
     )?;

@@ -2,6 +2,7 @@
 //! normalised, target weights along Σ0's basis) and its spectral reduction (THEORY §2,
 //! [`spectra`]).
 
+mod quadrature;
 pub(crate) mod spectra;
 
 pub use spectra::DataSpectrum;
@@ -9,8 +10,10 @@ pub use spectra::DataSpectrum;
 use crate::spec::{CovarianceKind, CovarianceSpec, Error, ModelSpec, Result, INPUT_KEY};
 use crate::support::linalg::setup_par;
 use crate::support::progress::Progress;
+use quadrature::Grid;
 use serde::Serialize;
 use spectra::{BuildError, Built};
+use std::sync::Arc;
 
 /// What a model is built for: the theory needs spectra only (eigenvectors only for a Γ
 /// that does not commute with Σ0); the simulation needs every matrix and eigenvector.
@@ -54,13 +57,46 @@ fn build_error(spec: &ModelSpec, key: String, e: BuildError) -> Error {
     }
 }
 
-/// `(Σ m)²/Σ m²` of a spectrum m (0 for an empty or zero one).
-pub fn effective_rank(m: &[f64]) -> f64 {
-    let (s1, s2) = m.iter().fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
+/// `(Σ m)²/Σ m²` of a data spectrum (0 for a zero one).
+pub fn effective_rank(modes: &DataSpectrum) -> f64 {
+    let (s1, s2) = (modes.sum(|m, _| m), modes.sum(|m, _| m * m));
     if s2 > 0.0 {
         s1 * s1 / s2
     } else {
         0.0
+    }
+}
+
+/// The nodes of a compressed data side (SCALING §2): over j = 1…n0, or for n0 = ∞ up to
+/// where the slowest of the theory's sums (Σ m ∝ j^−q_m, the task power ∝ j^−(a+t)) has
+/// converged.
+fn data_grid(spec: &ModelSpec) -> Result<Grid> {
+    if !spec.is_infinite() {
+        return Ok(Grid::finite(spec.dim()));
+    }
+    let exponent = |k: &CovarianceKind| match k {
+        CovarianceKind::PowerLaw { exponent } => *exponent,
+        _ => 0.0,
+    };
+    let a = exponent(&spec.data().kind);
+    let m = match spec.input().kind {
+        CovarianceKind::DataPower { exponent } => a * (1.0 + exponent),
+        ref k => a + exponent(k),
+    };
+    let t = match spec.target() {
+        crate::spec::Target::PowerLaw { exponent } => *exponent,
+        crate::spec::Target::Isotropic => 0.0,
+    };
+    Grid::infinite(m.min(a + t), a.max(m))
+        .map_err(|e| err(spec, "data.dim", format!("n0 = ∞ is out of reach: {e}")))
+}
+
+/// The nodes of a compressed layer: one node of weight n_ℓ for the identity (exact), the
+/// grid of SCALING §2 for a power law.
+fn layer_grid(l: &crate::spec::LayerSpec) -> Grid {
+    match l.covariance.kind {
+        CovarianceKind::Identity => Grid { j: vec![1.0], w: vec![l.width as f64], size: l.width as f64 },
+        _ => Grid::finite(l.width),
     }
 }
 
@@ -78,10 +114,13 @@ impl Model {
             Purpose::Simulation => true,
             Purpose::Theory => spectra::reduction_needs_vectors(&spec.data().kind, &spec.input().kind),
         };
-        let data = spectra::build(spec.data(), spec.dim(), None, vectors, par, progress)
+        let theory = purpose == Purpose::Theory;
+        let grid = if theory && spec.compressed_data() { Some(Arc::new(data_grid(spec)?)) } else { None };
+        let data = spectra::build(spec.data(), spec.dim(), None, grid.as_ref(), vectors, par, progress)
             .map_err(|e| build_error(spec, cov_key("data.covariance", spec.data()), e))?;
-        let input = spectra::build(spec.input(), spec.dim(), Some(&data.cov), vectors, par, progress)
-            .map_err(|e| build_error(spec, cov_key(INPUT_KEY, spec.input()), e))?;
+        let input =
+            spectra::build(spec.input(), spec.dim(), Some(&data.cov), grid.as_ref(), vectors, par, progress)
+                .map_err(|e| build_error(spec, cov_key(INPUT_KEY, spec.input()), e))?;
         if let Some(&min) = input.cov.eigenvalues().iter().min_by(|a, b| a.total_cmp(b)) {
             if min <= 0.0 {
                 return Err(err(
@@ -96,10 +135,10 @@ impl Model {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                spectra::build(&l.covariance, l.width, None, purpose == Purpose::Simulation, par, progress)
-                    .map_err(|e| {
-                        build_error(spec, cov_key(&format!("layers[{i}].covariance"), &l.covariance), e)
-                    })
+                let grid = (theory && spec.compressed_layer(i)).then(|| Arc::new(layer_grid(l)));
+                spectra::build(&l.covariance, l.width, None, grid.as_ref(), !theory, par, progress).map_err(
+                    |e| build_error(spec, cov_key(&format!("layers[{i}].covariance"), &l.covariance), e),
+                )
             })
             .collect::<Result<Vec<_>>>()?;
         let target_weights = spectra::target_weights(spec.target(), &data.cov)
@@ -111,7 +150,17 @@ impl Model {
     /// data side alone (no layer is built).
     pub(crate) fn effective_rank_of(spec: &ModelSpec, progress: &dyn Progress) -> Result<f64> {
         let modes = Model::build(spec, Purpose::Theory, progress)?.modes(progress)?;
-        Ok(effective_rank(&modes.m))
+        Ok(effective_rank(&modes))
+    }
+
+    /// Whether any spectrum was built as weighted nodes (SCALING §2).
+    pub fn is_compressed(&self) -> bool {
+        self.compressed_parts().iter().any(|&c| c)
+    }
+
+    /// For the data side, then each layer: whether it was built as weighted nodes.
+    pub fn compressed_parts(&self) -> Vec<bool> {
+        std::iter::once(&self.data).chain(&self.layers).map(|b| b.cov.grid().is_some()).collect()
     }
 
     /// Whether Γ's eigenpairs are stored along Σ0's basis (Γ built by `data_power`).

@@ -538,6 +538,7 @@ impl Simulator {
                 let m = &d.full.as_ref().expect("the simulator's Σ0 is built with its matrix").matrix;
                 e.dot(&(m * e))
             }
+            Covariance::Nodes(_) => unreachable!("a simulation builds every covariance explicitly"),
         }
     }
 

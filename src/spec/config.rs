@@ -136,6 +136,9 @@ impl Config {
 
     /// Sets the sample sizes p = round(α n0) of ratios α (in order, repeats removed).
     pub fn set_alphas(&mut self, alphas: &[f64]) -> Result<(), Invalid> {
+        if self.model.is_infinite() {
+            return Err(Invalid(INFINITE_ALPHA.into()));
+        }
         let n0 = self.model.dim();
         let ps = alphas.iter().map(|&a| rules::alpha_samples(a, n0)).collect::<Result<Vec<_>, _>>()?;
         self.set_samples(ps)
@@ -162,6 +165,9 @@ impl Config {
     pub fn with_alpha_range(mut self, from: f64, to: f64, points: usize, log: bool) -> Result<Config> {
         let n0 = self.model.dim() as f64;
         let bad = |m: String| Error::option("alpha", m);
+        if self.model.is_infinite() {
+            return Err(bad(INFINITE_ALPHA.into()));
+        }
         let (f, t) = (num(from), num(to));
         if !(from.is_finite() && to.is_finite() && from > 0.0 && to >= from) {
             return Err(bad(format!("expected 0 < FROM ≤ TO, got {f}:{t}")));
@@ -184,3 +190,7 @@ impl Config {
         Ok(self)
     }
 }
+
+/// Why α = p/n0 cannot give sample sizes of an infinite model.
+const INFINITE_ALPHA: &str =
+    "with data.dim = \"infinite\" α = p/n0 is 0: give sample sizes p (samples.values or samples.range)";

@@ -4,16 +4,25 @@
 /// Smallest input dimension or layer width accepted: the theory describes large models,
 /// and below a few units a "learning curve" has no meaning.
 pub const MIN_SIZE: usize = 4;
-/// Largest input dimension or layer width (the theory is O(n) per point; 10⁷ eigenvalues
-/// take ≈ 1 s per point).
-pub const MAX_SIZE: usize = 10_000_000;
+/// Largest input dimension or layer width of the theory. Generated spectra above
+/// [`COMPRESS_ABOVE`] are summed as weighted nodes (SCALING §2) at a cost independent of
+/// their size; a simulation is bounded by its memory estimate long before this.
+pub const MAX_SIZE: usize = 1_000_000_000_000_000;
+/// `data.dim = "infinite"`: n0 = ∞, a raw-scale power-law Σ0 with exponent > 1 whose sums
+/// converge (SCALING §1). Stored as this value of `ModelSpec::dim`; see
+/// `ModelSpec::is_infinite`.
+pub const INFINITE_DIM: usize = usize::MAX;
+/// Size above which the theory sums a generated spectrum (power law, identity, Σ0^s, a
+/// power-law target) as weighted nodes instead of explicit eigenvalues (SCALING §2):
+/// ≈ 1 400 nodes at any size, accurate to ≤ 1e-12 relative (tested against explicit sums).
+pub const COMPRESS_ABOVE: usize = 20_000;
 /// Largest dimension of a dense covariance (AR(1), matrix file, or a first-layer Γ that
 /// does not commute with Σ0): its eigendecomposition is O(n³).
 pub const MAX_DENSE_DIM: usize = 16_384;
 /// Largest number of points of a sample-size list or range.
 pub const MAX_POINTS: usize = 1_000_000;
-/// Largest sample size p of the theory (exactly representable, far beyond any use).
-pub const MAX_SAMPLES: f64 = 1e12;
+/// Largest sample size p of the theory (an exactly representable integer).
+pub const MAX_SAMPLES: f64 = 1e15;
 /// Largest label-noise variance η² (in units of the target's signal, which is 1).
 pub const MAX_NOISE: f64 = 1e12;
 /// Largest configuration file read.

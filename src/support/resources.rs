@@ -112,10 +112,23 @@ pub(crate) fn eigen_seconds(n: usize, vectors: bool) -> f64 {
     (if vectors { 1.2 } else { 0.85 }) * r * r * r
 }
 
+/// An upper bound on the nodes of a compressed spectrum (n0 = ∞ with the slowest decay
+/// the grid accepts needs ≈ 10⁴).
+const COMPRESSED_NODES: f64 = 20_000.0;
+
 /// Peak memory of the theory of a model spec over `points` sample sizes: a few vectors
 /// per spectrum, the dense matrices of dense covariances, and the output rows.
+/// A compressed spectrum (SCALING §2) counts as [`COMPRESSED_NODES`] values.
 pub(crate) fn theory_bytes(spec: &ModelSpec, points: usize) -> f64 {
-    let n: f64 = spec.dim() as f64 + spec.layers().iter().map(|l| l.width as f64).sum::<f64>();
+    let data = if spec.compressed_data() { COMPRESSED_NODES } else { spec.dim() as f64 };
+    let layers = (0..spec.layers().len()).map(|i| {
+        if spec.compressed_layer(i) {
+            COMPRESSED_NODES
+        } else {
+            spec.layers()[i].width as f64
+        }
+    });
+    let n: f64 = data + layers.sum::<f64>();
     let dense: f64 = spec.dense_dims().iter().map(|&d| 4.0 * dense_bytes(d)).sum();
     80.0 * n + dense + 600.0 * points as f64
 }

@@ -15,6 +15,7 @@
 
 use super::spectrum::DataSums;
 use super::Point;
+use crate::model::spectra::DataSpectrum;
 
 pub use crate::spec::Ensemble;
 
@@ -72,8 +73,8 @@ impl Infinite {
 
     /// §7 from the data spectrum `m`, target weights `c²`, the single learner's κ_0 ∈ (0, ∞),
     /// p and `p − d` (exact), and the noise η².
-    pub(crate) fn from_kappa(m: &[f64], c2: &[f64], kappa0: f64, p: f64, p_minus_d: f64, noise: f64) -> Self {
-        Self::from_sums(&DataSums::new(m, c2, kappa0), kappa0, p, p_minus_d, noise)
+    pub(crate) fn from_kappa(modes: &DataSpectrum, kappa0: f64, p: f64, p_minus_d: f64, noise: f64) -> Self {
+        Self::from_sums(&DataSums::new(modes, kappa0), kappa0, p, p_minus_d, noise)
     }
 
     /// As [`Infinite::from_kappa`], from the data sums at κ_0.
@@ -99,7 +100,7 @@ mod tests {
         let (p, eta2) = (100.0, 0.3);
         // d = p, df(κ0) = n/(1+κ0) = p.
         let k0 = n as f64 / p - 1.0;
-        let e = Infinite::from_kappa(&m, &c2, k0, p, 0.0, eta2);
+        let e = Infinite::from_kappa(&DataSpectrum::new(m.clone(), c2.clone()), k0, p, 0.0, eta2);
         let alpha = p / n as f64;
         let want = (1.0 - alpha) + eta2 * alpha / (1.0 - alpha);
         assert!((e.error - want).abs() < 1e-12, "{e:?} vs {want}");

@@ -31,18 +31,50 @@ pub(super) struct LayerMeasure {
     pub mean_mustar2: f64,
 }
 
-/// Distinct values of a spectrum with their counts, zeros dropped (ascending).
-fn distinct(s: &[f64]) -> Vec<(f64, f64)> {
-    let mut v: Vec<f64> = s.iter().copied().filter(|&x| x > 0.0).collect();
-    v.sort_by(f64::total_cmp);
-    let mut out: Vec<(f64, f64)> = Vec::new();
-    for x in v {
-        match out.last_mut() {
-            Some((y, c)) if *y == x => *c += 1.0,
-            _ => out.push((x, 1.0)),
-        }
+/// The scales s of one layer's units (the diagonal of S_ℓ): explicit values (weight 1
+/// each) or the weighted nodes of a compressed spectrum (SCALING §2), over `units` units.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Scales<'a> {
+    pub values: &'a [f64],
+    pub weights: Option<&'a [f64]>,
+    pub units: f64,
+}
+
+impl<'a> Scales<'a> {
+    /// One scale per unit.
+    #[cfg(test)]
+    pub(super) fn explicit(values: &'a [f64]) -> Self {
+        Scales { values, weights: None, units: values.len() as f64 }
     }
-    out
+
+    fn weight(&self, i: usize) -> f64 {
+        self.weights.map_or(1.0, |w| w[i])
+    }
+
+    /// `Σ w f(s)`.
+    pub(super) fn sum(&self, f: impl Fn(f64) -> f64) -> f64 {
+        self.values.iter().enumerate().map(|(i, &x)| self.weight(i) * f(x)).sum()
+    }
+
+    /// Distinct positive values with their total weights (ascending).
+    fn distinct(&self) -> Vec<(f64, f64)> {
+        let mut v: Vec<(f64, f64)> = self
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, &x)| x > 0.0)
+            .map(|(i, &x)| (x, self.weight(i)))
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for (x, w) in v {
+            match out.last_mut() {
+                Some((y, c)) if *y == x => *c += w,
+                _ => out.push((x, w)),
+            }
+        }
+        out
+    }
 }
 
 /// Gauss–Hermite rules tried for the offsets, in order: when a rule agrees with the previous
@@ -58,21 +90,21 @@ const OFFSET_TOL: f64 = 3e-9;
 /// activation and the diagonal of its S_ℓ (one entry per unit). Offsets use the fewest
 /// Gauss–Hermite nodes that hold the theory to 1e-8 (their classes multiply the chain's
 /// work).
-pub(super) fn propagate(v0: f64, layers: &[(Activation, &[f64])]) -> Vec<LayerMeasure> {
+pub(super) fn propagate(v0: f64, layers: &[(Activation, Scales<'_>)]) -> Vec<LayerMeasure> {
     propagate_with(v0, layers, None)
 }
 
 /// As [`propagate`], with a fixed number of offset nodes when `nodes` is given.
 pub(super) fn propagate_with(
     v0: f64,
-    layers: &[(Activation, &[f64])],
+    layers: &[(Activation, Scales<'_>)],
     nodes: Option<usize>,
 ) -> Vec<LayerMeasure> {
     let (mut v_prev, mut b_prev) = (v0, 0.0_f64);
     let mut out = Vec::with_capacity(layers.len());
     for (act, s) in layers {
-        let classes = distinct(s);
-        let n = s.len() as f64;
+        let classes = s.distinct();
+        let n = s.units;
         let m = if b_prev <= OFFSET_FLOOR * v_prev {
             // Odd activations give μ0 = 0 up to quadrature rounding: no offsets then.
             layer(*act, &classes, n, v_prev, b_prev, 1)
@@ -170,7 +202,10 @@ mod tests {
     fn linear_layers_are_the_linear_model() {
         let s1: Vec<f64> = (1..=50).map(|i| (i as f64).powf(-0.5)).collect();
         let s2 = vec![1.0; 30];
-        let ms = propagate(1.3, &[(Activation::Linear, &s1), (Activation::Linear, &s2)]);
+        let ms = propagate(
+            1.3,
+            &[(Activation::Linear, Scales::explicit(&s1)), (Activation::Linear, Scales::explicit(&s2))],
+        );
         let mean1 = s1.iter().sum::<f64>() / 50.0;
         assert_eq!(ms[0].t.len(), 50);
         assert!(ms[0].k.iter().all(|&k| k == 0.0) && ms[0].b == 0.0);
@@ -185,7 +220,10 @@ mod tests {
     #[test]
     fn offsets_average_to_the_marginal_moments() {
         let s2 = vec![0.7; 10];
-        let ms = propagate(1.0, &[(Activation::Relu, &[1.0; 20]), (Activation::Relu, &s2)]);
+        let ms = propagate(
+            1.0,
+            &[(Activation::Relu, Scales::explicit(&[1.0; 20])), (Activation::Relu, Scales::explicit(&s2))],
+        );
         let (v1, b1) = (ms[0].v, ms[0].b);
         // Layer 1 (no offsets): ReLU of N(0, 1): E a = 1/√(2π), Var a = 1/2 − 1/(2π).
         close(b1, 1.0 / (2.0 * std::f64::consts::PI), 1e-14, "B_1");
@@ -197,7 +235,13 @@ mod tests {
         // Units differ: each offset has its own gain and noise.
         assert!(ms[1].t.windows(2).any(|p| (p[0] - p[1]).abs() > 1e-3));
         // Odd activations keep B = 0 (no offsets downstream).
-        let odd = propagate(1.0, &[(Activation::Tanh, &[1.0; 5]), (Activation::Erf, &[1.0; 5])]);
+        let odd = propagate(
+            1.0,
+            &[
+                (Activation::Tanh, Scales::explicit(&[1.0; 5])),
+                (Activation::Erf, Scales::explicit(&[1.0; 5])),
+            ],
+        );
         assert!(odd[0].b < 1e-28 && odd[1].t.len() == 1);
     }
 }

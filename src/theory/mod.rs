@@ -25,7 +25,7 @@ pub use activation::Moments;
 pub use ensemble::Ensemble;
 pub use observables::Point;
 use spectrum::Spectrum;
-pub use summary::ModelSummary;
+pub use summary::{Count, ModelSummary};
 
 use crate::model::spectra::DataSpectrum;
 use crate::model::{Model, Purpose};
@@ -40,15 +40,27 @@ pub use crate::model::effective_rank;
 /// `c²`, and for every hidden layer its width `n_ℓ` and the eigenvalues `s_ℓ` of `S_ℓ`.
 #[derive(Clone, Debug)]
 pub struct Theory {
-    n0: usize,
+    /// n0 (∞ for an infinite model).
+    n0: f64,
     noise: f64,
     modes: DataSpectrum,
     widths: Vec<usize>,
+    /// Each layer's S_ℓ as given (for the nonlinear chain's unit classes).
+    layer_spectra: Vec<LayerSpectrum>,
     /// Index 0: the data spectrum m; index ℓ ≥ 1: layer ℓ's spectrum s_ℓ.
     spectra: Vec<Spectrum>,
-    rank: usize,
+    /// min of the spectra's ranks (∞ when all are infinite).
+    rank: f64,
     /// The theory of NONLINEAR.md when a layer is nonlinear.
     nonlinear: Option<Nonlinear>,
+}
+
+/// One hidden layer's width and the eigenvalues of its S_ℓ, explicit or at weighted nodes.
+#[derive(Clone, Debug)]
+struct LayerSpectrum {
+    width: usize,
+    values: Vec<f64>,
+    weights: Option<Vec<f64>>,
 }
 
 /// A warm start carried from one point to the next on a sweep.
@@ -89,15 +101,18 @@ impl Theory {
     pub fn from_model(model: &Model, progress: &dyn Progress) -> Result<Theory> {
         let modes = model.modes(progress)?;
         let spec = &model.spec;
-        let layers: Vec<(usize, Vec<f64>)> = spec
+        let layers: Vec<LayerSpectrum> = spec
             .layers()
             .iter()
             .zip(&model.layers)
-            .map(|(l, b)| (l.width, b.cov.eigenvalues().to_vec()))
+            .map(|(l, b)| LayerSpectrum {
+                width: l.width,
+                values: b.cov.eigenvalues().to_vec(),
+                weights: b.cov.grid().map(|g| g.w.clone()),
+            })
             .collect();
-        let activations: Vec<(Activation, &[f64])> =
-            spec.layers().iter().zip(&layers).map(|(l, (_, s))| (l.activation, s.as_slice())).collect();
-        Theory::new(spec.dim(), spec.noise(), modes, &layers).with_activations(&activations)
+        let activations: Vec<Activation> = spec.layers().iter().map(|l| l.activation).collect();
+        Theory::weighted(spec.dim_f64(), spec.noise(), modes, layers).with_activations(&activations)
     }
 
     /// The theory of a model specification (built for the theory, then reduced).
@@ -108,14 +123,27 @@ impl Theory {
     /// `n0` input dimension, `noise` the label-noise variance η², `modes` the reduced data
     /// spectrum, `layers` the (width, eigenvalues of S_ℓ) of each hidden layer, input side first.
     pub fn new(n0: usize, noise: f64, modes: DataSpectrum, layers: &[(usize, Vec<f64>)]) -> Self {
-        let mut spectra = vec![Spectrum::new(&modes.m)];
-        spectra.extend(layers.iter().map(|(_, s)| Spectrum::new(s)));
-        let rank = spectra.iter().map(Spectrum::rank).min().unwrap_or(0);
+        let layers = layers
+            .iter()
+            .map(|(w, s)| LayerSpectrum { width: *w, values: s.clone(), weights: None })
+            .collect();
+        Theory::weighted(n0 as f64, noise, modes, layers)
+    }
+
+    /// As [`Theory::new`] with possibly compressed spectra (SCALING §2) and n0 possibly ∞.
+    fn weighted(n0: f64, noise: f64, modes: DataSpectrum, layers: Vec<LayerSpectrum>) -> Self {
+        let mut spectra = vec![Spectrum::weighted(&modes.m, modes.weights.as_deref(), modes.rank())];
+        spectra.extend(layers.iter().map(|l| match &l.weights {
+            None => Spectrum::new(&l.values),
+            Some(w) => Spectrum::weighted(&l.values, Some(w), l.width as f64),
+        }));
+        let rank = spectra.iter().map(Spectrum::rank).fold(f64::INFINITY, f64::min);
         Theory {
             n0,
             noise,
             modes,
-            widths: layers.iter().map(|(w, _)| *w).collect(),
+            widths: layers.iter().map(|l| l.width).collect(),
+            layer_spectra: layers,
             spectra,
             rank,
             nonlinear: None,
@@ -123,21 +151,32 @@ impl Theory {
     }
 
     /// The theory of the same network with an activation per hidden layer (NONLINEAR.md,
-    /// in the convention where the readout sees √(n0/n_L)·a_L). All linear: unchanged.
-    /// `layers` are each layer's activation and the diagonal of its S_ℓ (one scale per
-    /// unit; only the values and their counts matter), input side first.
-    pub(crate) fn with_activations(mut self, layers: &[(Activation, &[f64])]) -> Result<Self> {
-        assert_eq!(layers.len(), self.widths.len(), "one activation per hidden layer");
-        if layers.iter().all(|(a, _)| a.is_linear()) {
+    /// in the convention where the readout sees √(n0/n_L)·a_L), input side first. All
+    /// linear: unchanged. Each layer's units have the scales of the diagonal of its S_ℓ
+    /// (only the values and their counts matter).
+    pub(crate) fn with_activations(mut self, activations: &[Activation]) -> Result<Self> {
+        assert_eq!(activations.len(), self.widths.len(), "one activation per hidden layer");
+        if activations.iter().all(|a| a.is_linear()) {
             return Ok(self);
         }
-        let v0 = self.modes.m.iter().sum::<f64>() / self.n0 as f64;
-        let measures = measure::propagate(v0, layers);
+        let scales: Vec<measure::Scales<'_>> = self
+            .layer_spectra
+            .iter()
+            .map(|l| measure::Scales {
+                values: &l.values,
+                weights: l.weights.as_deref(),
+                units: l.width as f64,
+            })
+            .collect();
+        let layers: Vec<(Activation, measure::Scales<'_>)> =
+            activations.iter().copied().zip(scales).collect();
+        let v0 = self.modes.sum(|m, _| m) / self.n0;
+        let measures = measure::propagate(v0, &layers);
         let mut coefficients = Vec::with_capacity(layers.len());
         let mut chain_layers = Vec::with_capacity(layers.len());
-        let (mut fan_in, mut v_prev, mut b_prev) = (self.n0, v0, 0.0);
+        let (mut fan_in, mut v_prev, mut b_prev) = (self.n0 as usize, v0, 0.0);
         for ((act, s), (measure, &width)) in layers.iter().zip(measures.into_iter().zip(&self.widths)) {
-            let mean_s = s.iter().sum::<f64>() / width as f64;
+            let mean_s = s.sum(|x| x) / width as f64;
             coefficients.push(LayerCoefficients {
                 activation: *act,
                 preactivation_variance: mean_s * v_prev,
@@ -151,13 +190,12 @@ impl Theory {
             chain_layers.push(ChainLayer::new(fan_in, width, measure));
             fan_in = width;
         }
-        let chain =
-            Chain::new(&self.modes.m, &self.modes.c2, self.n0, self.noise, chain_layers).map_err(|e| {
+        let chain = Chain::new(&self.modes, self.n0 as usize, self.noise, chain_layers).map_err(|e| {
                 Error::Numerical(format!(
                     "the nonlinear theory cannot be set up: the lower end κ_0* of the feasible κ_0 (NONLINEAR.md §5): {e}"
                 ))
             })?;
-        self.rank = chain.threshold().round() as usize;
+        self.rank = chain.threshold().round();
         self.nonlinear = Some(Nonlinear { chain, layers: coefficients });
         Ok(self)
     }
@@ -175,12 +213,13 @@ impl Theory {
     /// The effective rank `(tr M)²/tr M²` of M = Γ^{1/2}Σ0Γ^{1/2}: Gaussian equivalence
     /// needs it large (NONLINEAR.md §6: ≳ 50–100).
     pub fn effective_rank(&self) -> f64 {
-        effective_rank(&self.modes.m)
+        effective_rank(&self.modes)
     }
 
     /// `r = min(rank m, rank s_1, …, rank s_L)`: the interpolation threshold of ridgeless
-    /// regression (with a nonlinear layer: the rank d* of the features, n_L).
-    pub fn rank(&self) -> usize {
+    /// regression (with a nonlinear layer: the rank d* of the features, n_L); ∞ for n0 = ∞
+    /// without hidden layers.
+    pub fn rank(&self) -> f64 {
         self.rank
     }
 
@@ -193,8 +232,8 @@ impl Theory {
         visited / total.max(1.0)
     }
 
-    /// Input dimension n0.
-    pub fn dim(&self) -> usize {
+    /// Input dimension n0 (∞ for an infinite model).
+    pub fn dim(&self) -> f64 {
         self.n0
     }
 
@@ -213,8 +252,8 @@ impl Theory {
         &self.widths
     }
 
-    /// Rank of each spectrum: data first, then layers.
-    pub fn ranks(&self) -> Vec<usize> {
+    /// Rank of each spectrum: data first, then layers (∞ for n0 = ∞).
+    pub fn ranks(&self) -> Vec<f64> {
         self.spectra.iter().map(Spectrum::rank).collect()
     }
 
@@ -264,7 +303,7 @@ impl Theory {
         let n_l = *self.widths.last().expect("a nonlinear theory has layers") as f64;
         Ok(Point {
             samples,
-            alpha: samples / self.n0 as f64,
+            alpha: samples / self.n0,
             ridge,
             error: o.error,
             bias: o.bias,
@@ -273,7 +312,7 @@ impl Theory {
             test_mse: o.error + self.noise,
             df: o.df,
             df2: o.df2,
-            kappa: o.kappa * self.n0 as f64 / n_l,
+            kappa: o.kappa * self.n0 / n_l,
             kappa_data: o.kappa_data,
             kappa_layers: o.kappa_layers,
             error_inf: None,

@@ -12,6 +12,7 @@
 
 use super::measure::LayerMeasure;
 use super::roots::{newton_root, Equation};
+use crate::model::spectra::DataSpectrum;
 use crate::support::brent::{self, Fun, RootError};
 use std::cell::RefCell;
 
@@ -178,9 +179,13 @@ fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, what: &str) -> Result
 /// feasible κ_0 and the rank d* of the features, computed once.
 #[derive(Clone, Debug)]
 pub(super) struct Chain {
-    /// Eigenvalues m_i > 0 of M = Γ^{1/2}Σ0Γ^{1/2} and their target weights c_i².
+    /// Eigenvalues m_i > 0 of M = Γ^{1/2}Σ0Γ^{1/2}, their target weights c_i² and their
+    /// multiplicities w_i (1 each for an explicit spectrum; SCALING §2 for a compressed one).
     m: Vec<f64>,
     c2: Vec<f64>,
+    w: Vec<f64>,
+    /// The number of positive m represented (Σ w up to rounding).
+    rank: f64,
     n0: usize,
     noise: f64,
     layers: Vec<ChainLayer>,
@@ -206,20 +211,27 @@ pub(super) struct Observed {
 }
 
 impl Chain {
-    /// The chain of data modes `m` (eigenvalues of M; zeros are dropped) with target weights
-    /// `c2`, input dimension n0, label noise η² and hidden layers (input side first).
+    /// The chain of the data modes (eigenvalues m of M, zeros dropped, with target weights
+    /// c²), input dimension n0, label noise η² and hidden layers (input side first).
     pub(super) fn new(
-        m: &[f64],
-        c2: &[f64],
+        modes: &DataSpectrum,
         n0: usize,
         noise: f64,
         layers: Vec<ChainLayer>,
     ) -> Result<Self, ChainError> {
-        let (m, c2): (Vec<f64>, Vec<f64>) = m.iter().zip(c2).filter(|(m, _)| **m > 0.0).unzip();
+        let (mut m, mut c2, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, (&mi, &ci)) in modes.m.iter().zip(&modes.c2).enumerate() {
+            if mi > 0.0 {
+                m.push(mi);
+                c2.push(ci);
+                w.push(modes.weights.as_ref().map_or(1.0, |w| w[i]));
+            }
+        }
         if m.is_empty() {
             return Err(ChainError::Root("the data spectrum has no positive eigenvalue".into()));
         }
-        let mut chain = Chain { m, c2, n0, noise, layers, edge: 0.0, d_star: 0.0 };
+        let rank = modes.rank();
+        let mut chain = Chain { m, c2, w, rank, n0, noise, layers, edge: 0.0, d_star: 0.0 };
         let k0min = chain.kappa0_min()?;
         chain.edge = if k0min > 0.0 { k0min * (1.0 + 1e-11) } else { 4e-18 * chain.min_m() };
         chain.state(chain.edge)?;
@@ -231,7 +243,7 @@ impl Chain {
     /// k > 0 add full rank, the others pass at most the rank below. (d_L at the edge tends to
     /// it, but steeply where a layer with k = 0 is the bottleneck, so it is counted instead.)
     fn feature_rank(&self) -> f64 {
-        let mut rank = self.m.len() as f64;
+        let mut rank = self.rank;
         for layer in &self.layers {
             let ms = &layer.measure;
             let (mut noisy, mut linear) = (0.0, 0.0);
@@ -271,10 +283,10 @@ impl Chain {
         mut hints: Option<&mut [f64]>,
     ) -> Result<ChainState, ChainError> {
         let (mut d, mut dp) = (0.0, 0.0);
-        for &m in &self.m {
+        for (&m, &w) in self.m.iter().zip(&self.w) {
             let r = 1.0 / (m + kappa0);
-            d += m * r;
-            dp -= m * r * r;
+            d += w * (m * r);
+            dp -= w * (m * r * r);
         }
         let (mut kappa, mut kp) = (kappa0, 1.0);
         let mut margin = f64::INFINITY;
@@ -375,12 +387,12 @@ impl Chain {
 
     /// The observables at a solved state and sample size p (§5).
     fn observe(&self, s: &ChainState, p: f64, kappa_layers: Vec<f64>) -> Observed {
-        let e0: f64 = self.m.iter().zip(&self.c2).map(|(m, c)| m * c).sum();
+        let (e0, _) = self.e0_r(s.kappa0);
         let (mut r, mut r0p) = (0.0, 0.0);
-        for (&m, &c) in self.m.iter().zip(&self.c2) {
+        for ((&m, &c), &w) in self.m.iter().zip(&self.c2).zip(&self.w) {
             let q = 1.0 / (m + s.kappa0);
-            r += c * m * m * q;
-            r0p -= c * m * m * q * q;
+            r += w * (c * m * m * q);
+            r0p -= w * (c * m * m * q * q);
         }
         let rp = r0p / s.kappa_prime;
         let df2 = s.d + s.kappa * s.d_prime / s.kappa_prime;
@@ -456,8 +468,9 @@ impl Chain {
 
     /// E0 = Σ c² m (1 when normalised) and R(κ_0) = Σ c² m²/(m+κ_0).
     fn e0_r(&self, kappa0: f64) -> (f64, f64) {
-        let e0 = self.m.iter().zip(&self.c2).map(|(m, c)| m * c).sum();
-        let r = self.m.iter().zip(&self.c2).map(|(m, c)| c * m * m / (m + kappa0)).sum();
+        let terms = || self.m.iter().zip(&self.c2).zip(&self.w);
+        let e0 = terms().map(|((m, c), w)| w * (m * c)).sum();
+        let r = terms().map(|((m, c), w)| w * (c * m * m / (m + kappa0))).sum();
         (e0, r)
     }
 
@@ -503,14 +516,14 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::spectra::DataSpectrum;
     use crate::spec::Activation;
-    use crate::theory::measure::propagate;
+    use crate::theory::measure::{propagate, Scales};
     use crate::Theory;
 
     fn chain(m: &[f64], c2: &[f64], noise: f64, layers: &[(Activation, Vec<f64>)]) -> Chain {
         let v0 = m.iter().sum::<f64>() / m.len() as f64;
-        let refs: Vec<(Activation, &[f64])> = layers.iter().map(|(a, s)| (*a, s.as_slice())).collect();
+        let refs: Vec<(Activation, Scales<'_>)> =
+            layers.iter().map(|(a, s)| (*a, Scales::explicit(s))).collect();
         let measures = propagate(v0, &refs);
         let mut fan_in = m.len();
         let layers = layers
@@ -522,7 +535,7 @@ mod tests {
                 l
             })
             .collect();
-        Chain::new(m, c2, m.len(), noise, layers).unwrap()
+        Chain::new(&DataSpectrum::new(m.to_vec(), c2.to_vec()), m.len(), noise, layers).unwrap()
     }
 
     /// A power-law spectrum j^(−e), j = 1..n, normalised to mean 1.
@@ -547,7 +560,7 @@ mod tests {
             let lin = Theory::new(
                 n0,
                 0.2,
-                DataSpectrum { m: m.clone(), c2: c2.clone() },
+                DataSpectrum::new(m.clone(), c2.clone()),
                 &layers.iter().map(|(_, s)| (s.len(), s.clone())).collect::<Vec<_>>(),
             );
             for p in [30.0, 100.0, 250.0] {
@@ -664,7 +677,8 @@ mod tests {
         for net in nets {
             let layers: Vec<(Activation, Vec<f64>)> =
                 net.iter().map(|&(a, w, e)| (a, power_law(w, e))).collect();
-            let refs: Vec<(Activation, &[f64])> = layers.iter().map(|(a, s)| (*a, s.as_slice())).collect();
+            let refs: Vec<(Activation, Scales<'_>)> =
+                layers.iter().map(|(a, s)| (*a, Scales::explicit(s))).collect();
             let v0 = m.iter().sum::<f64>() / n0 as f64;
             let build = |nodes: Option<usize>| {
                 let mut fan_in = n0;
@@ -672,12 +686,12 @@ mod tests {
                     .iter()
                     .zip(propagate_with(v0, &refs, nodes))
                     .map(|((_, s), measure)| {
-                        let l = ChainLayer::new(fan_in, s.len(), measure);
-                        fan_in = s.len();
+                        let l = ChainLayer::new(fan_in, s.values.len(), measure);
+                        fan_in = s.values.len();
                         l
                     })
                     .collect();
-                Chain::new(&m, &c2, n0, 0.1, ls).unwrap()
+                Chain::new(&DataSpectrum::new(m.clone(), c2.clone()), n0, 0.1, ls).unwrap()
             };
             let (adaptive, full) = (build(None), build(Some(61)));
             let classes: Vec<usize> = adaptive.layers.iter().map(|l| l.measure.t.len()).collect();

@@ -15,6 +15,7 @@
 
 use super::ensemble::{excess, Infinite};
 use super::spectrum::DataSums;
+use crate::model::spectra::DataSpectrum;
 use serde::Serialize;
 
 /// One point of a learning curve: sample size, ridge, errors and order parameters.
@@ -114,7 +115,7 @@ pub(crate) struct Traces {
 pub(crate) struct Solved<'a> {
     pub samples: f64,
     pub ridge: f64,
-    pub n0: usize,
+    pub n0: f64,
     pub noise: f64,
     pub d: f64,
     /// `p − d`, exact (0 for ridgeless interpolation).
@@ -122,8 +123,7 @@ pub(crate) struct Solved<'a> {
     pub data: Traces,
     pub layers: &'a [Traces],
     pub widths: &'a [usize],
-    pub modes_m: &'a [f64],
-    pub modes_c2: &'a [f64],
+    pub modes: &'a DataSpectrum,
 }
 
 impl Solved<'_> {
@@ -134,7 +134,7 @@ impl Solved<'_> {
         let rho_layers: f64 = self.layers.iter().map(|t| t.rho).sum();
         let delta = self.data.rho + rho_layers;
         let k0 = self.data.kappa;
-        let sums = DataSums::new(self.modes_m, self.modes_c2, k0);
+        let sums = DataSums::new(self.modes, k0);
         let (h, hh) = (sums.h, sums.hh);
         let (d2, one_minus, b) = if delta.is_infinite() {
             // Ridgeless bottleneck limit: d2 → d and B → κ0 h when only layers vanish.
@@ -160,7 +160,7 @@ impl Solved<'_> {
                 .sum::<f64>();
         let point = Point {
             samples: self.samples,
-            alpha: p / self.n0 as f64,
+            alpha: p / self.n0,
             ridge: self.ridge,
             error,
             bias,

@@ -8,10 +8,20 @@ use crate::support::brent;
 use argmin::core::{CostFunction, Error as ArgminError};
 
 /// Smallest and largest ridge scanned (λ in units of the normalised spectra, whose mean
-/// eigenvalue is 1).
+/// eigenvalue is 1). Beyond p = 10⁶ the lower end follows 10⁻⁴/p: in raw-scale scaling
+/// studies λ* falls like a power of p (SCALING §4: p^(−a/(1+m₁))).
 pub(super) const RIDGE_MIN: f64 = 1e-10;
 pub(super) const RIDGE_MAX: f64 = 1e6;
-const SCAN_POINTS: usize = 33;
+/// Scan points per decade of λ (33 points over the 16 decades of the default range).
+const SCAN_PER_DECADE: f64 = 2.0;
+
+/// The scanned range of ln λ at sample size p and its number of points.
+fn scan(p: f64) -> (f64, f64, usize) {
+    let lmin = RIDGE_MIN.min(1e-4 / p).ln();
+    let lmax = RIDGE_MAX.ln();
+    let points = 1 + ((lmax - lmin) / std::f64::consts::LN_10 * SCAN_PER_DECADE).round() as usize;
+    (lmin, lmax, points)
+}
 
 struct ErrorOfLnRidge<'a> {
     theory: &'a Theory,
@@ -54,9 +64,9 @@ impl Theory {
             });
         }
         let err = |pt: &Point| ensemble_error(ensemble, pt);
-        let (lmin, lmax) = (RIDGE_MIN.ln(), RIDGE_MAX.ln());
+        let (lmin, lmax, points) = scan(samples);
         let grid: Vec<f64> =
-            (0..SCAN_POINTS).map(|i| lmin + (lmax - lmin) * i as f64 / (SCAN_POINTS - 1) as f64).collect();
+            (0..points).map(|i| lmin + (lmax - lmin) * i as f64 / (points - 1) as f64).collect();
         let mut warm = crate::theory::Warm::default();
         let mut best: Option<(usize, Point)> = None;
         for (i, &u) in grid.iter().enumerate() {
@@ -67,7 +77,7 @@ impl Theory {
         }
         let (i, mut best) = best.expect("scan is not empty");
         let ridgeless = self.point_at(samples, 0.0)?;
-        let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(SCAN_POINTS - 1)]);
+        let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(points - 1)]);
         let problem = ErrorOfLnRidge { theory: self, p: samples, ensemble };
         let (arg, _) =
             brent::minimum(problem, (a, b), (a + b) / 2.0, (1e-9, 1e-9), 200).map_err(|e| Error::Solver {

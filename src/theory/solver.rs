@@ -75,7 +75,7 @@ impl RidgeEquation<'_> {
             .theory
             .spectra
             .iter()
-            .map(|sp| if sp.rank() as f64 == self.cap { gap } else { sp.rank() as f64 - d })
+            .map(|sp| if sp.rank() == self.cap { gap } else { sp.rank() - d })
             .collect();
         (d, p_minus_d, e)
     }
@@ -157,8 +157,7 @@ fn observe(theory: &Theory, p: f64, ridge: f64, d: f64, p_minus_d: f64, kappas: 
         data: tr[0],
         layers: &tr[1..],
         widths: &theory.widths,
-        modes_m: &theory.modes.m,
-        modes_c2: &theory.modes.c2,
+        modes: &theory.modes,
     }
     .point()
 }
@@ -189,12 +188,12 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<Linea
     if ridge == 0.0 {
         return ridgeless(theory, p, 0.0);
     }
-    let cap = p.min(r as f64);
+    let cap = p.min(r);
     if let Some(point) = solve_newton(theory, p, ridge, cap, warm) {
         return Ok(point);
     }
     let memo = RefCell::new(Memo::default());
-    let eq = RidgeEquation { theory, p, cap, cap_is_p: p <= r as f64, ln_lambda: ridge.ln(), memo: &memo };
+    let eq = RidgeEquation { theory, p, cap, cap_is_p: p <= r, ln_lambda: ridge.ln(), memo: &memo };
     let inner_fail = |memo: &RefCell<Memo>| match memo.borrow_mut().failure.take() {
         Some((equation, e)) => fail(&equation, e.to_string()),
         None => fail(EQ_RIDGE, "an inner equation failed".into()),
@@ -332,14 +331,7 @@ fn solve_newton(
     warm: &mut Option<LinearWarm>,
 ) -> Option<Point> {
     let memo = RefCell::new(Memo::default());
-    let eq = RidgeEquation {
-        theory,
-        p,
-        cap,
-        cap_is_p: p <= theory.rank as f64,
-        ln_lambda: ridge.ln(),
-        memo: &memo,
-    };
+    let eq = RidgeEquation { theory, p, cap, cap_is_p: p <= theory.rank, ln_lambda: ridge.ln(), memo: &memo };
     // The start: the previous point's solution, extrapolated linearly in ln p from the two
     // points before when there are two.
     let (x0, k0) = match warm {
@@ -381,10 +373,10 @@ fn solve_newton(
 /// The limit λ → ∞: the null predictor β̂ = 0, E_g = Σ m c² (the signal, 1 when
 /// normalised), no variance, E_tr = E_g + η², d = 0 and every κ infinite (κ ≈ λ).
 fn null_predictor(theory: &Theory, p: f64, ridge: f64) -> Point {
-    let signal: f64 = theory.modes.m.iter().zip(&theory.modes.c2).map(|(m, c)| m * c).sum();
+    let signal: f64 = theory.modes.sum(|m, c| m * c);
     Point {
         samples: p,
-        alpha: p / theory.n0 as f64,
+        alpha: p / theory.n0,
         ridge,
         error: signal,
         bias: signal,
@@ -406,14 +398,14 @@ fn null_predictor(theory: &Theory, p: f64, ridge: f64) -> Point {
 /// λ = 0 (THEORY §3): d = p below the threshold, the limit d → r, κ → 0 above it,
 /// and +∞ error at p = r. `ridge` is the λ reported (0, or a λ below representable scale).
 fn ridgeless(theory: &Theory, p: f64, ridge: f64) -> Result<Point> {
-    let r = theory.rank as f64;
+    let r = theory.rank;
     let d = p.min(r);
     let mut kappas = Vec::with_capacity(theory.spectra.len());
     for (i, sp) in theory.spectra.iter().enumerate() {
-        if sp.rank() as f64 == d {
+        if sp.rank() == d {
             kappas.push(0.0);
         } else {
-            let e = sp.rank() as f64 - d;
+            let e = sp.rank() - d;
             kappas.push(sp.kappa(d, e, None).map_err(|err| Error::Solver {
                 samples: p,
                 ridge,
@@ -432,7 +424,7 @@ fn ridgeless(theory: &Theory, p: f64, ridge: f64) -> Result<Point> {
         let error = bias + variance;
         let point = Point {
             samples: p,
-            alpha: p / theory.n0 as f64,
+            alpha: p / theory.n0,
             ridge,
             error,
             bias,
@@ -452,7 +444,7 @@ fn ridgeless(theory: &Theory, p: f64, ridge: f64) -> Result<Point> {
         // A narrow layer's peak is initialisation variance: E_∞ is finite there (§7).
         return Ok(if layer_bottleneck && kappas[0] > 0.0 {
             let m = &theory.modes;
-            point.with_infinite(Infinite::from_kappa(&m.m, &m.c2, kappas[0], df, 0.0, theory.noise))
+            point.with_infinite(Infinite::from_kappa(m, kappas[0], df, 0.0, theory.noise))
         } else {
             point.without_init_variance()
         });

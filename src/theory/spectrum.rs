@@ -2,6 +2,7 @@
 //! `df_a(κ) = Σ a/(a+κ)`, `T_a(κ) = Σ a/(a+κ)²` and the inverse `κ_a(d)`.
 
 use super::roots::{newton_root, Equation};
+use crate::model::spectra::DataSpectrum;
 use crate::support::brent::{self, RootError};
 use argmin::core::{CostFunction, Error as ArgminError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub(super) enum KappaError {
     #[error("d = {d} is outside (0, rank = {rank})")]
-    OutOfRange { d: f64, rank: usize },
+    OutOfRange { d: f64, rank: f64 },
     #[error("no root of df(κ) = d in κ ∈ [{lo:e}, {hi:e}]")]
     NoRoot { lo: f64, hi: f64 },
     #[error("df(κ) = d did not converge in {MAX_ITERS} iterations")]
@@ -28,11 +29,18 @@ const MAX_ITERS: u64 = 200;
 
 /// A multiset of non-negative eigenvalues, stored as its positive part (zeros only
 /// lower the rank). Repeated values are run-length compressed when that halves the work.
+/// A compressed spectrum (SCALING §2) is its values at weighted nodes.
 #[derive(Debug)]
 pub(super) struct Spectrum {
     values: Vec<f64>,
     weights: Option<Vec<f64>>,
-    rank: usize,
+    /// Number of positive eigenvalues (∞ for an infinite spectrum).
+    rank: f64,
+    /// Σ of the weights (the rank, or for an infinite spectrum its finite node weight,
+    /// which stands in for the rank in brackets).
+    total: f64,
+    /// Whether the weights are quadrature weights (SCALING §2), some of them negative.
+    nodes: bool,
     trace: f64,
     inv_trace: f64,
     min: f64,
@@ -47,6 +55,8 @@ impl Clone for Spectrum {
             values: self.values.clone(),
             weights: self.weights.clone(),
             rank: self.rank,
+            total: self.total,
+            nodes: self.nodes,
             trace: self.trace,
             inv_trace: self.inv_trace,
             min: self.min,
@@ -113,7 +123,56 @@ impl Spectrum {
         } else {
             (pos, None)
         };
-        Spectrum { values, weights, rank, trace, inv_trace, min, max, passes: AtomicU64::new(0) }
+        let rank = rank as f64;
+        Spectrum {
+            values,
+            weights,
+            rank,
+            total: rank,
+            nodes: false,
+            trace,
+            inv_trace,
+            min,
+            max,
+            passes: AtomicU64::new(0),
+        }
+    }
+
+    /// A spectrum of `values` with multiplicities `weights` (None: 1 each), representing
+    /// `rank` positive eigenvalues (∞ allowed): the compressed spectra of SCALING §2, whose
+    /// weights sum to the rank up to rounding. Non-positive values are dropped.
+    pub(super) fn weighted(values: &[f64], weights: Option<&[f64]>, rank: f64) -> Self {
+        let Some(weights) = weights else {
+            return Spectrum::new(values);
+        };
+        let mut pairs: Vec<(f64, f64)> =
+            values.iter().zip(weights).filter(|(v, _)| **v > 0.0).map(|(&v, &w)| (v, w)).collect();
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut runs: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
+        for (v, w) in pairs {
+            match runs.last_mut() {
+                Some((x, c)) if *x == v => *c += w,
+                _ => runs.push((v, w)),
+            }
+        }
+        let total: f64 = runs.iter().map(|r| r.1).sum();
+        let trace = runs.iter().map(|(v, w)| v * w).sum();
+        let inv_trace = runs.iter().map(|(v, w)| w / v).sum();
+        let (min, max) = (runs.last().map_or(0.0, |r| r.0), runs.first().map_or(0.0, |r| r.0));
+        let (values, weights) = runs.into_iter().unzip();
+        let total = if rank.is_finite() { rank } else { total };
+        Spectrum {
+            values,
+            weights: Some(weights),
+            rank,
+            total,
+            nodes: true,
+            trace,
+            inv_trace,
+            min,
+            max,
+            passes: AtomicU64::new(0),
+        }
     }
 
     /// Number of stored (distinct, or all) eigenvalues: the length of one pass.
@@ -130,9 +189,20 @@ impl Spectrum {
         self.passes.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Number of positive eigenvalues.
-    pub(super) fn rank(&self) -> usize {
+    /// Number of positive eigenvalues (∞ for an infinite spectrum).
+    pub(super) fn rank(&self) -> f64 {
         self.rank
+    }
+
+    /// The complement `e = rank − d` used in brackets: for an infinite spectrum, the finite
+    /// node weight stands in for the rank (every bracket below holds for any positive
+    /// weights that sum to it).
+    fn finite_complement(&self, d: f64, e: f64) -> f64 {
+        if e.is_finite() {
+            e
+        } else {
+            self.total - d
+        }
     }
 
     /// `df(κ) = Σ a/(a+κ)`, degrees of freedom at ridge κ.
@@ -174,8 +244,14 @@ impl Spectrum {
     /// Bracket of `κ_a(d)` from `min·e/d ≤ κ ≤ max·e/d`, `κ ≤ tr/d` and `κ ≥ e/Σ(1/a)`
     /// where `e = rank − d`.
     fn bounds(&self, d: f64, e: f64) -> (f64, f64) {
+        let e = self.finite_complement(d, e);
         let lo = (self.min * e / d).max(e / self.inv_trace);
         let hi = (self.max * e / d).min(self.trace / d);
+        if self.nodes {
+            // Nodes with end-correction weights (SCALING §2): the bounds of a positive
+            // spectrum hold to rounding; widen them so that the root is inside.
+            return (0.5 * lo, 2.0 * hi.max(lo));
+        }
         (lo, hi.max(lo))
     }
 
@@ -189,7 +265,7 @@ impl Spectrum {
         let (mut lo, mut hi) = self.bounds(d, e);
         if self.min == self.max {
             // One distinct eigenvalue a: df = r a/(a+κ) inverts in closed form.
-            return Ok(self.min * e / d);
+            return Ok(self.min * self.finite_complement(d, e) / d);
         }
         if let Some((hl, hh)) = hint {
             lo = lo.max(hl);
@@ -250,9 +326,9 @@ impl Spectrum {
             return Err(KappaError::OutOfRange { d, rank: self.rank });
         }
         if self.min == self.max {
-            let k = self.min * e / d;
+            let k = self.min * self.finite_complement(d, e) / d;
             let a = self.min;
-            return Ok((k, self.rank as f64 * a / ((a + k) * (a + k))));
+            return Ok((k, self.total * a / ((a + k) * (a + k))));
         }
         let (mut lo, mut hi) = self.bounds(d, e);
         if let Some((hl, hh)) = hint {
@@ -355,15 +431,19 @@ pub(crate) struct DataSums {
 }
 
 impl DataSums {
-    pub(crate) fn new(m: &[f64], c2: &[f64], kappa0: f64) -> Self {
+    pub(crate) fn new(modes: &DataSpectrum, kappa0: f64) -> Self {
         let (mut h, mut hh, mut gamma, mut t) = (0.0, 0.0, 0.0, 0.0);
-        for (&mi, &ci) in m.iter().zip(c2) {
+        let mut add = |mi: f64, ci: f64, n: f64| {
             let r = 1.0 / (mi + kappa0);
             let w = mi * r * r;
-            h += ci * mi * r;
-            hh += ci * w;
-            gamma += mi * w;
-            t += w;
+            h += n * (ci * mi * r);
+            hh += n * (ci * w);
+            gamma += n * (mi * w);
+            t += n * w;
+        };
+        match &modes.weights {
+            None => modes.m.iter().zip(&modes.c2).for_each(|(&m, &c)| add(m, c, 1.0)),
+            Some(ws) => modes.m.iter().zip(&modes.c2).zip(ws).for_each(|((&m, &c), &n)| add(m, c, n)),
         }
         DataSums { h, hh, gamma, t }
     }
@@ -395,7 +475,7 @@ mod tests {
         v.extend(vec![0.5; 7]);
         v.extend(vec![0.0; 3]);
         let s = Spectrum::new(&v);
-        assert_eq!(s.rank(), 17);
+        assert_eq!(s.rank(), 17.0);
         assert!(s.weights.is_some());
         let k = 0.7;
         let df = 10.0 * 2.0 / 2.7 + 7.0 * 0.5 / 1.2;

@@ -7,15 +7,32 @@ use crate::spec::limits::MIN_EFFECTIVE_RANK;
 use crate::support::progress::Note;
 use serde::Serialize;
 
+/// A size that may be infinite (n0 = ∞): written as an integer, or `"infinite"`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Count(pub f64);
+
+impl Serialize for Count {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            s.serialize_u64(self.0 as u64)
+        } else {
+            s.serialize_str("infinite")
+        }
+    }
+}
+
 /// What was resolved from a spec, for reports (JSON output).
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelSummary {
-    pub dim: usize,
+    pub dim: Count,
     pub noise: f64,
     pub widths: Vec<usize>,
     /// Ranks of m (data, after Γ) and of each S_ℓ; the ridgeless threshold is their minimum.
-    pub ranks: Vec<usize>,
-    pub threshold: usize,
+    pub ranks: Vec<Count>,
+    pub threshold: Count,
+    /// Whether the data side is summed as weighted nodes (SCALING §2), and each layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<Vec<bool>>,
     /// Effective rank (tr M)²/tr M² of M = Γ^{1/2}Σ0Γ^{1/2} (NONLINEAR.md §6).
     pub effective_rank: f64,
     /// Gaussian-equivalent coefficients of every hidden layer, when one is nonlinear.
@@ -28,11 +45,12 @@ impl ModelSummary {
     /// Sizes, ranks and normalisations of a built model and its theory.
     pub fn new(model: &Model, theory: &Theory) -> Self {
         ModelSummary {
-            dim: model.spec.dim(),
+            dim: Count(model.spec.dim_f64()),
             noise: model.spec.noise(),
             widths: model.spec.layers().iter().map(|l| l.width).collect(),
-            ranks: theory.ranks(),
-            threshold: theory.rank(),
+            ranks: theory.ranks().into_iter().map(Count).collect(),
+            threshold: Count(theory.rank()),
+            compressed: model.is_compressed().then(|| model.compressed_parts()),
             effective_rank: theory.effective_rank(),
             activations: theory.coefficients().map(<[_]>::to_vec),
             normalizations: model.normalizations(),
