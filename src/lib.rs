@@ -9,7 +9,8 @@
 //! 2. `support`: [`progress`], [`output`] tables and file writes, statistics, resources;
 //! 3. [`config`] (TOML → [`Config`]) and [`model`] (covariances built, THEORY §2 spectra);
 //! 4. [`theory`] (THEORY §3–4, NONLINEAR.md, §7) and [`simulation`] (§5);
-//! 5. the jobs: [`curve`], [`validate`], [`figures`], the results [`store`] and [`refs`].
+//! 5. the jobs: [`curve`] (with local [`exponents`]), [`validate`], [`figures`], the
+//!    results [`store`] and [`refs`].
 //!
 //! A typical use: [`Config::load`] a file, then [`curve::run`] or [`validate::run`].
 
@@ -23,7 +24,7 @@ pub mod spec;
 mod support;
 pub mod theory;
 
-pub use jobs::{curve, figures, refs, store, sweep, validate};
+pub use jobs::{curve, exponents, figures, refs, store, sweep, validate};
 pub use spec::{
     Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, ExponentOf, Invalid, LayerSpec,
     ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,

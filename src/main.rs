@@ -133,6 +133,10 @@ enum Command {
     Curve {
         #[command(flatten)]
         model: ModelArgs,
+        /// Add the local exponents −∂ln E_g/∂ln p (exponent_samples) and −∂ln E_g/∂ln n_ℓ
+        /// (exponent_width_1 …), empty where undefined (the ridgeless peak).
+        #[arg(long)]
+        exponents: bool,
     },
     /// Monte Carlo simulation of every sample size beside the theory.
     #[command(after_help = "Example: lcurve validate configs/quickstart.toml --trials 40 --check 4")]
@@ -392,9 +396,9 @@ impl ModelArgs {
 fn run(cli: Cli) -> Result<Outcome, Failure> {
     let progress = Terminal::new();
     match cli.command {
-        Command::Curve { model } => {
+        Command::Curve { model, exponents } => {
             let (cfg, format) = model.load()?;
-            let curve = match lcurve::curve::run(&cfg, &progress) {
+            let curve = match lcurve::curve::run_with(&cfg, exponents, &progress) {
                 Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
                     return Err(Failure::Stopped {
                         signal: progress.signal(),

@@ -198,3 +198,73 @@ fn infinite_dimension_is_the_limit() {
         assert!((ratio / 10.0 - 1.0).abs() < 0.05, "p = {p}: gap ratio {ratio}");
     }
 }
+
+/// SCALING §3: the local exponents of `curve --exponents` against centred differences of
+/// the theory (h = 1e-4 in ln p; widths ±1 at n = 5000, h = 2e-4 in ln n), to 1e-6;
+/// empty at the ridgeless peak; the envelope theorem on an optimal-ridge curve.
+#[test]
+fn local_exponents_match_centred_differences() {
+    let text = |ridge: &str, samples: &str| {
+        format!(
+            "[data]\ndim = 8000\nnoise = 0.2\ncovariance = {{ kind = \"power_law\", exponent = 1.3, normalize = false }}\n\
+             target = {{ kind = \"power_law\", exponent = 0.4 }}\n\
+             [[layers]]\nwidth = 5000\ncovariance = {{ kind = \"power_law\", exponent = 0.5 }}\n\
+             [[layers]]\nwidth = 3000\n\
+             [readout]\nridge = {ridge}\n[samples]\nvalues = {samples}\n"
+        )
+    };
+    let error = |cfg: &Config, p: f64, ridge: f64| {
+        Theory::from_spec(cfg.model(), &Silent).unwrap().point_at(p, ridge).unwrap().error
+    };
+    let with_width = |cfg: &Config, layer: usize, n: usize| {
+        let mut c = cfg.clone();
+        let mut m = c.model().clone();
+        m.set_width(layer, n).unwrap();
+        c = Config::new(m, c.ridge(), c.ensemble(), c.samples().to_vec(), c.simulation().clone()).unwrap();
+        c
+    };
+    for ridge in ["0", "1e-3", "\"optimal\""] {
+        let cfg = config(&text(ridge, "[100, 2000, 2999, 3000, 3001, 20000]"));
+        let curve = lcurve::curve::run_with(&cfg, true, &Silent).unwrap();
+        let ex = curve.exponents.as_ref().unwrap();
+        let table = curve.table();
+        assert_eq!(
+            &table.columns[table.columns.len() - 3..],
+            ["exponent_samples", "exponent_width_1", "exponent_width_2"]
+        );
+        for (pt, e) in curve.points.iter().zip(ex) {
+            let (p, l) = (pt.samples, pt.ridge);
+            if ridge == "0" && p == 3000.0 {
+                assert_eq!(e.samples, None, "the peak has no exponent");
+                assert_eq!(e.widths, vec![None, None]);
+                continue;
+            }
+            // Beside the ridgeless peak p = 3000 the reference step shrinks with the distance.
+            let h: f64 = if ridge == "0" { (1e-4f64).min((p / 3000.0).ln().abs() / 1000.0) } else { 1e-4 };
+            let reference =
+                -((error(&cfg, p * h.exp(), l) / error(&cfg, p * (-h).exp(), l)).ln()) / (2.0 * h);
+            let got = e.samples.unwrap();
+            // 1e-6, relative where the exponent is large (beside the peak it is ≈ p/(r − p)).
+            assert!(
+                (got - reference).abs() < 1e-6 * reference.abs().max(1.0),
+                "λ = {ridge}, p = {p}: {got} vs {reference}"
+            );
+            for (layer, n) in [(1, 5000), (2, 3000)] {
+                let (up, down) = (with_width(&cfg, layer, n + 1), with_width(&cfg, layer, n - 1));
+                let reference = -(error(&up, p, l) / error(&down, p, l)).ln()
+                    / ((n as f64 + 1.0) / (n as f64 - 1.0)).ln();
+                match e.widths[layer - 1] {
+                    // Ridgeless beside a bottleneck: the ±2k stencil would cross the peak.
+                    None => assert!(
+                        ridge == "0" && (p - n as f64).abs() <= 2.0 * (n as f64 * 0.002).round() + 1.0,
+                        "λ = {ridge}, p = {p}, layer {layer}"
+                    ),
+                    Some(got) => assert!(
+                        (got - reference).abs() < 1e-6,
+                        "λ = {ridge}, p = {p}, layer {layer}: {got} vs {reference}"
+                    ),
+                }
+            }
+        }
+    }
+}

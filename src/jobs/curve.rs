@@ -1,5 +1,6 @@
 //! The `curve` job: config → model → theory → learning curve → table.
 
+use crate::jobs::exponents::{local_exponents, LocalExponents};
 use crate::jobs::sweep;
 use crate::model::{Model, Purpose};
 use crate::spec::{Config, Ensemble, Result, Ridge};
@@ -15,11 +16,19 @@ pub struct Curve {
     /// The config's `[readout] ensemble`, if set: the table then has `error_ensemble`.
     pub ensemble: Option<Ensemble>,
     pub points: Vec<Point>,
+    /// The local exponents of every point (SCALING §3), when asked for.
+    pub exponents: Option<Vec<LocalExponents>>,
 }
 
 /// Computes the learning curve of a validated config. `progress` hears of dense
 /// eigendecompositions and of every point (one unit each), and may cancel the run.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
+    run_with(config, false, progress)
+}
+
+/// As [`run`], with the local exponents of every point when `exponents` (the columns
+/// `exponent_samples`, `exponent_width_1` …; see [`crate::jobs::exponents`]).
+pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Result<Curve> {
     let model = Model::build(config.model(), Purpose::Theory, progress)?;
     let theory = Theory::from_model(&model, progress)?;
     let summary = ModelSummary::new(&model, &theory);
@@ -30,7 +39,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
     let points =
         sweep::learning_curve(&theory, config.samples(), config.ridge(), config.readout_ensemble(), progress);
     progress.finish();
-    Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points: points? })
+    let points = points?;
+    let exponents = if exponents { Some(local_exponents(config, &theory, &points, progress)?) } else { None };
+    Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points, exponents })
 }
 
 /// Column names of a learning curve with `depth` hidden layers: the single learner's
@@ -93,8 +104,18 @@ impl Curve {
                 }
                 row
             })
-            .collect();
-        Table { columns: columns(self.summary.widths.len(), self.ensemble.is_some()), rows }
+            .collect::<Vec<_>>();
+        let depth = self.summary.widths.len();
+        let mut table = Table { columns: columns(depth, self.ensemble.is_some()), rows };
+        if let Some(ex) = &self.exponents {
+            table.columns.push("exponent_samples".into());
+            table.columns.extend((1..=depth).map(|l| format!("exponent_width_{l}")));
+            for (row, e) in table.rows.iter_mut().zip(ex) {
+                row.push(Cell::opt(e.samples));
+                row.extend(e.widths.iter().map(|&w| Cell::opt(w)));
+            }
+        }
+        table
     }
 
     /// Renders the curve: CSV (header + rows) or a JSON document with the program

@@ -103,7 +103,7 @@ impl Covariance {
     pub(crate) fn mean_eigenvalue(&self) -> f64 {
         let v = self.eigenvalues();
         match self {
-            _ if self.is_scalar() => v[0],
+            Covariance::Nodes(_) if self.is_scalar() => v[0],
             Covariance::Nodes(n) => n.grid.w.iter().zip(v).map(|(w, x)| w * x).sum::<f64>() / n.grid.size,
             _ => v.iter().sum::<f64>() / v.len() as f64,
         }
