@@ -138,6 +138,17 @@ enum Command {
         #[arg(long)]
         exponents: bool,
     },
+    /// Scaling laws (SCALING §4) beside the local exponents at the config's sizes, and the
+    /// budget frontier C = p·n₁ with --budget.
+    #[command(after_help = "Example: lcurve scaling configs/f10_scaling.toml --budget 1e6:1e12:13")]
+    Scaling {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Budgets C = p·n₁: POINTS log-spaced from FROM to TO; for each, the best split
+        /// (and λ* with ridge = "optimal") and the fitted exponents of E*, p*, n* in C.
+        #[arg(long, value_name = "FROM:TO:POINTS", value_parser = parse_alpha, allow_hyphen_values = true)]
+        budget: Option<(f64, f64, usize)>,
+    },
     /// Monte Carlo simulation of every sample size beside the theory.
     #[command(after_help = "Example: lcurve validate configs/quickstart.toml --trials 40 --check 4")]
     Validate {
@@ -408,6 +419,21 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 r => r?,
             };
             model.emit(&curve.render(cfg.source(), format))?;
+            Ok(Outcome::Done)
+        }
+        Command::Scaling { model, budget } => {
+            let (cfg, format) = model.load()?;
+            let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
+            let report = match lcurve::scaling::run(&cfg, budgets.as_deref(), &progress) {
+                Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
+                    return Err(Failure::Stopped {
+                        signal: progress.signal(),
+                        kept: "no output written".into(),
+                    })
+                }
+                r => r?,
+            };
+            model.emit(&report.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
         Command::Figures { paths, out, no_sim, trials, scale, dpi, store } => {

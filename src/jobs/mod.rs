@@ -6,6 +6,7 @@ pub mod curve;
 pub mod exponents;
 pub mod figures;
 pub mod refs;
+pub mod scaling;
 pub mod store;
 pub mod sweep;
 pub mod validate;

@@ -24,13 +24,15 @@ impl Format {
 }
 
 /// One cell of a table.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Int(u64),
     /// A number; +∞ is `inf` in CSV and `null` in JSON.
     Num(f64),
     /// No value (e.g. z with fewer than two trials): empty in CSV, `null` in JSON.
     Missing,
+    /// Text (quoted in CSV when it holds a comma or a quote).
+    Text(String),
 }
 
 impl Cell {
@@ -44,6 +46,8 @@ impl Cell {
             Cell::Int(i) => i.to_string(),
             Cell::Num(x) => num(*x),
             Cell::Missing => String::new(),
+            Cell::Text(t) if t.contains([',', '"', '\n']) => format!("\"{}\"", t.replace('"', "\"\"")),
+            Cell::Text(t) => t.clone(),
         }
     }
 
@@ -51,6 +55,7 @@ impl Cell {
         match self {
             Cell::Int(i) => (*i).into(),
             Cell::Num(x) if x.is_finite() => (*x).into(),
+            Cell::Text(t) => t.clone().into(),
             _ => serde_json::Value::Null,
         }
     }
@@ -60,7 +65,7 @@ impl Cell {
         match self {
             Cell::Int(i) => *i as f64,
             Cell::Num(x) => *x,
-            Cell::Missing => f64::NAN,
+            Cell::Missing | Cell::Text(_) => f64::NAN,
         }
     }
 }

@@ -232,6 +232,11 @@ impl Theory {
         visited / total.max(1.0)
     }
 
+    /// `df(κ) = Σ m/(m+κ)` of the data spectrum M: the degrees of freedom a ridge κ leaves.
+    pub fn data_df(&self, kappa: f64) -> f64 {
+        self.spectra[0].df(kappa)
+    }
+
     /// Input dimension n0 (∞ for an infinite model).
     pub fn dim(&self) -> f64 {
         self.n0
