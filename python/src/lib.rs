@@ -266,8 +266,13 @@ fn table_to_py<'py>(py: Python<'py>, t: &Table) -> PyResult<Bound<'py, PyTuple>>
     let arrays = PyList::empty(py);
     let masks = PyList::empty(py);
     for j in 0..t.columns.len() {
-        let cells: Vec<Cell> = t.rows.iter().map(|r| r[j]).collect();
-        if !cells.is_empty() && cells.iter().all(|c| matches!(c, Cell::Int(_))) {
+        let cells: Vec<&Cell> = t.rows.iter().map(|r| &r[j]).collect();
+        if cells.iter().any(|c| matches!(c, Cell::Text(_))) {
+            // A text column: a list of str ("" where missing).
+            let v: Vec<String> =
+                cells.iter().map(|c| if let Cell::Text(s) = c { s.clone() } else { String::new() }).collect();
+            arrays.append(v)?;
+        } else if !cells.is_empty() && cells.iter().all(|c| matches!(c, Cell::Int(_))) {
             let v: Vec<i64> =
                 cells.iter().map(|c| if let Cell::Int(i) = c { *i as i64 } else { 0 }).collect();
             arrays.append(PyArray1::from_vec(py, v))?;
