@@ -312,8 +312,9 @@ pub struct FrontierPoint {
     pub budget: f64,
     /// p*.
     pub samples: f64,
-    /// n_ℓ* of every layer (the config's ratios to n₁, rounded).
-    pub widths: Vec<usize>,
+    /// n_ℓ* of every layer (the config's ratios to n₁; real numbers when every S_ℓ is a
+    /// multiple of the identity, else rounded).
+    pub widths: Vec<f64>,
     /// λ at the optimum (λ* with `ridge = "optimal"`, else the config's).
     pub ridge: f64,
     /// E*.
@@ -336,31 +337,59 @@ pub struct FrontierFit {
     pub to: f64,
 }
 
-/// The config at the split (p, n₁ = C/p): every width follows n₁ with the config's ratios.
-fn split(spec: &ModelSpec, budget: f64, p: f64) -> Option<ModelSpec> {
-    let n1 = budget / p;
-    let base = spec.layers()[0].width as f64;
-    let mut m = spec.clone();
-    for (i, l) in spec.layers().iter().enumerate() {
-        let w = (n1 * l.width as f64 / base).round();
-        if !(w >= crate::spec::limits::MIN_SIZE as f64 && w <= crate::spec::limits::MAX_SIZE as f64) {
-            return None;
-        }
-        m.set_width(i + 1, w as usize).ok()?;
-    }
-    Some(m)
+/// How the frontier sets the widths of a split: real widths on one theory when every S_ℓ
+/// is a multiple of the identity (the theory is continuous in n), else the config rebuilt
+/// at rounded widths.
+enum Widths {
+    Real(Theory),
+    Rounded,
 }
 
-/// E_g at the split ln p = u of budget C (+∞ where the split is not a valid model).
-fn error_at(spec: &ModelSpec, ridge: Ridge, budget: f64, u: f64) -> Result<Option<(Point, Vec<usize>)>> {
+/// The theory at the split (p, n₁ = C/p): every width follows n₁ with the config's ratios
+/// (`None` where a width leaves MIN_SIZE…MAX_SIZE).
+fn theory_at(spec: &ModelSpec, widths: &Widths, budget: f64, p: f64) -> Result<Option<Theory>> {
+    use crate::spec::limits::{MAX_SIZE, MIN_SIZE};
+    let n1 = budget / p;
+    let base = spec.layers()[0].width as f64;
+    let sizes: Vec<f64> = spec.layers().iter().map(|l| n1 * l.width as f64 / base).collect();
+    if sizes.iter().any(|&w| !(w >= MIN_SIZE as f64 && w <= MAX_SIZE as f64)) {
+        return Ok(None);
+    }
+    match widths {
+        Widths::Real(theory) => {
+            let mut th = theory.clone();
+            for (i, &w) in sizes.iter().enumerate() {
+                th = th.with_width(i + 1, w).expect("every S is scalar (checked)");
+            }
+            Ok(Some(th))
+        }
+        Widths::Rounded => {
+            let mut m = spec.clone();
+            for (i, &w) in sizes.iter().enumerate() {
+                if m.set_width(i + 1, w.round() as usize).is_err() {
+                    return Ok(None);
+                }
+            }
+            Theory::from_spec(&m, &Silent).map(Some)
+        }
+    }
+}
+
+/// E_g at the split ln p = u of budget C (`None` where the split is not a valid model).
+fn error_at(
+    spec: &ModelSpec,
+    widths: &Widths,
+    ridge: Ridge,
+    budget: f64,
+    u: f64,
+) -> Result<Option<(Point, Vec<f64>)>> {
     let p = u.exp();
-    let Some(m) = split(spec, budget, p) else { return Ok(None) };
-    let theory = Theory::from_spec(&m, &Silent)?;
+    let Some(theory) = theory_at(spec, widths, budget, p)? else { return Ok(None) };
     let pt = match ridge {
         Ridge::Fixed(l) => theory.point_at(p, l)?,
         Ridge::Optimal => theory.optimal_point_at(p, crate::spec::Ensemble::SINGLE)?,
     };
-    Ok(Some((pt, m.layers().iter().map(|l| l.width).collect())))
+    Ok(Some((pt, theory.sizes().to_vec())))
 }
 
 /// Largest number of budgets of a frontier (each is a minimisation over the split, and
@@ -394,13 +423,23 @@ const SPLITS_PER_DECADE: f64 = 4.0;
 /// The best split of budget C: a log-grid scan over p, then argmin's Brent minimiser on
 /// the bracket around the best grid point (ln p to 1e-6).
 pub fn frontier_point(spec: &ModelSpec, ridge: Ridge, budget: f64) -> Result<FrontierPoint> {
+    let base = Theory::from_spec(spec, &Silent)?;
+    let widths = if (1..=spec.layers().len())
+        .all(|l| base.with_width(l, spec.layers()[l - 1].width as f64).is_some())
+    {
+        Widths::Real(base)
+    } else {
+        Widths::Rounded
+    };
     let max_p = crate::spec::limits::MAX_SAMPLES.min(budget / crate::spec::limits::MIN_SIZE as f64);
     let (lo, hi) = (0.0f64, max_p.ln());
     let points = ((hi - lo) / std::f64::consts::LN_10 * SPLITS_PER_DECADE).ceil().max(4.0) as usize;
     let grid: Vec<f64> = (0..=points).map(|i| lo + (hi - lo) * i as f64 / points as f64).collect();
     let errors: Vec<f64> = grid
         .iter()
-        .map(|&u| error_at(spec, ridge, budget, u).map(|r| r.map_or(f64::INFINITY, |(pt, _)| pt.error)))
+        .map(|&u| {
+            error_at(spec, &widths, ridge, budget, u).map(|r| r.map_or(f64::INFINITY, |(pt, _)| pt.error))
+        })
         .collect::<Result<_>>()?;
     let (i, _) = errors
         .iter()
@@ -412,7 +451,7 @@ pub fn frontier_point(spec: &ModelSpec, ridge: Ridge, budget: f64) -> Result<Fro
     })?;
     let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(points)]);
     let failed = std::cell::Cell::new(None);
-    let f = |u: f64| match error_at(spec, ridge, budget, u) {
+    let f = |u: f64| match error_at(spec, &widths, ridge, budget, u) {
         Ok(r) => r.map_or(f64::INFINITY, |(pt, _)| pt.error),
         Err(e) => {
             failed.set(Some(e.to_string()));
@@ -425,9 +464,9 @@ pub fn frontier_point(spec: &ModelSpec, ridge: Ridge, budget: f64) -> Result<Fro
     if let Some(e) = failed.take() {
         return Err(Error::Numerical(format!("budget C = {}: {e}", num(budget))));
     }
-    let mut best = error_at(spec, ridge, budget, grid[i])?.expect("a finite grid point");
+    let mut best = error_at(spec, &widths, ridge, budget, grid[i])?.expect("a finite grid point");
     if let Some(u) = arg {
-        if let Some(r) = error_at(spec, ridge, budget, u)? {
+        if let Some(r) = error_at(spec, &widths, ridge, budget, u)? {
             if r.0.error < best.0.error {
                 best = r;
             }
@@ -468,7 +507,7 @@ pub fn frontier(
         FrontierFit {
             error: -slope(out.iter().map(|f| f.error.ln()).collect()),
             samples: slope(out.iter().map(|f| f.samples.ln()).collect()),
-            width: slope(out.iter().map(|f| (f.widths[0] as f64).ln()).collect()),
+            width: slope(out.iter().map(|f| f.widths[0].ln()).collect()),
             predicted,
             from: out[0].budget,
             to: out[out.len() - 1].budget,
@@ -538,7 +577,7 @@ impl Report {
             .iter()
             .map(|f| {
                 let mut row = vec![Cell::Num(f.budget), Cell::Num(f.samples)];
-                row.extend(f.widths.iter().map(|&w| Cell::Int(w as u64)));
+                row.extend(f.widths.iter().map(|&w| Cell::Num(w)));
                 row.extend([Cell::Num(f.ridge), Cell::Num(f.error)]);
                 row
             })

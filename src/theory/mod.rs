@@ -45,6 +45,8 @@ pub struct Theory {
     noise: f64,
     modes: DataSpectrum,
     widths: Vec<usize>,
+    /// n_1 … n_L as numbers (the widths, or real ones: [`Theory::with_width`]).
+    sizes: Vec<f64>,
     /// Each layer's S_ℓ as given (for the nonlinear chain's unit classes).
     layer_spectra: Vec<LayerSpectrum>,
     /// Index 0: the data spectrum m; index ℓ ≥ 1: layer ℓ's spectrum s_ℓ.
@@ -143,6 +145,7 @@ impl Theory {
             noise,
             modes,
             widths: layers.iter().map(|l| l.width).collect(),
+            sizes: layers.iter().map(|l| l.width as f64).collect(),
             layer_spectra: layers,
             spectra,
             rank,
@@ -255,6 +258,32 @@ impl Theory {
     /// Layer widths n_1 … n_L.
     pub fn widths(&self) -> &[usize] {
         &self.widths
+    }
+
+    /// The same linear network with layer `layer` (1-based) of real width n ≥ 1, when its
+    /// S_ℓ is a multiple of the identity (its spectrum is then n copies of one value, and
+    /// the theory is continuous in n); `None` otherwise (a nonlinear network, another S).
+    /// Used where a width is a continuous variable: the budget frontier.
+    pub fn with_width(&self, layer: usize, n: f64) -> Option<Theory> {
+        let i = layer.checked_sub(1).filter(|&i| i < self.widths.len())?;
+        let l = &self.layer_spectra[i];
+        let s = *l.values.first()?;
+        if self.is_nonlinear() || !(n >= 1.0 && n.is_finite()) || l.values.iter().any(|&v| v != s) {
+            return None;
+        }
+        let mut out = self.clone();
+        out.spectra[layer] = Spectrum::weighted(&[s], Some(&[n]), n);
+        out.layer_spectra[i] =
+            LayerSpectrum { width: n.round() as usize, values: vec![s], weights: Some(vec![n]) };
+        out.widths[i] = n.round() as usize;
+        out.sizes[i] = n;
+        out.rank = out.spectra.iter().map(Spectrum::rank).fold(f64::INFINITY, f64::min);
+        Some(out)
+    }
+
+    /// n_1 … n_L as numbers (real after [`Theory::with_width`]).
+    pub fn sizes(&self) -> &[f64] {
+        &self.sizes
     }
 
     /// Rank of each spectrum: data first, then layers (∞ for n0 = ∞).

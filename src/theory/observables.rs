@@ -122,7 +122,7 @@ pub(crate) struct Solved<'a> {
     pub p_minus_d: f64,
     pub data: Traces,
     pub layers: &'a [Traces],
-    pub widths: &'a [usize],
+    pub widths: &'a [f64],
     pub modes: &'a DataSpectrum,
 }
 
@@ -152,12 +152,7 @@ impl Solved<'_> {
         let ratio = self.p_minus_d / p; // λ/κ by eq. (4), without 0/0 at λ = 0
         let kappa_layers: Vec<f64> = self.layers.iter().map(|t| t.kappa).collect();
         let ln_kappa = k0.ln()
-            + self
-                .layers
-                .iter()
-                .zip(self.widths)
-                .map(|(t, &n)| d.ln() - (n as f64).ln() + t.kappa.ln())
-                .sum::<f64>();
+            + self.layers.iter().zip(self.widths).map(|(t, &n)| d.ln() - n.ln() + t.kappa.ln()).sum::<f64>();
         let point = Point {
             samples: self.samples,
             alpha: p / self.n0,

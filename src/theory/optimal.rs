@@ -8,16 +8,19 @@ use crate::support::brent;
 use argmin::core::{CostFunction, Error as ArgminError};
 
 /// Smallest and largest ridge scanned (λ in units of the normalised spectra, whose mean
-/// eigenvalue is 1). Beyond p = 10⁶ the lower end follows 10⁻⁴/p: in raw-scale scaling
-/// studies λ* falls like a power of p (SCALING §4: p^(−a/(1+m₁))).
+/// eigenvalue is 1). The lower end also follows 10⁻⁴/p and 10⁻⁴·κ_0 of the ridgeless
+/// point: in raw-scale scaling studies λ* falls like a power of p (SCALING §4:
+/// p^(−a/(1+m₁))), on the scale of the eigenvalues near index p, which κ_0 measures.
 pub(super) const RIDGE_MIN: f64 = 1e-10;
 pub(super) const RIDGE_MAX: f64 = 1e6;
 /// Scan points per decade of λ (33 points over the 16 decades of the default range).
 const SCAN_PER_DECADE: f64 = 2.0;
 
-/// The scanned range of ln λ at sample size p and its number of points.
-fn scan(p: f64) -> (f64, f64, usize) {
-    let lmin = RIDGE_MIN.min(1e-4 / p).ln();
+/// The scanned range of ln λ at sample size p (κ_0 of the ridgeless point) and its
+/// number of points.
+fn scan(p: f64, kappa0: f64) -> (f64, f64, usize) {
+    let kappa0 = if kappa0 > 0.0 { kappa0 } else { f64::INFINITY };
+    let lmin = RIDGE_MIN.min(1e-4 / p).min(1e-4 * kappa0).ln();
     let lmax = RIDGE_MAX.ln();
     let points = 1 + ((lmax - lmin) / std::f64::consts::LN_10 * SCAN_PER_DECADE).round() as usize;
     (lmin, lmax, points)
@@ -64,7 +67,8 @@ impl Theory {
             });
         }
         let err = |pt: &Point| ensemble_error(ensemble, pt);
-        let (lmin, lmax, points) = scan(samples);
+        let ridgeless = self.point_at(samples, 0.0)?;
+        let (lmin, lmax, points) = scan(samples, ridgeless.kappa_data);
         let grid: Vec<f64> =
             (0..points).map(|i| lmin + (lmax - lmin) * i as f64 / (points - 1) as f64).collect();
         let mut warm = crate::theory::Warm::default();
@@ -76,7 +80,6 @@ impl Theory {
             }
         }
         let (i, mut best) = best.expect("scan is not empty");
-        let ridgeless = self.point_at(samples, 0.0)?;
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(points - 1)]);
         let problem = ErrorOfLnRidge { theory: self, p: samples, ensemble };
         let (arg, _) =

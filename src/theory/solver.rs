@@ -129,7 +129,7 @@ impl CostFunction for RidgeEquation<'_> {
 /// `ln κ = ln κ_0 + Σ_ℓ (ln d − ln n_ℓ + ln κ_ℓ)` (eq. 3).
 fn ln_total_kappa(theory: &Theory, d: f64, kappas: &[f64]) -> f64 {
     kappas[0].ln()
-        + theory.widths.iter().zip(&kappas[1..]).map(|(&n, k)| d.ln() - (n as f64).ln() + k.ln()).sum::<f64>()
+        + theory.sizes.iter().zip(&kappas[1..]).map(|(&n, k)| d.ln() - n.ln() + k.ln()).sum::<f64>()
 }
 
 fn traces(theory: &Theory, kappas: &[f64]) -> Vec<Traces> {
@@ -156,7 +156,7 @@ fn observe(theory: &Theory, p: f64, ridge: f64, d: f64, p_minus_d: f64, kappas: 
         p_minus_d,
         data: tr[0],
         layers: &tr[1..],
-        widths: &theory.widths,
+        widths: &theory.sizes,
         modes: &theory.modes,
     }
     .point()
