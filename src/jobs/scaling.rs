@@ -341,7 +341,7 @@ pub struct FrontierFit {
 /// is a multiple of the identity (the theory is continuous in n), else the config rebuilt
 /// at rounded widths.
 enum Widths {
-    Real(Theory),
+    Real(Box<Theory>),
     Rounded,
 }
 
@@ -357,7 +357,7 @@ fn theory_at(spec: &ModelSpec, widths: &Widths, budget: f64, p: f64) -> Result<O
     }
     match widths {
         Widths::Real(theory) => {
-            let mut th = theory.clone();
+            let mut th = Theory::clone(theory);
             for (i, &w) in sizes.iter().enumerate() {
                 th = th.with_width(i + 1, w).expect("every S is scalar (checked)");
             }
@@ -427,7 +427,7 @@ pub fn frontier_point(spec: &ModelSpec, ridge: Ridge, budget: f64) -> Result<Fro
     let widths = if (1..=spec.layers().len())
         .all(|l| base.with_width(l, spec.layers()[l - 1].width as f64).is_some())
     {
-        Widths::Real(base)
+        Widths::Real(Box::new(base))
     } else {
         Widths::Rounded
     };
