@@ -485,7 +485,7 @@ impl Validator<'_> {
     /// [`ModelSpec::new`] (sizes, noise, covariances against their sizes, activations).
     pub(crate) fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
         let dim = match &data.dim {
-            toml::Value::Integer(n) => self.check("data.dim", rules::size(*n))?,
+            toml::Value::Integer(n) => self.check("data.dim", rules::dim(*n))?,
             toml::Value::String(w) if w == "infinite" => INFINITE_DIM,
             other => {
                 let got = match other {

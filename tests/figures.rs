@@ -57,6 +57,8 @@ fn every_committed_figure_config_resolves() {
         "f6_bias_variance",
         "f7_ensembles",
         "f8_best_first_layer",
+        "f9_nonlinear",
+        "f10_scaling",
     ] {
         assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
     }
@@ -168,7 +170,27 @@ fn bad_figure_configs_get_one_line() {
     let dir = scratch("figures_bad");
     let cases = [
         ("title = \"small\"", "title = \"small\"\ncolour = \"red\"", "figure.colour"),
-        ("axis = \"alpha\"", "axis = \"samples\"", "sweep.axis"),
+        ("axis = \"alpha\"", "axis = \"sample\"", "sweep.axis"),
+        (
+            "guides = [{ x = 1.0, label = \"α = 1\" }]",
+            "guides = [{ power = -1.0, series = 5 }]",
+            "panels[0].guides",
+        ),
+        (
+            "guides = [{ x = 1.0, label = \"α = 1\" }]",
+            "guides = [{ x = 1.0, series = 1 }]",
+            "figure.guides[0]",
+        ),
+        (
+            "guides = [{ x = 1.0, label = \"α = 1\" }]",
+            "guides = [{ power = -1.0, series = 0 }]",
+            "figure.guides[0].series",
+        ),
+        (
+            "range = { from = 0.1, to = 4, points = 20 }",
+            "range = { from = 0.1, to = 4, points = 20 }\ny = \"exponent\"",
+            "sweep",
+        ),
         (
             "set = { \"data.noise\" = 0.5 }",
             "set = { \"data.noise\" = -0.5 }",
@@ -501,4 +523,70 @@ fn ensemble_axis_with_a_width_budget_matches_the_curve() {
             &out.join(format!("bad{i}.png")),
         );
     }
+}
+
+/// The scaling axes: a `samples` sweep equals the curve at those p, `exponent_samples`
+/// equals the local exponent of `curve --exponents`, a `budget` sweep equals the frontier,
+/// and a power guide renders; none of them has simulation markers.
+#[test]
+fn scaling_axes_match_the_library() {
+    let text = r#"
+[figure]
+title = "scaling"
+log_x = true
+log_y = true
+
+[data]
+dim = "infinite"
+covariance = { kind = "power_law", exponent = 2.0, normalize = false }
+target = { kind = "power_law", exponent = 0.5 }
+
+[[layers]]
+width = 300
+
+[readout]
+ridge = 0.0001
+
+[samples]
+values = [10]
+
+[[panels]]
+sweep = { axis = "samples", values = [10, 100, 1000] }
+guides = [{ power = -1.5, series = 1, at = 10 }]
+[[panels.series]]
+label = "E_g"
+[[panels.series]]
+label = "exponent"
+y = "exponent_samples"
+
+[[panels]]
+sweep = { axis = "budget", values = [1e5, 1e6] }
+[[panels.series]]
+label = "frontier"
+"#;
+    let dir = scratch("figures_scaling");
+    let path = write(&dir, "s.toml", text);
+    let spec = FigureSpec::load(&path).unwrap();
+    let data = figures::compute(&spec, &figures::SimOptions::default()).unwrap();
+    let model = "[data]\ndim = \"infinite\"\ncovariance = { kind = \"power_law\", exponent = 2.0, normalize = false }\n\
+        target = { kind = \"power_law\", exponent = 0.5 }\n[[layers]]\nwidth = 300\n[readout]\nridge = 0.0001\n\
+        [samples]\nvalues = [10, 100, 1000]\n";
+    let cfg = lcurve::Config::from_toml_str(model).unwrap();
+    let curve = lcurve::curve::run_with(&cfg, true, &lcurve::progress::Silent).unwrap();
+    let panel = &data.panels[0];
+    for (i, pt) in curve.points.iter().enumerate() {
+        assert_eq!(panel.series[0].theory[i], (pt.samples, pt.error));
+        assert_eq!(
+            panel.series[1].theory[i],
+            (pt.samples, curve.exponents.as_ref().unwrap()[i].samples.unwrap())
+        );
+    }
+    assert!(panel.series.iter().all(|s| s.markers.is_empty()));
+    let budgets = [1e5, 1e6];
+    let (frontier, _) = lcurve::scaling::frontier(&cfg, &budgets, &lcurve::progress::Silent).unwrap();
+    for (i, f) in frontier.iter().enumerate() {
+        assert_eq!(data.panels[1].series[0].theory[i], (f.budget, f.error));
+    }
+    let svg = figures::render::svg(&data).unwrap();
+    assert!(svg.contains("<svg"));
 }

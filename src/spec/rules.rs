@@ -11,8 +11,18 @@ pub(crate) fn size(v: i64) -> Result<usize, Invalid> {
     if (MIN_SIZE as i64..=MAX_SIZE as i64).contains(&v) {
         Ok(v as usize)
     } else {
-        Err(Invalid(format!("expected an integer from {MIN_SIZE} to {MAX_SIZE}, got {v}")))
+        Err(Invalid(format!("expected an integer from {MIN_SIZE} to {:e}, got {v}", MAX_SIZE as f64)))
     }
+}
+
+/// The input dimension n0 given as an integer: a [`size`] (`"infinite"` is the other form).
+pub(crate) fn dim(v: i64) -> Result<usize, Invalid> {
+    size(v).map_err(|_| {
+        Invalid(format!(
+            "expected an integer from {MIN_SIZE} to {:e} or \"infinite\", got {v}",
+            MAX_SIZE as f64
+        ))
+    })
 }
 
 /// As [`size`] for a size computed as `round(x)` (`how` says how, e.g. "ν = 2 gives
@@ -22,7 +32,7 @@ pub(crate) fn derived_size(x: f64, how: impl FnOnce() -> String) -> Result<usize
     if (MIN_SIZE as f64..=MAX_SIZE as f64).contains(&r) {
         Ok(r as usize)
     } else {
-        Err(Invalid(format!("{} = {}, outside {MIN_SIZE}..={MAX_SIZE}", how(), num(r))))
+        Err(Invalid(format!("{} = {}, outside {MIN_SIZE}..={:e}", how(), num(r), MAX_SIZE as f64)))
     }
 }
 

@@ -100,6 +100,8 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         Quantity::TrainError => p.train_error,
         Quantity::TestMse if k == Ensemble::SINGLE => p.test_mse,
         Quantity::TestMse => cfg.ensemble_value(k.error(p))? + cfg.model().noise(),
+        // Needs the theory, not only the point: see `plain`.
+        Quantity::ExponentSamples => f64::NAN,
     })
 }
 
@@ -117,13 +119,33 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
             let m = r.train_mc_mean;
             Marker { x, mean: m, low: m, high: m, z: None }
         }
+        // Never simulated (`marker_configs` gives it no markers).
+        Quantity::ExponentSamples => Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None },
     }
 }
 
-/// The theory of a config over its sample sizes.
-fn theory_points(cfg: &Config) -> Result<Vec<Point>> {
+/// The theory of a config and its points over the config's sample sizes.
+fn theory_curve(cfg: &Config) -> Result<(Theory, Vec<Point>)> {
     let theory = Theory::from_spec(cfg.model(), &Silent)?;
-    sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)
+    let points = sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)?;
+    Ok((theory, points))
+}
+
+/// The quantity at every point of a config's curve (the local exponent from the theory;
+/// +∞, a break in the line, where it is undefined).
+fn curve_values(q: Quantity, cfg: &Config, x: impl Fn(&Point) -> f64) -> Result<Vec<(f64, f64)>> {
+    let (theory, pts) = theory_curve(cfg)?;
+    pts.iter()
+        .map(|p| {
+            let y = match q {
+                Quantity::ExponentSamples => {
+                    crate::jobs::exponents::samples_exponent(&theory, p)?.unwrap_or(f64::INFINITY)
+                }
+                _ => value(q, p, cfg)?,
+            };
+            Ok((x(p), y))
+        })
+        .collect()
 }
 
 /// A point that passed resolution but cannot be built: report it as bad input.
@@ -142,17 +164,35 @@ struct At<'a> {
 
 /// `(plotted x, quantity)` of a series at every x, with `over` applied.
 fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) -> Result<Vec<(f64, f64)>> {
-    if *at.axis == Axis::Alpha {
-        let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
-        let cfg = with_alphas(&cfg, at.xs).map_err(|m| point_error(s, m))?;
-        let pts = theory_points(&cfg)?;
-        return pts.iter().map(|p| Ok((p.alpha, value(q, p, &cfg)?))).collect();
+    match at.axis {
+        Axis::Alpha => {
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            let cfg = with_alphas(&cfg, at.xs).map_err(|m| point_error(s, m))?;
+            return curve_values(q, &cfg, |p| p.alpha);
+        }
+        Axis::Samples => {
+            let mut cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            let mut ps: Vec<usize> = at.xs.iter().map(|x| x.round() as usize).collect();
+            ps.dedup();
+            cfg.set_samples(ps).map_err(|m| point_error(s, m))?;
+            return curve_values(q, &cfg, |p| p.samples);
+        }
+        Axis::Budget => {
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            return at
+                .xs
+                .iter()
+                .map(|&c| Ok((c, crate::jobs::scaling::frontier_point(cfg.model(), cfg.ridge(), c)?.error)))
+                .collect();
+        }
+        _ => {}
     }
     at.xs
         .iter()
         .map(|&x| {
             let cfg = point_config(s, at.axis, Some(x), at.y, over).map_err(|m| point_error(s, m))?;
-            Ok((at.axis.plotted(&cfg, x), value(q, &theory_points(&cfg)?[0], &cfg)?))
+            let plotted = at.axis.plotted(&cfg, x);
+            Ok((plotted, curve_values(q, &cfg, |_| plotted)?[0].1))
         })
         .collect()
 }
@@ -273,8 +313,16 @@ fn measure(s: &SeriesSpec, at: At<'_>, minima: &Minima) -> Result<Vec<(f64, f64)
 /// size on an α axis, else one config per simulated x (with its x).
 fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>, Config)>> {
     let (axis, xs) = (&panel.sweep.axis, &panel.sweep.simulate);
-    if xs.is_empty() || !s.markers || !matches!(s.measure, Measure::Plain(_)) {
+    let simulated = matches!(s.measure, Measure::Plain(q) if q != Quantity::ExponentSamples);
+    if xs.is_empty() || !s.markers || !simulated || *axis == Axis::Budget {
         return Ok(vec![]);
+    }
+    if *axis == Axis::Samples {
+        let mut cfg = s.config.clone();
+        let mut ps: Vec<usize> = xs.iter().map(|x| x.round() as usize).collect();
+        ps.dedup();
+        cfg.set_samples(ps).map_err(|m| point_error(s, m))?;
+        return Ok(vec![(None, cfg)]);
     }
     if *axis == Axis::Alpha {
         let cfg = with_alphas(&s.config, xs).map_err(|m| point_error(s, m))?;
@@ -330,7 +378,11 @@ fn series_markers(
         }
         let v = validate::run_stored(&cfg, opts, sim.store.as_deref(), progress)?;
         match x {
-            None => out.extend(v.rows.iter().map(|r| marker(q, r.alpha, r, cfg.model().noise()))),
+            None => {
+                let samples_axis = panel.sweep.axis == Axis::Samples;
+                let at = |r: &Row| if samples_axis { r.samples as f64 } else { r.alpha };
+                out.extend(v.rows.iter().map(|r| marker(q, at(r), r, cfg.model().noise())))
+            }
             Some(x) => {
                 out.push(marker(q, panel.sweep.axis.plotted(&cfg, x), &v.rows[0], cfg.model().noise()))
             }

@@ -407,6 +407,35 @@ fn padded(values: impl Iterator<Item = f64>, log: bool, pad: f64) -> Option<(f64
 
 /// Splits a polyline into runs inside `[lo, hi]`, interpolating the crossing points
 /// (in log y on a log axis); non-finite points break the line.
+/// The points of y = y₀·(x/x₀)^power over [xlo, xhi], through the finite point (x₀, y₀)
+/// of the panel's series `series` nearest to x = `at` in ln x (its last one when `None`);
+/// `None` if it has none.
+fn power_guide(
+    panel: &PanelData,
+    power: f64,
+    series: usize,
+    at: Option<f64>,
+    (xlo, xhi): (f64, f64),
+    log_x: bool,
+) -> Option<Vec<(f64, f64)>> {
+    let s = panel.series.get(series)?;
+    let finite = s.theory.iter().filter(|(x, y)| *x > 0.0 && x.is_finite() && y.is_finite() && *y > 0.0);
+    let &(x0, y0) = match at {
+        None => finite.last()?,
+        Some(a) => finite.min_by(|p, q| (p.0 / a).ln().abs().total_cmp(&(q.0 / a).ln().abs()))?,
+    };
+    let n = 64;
+    Some(
+        (0..=n)
+            .map(|i| {
+                let f = i as f64 / n as f64;
+                let x = if log_x { xlo * (xhi / xlo).powf(f) } else { xlo + f * (xhi - xlo) };
+                (x, y0 * (x / x0).powf(power))
+            })
+            .collect(),
+    )
+}
+
 fn clip(points: &[(f64, f64)], lo: f64, hi: f64, log: bool) -> Vec<Vec<(f64, f64)>> {
     let t = |y: f64| if log { y.ln() } else { y };
     let inside = |y: f64| y.is_finite() && y >= lo && y <= hi;
@@ -581,6 +610,20 @@ where
                     Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
                     Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
                     Guide::Diagonal { label } => (vec![(xlo, xlo), (xhi, xhi)], label, (xhi, xhi)),
+                    Guide::Power { power, series, at, label } => {
+                        let Some(pts) = power_guide(panel, *power, *series, *at, (xlo, xhi), spec.log_x)
+                        else {
+                            continue;
+                        };
+                        let runs = clip(&pts, ylo, yhi, spec.log_y);
+                        // The label sits a little inside the frame, on the line.
+                        let at =
+                            runs.first().and_then(|r| r.get(r.len() / 12).copied()).unwrap_or((xlo, ylo));
+                        for run in runs {
+                            chart.draw_series(DashedLineSeries::new(run, 8, 6, style)).map_err(de)?;
+                        }
+                        (vec![], label, at)
+                    }
                 };
                 chart.draw_series(DashedLineSeries::new(pts, 8, 6, style)).map_err(de)?;
                 if let Some(l) = label {
@@ -657,6 +700,8 @@ where
                 let (pts, label, at) = match g {
                     Guide::Vertical { x, label } => (vec![(*x, ylo), (*x, yhi)], label, (*x, yhi)),
                     Guide::Horizontal { y, label } => (vec![(xlo, *y), (xhi, *y)], label, (xlo, *y)),
+                    // Power laws belong on curves, not on heat maps.
+                    Guide::Power { .. } => continue,
                     Guide::Diagonal { label } => {
                         let (a, b) = (xlo.max(ylo), xhi.min(yhi));
                         let m = if spec.log_x { a * (b / a).powf(0.8) } else { a + 0.8 * (b - a) };

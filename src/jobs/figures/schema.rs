@@ -33,6 +33,9 @@ pub(crate) struct RawGuide {
     pub x: Option<f64>,
     pub y: Option<f64>,
     pub diagonal: Option<bool>,
+    pub power: Option<f64>,
+    pub series: Option<i64>,
+    pub at: Option<f64>,
     pub label: Option<String>,
 }
 

@@ -21,6 +21,8 @@ pub enum Quantity {
     Variance,
     TrainError,
     TestMse,
+    /// The local exponent −∂ln E_g/∂ln p (SCALING §3), theory only.
+    ExponentSamples,
 }
 
 impl Quantity {
@@ -31,9 +33,10 @@ impl Quantity {
             "variance" => Quantity::Variance,
             "train_error" => Quantity::TrainError,
             "test_mse" => Quantity::TestMse,
+            "exponent_samples" => Quantity::ExponentSamples,
             other => {
                 return Err(Invalid(format!(
-                    "unknown quantity \"{}\"; expected error, bias, variance, train_error or test_mse",
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse or exponent_samples",
                     truncate(other, 40)
                 )))
             }
@@ -48,6 +51,7 @@ impl Quantity {
             Quantity::Variance => "variance",
             Quantity::TrainError => "training error E_tr",
             Quantity::TestMse => "test MSE E_g + η²",
+            Quantity::ExponentSamples => "local exponent −∂ln E_g/∂ln p",
         }
     }
 
@@ -59,6 +63,7 @@ impl Quantity {
             Quantity::Variance => "variance",
             Quantity::TrainError => "E_tr",
             Quantity::TestMse => "E_g + η²",
+            Quantity::ExponentSamples => "−∂ln E_g/∂ln p",
         }
     }
 }
@@ -123,6 +128,11 @@ impl Measure {
 pub enum Axis {
     /// α = p/n0 (sample sizes p = round(α n0)).
     Alpha,
+    /// The sample size p itself (rounded to an integer): the axis of n0 = ∞.
+    Samples,
+    /// The budget C = p·n₁ of the frontier (SCALING §5): each x is the best split (theory
+    /// only, measure `error`).
+    Budget,
     /// The ridge λ (at the model's single sample size).
     Ridge,
     /// ν_ℓ = n_ℓ/n0 of hidden layer ℓ (1-based).
@@ -158,6 +168,8 @@ impl Axis {
     pub fn label(&self) -> String {
         match self {
             Axis::Alpha => "α = p/n₀".into(),
+            Axis::Samples => "sample size p".into(),
+            Axis::Budget => "budget C = p·n₁".into(),
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
@@ -173,6 +185,8 @@ impl Axis {
     pub fn symbol(&self) -> String {
         match self {
             Axis::Alpha => "α".into(),
+            Axis::Samples => "p".into(),
+            Axis::Budget => "C".into(),
             Axis::Ridge => "λ".into(),
             Axis::Width { layer } => format!("ν{}", sub(*layer)),
             Axis::Noise => "η²".into(),
@@ -192,6 +206,11 @@ impl Axis {
         }
         match self {
             Axis::Alpha => cfg.set_alphas(&[x]),
+            Axis::Samples => cfg.set_samples(vec![rules::sample_size(x.round() as i64)?]),
+            // A budget is split by the frontier, not set in the model: C ≥ 4·MIN_SIZE.
+            Axis::Budget => {
+                crate::jobs::scaling::budgets(x, x, 1).map(|_| ()).map_err(|e| Invalid(e.to_string()))
+            }
             Axis::Ridge => {
                 cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
@@ -220,7 +239,9 @@ impl Axis {
     /// (`Some(false)`), or anything finite (`None`).
     fn sign(&self) -> Option<bool> {
         match self {
-            Axis::Alpha | Axis::Width { .. } | Axis::Ensemble { .. } => Some(true),
+            Axis::Alpha | Axis::Samples | Axis::Budget | Axis::Width { .. } | Axis::Ensemble { .. } => {
+                Some(true)
+            }
             Axis::Ridge | Axis::Noise => Some(false),
             Axis::Exponent(_) => None,
         }
@@ -248,6 +269,15 @@ pub enum Guide {
     },
     /// The line y = x.
     Diagonal {
+        label: Option<String>,
+    },
+    /// The power law y ∝ x^power through the point of the panel's series `series` (0-based)
+    /// nearest to x = `at` (its last point when `None`): a predicted law beside the curve
+    /// that should follow it.
+    Power {
+        power: f64,
+        series: usize,
+        at: Option<f64>,
         label: Option<String>,
     },
 }
@@ -494,9 +524,22 @@ impl Resolver<'_> {
             for g in &p.guides {
                 let (Guide::Vertical { label, .. }
                 | Guide::Horizontal { label, .. }
-                | Guide::Diagonal { label }) = g;
+                | Guide::Diagonal { label }
+                | Guide::Power { label, .. }) = g;
                 if let Some(l) = label {
                     check(&format!("panels[{i}].guides"), l, MAX_LABEL)?;
+                }
+                if let Guide::Power { series, .. } = g {
+                    if *series >= p.series.len() {
+                        return Err(self.v.err(
+                            format!("panels[{i}].guides"),
+                            format!(
+                                "a power guide goes through series {}, but the panel has {}",
+                                series + 1,
+                                p.series.len()
+                            ),
+                        ));
+                    }
                 }
             }
             for s in &p.series {
@@ -706,6 +749,30 @@ impl Resolver<'_> {
             .enumerate()
             .map(|(i, g)| {
                 let gk = format!("{key}[{i}]");
+                if let Some(power) = g.power {
+                    if g.x.is_some() || g.y.is_some() || g.diagonal.is_some() {
+                        return Err(v.err(gk, "a power guide has power = … and series = …, nothing else"));
+                    }
+                    let series = match g.series {
+                        Some(i) if i >= 1 => i as usize - 1,
+                        other => {
+                            return Err(v.err(
+                                format!("{gk}.series"),
+                                format!("a power guide needs series = the (1-based) series it goes through, got {other:?}"),
+                            ))
+                        }
+                    };
+                    let at = g.at.map(|a| v.finite(&format!("{gk}.at"), a)).transpose()?;
+                    return Ok(Guide::Power {
+                        power: v.finite(&format!("{gk}.power"), power)?,
+                        series,
+                        at,
+                        label: g.label.clone(),
+                    });
+                }
+                if g.series.is_some() || g.at.is_some() {
+                    return Err(v.err(gk, "series = … and at = … belong to a power guide (power = …)"));
+                }
                 Ok(match (g.x, g.y, g.diagonal.unwrap_or(false)) {
                     (Some(x), None, false) => {
                         Guide::Vertical { x: v.finite(&format!("{gk}.x"), x)?, label: g.label.clone() }
@@ -714,7 +781,9 @@ impl Resolver<'_> {
                         Guide::Horizontal { y: v.finite(&format!("{gk}.y"), y)?, label: g.label.clone() }
                     }
                     (None, None, true) => Guide::Diagonal { label: g.label.clone() },
-                    _ => return Err(v.err(gk, "a guide is exactly one of x = …, y = … or diagonal = true")),
+                    _ => {
+                        return Err(v.err(gk, "a guide is exactly one of x = …, y = …, diagonal = true or power = …"))
+                    }
                 })
             })
             .collect()
@@ -744,6 +813,8 @@ impl Resolver<'_> {
         }
         Ok(match r.axis.as_str() {
             "alpha" => layer(false).map(|_| Axis::Alpha)?,
+            "samples" => layer(false).map(|_| Axis::Samples)?,
+            "budget" => layer(false).map(|_| Axis::Budget)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
@@ -788,7 +859,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, ridge, width, noise, exponent or ensemble",
+                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble or budget",
                         truncate(other, 40)
                     ),
                 ))
@@ -927,7 +998,7 @@ impl Resolver<'_> {
                 set.iter().map(|(k, x)| (k.as_str(), x)),
             )?;
         }
-        let alpha = sweep.axis == Axis::Alpha;
+        let alpha = matches!(sweep.axis, Axis::Alpha | Axis::Samples);
         if alpha && !t.contains_key("samples") {
             // Placeholder: the α axis sets the sample sizes.
             let mut st = toml::Table::new();
