@@ -419,9 +419,9 @@ fn power_guide(
     log_x: bool,
 ) -> Option<Vec<(f64, f64)>> {
     let s = panel.series.get(series)?;
-    let finite = s.theory.iter().filter(|(x, y)| *x > 0.0 && x.is_finite() && y.is_finite() && *y > 0.0);
+    let mut finite = s.theory.iter().filter(|(x, y)| *x > 0.0 && x.is_finite() && y.is_finite() && *y > 0.0);
     let &(x0, y0) = match at {
-        None => finite.last()?,
+        None => finite.next_back()?,
         Some(a) => finite.min_by(|p, q| (p.0 / a).ln().abs().total_cmp(&(q.0 / a).ln().abs()))?,
     };
     let n = 64;
