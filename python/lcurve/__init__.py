@@ -8,6 +8,8 @@ validation and the paper's figures, from the same Rust library as the ``lcurve``
 >>> c = lcurve.curve(cfg)                                  # the columns of `lcurve curve`
 >>> c["alpha"], c["error"]                                 # numpy float64 arrays
 >>> lcurve.point(cfg, samples=250.5, ridge="optimal")      # one point, p may be real
+>>> lcurve.curve(cfg, exponents=True)["exponent_samples"]  # −∂ln E_g/∂ln p (SCALING §3)
+>>> s = lcurve.scaling(cfg, budget=(1e6, 1e12, 13))         # laws, frontier and fitted exponents
 >>> v = lcurve.validate(cfg, trials=50, seed=1)            # theory beside Monte Carlo
 >>> svg = lcurve.render_figure("configs/f7_ensembles.toml")
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -40,6 +42,8 @@ __all__ = [
     "load",
     "loads",
     "curve",
+    "scaling",
+    "Scaling",
     "point",
     "validate",
     "figures",
@@ -208,7 +212,12 @@ def _table(result: Tuple[Tuple[List[str], List[np.ndarray], List[Optional[np.nda
     (columns, arrays, masks), doc = result
     meta = json.loads(doc)
     meta.pop("points", None)
-    return Table(columns, arrays, masks, meta)
+    return _parts(columns, arrays, masks, meta)
+
+
+def _parts(columns: List[str], arrays: List[Any], masks: List[Optional[np.ndarray]], meta: Dict[str, Any]) -> Table:
+    # Text columns arrive as lists of str: numpy string arrays like the others.
+    return Table(columns, [a if isinstance(a, np.ndarray) else np.asarray(a, dtype=str) for a in arrays], masks, meta)
 
 
 def _with_alpha(config: Union[Config, PathLike], alpha: Optional[Tuple[float, float, int]]) -> Any:
@@ -223,6 +232,7 @@ def curve(
     config: Union[Config, PathLike],
     progress: Optional[Progress] = None,
     alpha: Optional[Tuple[float, float, int]] = None,
+    exponents: bool = False,
 ) -> Table:
     """The learning curve of a config: the columns of ``lcurve curve`` (``samples``,
     ``alpha``, ``ridge``, ``error``, ``bias``, ``variance``, ``train_error``, ``test_mse``,
@@ -231,8 +241,46 @@ def curve(
     Errors are in units of the target's signal (E_g → 1 as p → 0). With a nonlinear layer
     (``activation`` in ``[[layers]]``) the §7 columns are masked, and a low effective rank
     of the input is a ``RuntimeWarning`` (Gaussian equivalence is unreliable there).
-    ``alpha=(start, stop, points)`` replaces the sample sizes as :meth:`Config.with_alpha`."""
-    return _table(_native.curve(_with_alpha(config, alpha), progress))
+    ``alpha=(start, stop, points)`` replaces the sample sizes as :meth:`Config.with_alpha`.
+    ``exponents=True`` adds the local exponents ``exponent_samples`` = −∂ln E_g/∂ln p and
+    ``exponent_width_1`` … = −∂ln E_g/∂ln n_ℓ (masked where undefined: the ridgeless peak),
+    as ``lcurve curve --exponents``."""
+    return _table(_native.curve(_with_alpha(config, alpha), progress, bool(exponents)))
+
+
+class Scaling(NamedTuple):
+    """The scaling report of :func:`scaling` (``lcurve scaling``)."""
+
+    laws: Table
+    """One row per resource: ``resource`` ("samples" or "width"), ``layer``, ``predicted``
+    (the law's exponent, masked where no law applies), ``regime`` (what binds and which term
+    of the min gives the exponent), ``measured`` (the local exponent at the config's sizes),
+    ``at`` (the p or n_ℓ measured at) and ``limits`` (what limits it there)."""
+    frontier: Optional[Table]
+    """With a budget: ``budget`` C = p·n₁, ``samples`` p*, ``width_1`` … n_ℓ*, ``ridge``,
+    ``error`` E* per budget."""
+    fit: Optional[Dict[str, Any]]
+    """With a budget: the exponents of E*, p*, n₁* fitted in C (``error``, ``samples``,
+    ``width``) beside SCALING §5's ``predicted`` (``None`` where it does not apply), over
+    ``from``…``to``."""
+    no_law: Optional[str]
+    """Why no law applies to the config (``None`` when one does)."""
+
+
+def scaling(
+    config: Union[Config, PathLike],
+    budget: Optional[Tuple[float, float, int]] = None,
+    progress: Optional[Progress] = None,
+) -> Scaling:
+    """The asymptotic laws of SCALING §4 for a power-law config beside the local exponents
+    at its sizes, and with ``budget=(start, stop, points)`` the budget frontier (C = p·n₁
+    log-spaced; the best split, and λ* with ``ridge = "optimal"``) with its fitted exponents
+    beside SCALING §5 — the tables of ``lcurve scaling`` as numpy arrays."""
+    b = None if budget is None else (float(budget[0]), float(budget[1]), int(budget[2]))
+    laws, frontier, fit, doc = _native.scaling(_config(config), b, progress)
+    meta = json.loads(doc)
+    frontier_table = _parts(*frontier, {}) if b is not None else None
+    return Scaling(_parts(*laws, {"config": meta["config"]}), frontier_table, meta.get("fit"), meta.get("no_law"))
 
 
 def point(

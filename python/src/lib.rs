@@ -420,18 +420,44 @@ fn from_dict(d: &Bound<'_, PyDict>, set: Option<&Bound<'_, PyDict>>) -> PyResult
 
 /// The learning curve: `(columns, arrays, masks, json)`, the CLI's table and its JSON fields.
 #[pyfunction]
-#[pyo3(signature = (config, progress=None))]
+#[pyo3(signature = (config, progress=None, exponents=false))]
 fn curve<'py>(
     py: Python<'py>,
     config: &NativeConfig,
     progress: Option<&Bound<'py, PyAny>>,
+    exponents: bool,
 ) -> PyResult<(Bound<'py, PyTuple>, String)> {
     let cfg = config.inner.clone();
     let (table, json) = run(py, progress, move |p| {
-        let c = lcurve::curve::run(&cfg, p)?;
+        let c = lcurve::curve::run_with(&cfg, exponents, p)?;
         Ok((c.table(), c.render(cfg.source(), lcurve::output::Format::Json)))
     })?;
     Ok((table_to_py(py, &table)?, json))
+}
+
+/// The scaling report of a config: (laws table, frontier table, fit table, JSON document);
+/// `budget` = (from, to, points) adds the frontier.
+#[pyfunction]
+#[pyo3(signature = (config, budget=None, progress=None))]
+#[allow(clippy::type_complexity)]
+fn scaling<'py>(
+    py: Python<'py>,
+    config: &NativeConfig,
+    budget: Option<(f64, f64, usize)>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyTuple>, Bound<'py, PyTuple>, String)> {
+    let cfg = config.inner.clone();
+    let report = run(py, progress, move |p| {
+        let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
+        lcurve::scaling::run(&cfg, budgets.as_deref(), p)
+    })?;
+    let json = report.render(config.inner.source(), lcurve::output::Format::Json);
+    Ok((
+        table_to_py(py, &report.laws_table())?,
+        table_to_py(py, &report.frontier_table())?,
+        table_to_py(py, &report.fit_table())?,
+        json,
+    ))
 }
 
 fn point_to_dict<'py>(
@@ -630,6 +656,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(from_dict, m)?)?;
     m.add_function(wrap_pyfunction!(curve, m)?)?;
+    m.add_function(wrap_pyfunction!(scaling, m)?)?;
     m.add_function(wrap_pyfunction!(point, m)?)?;
     m.add_function(wrap_pyfunction!(validate_config, m)?)?;
     m.add_function(wrap_pyfunction!(render_figures, m)?)?;

@@ -283,7 +283,7 @@ def test_figures_in_memory_and_on_disk(tmp_path):
 
 
 def test_docstrings_for_help():
-    for fn in [lcurve.load, lcurve.loads, lcurve.curve, lcurve.point, lcurve.validate, lcurve.figures, lcurve.render_figure]:
+    for fn in [lcurve.load, lcurve.loads, lcurve.curve, lcurve.point, lcurve.scaling, lcurve.validate, lcurve.figures, lcurve.render_figure]:
         assert fn.__doc__ and len(fn.__doc__) > 40, fn
     assert "ConfigError" in lcurve.__doc__
 
@@ -417,3 +417,58 @@ def test_render_figure_takes_a_progress_callback(tmp_path):
     svg = lcurve.render_figure(f, simulate=False, progress=lambda *a: calls.append(a))
     assert svg.startswith(b"<svg")
     assert all(stage == "figure" for stage, _, _ in calls)
+
+
+SCALING = """
+[data]
+dim = "infinite"
+noise = 0.5
+covariance = { kind = "power_law", exponent = 2.0, normalize = false }
+target = { kind = "power_law", exponent = 0.5 }
+
+[[layers]]
+width = 1000
+
+[readout]
+ridge = "optimal"
+
+[samples]
+values = [100, 10000, 1000000]
+"""
+
+
+def test_curve_exponents_match_the_command_line(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text(SCALING)
+    table = lcurve.curve(f, exponents=True)
+    assert table.columns[-2:] == ["exponent_samples", "exponent_width_1"]
+    assert table["alpha"][0] == 0.0  # n0 = ∞
+    assert_same_as_cli_csv(table, cli("curve", f, "--exponents").stdout)
+
+
+def test_scaling_matches_the_command_line(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text(SCALING)
+    s = lcurve.scaling(f, budget=(1e6, 1e9, 4))
+    text = cli("scaling", f, "--budget", "1e6:1e9:4").stdout
+    laws_csv, frontier_csv, fit_csv = text.split("\n\n")
+    header, rows = parse_csv(laws_csv)
+    assert s.laws.columns == header
+    assert list(s.laws["resource"]) == [r[0] for r in rows] == ["samples", "width"]
+    assert list(s.laws["regime"]) == [r[3] for r in rows]
+    assert s.laws["measured"][1] == float(rows[1][4])
+    assert_same_as_cli_csv(s.frontier, frontier_csv)
+    _, fit_rows = parse_csv(fit_csv)
+    assert s.fit["error"] == float(fit_rows[0][1]) and s.fit["predicted"]["error"] == float(fit_rows[0][2])
+    assert s.no_law is None
+    # Without a budget: no frontier; a config without a law says why.
+    plain = lcurve.scaling(lcurve.loads(SMALL))
+    assert plain.frontier is None and plain.fit is None and plain.no_law is None
+    ar1 = SMALL.replace('kind = "power_law", exponent = 1.0', 'kind = "ar1", rho = 0.5').replace(
+        'input_covariance = { kind = "data_power", exponent = 0.5 }', ""
+    )
+    none = lcurve.scaling(lcurve.loads(ar1))
+    assert '"ar1"' in none.no_law and np.ma.is_masked(none.laws["predicted"][0])
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.scaling(f, budget=(1.0, 1e6, 3))
+    assert e.value.key == "budget"
