@@ -334,6 +334,8 @@ fn width_limited_law_saturates_at_a() {
     }
     let k0 = (lo * hi).sqrt();
     let e_inf = k0 * sigma.iter().zip(&raw).map(|(s, b)| s * b / signal / (s + k0)).sum::<f64>();
+    let limit = th.width_limited_error(n as f64).unwrap();
+    assert!((limit / e_inf - 1.0).abs() < 1e-9, "E_∞(N): {limit} vs {e_inf}");
     for p in [3500.0, 10_000.0, 1e6] {
         let exact = (e_inf + noise * n as f64 / p) / (1.0 - n as f64 / p);
         let got = th.point_at(p, 0.0).unwrap().error;

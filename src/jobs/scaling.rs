@@ -16,6 +16,11 @@ use crate::support::progress::{Progress, Silent};
 use crate::theory::{Point, Theory};
 use serde::Serialize;
 
+/// A number in a sentence: four significant digits.
+fn sig(x: f64) -> String {
+    format!("{x:.3e}")
+}
+
 /// The exponents of a power-law model that its laws depend on.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct PowerLaw {
@@ -171,7 +176,7 @@ fn crossovers(spec: &ModelSpec, theory: &Theory, ridge: Ridge) -> Vec<(f64, Stri
         if l > 0.0 {
             // Ridge-dominated once d at κ = λ is reached: p ≈ df_M(λ).
             let p = theory.data_df(l);
-            out.push((p, format!("the ridge λ = {} binds from p ≈ df(λ) = {}", num(l), num(p))));
+            out.push((p, format!("the ridge λ = {} binds from p ≈ df(λ) = {}", num(l), sig(p))));
         }
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -181,6 +186,7 @@ fn crossovers(spec: &ModelSpec, theory: &Theory, ridge: Ridge) -> Vec<(f64, Stri
 /// The law of the samples exponent at the config's largest p.
 fn samples_law(
     spec: &ModelSpec,
+    theory: &Theory,
     law: &PowerLaw,
     ridge: Ridge,
     p: f64,
@@ -191,7 +197,18 @@ fn samples_law(
     if let Some((_, what)) = cross.iter().find(|(at, _)| *at <= p) {
         let limits = what.clone();
         return if what.starts_with("width") {
-            (Some(0.0), "width-limited (p > N): E_g → E_∞(N) + η²N/p, no decay in p".into(), limits)
+            let n = spec.layers().iter().map(|l| l.width).min().unwrap_or(0) as f64;
+            let floor = theory.width_limited_error(n);
+            let regime = match floor {
+                Some(e) if noisy => format!(
+                    "width-limited (p > N): E_g → E_∞(N) = {} (+ η²N/p, below it from p ≈ η²N/E_∞ = {}); no decay in p",
+                    sig(e),
+                    sig(spec.noise() * n / e)
+                ),
+                Some(e) => format!("width-limited (p > N): E_g → E_∞(N) = {}, no decay in p", sig(e)),
+                None => "width-limited (p > N): E_g → E_∞(N), no decay in p".into(),
+            };
+            (Some(0.0), regime, limits)
         } else if what.starts_with("n0") {
             if noisy {
                 (Some(1.0), "past n0: the variance η²n0/p".into(), limits)
@@ -275,7 +292,7 @@ pub fn laws(config: &Config, progress: &dyn Progress) -> Result<(Vec<Law>, Optio
     let cross = crossovers(spec, &theory, config.ridge());
     let mut out = Vec::new();
     let (predicted, regime, limits) = match &law {
-        Ok(l) => samples_law(spec, l, config.ridge(), p, &cross),
+        Ok(l) => samples_law(spec, &theory, l, config.ridge(), p, &cross),
         Err(why) => (None, format!("no law: {why}"), String::new()),
     };
     out.push(Law {

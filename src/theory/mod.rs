@@ -240,6 +240,14 @@ impl Theory {
         self.spectra[0].df(kappa)
     }
 
+    /// The width-limited error E_∞(N) = κ0 Σ m c²/(m+κ0) with Σ m/(m+κ0) = N (SCALING §4):
+    /// the limit p → ∞ of the ridgeless error behind a hidden layer of width N < rank M.
+    pub fn width_limited_error(&self, n: f64) -> Option<f64> {
+        let e = self.spectra[0].rank() - n;
+        let k0 = self.spectra[0].kappa(n, e, None).ok()?;
+        Some(k0 * self.modes.sum(|m, c| m * c / (m + k0)))
+    }
+
     /// Input dimension n0 (∞ for an infinite model).
     pub fn dim(&self) -> f64 {
         self.n0
