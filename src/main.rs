@@ -404,35 +404,29 @@ impl ModelArgs {
     }
 }
 
+/// A job's result; a run stopped by a signal wrote nothing.
+fn no_output<T>(r: lcurve::Result<T>, progress: &Terminal) -> Result<T, Failure> {
+    match r {
+        Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
+            Err(Failure::Stopped { signal: progress.signal(), kept: "no output written".into() })
+        }
+        r => Ok(r?),
+    }
+}
+
 fn run(cli: Cli) -> Result<Outcome, Failure> {
     let progress = Terminal::new();
     match cli.command {
         Command::Curve { model, exponents } => {
             let (cfg, format) = model.load()?;
-            let curve = match lcurve::curve::run_with(&cfg, exponents, &progress) {
-                Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
-                    return Err(Failure::Stopped {
-                        signal: progress.signal(),
-                        kept: "no output written".into(),
-                    })
-                }
-                r => r?,
-            };
+            let curve = no_output(lcurve::curve::run_with(&cfg, exponents, &progress), &progress)?;
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
         Command::Scaling { model, budget } => {
             let (cfg, format) = model.load()?;
             let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
-            let report = match lcurve::scaling::run(&cfg, budgets.as_deref(), &progress) {
-                Err(lcurve::Error::Interrupted { .. }) if progress.signal() != 0 => {
-                    return Err(Failure::Stopped {
-                        signal: progress.signal(),
-                        kept: "no output written".into(),
-                    })
-                }
-                r => r?,
-            };
+            let report = no_output(lcurve::scaling::run(&cfg, budgets.as_deref(), &progress), &progress)?;
             model.emit(&report.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
