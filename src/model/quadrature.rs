@@ -46,10 +46,15 @@ impl Grid {
 
     /// The compressed grid of j = 1…n (n > 2·[`HEAD`]).
     pub(crate) fn finite(n: usize) -> Grid {
-        debug_assert!(n > 2 * HEAD);
-        let mut g = Grid::head();
+        Grid::finite_with_head(n, HEAD)
+    }
+
+    /// The compressed grid of j = 1…n with an explicit head of `head` indices (n > 2·head).
+    pub(crate) fn finite_with_head(n: usize, head: usize) -> Grid {
+        debug_assert!(n > 2 * head && head >= 2);
+        let mut g = Grid::head(head);
         let top = n as f64;
-        g.tail(((HEAD as f64) + 0.5).ln(), (top + 0.5).ln());
+        g.tail(((head as f64) + 0.5).ln(), (top + 0.5).ln());
         // f′(n + ½) ≈ f(n) − f(n − 1), subtracted with weight 1/24.
         g.push(top, -1.0 / 24.0);
         g.push(top - 1.0, 1.0 / 24.0);
@@ -73,17 +78,17 @@ impl Grid {
                 ln_end / std::f64::consts::LN_10
             ));
         }
-        let mut g = Grid::head();
+        let mut g = Grid::head(HEAD);
         g.tail(((HEAD as f64) + 0.5).ln(), ln_end);
         g.size = f64::INFINITY;
         Ok(g)
     }
 
     /// Head j = 1…J with the lower end correction.
-    fn head() -> Grid {
-        let mut g = Grid::explicit(HEAD);
-        g.w[HEAD - 1] -= 1.0 / 24.0;
-        g.push(HEAD as f64 + 1.0, 1.0 / 24.0);
+    fn head(head: usize) -> Grid {
+        let mut g = Grid::explicit(head);
+        g.w[head - 1] -= 1.0 / 24.0;
+        g.push(head as f64 + 1.0, 1.0 / 24.0);
         g
     }
 

@@ -16,6 +16,10 @@ pub const INFINITE_DIM: usize = usize::MAX;
 /// power-law target) as weighted nodes instead of explicit eigenvalues (SCALING §2):
 /// ≈ 1 400 nodes at any size, accurate to ≤ 1e-12 relative (tested against explicit sums).
 pub const COMPRESS_ABOVE: usize = 20_000;
+/// Width above which a nonlinear layer's generated S_ℓ (power law, identity) is summed as
+/// weighted nodes: its unit scales are the nonlinear chain's classes (SCALING §2 applied to
+/// NONLINEAR.md's unit classes).
+pub const COMPRESS_CLASSES_ABOVE: usize = 2_500;
 /// Largest dimension of a dense covariance (AR(1), matrix file, or a first-layer Γ that
 /// does not commute with Σ0): its eigendecomposition is O(n³).
 pub const MAX_DENSE_DIM: usize = 16_384;

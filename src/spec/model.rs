@@ -4,7 +4,7 @@
 use super::activation::Activation;
 use super::covariance::{check_power_law, CovarianceKind, CovarianceSpec, Target};
 use super::error::{Error, Invalid, Result};
-use super::limits::{COMPRESS_ABOVE, INFINITE_DIM};
+use super::limits::{COMPRESS_ABOVE, COMPRESS_CLASSES_ABOVE, INFINITE_DIM};
 use super::rules;
 use super::text::num;
 
@@ -144,10 +144,14 @@ impl ModelSpec {
     }
 
     /// Whether the theory sums hidden layer `i`'s (0-based) S_ℓ as weighted nodes: a
-    /// power law or the identity of a width above [`COMPRESS_ABOVE`].
+    /// power law or the identity of a width above [`COMPRESS_ABOVE`], or above
+    /// [`COMPRESS_CLASSES_ABOVE`] when the layer is nonlinear (its unit scales are the
+    /// classes the nonlinear chain sums at every step, times the offset nodes after a
+    /// non-centred layer).
     pub fn compressed_layer(&self, i: usize) -> bool {
         let l = &self.parts.layers[i];
-        l.width > COMPRESS_ABOVE
+        let above = if l.activation.is_linear() { COMPRESS_ABOVE } else { COMPRESS_CLASSES_ABOVE };
+        l.width > above
             && matches!(l.covariance.kind, CovarianceKind::Identity | CovarianceKind::PowerLaw { .. })
     }
 

@@ -386,7 +386,9 @@ impl Chain {
     }
 
     /// The observables at a solved state and sample size p (§5).
-    fn observe(&self, s: &ChainState, p: f64, kappa_layers: Vec<f64>) -> Observed {
+    /// `lambda` is the chain's ridge: for λ > 0 the outer equation gives 1 − d_L/p = λ/κ_L,
+    /// which the training error uses instead of the difference (it cancels when d_L ≈ p).
+    fn observe(&self, s: &ChainState, p: f64, lambda: f64, kappa_layers: Vec<f64>) -> Observed {
         let (e0, _) = self.e0_r(s.kappa0);
         let (mut r, mut r0p) = (0.0, 0.0);
         for ((&m, &c), &w) in self.m.iter().zip(&self.c2).zip(&self.w) {
@@ -400,11 +402,12 @@ impl Chain {
         let bias = (e0 - r + s.kappa * rp) / one_minus;
         let variance = self.noise * (df2 / p) / one_minus;
         let error = bias + variance;
+        let residual = if lambda > 0.0 { lambda / s.kappa } else { 1.0 - s.d / p };
         Observed {
             error,
             bias,
             variance,
-            train_error: (1.0 - s.d / p).powi(2) * (error + self.noise),
+            train_error: residual * residual * (error + self.noise),
             df: s.d,
             df2,
             kappa: s.kappa,
@@ -463,7 +466,7 @@ impl Chain {
         let mut hints = outer.hints.into_inner();
         let s = self.run(u.exp(), Some(&mut kappas), Some(&mut hints))?;
         *warm = ChainWarm { ln_kappa0: Some(u), kappas: hints };
-        Ok(self.observe(&s, p, kappas))
+        Ok(self.observe(&s, p, lambda, kappas))
     }
 
     /// E0 = Σ c² m (1 when normalised) and R(κ_0) = Σ c² m²/(m+κ_0).
