@@ -13,6 +13,7 @@ use crate::spec::{
 use nalgebra::DMatrix;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 // ---------- raw schema (what serde reads) ----------
 
@@ -30,10 +31,11 @@ pub(crate) struct RawConfig {
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawData {
-    /// An integer, or `"infinite"` (n0 = ∞, SCALING §1).
-    pub dim: toml::Value,
-    #[serde(default)]
-    pub noise: f64,
+    /// An integer, or `"infinite"` (n0 = ∞, SCALING §1); taken from `source` when absent.
+    pub dim: Option<toml::Value>,
+    pub noise: Option<f64>,
+    /// A dataset as the population: Σ0, the target and η² come from it.
+    pub source: Option<RawSource>,
     pub covariance: Option<RawCovariance>,
     pub target: Option<RawTarget>,
 }
@@ -54,6 +56,16 @@ pub(crate) struct RawCovariance {
 pub(crate) struct RawTarget {
     pub kind: String,
     pub exponent: Option<f64>,
+    pub path: Option<String>,
+}
+
+/// `[data] source = { features = "X.npy", labels = "y.npy", center = true }`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    pub features: String,
+    pub labels: String,
+    pub center: Option<bool>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -484,10 +496,15 @@ impl Validator<'_> {
     /// The model: each value parsed and checked where its type is known, then the rules of
     /// [`ModelSpec::new`] (sizes, noise, covariances against their sizes, activations).
     pub(crate) fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
-        let dim = match &data.dim {
-            toml::Value::Integer(n) => self.check("data.dim", rules::dim(*n))?,
-            toml::Value::String(w) if w == "infinite" => INFINITE_DIM,
-            other => {
+        let dataset = data.source.as_ref().map(|s| self.dataset(s)).transpose()?;
+        let dim = match (&data.dim, &dataset) {
+            (None, Some(d)) => d.dim(),
+            (None, None) => {
+                return Err(self.err("data.dim", "expected n0 (an integer or \"infinite\"), or a data.source"))
+            }
+            (Some(toml::Value::Integer(n)), _) => self.check("data.dim", rules::dim(*n))?,
+            (Some(toml::Value::String(w)), _) if w == "infinite" => INFINITE_DIM,
+            (Some(other), _) => {
                 let got = match other {
                     toml::Value::String(w) => format!("\"{}\"", truncate(w, 40)),
                     v => truncate(&v.to_string(), 40),
@@ -495,13 +512,48 @@ impl Validator<'_> {
                 return Err(self.err("data.dim", format!("expected an integer or \"infinite\", got {got}")));
             }
         };
-        let data_cov = match &data.covariance {
-            Some(c) => self.covariance(c, "data.covariance", dim, false)?,
-            None => CovarianceSpec::identity(),
-        };
-        let target = match &data.target {
-            None => Target::Isotropic,
-            Some(t) => self.target(t)?,
+        let (data_cov, target, noise) = match dataset {
+            Some(d) => {
+                if dim != d.dim() {
+                    return Err(self.err(
+                        "data.dim",
+                        format!(
+                            "{dim} disagrees with the {} features of data.source (leave dim out)",
+                            d.dim()
+                        ),
+                    ));
+                }
+                for (key, given) in [
+                    ("data.covariance", data.covariance.is_some()),
+                    ("data.target", data.target.is_some()),
+                    ("data.noise", data.noise.is_some()),
+                ] {
+                    if given {
+                        return Err(self.err(
+                            key,
+                            "comes from data.source (Σ0, β* and η² of the dataset): leave it out",
+                        ));
+                    }
+                }
+                let noise = d.relative_noise();
+                let target = Target::Weights { values: Arc::clone(&d.target) };
+                (
+                    CovarianceSpec { kind: CovarianceKind::Empirical { data: Arc::new(d) }, normalize: true },
+                    target,
+                    noise,
+                )
+            }
+            None => {
+                let data_cov = match &data.covariance {
+                    Some(c) => self.covariance(c, "data.covariance", dim, false)?,
+                    None => CovarianceSpec::identity(),
+                };
+                let target = match &data.target {
+                    None => Target::Isotropic,
+                    Some(t) => self.target(t, dim)?,
+                };
+                (data_cov, target, data.noise.unwrap_or(0.0))
+            }
         };
         let mut input = CovarianceSpec::identity();
         let mut specs = Vec::with_capacity(layers.len());
@@ -527,7 +579,7 @@ impl Validator<'_> {
             };
             specs.push(LayerSpec { width, covariance, activation });
         }
-        let parts = ModelParts { dim, noise: data.noise, data: data_cov, target, input, layers: specs };
+        let parts = ModelParts { dim, noise, data: data_cov, target, input, layers: specs };
         ModelSpec::new(self.file, parts)
     }
 
@@ -572,8 +624,47 @@ impl Validator<'_> {
         }
     }
 
-    fn target(&self, t: &RawTarget) -> Result<Target> {
+    /// Reads and analyses `data.source` (paths relative to the config).
+    fn dataset(&self, s: &RawSource) -> Result<crate::spec::Dataset> {
+        use crate::support::dataset::{analyse, read_array, Part};
+        let features =
+            read_array(&self.base.join(&s.features)).map_err(|e| e.at(self.file, "data.source.features"))?;
+        let labels =
+            read_array(&self.base.join(&s.labels)).map_err(|e| e.at(self.file, "data.source.labels"))?;
+        analyse(&s.features, features, labels, s.center.unwrap_or(true), crate::support::linalg::setup_par())
+            .map_err(|(part, e)| {
+                e.at(
+                    self.file,
+                    match part {
+                        Part::Features => "data.source.features",
+                        Part::Labels => "data.source.labels",
+                    },
+                )
+            })
+    }
+
+    fn target(&self, t: &RawTarget, dim: usize) -> Result<Target> {
+        if t.path.is_some() && t.kind != "file" {
+            return Err(self
+                .err("data.target.path", format!("not a parameter of kind \"{}\"", truncate(&t.kind, 40))));
+        }
         match t.kind.as_str() {
+            "file" => {
+                let rel = t
+                    .path
+                    .as_deref()
+                    .ok_or_else(|| self.err("data.target.path", "kind \"file\" needs a path"))?;
+                if t.exponent.is_some() {
+                    return Err(self.err("data.target.exponent", "not a parameter of kind \"file\""));
+                }
+                match self.covariance_file("data.target.path", rel, dim)? {
+                    CovarianceKind::Diagonal { values } => Ok(Target::Weights { values }),
+                    _ => Err(self.err(
+                        "data.target.path",
+                        format!("expected {dim} target variances, one per eigenvector of Σ0, got a matrix"),
+                    )),
+                }
+            }
             "isotropic" => {
                 if t.exponent.is_some() {
                     return Err(self.err("data.target.exponent", "not a parameter of kind \"isotropic\""));
@@ -589,7 +680,7 @@ impl Validator<'_> {
             other => Err(self.err(
                 "data.target.kind",
                 format!(
-                    "unknown target kind \"{}\"; expected \"isotropic\" or \"power_law\"",
+                    "unknown target kind \"{}\"; expected \"isotropic\", \"power_law\" or \"file\"",
                     truncate(other, 40)
                 ),
             )),

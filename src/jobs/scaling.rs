@@ -116,6 +116,9 @@ pub fn power_law(spec: &ModelSpec) -> std::result::Result<PowerLaw, String> {
     let target = match spec.target() {
         Target::Isotropic => 0.0,
         Target::PowerLaw { exponent } => *exponent,
+        Target::Weights { .. } => {
+            return Err("the target's variances are given: the laws need a power-law target".into())
+        }
     };
     for (i, l) in spec.layers().iter().enumerate() {
         if !matches!(l.covariance.kind, CovarianceKind::Identity | CovarianceKind::PowerLaw { .. }) {

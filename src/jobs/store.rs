@@ -105,6 +105,7 @@ fn hash_covariance(h: &mut Fnv, c: &CovarianceSpec) {
             h
         }
         CovarianceKind::DataPower { exponent } => h.tag("data_power").f64(*exponent),
+        CovarianceKind::Empirical { data } => h.tag("dataset").u64(data.hash),
     };
 }
 
@@ -134,6 +135,13 @@ impl PointKey {
         match spec.target() {
             Target::Isotropic => h.tag("isotropic"),
             Target::PowerLaw { exponent } => h.tag("power_law").f64(*exponent),
+            Target::Weights { values } => {
+                h.tag("weights").u64(values.len() as u64);
+                values.iter().for_each(|v| {
+                    h.f64(*v);
+                });
+                &mut h
+            }
         };
         hash_covariance(&mut h, spec.input());
         h.u64(spec.layers().len() as u64);

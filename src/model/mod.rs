@@ -85,7 +85,7 @@ fn data_grid(spec: &ModelSpec) -> Result<Grid> {
     };
     let t = match spec.target() {
         crate::spec::Target::PowerLaw { exponent } => *exponent,
-        crate::spec::Target::Isotropic => 0.0,
+        crate::spec::Target::Isotropic | crate::spec::Target::Weights { .. } => 0.0,
     };
     Grid::infinite(m.min(a + t), a.max(m))
         .map_err(|e| err(spec, "data.dim", format!("n0 = ∞ is out of reach: {e}")))

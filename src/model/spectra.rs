@@ -326,6 +326,13 @@ pub(crate) fn build(
             let matrix = DMatrix::from_fn(n, n, |i, j| rho.powi((i as i32 - j as i32).abs()));
             dense(matrix, vectors, par, progress)?
         }
+        CovarianceKind::Empirical { data } => {
+            // Decomposed when the dataset was read: Σ0 = U diag(σ) Uᵀ.
+            let values = data.eigenvalues.to_vec();
+            let full = vectors
+                .then(|| DenseFull { matrix: data.covariance(), vectors: DMatrix::clone(&data.vectors) });
+            Covariance::Dense(Dense { values, full })
+        }
         CovarianceKind::Matrix { matrix } => {
             if matrix.nrows() != n {
                 return Err(Invalid(format!(
@@ -420,6 +427,7 @@ pub(crate) fn target_weights(target: &Target, data: &Covariance) -> Result<Vec<f
     let raw: Vec<f64> = match target {
         Target::Isotropic => vec![1.0; sigma.len()],
         Target::PowerLaw { exponent } => index.iter().map(|j| j.powf(-exponent)).collect(),
+        Target::Weights { values } => values.to_vec(),
     };
     let signal: f64 = match data.grid() {
         Some(g) => raw.iter().zip(sigma).zip(&g.w).map(|((b, s), w)| w * b * s).sum(),

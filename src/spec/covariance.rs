@@ -1,6 +1,7 @@
 //! Covariance recipes and target priors (THEORY §1): what a config asks for, before
 //! anything is built, with the rules that keep them buildable.
 
+use super::dataset::Dataset;
 use super::error::Invalid;
 use nalgebra::DMatrix;
 use std::sync::Arc;
@@ -36,12 +37,18 @@ pub enum CovarianceKind {
     Matrix { matrix: Arc<DMatrix<f64>> },
     /// `Γ = Σ0^exponent` (first-layer input covariance only): shares Σ0's eigenvectors.
     DataPower { exponent: f64 },
+    /// Σ0 of a dataset (`[data] source`): its empirical covariance, with the
+    /// eigendecomposition made when it was read (data covariance only).
+    Empirical { data: Arc<Dataset> },
 }
 
 impl CovarianceKind {
     /// Whether the built matrix is dense (needs an O(n³) eigendecomposition).
     pub fn is_dense(&self) -> bool {
-        matches!(self, CovarianceKind::Ar1 { .. } | CovarianceKind::Matrix { .. })
+        matches!(
+            self,
+            CovarianceKind::Ar1 { .. } | CovarianceKind::Matrix { .. } | CovarianceKind::Empirical { .. }
+        )
     }
 }
 
@@ -69,13 +76,19 @@ impl CovarianceKind {
             CovarianceKind::Ar1 { .. } => "ar1",
             CovarianceKind::Matrix { .. } => "file",
             CovarianceKind::DataPower { .. } => "data_power",
+            CovarianceKind::Empirical { .. } => "dataset",
         }
     }
 
     /// Whether the kind has a fixed size (explicit values or a file): it cannot follow a
     /// change of dimension.
     pub fn has_fixed_size(&self) -> bool {
-        matches!(self, CovarianceKind::Diagonal { .. } | CovarianceKind::Matrix { .. })
+        matches!(
+            self,
+            CovarianceKind::Diagonal { .. }
+                | CovarianceKind::Matrix { .. }
+                | CovarianceKind::Empirical { .. }
+        )
     }
 }
 
@@ -86,6 +99,9 @@ pub enum Target {
     Isotropic,
     /// `b_j ∝ j^(−exponent)`, `j = 1..n0` along `u_j`.
     PowerLaw { exponent: f64 },
+    /// Given `b_j` (n0 values ≥ 0, not all 0) along `u_j`: from a file (`kind = "file"`)
+    /// or a dataset's least-squares predictor (b_j = (u_jᵀβ*)²).
+    Weights { values: Arc<Vec<f64>> },
 }
 
 /// Checks that a matrix is square and symmetric (to 1e-10 of its largest entry).

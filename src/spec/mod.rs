@@ -6,12 +6,14 @@
 //! * [`rules`]: each rule with its one message (configs, setters, figure axes, options
 //!   and Python check through it).
 //! * the model's parts: [`Activation`], [`CovarianceKind`]/[`CovarianceSpec`], [`Target`],
+//!   a [`Dataset`] as the population,
 //!   [`LayerSpec`], [`ModelSpec`]; the readout's: [`Ridge`], [`Ensemble`]; a run's:
 //!   [`Config`], [`SimulationSpec`].
 
 mod activation;
 mod config;
 mod covariance;
+mod dataset;
 pub mod error;
 pub mod limits;
 mod model;
@@ -22,6 +24,7 @@ pub mod text;
 pub use activation::Activation;
 pub use config::{Config, SimulationSpec};
 pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
+pub use dataset::Dataset;
 pub use error::{Error, Invalid, Result};
 pub(crate) use model::INPUT_KEY;
 pub use model::{ExponentOf, LayerSpec, ModelParts, ModelSpec};

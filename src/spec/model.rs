@@ -84,8 +84,12 @@ impl ModelSpec {
         rules::noise(noise).map_err(at("data.noise"))?;
         check_covariance(data, dim, false).map_err(|(k, e)| e.at(source, format!("data.covariance{k}")))?;
         check_covariance(input, dim, true).map_err(|(k, e)| e.at(source, format!("{INPUT_KEY}{k}")))?;
-        if let Target::PowerLaw { exponent } = target {
-            check_power_law(*exponent, dim).map_err(at("data.target.exponent"))?;
+        match target {
+            Target::PowerLaw { exponent } => {
+                check_power_law(*exponent, dim).map_err(at("data.target.exponent"))?
+            }
+            Target::Weights { values } => eigenvalue_list(values, dim).map_err(at("data.target"))?,
+            Target::Isotropic => {}
         }
         for (i, l) in layers.iter().enumerate() {
             rules::size(as_i64(l.width)).map_err(|e| e.at(source, format!("layers[{i}].width")))?;
@@ -267,8 +271,8 @@ impl ModelSpec {
                         *exponent = x;
                         Ok(())
                     }
-                    Target::Isotropic => Err(Invalid(
-                        "data.target is \"isotropic\"; the exponent axis needs kind \"power_law\"".into(),
+                    Target::Isotropic | Target::Weights { .. } => Err(Invalid(
+                        "data.target is not a power law; the exponent axis needs kind \"power_law\"".into(),
                     )),
                 };
             }
@@ -376,6 +380,11 @@ fn check_covariance(c: &CovarianceSpec, n: usize, input: bool) -> Result<(), (&'
             Ok(())
         }
         CovarianceKind::Identity => Ok(()),
+        CovarianceKind::Empirical { data } if !input && data.dim() == n => Ok(()),
+        CovarianceKind::Empirical { data } => Err((
+            ".kind",
+            Invalid(format!("a dataset's covariance is the data covariance of its {} features", data.dim())),
+        )),
     }
 }
 
@@ -450,6 +459,9 @@ fn check_infinite(parts: &ModelParts) -> Result<(), (String, Invalid)> {
     let t = match parts.target {
         Target::Isotropic => 0.0,
         Target::PowerLaw { exponent } => exponent,
+        Target::Weights { .. } => {
+            return bad("data.target", "dim = \"infinite\" needs a power-law or isotropic target".into())
+        }
     };
     if a + t <= 1.0 {
         return bad(

@@ -2,6 +2,7 @@
 //! cancellation, tables and file writes, dense kernels, statistics, and resource limits.
 
 pub(crate) mod brent;
+pub(crate) mod dataset;
 pub(crate) mod linalg;
 pub mod output;
 pub mod progress;

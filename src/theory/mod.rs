@@ -25,7 +25,7 @@ pub use activation::Moments;
 pub use ensemble::Ensemble;
 pub use observables::Point;
 use spectrum::Spectrum;
-pub use summary::{Count, ModelSummary};
+pub use summary::{Count, DatasetSummary, ModelSummary};
 
 use crate::model::spectra::DataSpectrum;
 use crate::model::{Model, Purpose};

@@ -4,7 +4,9 @@
 use super::{LayerCoefficients, Theory};
 use crate::model::{Model, Normalization};
 use crate::spec::limits::MIN_EFFECTIVE_RANK;
+use crate::spec::CovarianceKind;
 use crate::support::progress::Note;
+use crate::support::stats::{power_law_fit, PowerFit};
 use serde::Serialize;
 
 /// A size that may be infinite (n0 = ∞): written as an integer, or `"infinite"`.
@@ -39,6 +41,32 @@ pub struct ModelSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activations: Option<Vec<LayerCoefficients>>,
     pub normalizations: Vec<Normalization>,
+    /// The dataset the model comes from (`[data] source`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<DatasetSummary>,
+}
+
+/// What the model took from a dataset, with the factors that convert back to its units
+/// and the power laws of its spectrum and task power.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatasetSummary {
+    /// The features file.
+    pub source: String,
+    pub rows: usize,
+    pub features: usize,
+    pub centered: bool,
+    /// β*ᵀΣ0β* in the labels' units squared: an error E in the model's units is E × signal
+    /// in the labels' (squared) units.
+    pub signal: f64,
+    /// η² in the labels' units squared (the model's η² is residual/signal).
+    pub residual: f64,
+    /// The factor Σ0 was multiplied by (1/its mean eigenvalue): the model's inputs are
+    /// √feature_scale × the (centred) features, its labels the labels / √signal.
+    pub feature_scale: f64,
+    /// σ_j ∝ j^−a fitted to Σ0's spectrum (None below 12 positive eigenvalues).
+    pub spectrum_exponent: Option<PowerFit>,
+    /// σ_j b_j ∝ j^−(a+t) fitted to the task power.
+    pub task_exponent: Option<PowerFit>,
 }
 
 impl ModelSummary {
@@ -54,6 +82,27 @@ impl ModelSummary {
             effective_rank: theory.effective_rank(),
             activations: theory.coefficients().map(<[_]>::to_vec),
             normalizations: model.normalizations(),
+            dataset: match &model.spec.data().kind {
+                CovarianceKind::Empirical { data } => Some(DatasetSummary {
+                    source: data.source.clone(),
+                    rows: data.rows(),
+                    features: data.dim(),
+                    centered: data.center,
+                    signal: data.signal,
+                    residual: data.residual,
+                    feature_scale: model.data.scale,
+                    spectrum_exponent: power_law_fit(&data.eigenvalues),
+                    task_exponent: power_law_fit(
+                        &data
+                            .eigenvalues
+                            .iter()
+                            .zip(data.target.iter())
+                            .map(|(s, b)| s * b)
+                            .collect::<Vec<_>>(),
+                    ),
+                }),
+                _ => None,
+            },
         }
     }
 }

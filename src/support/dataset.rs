@@ -1,0 +1,307 @@
+//! Reading a dataset (an N × n0 feature matrix and N labels) and the statistics the model
+//! takes from it, as a [`Dataset`]: the (centred) empirical covariance Σ0 = XᵀX/N with its
+//! eigendecomposition (faer), the least-squares minimum-norm predictor β* of the labels,
+//! β*'s squared coordinates along Σ0's eigenvectors and the residual variance.
+//!
+//! Files: `.npy` of any float, integer or bool dtype, C or Fortran order (npyz), or CSV
+//! (numbers separated by commas, one row per line; a label file may also be one number per
+//! line). Every problem is an [`Invalid`] the caller attaches to its config key.
+
+use crate::spec::limits::MAX_DENSE_DIM;
+use crate::spec::{Dataset, Invalid};
+use crate::support::linalg::{self, gemm, Op};
+use faer::Par;
+use nalgebra::DMatrix;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Largest data file read (features of 10⁶ × 16 384 float32 would be 64 GB: the memory
+/// estimate refuses what does not fit long before).
+pub(crate) const MAX_DATA_BYTES: u64 = 1 << 34;
+
+/// An array read from a file: its shape (1 or 2 dimensions) and its values in row-major
+/// (C) order.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Array {
+    pub shape: Vec<usize>,
+    pub values: Vec<f64>,
+}
+
+/// Reads an array from `.npy` (by its extension) or CSV.
+pub(crate) fn read_array(path: &Path) -> Result<Array, Invalid> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| Invalid(format!("cannot read {}: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(Invalid(format!("{} is not a regular file", path.display())));
+    }
+    if meta.len() > MAX_DATA_BYTES {
+        return Err(Invalid(format!(
+            "{} has {} bytes, more than the {} a data file may have",
+            path.display(),
+            meta.len(),
+            MAX_DATA_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Invalid(format!("cannot read {}: {e}", path.display())))?;
+    let npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    if npy {
+        read_npy(&bytes)
+    } else {
+        read_csv(&String::from_utf8_lossy(&bytes))
+    }
+}
+
+/// An `.npy` array of any numeric dtype as f64, in C order.
+fn read_npy(bytes: &[u8]) -> Result<Array, Invalid> {
+    let bad = |e: std::io::Error| Invalid(format!("not a readable .npy file: {e}"));
+    let npy = npyz::NpyFile::new(bytes).map_err(bad)?;
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    if shape.is_empty() || shape.len() > 2 {
+        return Err(Invalid(format!("expected a 1- or 2-dimensional array, got shape {shape:?}")));
+    }
+    let fortran = npy.order() == npyz::Order::Fortran;
+    let descr = match npy.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => return Err(Invalid(format!("expected a numeric dtype, got {}", other.descr()))),
+    };
+    let kind = descr.get(1..).unwrap_or("");
+    macro_rules! as_f64 {
+        ($t:ty) => {
+            npy.into_vec::<$t>().map_err(bad)?.into_iter().map(|x| x as f64).collect::<Vec<f64>>()
+        };
+    }
+    let values: Vec<f64> = match kind {
+        "f8" => npy.into_vec::<f64>().map_err(bad)?,
+        "f4" => as_f64!(f32),
+        "i8" => as_f64!(i64),
+        "i4" => as_f64!(i32),
+        "i2" => as_f64!(i16),
+        "i1" => as_f64!(i8),
+        "u8" => as_f64!(u64),
+        "u4" => as_f64!(u32),
+        "u2" => as_f64!(u16),
+        "u1" => as_f64!(u8),
+        "b1" => npy.into_vec::<bool>().map_err(bad)?.into_iter().map(|b| b as u8 as f64).collect(),
+        _ => return Err(Invalid(format!("expected a float, integer or bool dtype, got \"{descr}\""))),
+    };
+    let values = if fortran && shape.len() == 2 {
+        let (r, c) = (shape[0], shape[1]);
+        (0..r * c).map(|k| values[(k % c) * r + k / c]).collect()
+    } else {
+        values
+    };
+    Ok(Array { shape, values })
+}
+
+/// CSV: one row per line, numbers separated by commas (blank lines skipped).
+fn read_csv(text: &str) -> Result<Array, Invalid> {
+    let mut values = Vec::new();
+    let (mut rows, mut cols) = (0usize, None);
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut n = 0;
+        for cell in line.split(',') {
+            let cell = cell.trim();
+            let x = cell.parse::<f64>().map_err(|_| {
+                Invalid(format!(
+                    "line {}: expected a number, got \"{}\"",
+                    i + 1,
+                    crate::spec::text::truncate(cell, 30)
+                ))
+            })?;
+            values.push(x);
+            n += 1;
+        }
+        match cols {
+            None => cols = Some(n),
+            Some(c) if c != n => {
+                return Err(Invalid(format!(
+                    "line {}: {n} numbers, but the first row has {c} (a ragged table)",
+                    i + 1
+                )))
+            }
+            _ => {}
+        }
+        rows += 1;
+    }
+    let cols = cols.ok_or_else(|| Invalid("the file holds no numbers".into()))?;
+    Ok(Array { shape: vec![rows, cols], values })
+}
+
+/// FNV-1a over the numbers and the centring flag.
+fn hash(features: &DMatrix<f64>, labels: &[f64], center: bool) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut add = |x: u64| {
+        for b in x.to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    };
+    add(features.nrows() as u64);
+    add(features.ncols() as u64);
+    features.iter().for_each(|x| add(x.to_bits()));
+    labels.iter().for_each(|x| add(x.to_bits()));
+    add(center as u64);
+    h
+}
+
+/// Which input of a dataset a problem concerns (the caller maps it to its config key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    Features,
+    Labels,
+}
+
+/// The dataset of an N × n0 feature matrix (row-major) and N labels: centred when
+/// `center`, checked (finite, N ≥ 2, n0 ≤ the dense limit, not constant), then analysed.
+pub(crate) fn analyse(
+    source: &str,
+    features: Array,
+    labels: Array,
+    center: bool,
+    par: Par,
+) -> Result<Dataset, (Part, Invalid)> {
+    let f = |m: String| (Part::Features, Invalid(m));
+    let (n, d) = match features.shape[..] {
+        [n, d] => (n, d),
+        [n] => (n, 1),
+        _ => return Err(f(format!("expected an N × n0 matrix, got shape {:?}", features.shape))),
+    };
+    if n < 2 {
+        return Err(f(format!("expected at least 2 rows (the population of the model), got {n}")));
+    }
+    if d > MAX_DENSE_DIM {
+        return Err(f(format!(
+            "{d} features: Σ0 would be a dense {d} × {d} matrix ({:.1} GB, decomposed in O(n0³)); at most {MAX_DENSE_DIM}",
+            8.0 * (d as f64).powi(2) / 1e9
+        )));
+    }
+    if let Some(k) = features.values.iter().position(|x| !x.is_finite()) {
+        return Err(f(format!(
+            "entry ({}, {}) is {}: expected finite numbers",
+            k / d + 1,
+            k % d + 1,
+            features.values[k]
+        )));
+    }
+    let labels_n = labels.values.len();
+    let one_column = labels.shape.len() == 1 || labels.shape.iter().filter(|&&s| s != 1).count() <= 1;
+    if !one_column || labels_n != n {
+        return Err((
+            Part::Labels,
+            Invalid(format!(
+                "expected {n} labels (one per row of the features), got shape {:?}",
+                labels.shape
+            )),
+        ));
+    }
+    if let Some(k) = labels.values.iter().position(|x| !x.is_finite()) {
+        return Err((
+            Part::Labels,
+            Invalid(format!("label {} is {}: expected finite numbers", k + 1, labels.values[k])),
+        ));
+    }
+    let mut x = DMatrix::from_row_slice(n, d, &features.values);
+    let mut y = labels.values;
+    if center {
+        for mut col in x.column_iter_mut() {
+            let mean = col.sum() / n as f64;
+            col.add_scalar_mut(-mean);
+        }
+        let mean = y.iter().sum::<f64>() / n as f64;
+        y.iter_mut().for_each(|v| *v -= mean);
+    }
+    let cov = gemm(&x, Op::T, &x, Op::N, par) / n as f64;
+    let cov = (&cov + cov.transpose()) * 0.5;
+    let eig = linalg::sym_eigen(&cov, par).map_err(|e| f(e.to_string()))?;
+    let mut sigma = eig.values;
+    let max = sigma.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
+    if !(max > 0.0) {
+        return Err(f("every feature is constant: the covariance is zero".into()));
+    }
+    let tol = max * 1e-12 * (d as f64).sqrt();
+    sigma.iter_mut().for_each(|s| {
+        if *s < tol {
+            *s = 0.0
+        }
+    });
+    // g = Xᵀy/N, β* = Σ⁺g (minimum norm), along the eigenvectors: a_j = u_jᵀg/σ_j.
+    let ym = DMatrix::from_column_slice(n, 1, &y);
+    let g = gemm(&x, Op::T, &ym, Op::N, par) / n as f64;
+    let ug = gemm(&eig.vectors, Op::T, &g, Op::N, par);
+    let coords: Vec<f64> = (0..d).map(|j| if sigma[j] > 0.0 { ug[(j, 0)] / sigma[j] } else { 0.0 }).collect();
+    let beta_m = &eig.vectors * DMatrix::from_column_slice(d, 1, &coords);
+    let fit = &x * &beta_m;
+    let residual = y.iter().zip(fit.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / n as f64;
+    let signal: f64 = coords.iter().zip(&sigma).map(|(a, s)| s * a * a).sum();
+    if !(signal > 0.0) {
+        return Err((
+            Part::Labels,
+            Invalid(
+                "the labels have no linear component in the features (β*ᵀΣ0β* = 0): nothing to learn".into(),
+            ),
+        ));
+    }
+    let target: Vec<f64> = coords.iter().map(|a| a * a).collect();
+    let hash = hash(&x, &y, center);
+    Ok(Dataset {
+        source: source.to_string(),
+        features: Arc::new(x),
+        labels: Arc::new(y),
+        center,
+        eigenvalues: Arc::new(sigma),
+        vectors: Arc::new(eig.vectors),
+        target: Arc::new(target),
+        beta: Arc::new(beta_m.iter().copied().collect()),
+        signal,
+        residual,
+        hash,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_tables_and_their_errors() {
+        let a = read_csv("1, 2,3\n\n4,5,6\n").unwrap();
+        assert_eq!(a, Array { shape: vec![2, 3], values: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0] });
+        assert!(read_csv("1,2\n3\n").unwrap_err().0.contains("ragged"));
+        assert!(read_csv("1,x\n").unwrap_err().0.contains("line 1"));
+        assert!(read_csv("\n").unwrap_err().0.contains("no numbers"));
+    }
+
+    /// Least squares recovers a planted β* exactly when the labels are linear, and the
+    /// residual variance is the noise added.
+    #[test]
+    fn least_squares_and_covariance() {
+        let (n, d) = (50, 3);
+        let xs: Vec<f64> =
+            (0..n * d).map(|k| ((k * 7919 % 101) as f64 / 101.0 - 0.5) * (1 + k % d) as f64).collect();
+        let beta = [0.5, -1.0, 2.0];
+        let ys: Vec<f64> = (0..n).map(|i| (0..d).map(|j| xs[i * d + j] * beta[j]).sum()).collect();
+        let ds = analyse(
+            "t",
+            Array { shape: vec![n, d], values: xs.clone() },
+            Array { shape: vec![n], values: ys },
+            true,
+            Par::Seq,
+        )
+        .unwrap();
+        for (b, want) in ds.beta.iter().zip(beta) {
+            assert!((b - want).abs() < 1e-10, "{b} vs {want}");
+        }
+        assert!(ds.residual < 1e-20, "{}", ds.residual);
+        let cov = ds.covariance();
+        let x = &*ds.features;
+        let direct = x.transpose() * x / n as f64;
+        assert!((cov - &direct).abs().max() < 1e-12);
+        let signal: f64 =
+            (0..d).map(|i| (0..d).map(|j| ds.beta[i] * direct[(i, j)] * ds.beta[j]).sum::<f64>()).sum();
+        assert!((signal / ds.signal - 1.0).abs() < 1e-12);
+    }
+}
