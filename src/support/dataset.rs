@@ -219,7 +219,7 @@ pub(crate) fn analyse(
     let eig = linalg::sym_eigen(&cov, par).map_err(|e| f(e.to_string()))?;
     let mut sigma = eig.values;
     let max = sigma.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
-    if !(max > 0.0) {
+    if max <= 0.0 {
         return Err(f("every feature is constant: the covariance is zero".into()));
     }
     let tol = max * 1e-12 * (d as f64).sqrt();
@@ -237,7 +237,7 @@ pub(crate) fn analyse(
     let fit = &x * &beta_m;
     let residual = y.iter().zip(fit.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / n as f64;
     let signal: f64 = coords.iter().zip(&sigma).map(|(a, s)| s * a * a).sum();
-    if !(signal > 0.0) {
+    if signal.is_nan() || signal <= 0.0 {
         return Err((
             Part::Labels,
             Invalid(
