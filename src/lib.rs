@@ -26,8 +26,8 @@ pub mod theory;
 
 pub use jobs::{curve, exponents, figures, refs, scaling, store, sweep, validate};
 pub use spec::{
-    Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, ExponentOf, Invalid, LayerSpec,
-    ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,
+    Activation, Config, CovarianceKind, CovarianceSpec, Dataset, Ensemble, Error, ExponentOf, Inputs,
+    Invalid, LayerSpec, ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,
 };
 pub use support::{output, progress, resources, stats};
 pub use theory::{Point, Theory};

@@ -156,6 +156,10 @@ enum Command {
         model: ModelArgs,
         #[command(flatten)]
         sim: SimArgs,
+        /// Inputs of the trials: "gaussian" (x ~ N(0, Σ0), the default) or "data" (the rows
+        /// of the config's [data] source, drawn with replacement; E_g over all of them).
+        #[arg(long, value_name = "gaussian|data", default_value = "gaussian", value_parser = parse_inputs)]
+        inputs: lcurve::Inputs,
         /// Exit with code 1 when any |z| exceeds Z.
         #[arg(long, value_name = "Z", value_parser = parse_positive, allow_hyphen_values = true)]
         check: Option<f64>,
@@ -224,6 +228,10 @@ fn parse_positive(s: &str) -> Result<f64, String> {
         .ok()
         .filter(|x| x.is_finite() && *x > 0.0)
         .ok_or_else(|| format!("expected a finite number > 0, got {}", short(s)))
+}
+
+fn parse_inputs(s: &str) -> Result<lcurve::Inputs, String> {
+    lcurve::Inputs::named(s.trim()).map_err(|e| e.0)
 }
 
 fn parse_alpha(s: &str) -> Result<(f64, f64, usize), String> {
@@ -492,7 +500,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             eprintln!("{} in {:.1} s", plural(written.len(), "figure"), started.elapsed().as_secs_f64());
             Ok(Outcome::Done)
         }
-        Command::Validate { model, sim: SimArgs { trials, seed, scale }, check, store } => {
+        Command::Validate { model, sim: SimArgs { trials, seed, scale }, inputs, check, store } => {
             if store.shard.is_some() && model.out.is_some() {
                 return Err(Failure::Usage(
                     "--out: a --shard run writes no output (run without --shard to assemble it)".into(),
@@ -504,6 +512,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 trials: trials.unwrap_or(defaults.trials),
                 seed: seed.unwrap_or(defaults.seed),
                 scale: scale.unwrap_or(defaults.scale),
+                inputs,
             };
             // Checks the options and the memory before the store is opened; the time estimate
             // comes once the store's trials are known (a progress note).

@@ -239,7 +239,7 @@ fn narrow_config(ensemble: &str, ridge: &str) -> String {
 fn simulated_ensembles_agree_with_the_theory() {
     for ridge in ["0", "0.01"] {
         let cfg = Config::from_toml_str(&narrow_config("ensemble = 4", ridge)).unwrap();
-        let opts = Options { trials: 200, seed: 5, scale: 1.0 };
+        let opts = Options { trials: 200, seed: 5, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
         let v = validate(&cfg, &opts, &Silent).unwrap();
         for r in &v.rows {
             let one = r.single.as_ref().unwrap();
@@ -264,7 +264,12 @@ fn simulated_ensembles_agree_with_the_theory() {
 #[test]
 fn simulated_infinite_ensemble_agrees_at_the_peak() {
     let cfg = Config::from_toml_str(&narrow_config("ensemble = \"infinite\"", "0")).unwrap();
-    let v = validate(&cfg, &Options { trials: 100, seed: 2, scale: 1.0 }, &Silent).unwrap();
+    let v = validate(
+        &cfg,
+        &Options { trials: 100, seed: 2, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+        &Silent,
+    )
+    .unwrap();
     for r in &v.rows {
         assert!(r.theory.is_finite());
         let z = r.z.unwrap();

@@ -76,7 +76,7 @@ fn configs_from_text_equal_configs_from_files() {
 fn simulation_progress_is_weighted_by_cost() {
     let cfg = Config::from_toml_str(MODEL).unwrap();
     let rec = Recorder::default();
-    let opts = Options { trials: 3, seed: 4, scale: 1.0 };
+    let opts = Options { trials: 3, seed: 4, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
     validate::run(&cfg, &opts, &rec).unwrap();
     let stages = rec.stages.lock().unwrap();
     let (_, total) = stages.iter().find(|(w, _)| w == "simulate").unwrap();
@@ -95,7 +95,7 @@ fn simulation_progress_is_weighted_by_cost() {
 fn a_cancelled_run_stops_with_interrupted() {
     let cfg = Config::from_toml_str(MODEL).unwrap();
     let rec = Recorder { cancel_after: Some(2), ..Default::default() };
-    let opts = Options { trials: 40, seed: 4, scale: 1.0 };
+    let opts = Options { trials: 40, seed: 4, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
     match validate::run(&cfg, &opts, &rec) {
         Err(e @ Error::Interrupted { done, total, unit }) => {
             assert_eq!((total, unit), (80, "trial"));
@@ -118,7 +118,7 @@ fn a_cancelled_run_stops_with_interrupted() {
 #[test]
 fn concurrent_validations_match_sequential_ones() {
     let cfg = Config::from_toml_str(MODEL).unwrap();
-    let opts = Options { trials: 4, seed: 9, scale: 1.0 };
+    let opts = Options { trials: 4, seed: 9, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
     let render = |v: &validate::Validation| v.render("m", lcurve::output::Format::Csv);
     let sequential = render(&validate::run(&cfg, &opts, &Silent).unwrap());
     let other = Options { seed: 10, ..opts };

@@ -227,7 +227,12 @@ fn simulation_of_the_true_networks_agrees() {
             }
             text.push_str("\n[simulation]\ntest_samples = 4000\n");
             let cfg = Config::from_toml_str(&text).unwrap();
-            let v = validate::run(&cfg, &Options { trials: 40, seed: 3, scale: 1.0 }, &Silent).unwrap();
+            let v = validate::run(
+                &cfg,
+                &Options { trials: 40, seed: 3, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+                &Silent,
+            )
+            .unwrap();
             for r in &v.rows {
                 for (what, theory, mc) in [("E_g", r.theory, &r.mc), ("bias", r.bias_theory, &r.mc_bias)] {
                     let z = mc.z(theory).unwrap();
@@ -246,7 +251,7 @@ fn simulation_is_deterministic_and_surrogate_agrees() {
     let mut text = one_layer(60, 90, "{ mu0 = 0.4, mu1 = 0.5, mustar = 0.3 }", "0.01", &[40, 150]);
     text.push_str("\n[simulation]\ntest_samples = 3000\n");
     let cfg = Config::from_toml_str(&text).unwrap();
-    let opts = Options { trials: 30, seed: 5, scale: 1.0 };
+    let opts = Options { trials: 30, seed: 5, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let a = one.install(|| validate::run(&cfg, &opts, &Silent).unwrap());
     let b = validate::run(&cfg, &opts, &Silent).unwrap();

@@ -47,6 +47,7 @@ fn options(config: &Config, o: &Overrides) -> Options {
         trials: o.trials.unwrap_or(d.trials),
         seed: o.seed.unwrap_or(d.seed),
         scale: o.scale.unwrap_or(d.scale),
+        inputs: d.inputs,
     }
 }
 

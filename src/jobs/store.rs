@@ -21,7 +21,9 @@
 //! ignored and its trial recomputed; a file with bad lines is reported in one line. No
 //! locks: writers never share a file, and a record, once whole, never changes.
 
-use crate::spec::{Activation, CovarianceKind, CovarianceSpec, Ensemble, Error, ModelSpec, Result, Target};
+use crate::spec::{
+    Activation, CovarianceKind, CovarianceSpec, Ensemble, Error, Inputs, ModelSpec, Result, Target,
+};
 use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -173,6 +175,19 @@ impl PointKey {
             }
         }
         PointKey(h.0 & Self::MASK)
+    }
+
+    /// The key of the same point simulated on `inputs`: Gaussian inputs keep the key (so
+    /// every store written before datasets stays valid), a dataset's rows get their own.
+    pub fn with_inputs(self, inputs: Inputs) -> Self {
+        match inputs {
+            Inputs::Gaussian => self,
+            Inputs::Data => {
+                let mut h = Fnv::new();
+                h.tag("real inputs").u64(self.0 as u64).u64((self.0 >> 64) as u64);
+                PointKey(h.0 & Self::MASK)
+            }
+        }
     }
 
     fn hex(self) -> String {

@@ -7,7 +7,7 @@ use crate::model::{Model, Purpose};
 use crate::simulation::{trial_rng, EnsembleTrial, Members, Simulator, INFINITE_MEMBERS, MAX_TRIALS};
 use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
-use crate::spec::{Config, Ensemble, Error, Invalid, Result, Ridge};
+use crate::spec::{Config, Ensemble, Error, Inputs, Invalid, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::{Note, Progress, Silent};
 use crate::support::resources;
@@ -27,6 +27,8 @@ pub struct Options {
     pub seed: u64,
     /// Factor applied to n0, every width and every sample size (> 0).
     pub scale: f64,
+    /// Gaussian inputs, or the rows of the model's dataset.
+    pub inputs: Inputs,
 }
 
 impl Options {
@@ -36,6 +38,7 @@ impl Options {
             trials: config.simulation().trials,
             seed: config.simulation().seed,
             scale: config.simulation().scale,
+            inputs: Inputs::Gaussian,
         }
     }
 
@@ -166,6 +169,14 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, V
     let samples = scaled_samples(config, opts.scale);
     if let Some(&p) = samples.iter().find(|&&p| p as f64 > resources::MAX_SAMPLES) {
         return Err(Error::option("scale", format!("{} makes a sample size of {p:e}", opts.scale)));
+    }
+    if opts.inputs == Inputs::Data
+        && !matches!(spec.data().kind, crate::spec::CovarianceKind::Empirical { .. })
+    {
+        return Err(Error::option(
+            "inputs",
+            "\"data\" draws the rows of a dataset: the config needs [data] source",
+        ));
     }
     if spec.is_infinite() {
         return Err(Error::input(
@@ -385,6 +396,7 @@ impl<'a> Trials<'a> {
             .map(|pt| {
                 let test = config.simulation().test_samples;
                 PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble(), opts.seed, test)
+                    .with_inputs(opts.inputs)
             })
             .collect();
         let stored = match store {
@@ -448,7 +460,21 @@ impl<'a> Trials<'a> {
             }
         };
         let test_samples = self.config.simulation().test_samples;
-        let sim = model.map(|m| Simulator::new(m).map(|s| s.with_test_samples(test_samples))).transpose()?;
+        let inputs = self.opts.inputs;
+        let sim = model
+            .map(|m| {
+                let s = Simulator::new(m)?.with_test_samples(test_samples);
+                match inputs {
+                    Inputs::Gaussian => Ok(s),
+                    Inputs::Data => s.with_real_inputs(m).ok_or_else(|| {
+                        Error::option(
+                            "inputs",
+                            "\"data\" draws the rows of a dataset: the config needs [data] source",
+                        )
+                    }),
+                }
+            })
+            .transpose()?;
         let total: u64 = todo.iter().map(|&j| self.cost[self.jobs[j].0]).sum();
         let threads = rayon::current_num_threads().min(todo.len()).max(1);
         let seconds = resources::seconds(total as f64 * 1e6, threads);

@@ -177,6 +177,23 @@ pub struct Simulator {
     /// E_g in closed form over the inputs instead of a test set (see
     /// [`ModelSpec::has_exact_test_error`](crate::spec::ModelSpec::has_exact_test_error)).
     exact_error: bool,
+    /// Trials on a dataset's real inputs instead of Gaussian ones.
+    real: Option<RealInputs>,
+}
+
+/// A dataset's rows in the model's units, for trials on the real inputs: every trial draws
+/// its p training rows i.i.d. from the N rows (the dataset is the population) and measures
+/// E_g over all N rows.
+#[derive(Clone, Debug)]
+struct RealInputs {
+    /// N × n0 inputs x = √s·(centred features), s = Σ0's normalisation.
+    x: DMatrix<f64>,
+    /// N labels y / √signal.
+    y: DVector<f64>,
+    /// β* in the same units (y ≈ xᵀβ*).
+    beta: DVector<f64>,
+    /// η² in the same units: mean (y − xᵀβ*)².
+    noise: f64,
 }
 
 impl Simulator {
@@ -225,7 +242,26 @@ impl Simulator {
             activations,
             test_samples: crate::spec::limits::DEFAULT_TEST_SAMPLES,
             exact_error: model.spec.has_exact_test_error(),
+            real: None,
         })
+    }
+
+    /// Trials on the real inputs of the model's dataset (`[data] source`): each draws its p
+    /// training rows with replacement from the dataset, labels them with the dataset's
+    /// labels, and measures E_g over all N rows — exactly (β̂−β*)ᵀΣ0(β̂−β*) with the
+    /// dataset's Σ0 for a linear network; the mean of (f(x) − y)² over the rows minus η²
+    /// for a nonlinear one. `None` when the model has no dataset.
+    pub fn with_real_inputs(mut self, model: &Model) -> Option<Self> {
+        let crate::spec::CovarianceKind::Empirical { data } = &model.spec.data().kind else {
+            return None;
+        };
+        let (fs, ls) = (model.data.scale.sqrt(), 1.0 / data.signal.sqrt());
+        let x = &*data.features * fs;
+        let y = DVector::from_iterator(data.rows(), data.labels.iter().map(|v| v * ls));
+        let beta = DVector::from_iterator(data.dim(), data.beta.iter().map(|b| b * ls / fs));
+        let noise = (&y - &x * &beta).norm_squared() / data.rows() as f64;
+        self.real = Some(RealInputs { x, y, beta, noise });
+        Some(self)
     }
 
     /// Sets the size of the test set on which a nonlinear network's trials measure E_g.
@@ -318,6 +354,15 @@ impl Simulator {
     /// The data of a trial: β* = Σ_j √b_j z_j u_j, X = W Σ0^{1/2} (W white), y = Xβ* + ξ,
     /// and the first-layer inputs Γ^{1/2}x row-wise, shared by every member of an ensemble.
     fn draw_data(&self, p: usize, rng: &mut impl Rng, par: Par) -> Data {
+        if let Some(real) = &self.real {
+            let rows: Vec<usize> = (0..p).map(|_| rng.random_range(0..real.x.nrows())).collect();
+            let x = real.x.select_rows(rows.iter());
+            let y = DVector::from_iterator(p, rows.iter().map(|&i| real.y[i]));
+            let y_clean = &x * &real.beta;
+            let rhs = DMatrix::from_columns(&[y.clone(), y_clean]);
+            let inputs = self.gamma_half.right(x, 1.0, par);
+            return Data { beta: real.beta.clone(), y, rhs, inputs };
+        }
         let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
         let beta = match &self.basis {
             None => z,
@@ -411,6 +456,21 @@ impl Simulator {
         };
         let resid = &data.y - &phi * v.column(0);
         let train_error = resid.norm_squared() / p as f64;
+        if let Some(real) = &self.real {
+            // Over every row of the dataset: the noisy fit against the labels (minus η²),
+            // the noiseless one against the linear target xᵀβ*.
+            let inputs = self.gamma_half.right(real.x.clone(), 1.0, par);
+            let features = self.features(&inputs, &weights, rng, par);
+            let predicted = gemm(&features, Op::N, &v, Op::N, par);
+            let target = &real.x * &real.beta;
+            let n = real.x.nrows() as f64;
+            let error =
+                predicted.column(0).iter().zip(real.y.iter()).map(|(f, y)| (f - y).powi(2)).sum::<f64>() / n
+                    - real.noise;
+            let bias =
+                predicted.column(1).iter().zip(target.iter()).map(|(f, y)| (f - y).powi(2)).sum::<f64>() / n;
+            return Ok(Trial { error, bias, train_error });
+        }
         // The target β*·x = w Σ0^{1/2}β* of a white input w.
         let target_dir = self.sigma_half.left_vec(&data.beta);
         if self.exact_error {

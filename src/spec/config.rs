@@ -194,3 +194,36 @@ impl Config {
 /// Why α = p/n0 cannot give sample sizes of an infinite model.
 const INFINITE_ALPHA: &str =
     "with data.dim = \"infinite\" α = p/n0 is 0: give sample sizes p (samples.values or samples.range)";
+
+/// Where a simulation's inputs come from (`lcurve validate --inputs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Inputs {
+    /// x ~ N(0, Σ0) with the model's Σ0, β* drawn from its prior (the default).
+    #[default]
+    Gaussian,
+    /// The rows of the model's dataset (`[data] source`), drawn with replacement; E_g over
+    /// all of them.
+    Data,
+}
+
+impl Inputs {
+    /// `"gaussian"` or `"data"`.
+    pub fn named(s: &str) -> std::result::Result<Inputs, Invalid> {
+        match s {
+            "gaussian" => Ok(Inputs::Gaussian),
+            "data" => Ok(Inputs::Data),
+            other => Err(Invalid(format!(
+                "expected \"gaussian\" or \"data\", got \"{}\"",
+                super::text::truncate(other, 40)
+            ))),
+        }
+    }
+
+    /// The name of the inputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Inputs::Gaussian => "gaussian",
+            Inputs::Data => "data",
+        }
+    }
+}

@@ -22,7 +22,7 @@ pub mod rules;
 pub mod text;
 
 pub use activation::Activation;
-pub use config::{Config, SimulationSpec};
+pub use config::{Config, Inputs, SimulationSpec};
 pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
 pub use dataset::Dataset;
 pub use error::{Error, Invalid, Result};

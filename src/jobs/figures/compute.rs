@@ -35,8 +35,13 @@ pub struct SimOptions {
 impl SimOptions {
     /// Checks `trials` and `scale` (when given); errors name the option.
     pub fn check(&self) -> Result<()> {
-        validate::Options { trials: self.trials.unwrap_or(1), seed: 0, scale: self.scale.unwrap_or(1.0) }
-            .check()
+        validate::Options {
+            trials: self.trials.unwrap_or(1),
+            seed: 0,
+            scale: self.scale.unwrap_or(1.0),
+            inputs: crate::spec::Inputs::Gaussian,
+        }
+        .check()
     }
 }
 
@@ -354,6 +359,7 @@ fn marker_options(spec: &FigureSpec, sim: &SimOptions) -> Result<validate::Optio
         trials: sim.trials.unwrap_or(spec.simulation.trials),
         seed: spec.simulation.seed,
         scale: sim.scale.unwrap_or(spec.simulation.scale),
+        inputs: crate::spec::Inputs::Gaussian,
     };
     opts.check()?;
     Ok(opts)
