@@ -107,6 +107,7 @@ pub(crate) struct RawSimulation {
     pub seed: Option<i64>,
     pub scale: Option<f64>,
     pub test_samples: Option<i64>,
+    pub inputs: Option<String>,
 }
 
 // ---------- reading ----------
@@ -988,6 +989,9 @@ impl Validator<'_> {
                     ));
                 }
                 out.test_samples = n as usize;
+            }
+            if let Some(i) = &s.inputs {
+                out.inputs = self.check("simulation.inputs", crate::spec::Inputs::named(i))?;
             }
         }
         Ok(out)

@@ -158,8 +158,9 @@ enum Command {
         sim: SimArgs,
         /// Inputs of the trials: "gaussian" (x ~ N(0, Σ0), the default) or "data" (the rows
         /// of the config's [data] source, drawn with replacement; E_g over all of them).
-        #[arg(long, value_name = "gaussian|data", default_value = "gaussian", value_parser = parse_inputs)]
-        inputs: lcurve::Inputs,
+        /// (default: [simulation] inputs, else gaussian).
+        #[arg(long, value_name = "gaussian|data", value_parser = parse_inputs)]
+        inputs: Option<lcurve::Inputs>,
         /// Exit with code 1 when any |z| exceeds Z.
         #[arg(long, value_name = "Z", value_parser = parse_positive, allow_hyphen_values = true)]
         check: Option<f64>,
@@ -512,7 +513,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 trials: trials.unwrap_or(defaults.trials),
                 seed: seed.unwrap_or(defaults.seed),
                 scale: scale.unwrap_or(defaults.scale),
-                inputs,
+                inputs: inputs.unwrap_or(defaults.inputs),
             };
             // Checks the options and the memory before the store is opened; the time estimate
             // comes once the store's trials are known (a progress note).

@@ -59,6 +59,7 @@ fn every_committed_figure_config_resolves() {
         "f8_best_first_layer",
         "f9_nonlinear",
         "f10_scaling",
+        "f11_digits",
     ] {
         assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
     }

@@ -38,7 +38,7 @@ impl Options {
             trials: config.simulation().trials,
             seed: config.simulation().seed,
             scale: config.simulation().scale,
-            inputs: Inputs::Gaussian,
+            inputs: config.simulation().inputs,
         }
     }
 

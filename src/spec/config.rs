@@ -18,11 +18,19 @@ pub struct SimulationSpec {
     /// Size of the fresh test set on which a trial of a nonlinear network measures E_g
     /// (linear networks use the exact formula and ignore it).
     pub test_samples: usize,
+    /// Gaussian inputs, or the rows of the model's dataset (`inputs = "data"`).
+    pub inputs: Inputs,
 }
 
 impl Default for SimulationSpec {
     fn default() -> Self {
-        SimulationSpec { trials: 20, seed: 1, scale: 1.0, test_samples: DEFAULT_TEST_SAMPLES }
+        SimulationSpec {
+            trials: 20,
+            seed: 1,
+            scale: 1.0,
+            test_samples: DEFAULT_TEST_SAMPLES,
+            inputs: Inputs::Gaussian,
+        }
     }
 }
 

@@ -105,8 +105,8 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         Quantity::TrainError => p.train_error,
         Quantity::TestMse if k == Ensemble::SINGLE => p.test_mse,
         Quantity::TestMse => cfg.ensemble_value(k.error(p))? + cfg.model().noise(),
-        // Needs the theory, not only the point: see `plain`.
-        Quantity::ExponentSamples => f64::NAN,
+        // Need the theory or the spectrum, not only the point: see `plain`.
+        Quantity::ExponentSamples | Quantity::Eigenvalue | Quantity::TaskPower => f64::NAN,
     })
 }
 
@@ -124,8 +124,10 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
             let m = r.train_mc_mean;
             Marker { x, mean: m, low: m, high: m, z: None }
         }
-        // Never simulated (`marker_configs` gives it no markers).
-        Quantity::ExponentSamples => Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None },
+        // Never simulated (`marker_configs` gives them no markers).
+        Quantity::ExponentSamples | Quantity::Eigenvalue | Quantity::TaskPower => {
+            Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None }
+        }
     }
 }
 
@@ -134,6 +136,27 @@ fn theory_curve(cfg: &Config) -> Result<(Theory, Vec<Point>)> {
     let theory = Theory::from_spec(cfg.model(), &Silent)?;
     let points = sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)?;
     Ok((theory, points))
+}
+
+/// The eigenvalue m_j or the task power m_j c_j² of the data spectrum (descending m) at
+/// the indices `xs` (rounded); +∞ (a break) beyond the spectrum.
+fn spectrum_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<Vec<(f64, f64)>> {
+    let modes = Model::build(cfg.model(), crate::model::Purpose::Theory, &Silent)?.modes(&Silent)?;
+    if modes.weights.is_some() {
+        return Err(point_error(s, Invalid("an index axis needs an explicit spectrum (n0 ≤ 20 000)".into())));
+    }
+    let mut pairs: Vec<(f64, f64)> = modes.m.iter().zip(&modes.c2).map(|(&m, &c)| (m, m * c)).collect();
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(xs
+        .iter()
+        .map(|&x| {
+            let j = x.round().max(1.0) as usize;
+            let y = pairs
+                .get(j - 1)
+                .map_or(f64::INFINITY, |&(m, t)| if q == Quantity::Eigenvalue { m } else { t });
+            (j as f64, y)
+        })
+        .collect())
 }
 
 /// The quantity at every point of a config's curve (the local exponent from the theory;
@@ -181,6 +204,10 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
             ps.dedup();
             cfg.set_samples(ps).map_err(|m| point_error(s, m))?;
             return curve_values(q, &cfg, |p| p.samples);
+        }
+        Axis::Index => {
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            return spectrum_values(s, q, &cfg, at.xs);
         }
         Axis::Budget => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
@@ -318,8 +345,13 @@ fn measure(s: &SeriesSpec, at: At<'_>, minima: &Minima) -> Result<Vec<(f64, f64)
 /// size on an α axis, else one config per simulated x (with its x).
 fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>, Config)>> {
     let (axis, xs) = (&panel.sweep.axis, &panel.sweep.simulate);
-    let simulated = matches!(s.measure, Measure::Plain(q) if q != Quantity::ExponentSamples);
-    if xs.is_empty() || !s.markers || !simulated || *axis == Axis::Budget {
+    let simulated = matches!(
+        s.measure,
+        Measure::Plain(
+            Quantity::Error | Quantity::Bias | Quantity::Variance | Quantity::TrainError | Quantity::TestMse
+        )
+    );
+    if xs.is_empty() || !s.markers || !simulated || matches!(axis, Axis::Budget | Axis::Index) {
         return Ok(vec![]);
     }
     if *axis == Axis::Samples {
@@ -359,7 +391,7 @@ fn marker_options(spec: &FigureSpec, sim: &SimOptions) -> Result<validate::Optio
         trials: sim.trials.unwrap_or(spec.simulation.trials),
         seed: spec.simulation.seed,
         scale: sim.scale.unwrap_or(spec.simulation.scale),
-        inputs: crate::spec::Inputs::Gaussian,
+        inputs: spec.simulation.inputs,
     };
     opts.check()?;
     Ok(opts)
@@ -563,8 +595,14 @@ pub(crate) fn compute_observed(
             format!(", simulated at scale {} of the theory's sizes", opts.scale)
         };
         let interval = if opts.trials >= 2 { " ± 95% interval" } else { "" };
+        let inputs = match opts.inputs {
+            crate::spec::Inputs::Gaussian => "",
+            crate::spec::Inputs::Data => {
+                " on the dataset's real inputs (rows drawn with replacement, E_g over all of them)"
+            }
+        };
         format!(
-            "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}.",
+            "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}{inputs}.",
             opts.trials
         )
     });

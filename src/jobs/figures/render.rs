@@ -499,8 +499,11 @@ fn curves_panel<DB: DrawingBackend>(
 fn y_label(panel: &PanelData) -> String {
     let mut labels: Vec<String> = panel.series.iter().map(|s| s.measure.label()).collect();
     labels.dedup();
+    let spectral = panel.spec.sweep.axis == crate::jobs::figures::spec::Axis::Index;
     if labels.len() == 1 {
         labels.remove(0)
+    } else if spectral {
+        "eigenvalue, task power (see legend)".into()
     } else {
         "error (see legend)".into()
     }

@@ -23,6 +23,10 @@ pub enum Quantity {
     TestMse,
     /// The local exponent −∂ln E_g/∂ln p (SCALING §3), theory only.
     ExponentSamples,
+    /// The j-th eigenvalue m_j of M = Γ^{1/2}Σ0Γ^{1/2} (descending), on an `index` axis.
+    Eigenvalue,
+    /// The task power m_j c_j² along it (Σ_j m_j c_j² = 1), on an `index` axis.
+    TaskPower,
 }
 
 impl Quantity {
@@ -34,9 +38,11 @@ impl Quantity {
             "train_error" => Quantity::TrainError,
             "test_mse" => Quantity::TestMse,
             "exponent_samples" => Quantity::ExponentSamples,
+            "eigenvalue" => Quantity::Eigenvalue,
+            "task_power" => Quantity::TaskPower,
             other => {
                 return Err(Invalid(format!(
-                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse or exponent_samples",
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue or task_power",
                     truncate(other, 40)
                 )))
             }
@@ -52,6 +58,8 @@ impl Quantity {
             Quantity::TrainError => "training error E_tr",
             Quantity::TestMse => "test MSE E_g + η²",
             Quantity::ExponentSamples => "local exponent −∂ln E_g/∂ln p",
+            Quantity::Eigenvalue => "eigenvalue m_j",
+            Quantity::TaskPower => "task power m_j c_j²",
         }
     }
 
@@ -64,6 +72,8 @@ impl Quantity {
             Quantity::TrainError => "E_tr",
             Quantity::TestMse => "E_g + η²",
             Quantity::ExponentSamples => "−∂ln E_g/∂ln p",
+            Quantity::Eigenvalue => "m_j",
+            Quantity::TaskPower => "m_j c_j²",
         }
     }
 }
@@ -133,6 +143,8 @@ pub enum Axis {
     /// The budget C = p·n₁ of the frontier (SCALING §5): each x is the best split (theory
     /// only, measure `error`).
     Budget,
+    /// The index j of the data spectrum (measures `eigenvalue`, `task_power`).
+    Index,
     /// The ridge λ (at the model's single sample size).
     Ridge,
     /// ν_ℓ = n_ℓ/n0 of hidden layer ℓ (1-based).
@@ -170,6 +182,7 @@ impl Axis {
             Axis::Alpha => "α = p/n₀".into(),
             Axis::Samples => "sample size p".into(),
             Axis::Budget => "budget C = p·n₁".into(),
+            Axis::Index => "index j (descending eigenvalues of M)".into(),
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
@@ -187,6 +200,7 @@ impl Axis {
             Axis::Alpha => "α".into(),
             Axis::Samples => "p".into(),
             Axis::Budget => "C".into(),
+            Axis::Index => "j".into(),
             Axis::Ridge => "λ".into(),
             Axis::Width { layer } => format!("ν{}", sub(*layer)),
             Axis::Noise => "η²".into(),
@@ -211,6 +225,9 @@ impl Axis {
             Axis::Budget => {
                 crate::jobs::scaling::budgets(x, x, 1).map(|_| ()).map_err(|e| Invalid(e.to_string()))
             }
+            // An index reads the spectrum; it changes nothing in the model.
+            Axis::Index if x >= 1.0 => Ok(()),
+            Axis::Index => Err(Invalid(format!("expected an index j ≥ 1, got {x}"))),
             Axis::Ridge => {
                 cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
@@ -239,9 +256,12 @@ impl Axis {
     /// (`Some(false)`), or anything finite (`None`).
     fn sign(&self) -> Option<bool> {
         match self {
-            Axis::Alpha | Axis::Samples | Axis::Budget | Axis::Width { .. } | Axis::Ensemble { .. } => {
-                Some(true)
-            }
+            Axis::Alpha
+            | Axis::Samples
+            | Axis::Budget
+            | Axis::Index
+            | Axis::Width { .. }
+            | Axis::Ensemble { .. } => Some(true),
             Axis::Ridge | Axis::Noise => Some(false),
             Axis::Exponent(_) => None,
         }
@@ -815,6 +835,7 @@ impl Resolver<'_> {
             "alpha" => layer(false).map(|_| Axis::Alpha)?,
             "samples" => layer(false).map(|_| Axis::Samples)?,
             "budget" => layer(false).map(|_| Axis::Budget)?,
+            "index" => layer(false).map(|_| Axis::Index)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
@@ -859,7 +880,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble or budget",
+                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget or index",
                         truncate(other, 40)
                     ),
                 ))
@@ -1011,6 +1032,13 @@ impl Resolver<'_> {
             }
             e => e,
         };
+        let spectral = matches!(measure, Measure::Plain(Quantity::Eigenvalue | Quantity::TaskPower));
+        if spectral != (sweep.axis == Axis::Index) {
+            return Err(v.err(
+                format!("{context}.y"),
+                "the measures eigenvalue and task_power go with an \"index\" axis, and an index axis with them",
+            ));
+        }
         let config = Config::from_table(t, v.file, &v.base).map_err(prefix)?;
         if !alpha && config.samples().len() != 1 {
             return Err(v.err(
