@@ -448,11 +448,65 @@ impl Config {
         let raw: RawConfig = from_value(source, "", toml::Value::Table(table))?;
         resolve(source, base_dir, &raw)
     }
+
+    /// A model whose data are given as numbers: `features` (N × n0, row-major), `labels`
+    /// (N), centred when `center` — the `[data] source` of a file config, without files.
+    /// `table` holds the rest of the config (`layers`, `readout`, `samples`, …; its `[data]`
+    /// may only be absent or empty, as everything in it comes from the data). Errors in
+    /// the data name `data.source.features` / `data.source.labels`.
+    pub fn from_data(
+        mut table: toml::Table,
+        source: &str,
+        features: (usize, usize, Vec<f64>),
+        labels: Vec<f64>,
+        center: bool,
+    ) -> Result<Config> {
+        use crate::support::dataset::{analyse, Array, Part};
+        let (rows, cols, values) = features;
+        if rows.checked_mul(cols) != Some(values.len()) {
+            return Err(Error::input(
+                source,
+                "data.source.features",
+                format!("expected {rows} × {cols} numbers, got {}", values.len()),
+            ));
+        }
+        let n = labels.len();
+        let dataset = analyse(
+            source,
+            Array { shape: vec![rows, cols], values },
+            Array { shape: vec![n], values: labels },
+            center,
+            crate::support::linalg::setup_par(),
+        )
+        .map_err(|(part, e)| {
+            e.at(source, if part == Part::Features { "data.source.features" } else { "data.source.labels" })
+        })?;
+        match table.get("data") {
+            None => {}
+            Some(toml::Value::Table(t)) if t.is_empty() => {}
+            Some(_) => {
+                return Err(Error::input(
+                    source,
+                    "data",
+                    "comes from the arrays given (Σ0, β*, η², n0): leave it out",
+                ))
+            }
+        }
+        table.insert("data".into(), toml::Value::Table(toml::Table::new()));
+        let raw: RawConfig = from_value(source, "", toml::Value::Table(table))?;
+        let v = Validator { file: source, base: PathBuf::new(), dataset: Some(dataset) };
+        resolve_with(v, &raw)
+    }
 }
 
 /// Validates a raw config. `base` locates files referenced by relative paths.
 pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config> {
-    let v = Validator { file, base: base.to_path_buf() };
+    resolve_with(Validator { file, base: base.to_path_buf(), dataset: None }, raw)
+}
+
+/// As [`resolve`] with a validator (which may hold a dataset given as numbers).
+fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> {
+    let file = v.file;
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let ensemble = raw.readout.ensemble.as_ref().map(|e| v.ensemble(e, "readout.ensemble")).transpose()?;
@@ -470,6 +524,8 @@ pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config
 pub(crate) struct Validator<'a> {
     pub file: &'a str,
     pub base: PathBuf,
+    /// A dataset given as numbers (`Config::from_data`), used when `[data]` has no source.
+    pub dataset: Option<crate::spec::Dataset>,
 }
 
 impl Validator<'_> {
@@ -497,7 +553,10 @@ impl Validator<'_> {
     /// The model: each value parsed and checked where its type is known, then the rules of
     /// [`ModelSpec::new`] (sizes, noise, covariances against their sizes, activations).
     pub(crate) fn model(&self, data: &RawData, layers: &[RawLayer]) -> Result<ModelSpec> {
-        let dataset = data.source.as_ref().map(|s| self.dataset(s)).transpose()?;
+        let dataset = match (&data.source, &self.dataset) {
+            (Some(s), _) => Some(self.dataset(s)?),
+            (None, given) => given.clone(),
+        };
         let dim = match (&data.dim, &dataset) {
             (None, Some(d)) => d.dim(),
             (None, None) => {

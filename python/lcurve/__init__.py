@@ -80,6 +80,40 @@ class Config:
         Named ``<dict>`` in error messages."""
         return cls(_native.from_dict(dict(d), _set(set)))
 
+    @classmethod
+    def from_data(
+        cls,
+        features: Any,
+        labels: Any,
+        layers: Optional[Sequence[Mapping[str, Any]]] = None,
+        ridge: Union[float, str] = "optimal",
+        samples: Any = None,
+        center: bool = True,
+        **rest: Any,
+    ) -> "Config":
+        """A config whose data are arrays: ``features`` (N × n0) and ``labels`` (N) give
+        Σ0 (their empirical covariance), the target β* (least squares) and η² (its residual),
+        as ``[data] source`` does from files — the same numbers. ``layers`` are
+        ``[[layers]]`` tables (e.g. ``[{"width": 128, "activation": "relu"}]``), ``ridge``
+        the readout's λ or ``"optimal"``, ``samples`` a list of p or a ``{"range": …}``
+        table; other keyword arguments are further tables (``readout``, ``simulation``).
+        Named ``<arrays>`` in error messages."""
+        x = np.asarray(features, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2:
+            raise ConfigError(f"<arrays>: data.source.features: expected an N × n0 array, got shape {x.shape}")
+        y = np.ravel(np.asarray(labels, dtype=np.float64))
+        table: Dict[str, Any] = {k: v for k, v in rest.items()}
+        readout = dict(table.pop("readout", {}))
+        readout.setdefault("ridge", ridge)
+        table["readout"] = readout
+        if layers is not None:
+            table["layers"] = [dict(l) for l in layers]
+        if samples is not None:
+            table["samples"] = dict(samples) if isinstance(samples, Mapping) else {"values": list(np.ravel(samples))}
+        return cls(_native.from_data(np.ascontiguousarray(x), np.ascontiguousarray(y), bool(center), table))
+
     @property
     def source(self) -> str:
         """The file name, ``<string>`` or ``<dict>``."""
@@ -303,6 +337,7 @@ def validate(
     store: Optional[PathLike] = None,
     progress: Optional[Progress] = None,
     alpha: Optional[Tuple[float, float, int]] = None,
+    inputs: Optional[str] = None,
 ) -> Table:
     """Monte Carlo validation, as ``lcurve validate``: ``trials`` independent trials per
     sample size (default: the config's ``[simulation]``), ``seed``, and ``scale`` (applied
@@ -310,9 +345,13 @@ def validate(
     With ``store`` (a results-store folder, as ``lcurve --store``) finished trials are kept
     there and reused, so an interrupted validation resumes; without, nothing is kept.
     ``table.meta["summary"]`` is the agreement line, ``table.meta["agreement"]`` its parts.
-    ``alpha=(start, stop, points)`` replaces the sample sizes as :meth:`Config.with_alpha`."""
+    ``alpha=(start, stop, points)`` replaces the sample sizes as :meth:`Config.with_alpha`.
+    ``inputs="data"`` simulates on a dataset's real inputs (``lcurve validate --inputs data``:
+    rows drawn with replacement, E_g over all of them); the default is the config's
+    ``[simulation] inputs``, else Gaussian inputs."""
     st = None if store is None else os.fspath(store)
-    return _table(_native.validate_config(_with_alpha(config, alpha), trials, seed, scale, st, progress))
+    native = _with_alpha(config, alpha)
+    return _table(_native.validate_config(native, trials, seed, scale, st, progress, inputs))
 
 
 def figures(

@@ -11,6 +11,7 @@ __all__ = [
     "load",
     "loads",
     "from_dict",
+    "from_data",
     "curve",
     "scaling",
     "point",
@@ -40,6 +41,9 @@ _TableParts = Tuple[List[str], List[np.ndarray], List[Optional[np.ndarray]]]
 def load(path: Union[str, PathLike[str]], set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
 def loads(text: str, set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
 def from_dict(d: Dict[str, Any], set: Optional[Dict[str, Any]] = None) -> NativeConfig: ...
+def from_data(
+    features: np.ndarray, labels: np.ndarray, center: bool, d: Dict[str, Any]
+) -> NativeConfig: ...
 def curve(config: NativeConfig, progress: _Progress = None, exponents: bool = False) -> Tuple[_TableParts, str]: ...
 def scaling(
     config: NativeConfig,
@@ -56,6 +60,7 @@ def validate_config(
     scale: Optional[float] = None,
     store: Optional[str] = None,
     progress: _Progress = None,
+    inputs: Optional[str] = None,
 ) -> Tuple[_TableParts, str]: ...
 def render_figures(
     paths: List[str],

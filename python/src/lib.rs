@@ -416,6 +416,29 @@ fn from_dict(d: &Bound<'_, PyDict>, set: Option<&Bound<'_, PyDict>>) -> PyResult
         .map_err(py_err)
 }
 
+/// A config whose data are numpy arrays: `features` (N × n0, float64, C order), `labels`
+/// (N), `center`, and the rest of the config as a dict (`layers`, `readout`, `samples`, …).
+#[pyfunction]
+#[pyo3(signature = (features, labels, center, d))]
+fn from_data(
+    features: numpy::PyReadonlyArray2<'_, f64>,
+    labels: numpy::PyReadonlyArray1<'_, f64>,
+    center: bool,
+    d: &Bound<'_, PyDict>,
+) -> PyResult<NativeConfig> {
+    let table = dict_to_table(d, "")?;
+    let view = features.as_array();
+    let (rows, cols) = view.dim();
+    let values: Vec<f64> = view.iter().copied().collect();
+    let labels: Vec<f64> = labels.as_array().iter().copied().collect();
+    Config::from_data(table, DATA_SOURCE, (rows, cols, values), labels, center)
+        .map(NativeConfig::new)
+        .map_err(py_err)
+}
+
+/// How a config made from arrays is named in messages.
+const DATA_SOURCE: &str = "<arrays>";
+
 // ---------- jobs ----------
 
 /// The learning curve: `(columns, arrays, masks, json)`, the CLI's table and its JSON fields.
@@ -545,7 +568,7 @@ fn point<'py>(
 
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
 #[pyfunction]
-#[pyo3(signature = (config, trials=None, seed=None, scale=None, store=None, progress=None))]
+#[pyo3(signature = (config, trials=None, seed=None, scale=None, store=None, progress=None, inputs=None))]
 fn validate_config<'py>(
     py: Python<'py>,
     config: &NativeConfig,
@@ -554,8 +577,13 @@ fn validate_config<'py>(
     scale: Option<f64>,
     store: Option<PathBuf>,
     progress: Option<&Bound<'py, PyAny>>,
+    inputs: Option<String>,
 ) -> PyResult<(Bound<'py, PyTuple>, String)> {
     let mut opts = Options::from_config(&config.inner);
+    if let Some(i) = inputs {
+        opts.inputs =
+            lcurve::Inputs::named(&i).map_err(|e| config_err("inputs", format!("inputs: {}", e.0)))?;
+    }
     if let Some(t) = trials {
         opts.trials = usize::try_from(t).unwrap_or(0);
     }
@@ -655,6 +683,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(from_dict, m)?)?;
+    m.add_function(wrap_pyfunction!(from_data, m)?)?;
     m.add_function(wrap_pyfunction!(curve, m)?)?;
     m.add_function(wrap_pyfunction!(scaling, m)?)?;
     m.add_function(wrap_pyfunction!(point, m)?)?;

@@ -472,3 +472,29 @@ def test_scaling_matches_the_command_line(tmp_path):
     with pytest.raises(lcurve.ConfigError) as e:
         lcurve.scaling(f, budget=(1.0, 1e6, 3))
     assert e.value.key == "budget"
+
+
+def test_config_from_arrays_equals_the_file_route():
+    digits = REPO / "data" / "digits"
+    x = np.load(digits / "features.npy")
+    y = np.load(digits / "parity.npy")
+    cfg = lcurve.Config.from_data(
+        x, y, layers=[{"width": 128}], ridge="optimal", samples={"range": {"from": 10, "to": 1000, "points": 12}},
+        simulation={"trials": 20, "seed": 1},
+    )
+    from_file = lcurve.curve(CONFIGS / "digits.toml")
+    from_arrays = lcurve.curve(cfg)
+    for name in from_file.columns:
+        assert np.array_equal(np.asarray(from_file[name]), np.asarray(from_arrays[name])), name
+    summary = cfg.summary["dataset"]
+    assert summary["rows"] == 1797 and summary["features"] == 64
+    # Validation on the real inputs: the command line's numbers.
+    v = lcurve.validate(cfg, trials=3, inputs="data")
+    text = cli("validate", CONFIGS / "digits.toml", "--trials", "3", "--inputs", "data").stdout
+    assert_same_as_cli_csv(v, text)
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.Config.from_data(x, y[:-1], ridge=0.1, samples=[10])
+    assert e.value.key == "data.source.labels"
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.validate(lcurve.loads(SMALL), trials=2, inputs="data")
+    assert e.value.key == "inputs"

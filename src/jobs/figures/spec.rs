@@ -427,7 +427,7 @@ impl FigureSpec {
     /// name and the folder of relative covariance files.
     pub fn from_table(table: toml::Table, source: &str, path: &Path) -> Result<FigureSpec> {
         let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let v = Validator { file: source, base: base_dir };
+        let v = Validator { file: source, base: base_dir, dataset: None };
         if let Some(k) =
             table.keys().find(|k| !MODEL_KEYS.contains(&k.as_str()) && !FIGURE_KEYS.contains(&k.as_str()))
         {
