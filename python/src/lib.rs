@@ -569,6 +569,7 @@ fn point<'py>(
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
 #[pyfunction]
 #[pyo3(signature = (config, trials=None, seed=None, scale=None, store=None, progress=None, inputs=None))]
+#[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
 fn validate_config<'py>(
     py: Python<'py>,
     config: &NativeConfig,
