@@ -141,7 +141,8 @@ class Config:
 
     def summary(self) -> Dict[str, Any]:
         """The resolved model: ``dim`` (n0), ``noise`` (η²), ``widths``, ``ranks`` (of the
-        data spectrum m and of every S_ℓ), ``threshold`` (r) and ``normalizations``.
+        data spectrum m and of every S_ℓ), ``threshold`` (r), ``normalizations`` and, for a
+        config made from data, ``dataset`` (sizes, scale factors, fitted power laws).
         Builds the covariances once (a dense one costs an eigendecomposition)."""
         if self._summary is None:
             self._summary = json.loads(self._native.summary_json())

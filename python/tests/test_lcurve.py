@@ -486,7 +486,7 @@ def test_config_from_arrays_equals_the_file_route():
     from_arrays = lcurve.curve(cfg)
     for name in from_file.columns:
         assert np.array_equal(np.asarray(from_file[name]), np.asarray(from_arrays[name])), name
-    summary = cfg.summary["dataset"]
+    summary = cfg.summary()["dataset"]
     assert summary["rows"] == 1797 and summary["features"] == 64
     # Validation on the real inputs: the command line's numbers.
     v = lcurve.validate(cfg, trials=3, inputs="data")
