@@ -11,6 +11,7 @@
 //! * [`optimal`]: the ridge λ* minimising E_g (or an ensemble's E_g(K)).
 
 mod activation;
+mod dynamics;
 mod ensemble;
 mod measure;
 mod nonlinear;
@@ -22,6 +23,7 @@ mod spectrum;
 mod summary;
 
 pub use activation::Moments;
+pub use dynamics::TimePoint;
 pub use ensemble::Ensemble;
 pub use observables::Point;
 use spectrum::Spectrum;

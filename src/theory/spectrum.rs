@@ -5,6 +5,7 @@ use super::roots::{newton_root, Equation};
 use crate::model::spectra::DataSpectrum;
 use crate::support::brent::{self, RootError};
 use argmin::core::{CostFunction, Error as ArgminError};
+use num_complex::Complex64;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why an inner equation `df_a(κ) = d` could not be solved.
@@ -239,6 +240,26 @@ impl Spectrum {
             q += w * (a * r) * (a * r);
         }
         (t, q)
+    }
+
+    /// `(df(κ), T(κ))` at a complex κ (off the negative real axis), in one pass: the
+    /// one-point functions of the training-time theory (DYNAMICS §1).
+    pub(super) fn complex_df_t(&self, kappa: Complex64) -> (Complex64, Complex64) {
+        self.count_pass();
+        let (mut df, mut t) = (Complex64::new(0.0, 0.0), Complex64::new(0.0, 0.0));
+        let weights = self.weights.as_deref();
+        for (i, &a) in self.values.iter().enumerate() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            let r = (kappa + a).inv();
+            df += r * (w * a);
+            t += r * r * (w * a);
+        }
+        (df, t)
+    }
+
+    /// The trace Σ a (weighted), for asymptotic starts.
+    pub(super) fn trace(&self) -> f64 {
+        self.trace
     }
 
     /// Bracket of `κ_a(d)` from `min·e/d ≤ κ ≤ max·e/d`, `κ ≤ tr/d` and `κ ≥ e/Σ(1/a)`

@@ -1,0 +1,259 @@
+//! Training-time learning curves (DYNAMICS.md): the readout trained by gradient flow on
+//! half the training loss for a time t from v(0) = 0, `v(t) = φ_t(K) b` with
+//! `φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ)`. E_g(t) and E_tr(t) are double sums of two-point
+//! functions of the static saddle point continued to complex ridges μ_j = λ + s_j/t on
+//! Weideman's cotangent contour (§3, N = 28 nodes: filter error 1e-14).
+//!
+//! At each node the saddle point (d, κ_0 … κ_L) is solved at complex μ (§1) by Newton's
+//! method with the block structure eliminated (one complex unknown d; each κ_a follows
+//! from its residual), continued along the ray μ_j(t′) = λ + s_j/t′ from the asymptotic
+//! start d ≈ C/μ at small t′ with an adaptive step and a branch check (Im d ≤ 0,
+//! Im κ_a ≥ 0 when Im μ > 0). Complex arithmetic stays in this module.
+//!
+//! The unknowns are the plain ones (not §4's differences from the real base solution), so
+//! the divided differences of §2 lose ≈ log10(κ t) digits: E_g(t) holds ≈ 1e-10 up to
+//! κ·t ≈ 10³ (tested against the static theory once E_g(t) has converged).
+
+use super::Theory;
+use crate::spec::{Error, Result};
+use num_complex::Complex64 as C;
+
+/// Nodes of the cotangent contour.
+const NODES: usize = 28;
+/// Weideman's parameters (σ, a, α, ν) of the cotangent contour.
+const CONTOUR: (f64, f64, f64, f64) = (-0.6122, 0.5017, 0.6407, 0.2645);
+/// Newton stops one step after the largest relative residual is below this.
+const TOL: f64 = 1e-13;
+const MAX_NEWTON: usize = 40;
+/// |d| at the asymptotic start of a ray, relative to min(p, r).
+const START: f64 = 1e-4;
+
+/// One point of a training-time curve (DYNAMICS §3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimePoint {
+    pub samples: f64,
+    pub ridge: f64,
+    /// Training time t (half-loss gradient flow; the full loss's time is 2t).
+    pub time: f64,
+    /// E_g(t) = (Fv(t) − β*)ᵀΣ0(Fv(t) − β*).
+    pub error: f64,
+    /// E_tr(t) = |y − Φv(t)|²/p.
+    pub train_error: f64,
+}
+
+/// The contour's nodes s_j and normalised weights w_j (Σ w_j = 1).
+fn contour() -> (Vec<C>, Vec<C>) {
+    let (sigma, a, alpha, nu) = CONTOUR;
+    let n = NODES as f64;
+    let mut s = Vec::with_capacity(NODES);
+    let mut w = Vec::with_capacity(NODES);
+    for j in 1..=NODES {
+        let th = -std::f64::consts::PI + (j as f64 - 0.5) * 2.0 * std::f64::consts::PI / n;
+        let cot = 1.0 / (alpha * th).tan();
+        let sj = C::new(n * (sigma + a * th * cot), n * nu * th);
+        let dsj = C::new(n * a * (cot - alpha * th / (alpha * th).sin().powi(2)), n * nu);
+        s.push(sj);
+        w.push(sj.exp() * dsj / (C::i() * n * sj));
+    }
+    let total: C = w.iter().sum();
+    (s, w.into_iter().map(|x| x / total).collect())
+}
+
+/// The saddle point at one complex ridge.
+#[derive(Clone, Debug)]
+struct Saddle {
+    d: C,
+    /// κ_0 (data) then κ_1 … κ_L.
+    kappas: Vec<C>,
+}
+
+/// What the two-point functions need of a saddle point at μ (§1).
+#[derive(Clone, Copy, Debug)]
+struct OnePoint {
+    mu: C,
+    d: C,
+    kappa: C,
+    u: C,
+    kappa_mu: C,
+    u_mu: C,
+}
+
+impl Theory {
+    /// The readout-level κ = κ_0 Π_ℓ (d/n_ℓ) κ_ℓ.
+    fn complex_kappa(&self, s: &Saddle) -> C {
+        let mut k = s.kappas[0];
+        for (l, &n) in self.sizes.iter().enumerate() {
+            k *= s.d / n * s.kappas[l + 1];
+        }
+        k
+    }
+
+    /// Newton's method at μ from `start`; `None` when it does not converge or leaves the
+    /// branch.
+    fn newton(&self, p: f64, mu: C, start: &Saddle) -> Option<Saddle> {
+        let mut s = start.clone();
+        let mut converged = false;
+        for _ in 0..MAX_NEWTON {
+            let sums: Vec<(C, C)> =
+                self.spectra.iter().zip(&s.kappas).map(|(sp, &k)| sp.complex_df_t(k)).collect();
+            let kappa = self.complex_kappa(&s);
+            let one_minus = C::new(1.0, 0.0) - s.d / p;
+            let g = kappa * one_minus - mu;
+            let r: Vec<C> = sums.iter().map(|(df, _)| df - s.d).collect();
+            let a_sum: C = sums.iter().zip(&s.kappas).map(|((_, t), k)| (t * k).inv()).sum();
+            let big_a = C::new(self.sizes.len() as f64, 0.0) / s.d - a_sum;
+            let mu_d = kappa * (big_a * (p - s.d) - 1.0) / p;
+            let weighted: C = r.iter().zip(&sums).zip(&s.kappas).map(|((r, (_, t)), k)| r / (t * k)).sum();
+            let dd = -(g + kappa * one_minus * weighted) / mu_d;
+            let residual = r.iter().map(|r| r.norm() / s.d.norm()).fold(g.norm() / mu.norm(), f64::max);
+            if !(dd.re.is_finite() && dd.im.is_finite()) {
+                return None;
+            }
+            s.d += dd;
+            for (k, ((r, (_, t)), _)) in s.kappas.iter_mut().zip(r.iter().zip(&sums).zip(0..)) {
+                *k += (r - dd) / t;
+            }
+            if converged {
+                break;
+            }
+            // Near d = p (ridgeless below the threshold, late times) 1 − d/p keeps only
+            // ≈ ε·κt of relative precision: a step at rounding level ends the iteration too.
+            converged = residual < TOL || dd.norm() <= 4.0 * f64::EPSILON * s.d.norm();
+        }
+        let on_branch = mu.im <= 0.0
+            || (s.d.im <= 1e-12 * s.d.norm() && s.kappas.iter().all(|k| k.im >= -1e-12 * k.norm()));
+        (converged && on_branch && s.d.re.is_finite()).then_some(s)
+    }
+
+    /// The saddle point at μ = λ + s/t, continued along the ray from its asymptotic start.
+    fn ray(&self, p: f64, ridge: f64, s: C, t: f64) -> Result<Saddle> {
+        let fail = |detail: String| Error::Solver {
+            samples: p,
+            ridge,
+            equation: format!("training-time saddle point (DYNAMICS §1) at t = {t}"),
+            detail,
+        };
+        // μ → ∞: κ_a ≈ tr_a/d, κ ≈ C/d with C = tr_0 Π tr_ℓ/n_ℓ, so d ≈ C/μ.
+        let c = self.spectra[0].trace()
+            * self.spectra[1..].iter().zip(&self.sizes).map(|(sp, n)| sp.trace() / n).product::<f64>();
+        let q = p.min(self.rank);
+        let mut t_now = t.min(START * q * s.norm() / c);
+        let at = |tt: f64| C::new(ridge, 0.0) + s / tt;
+        let d0 = C::new(c, 0.0) / at(t_now);
+        let mut cur =
+            Saddle { d: d0, kappas: self.spectra.iter().map(|sp| C::new(sp.trace(), 0.0) / d0).collect() };
+        cur = self
+            .newton(p, at(t_now), &cur)
+            .ok_or_else(|| fail("no solution at the asymptotic start".into()))?;
+        let mut ratio: f64 = 2.0;
+        while t_now < t {
+            let next = (t_now * ratio).min(t);
+            match self.newton(p, at(next), &cur) {
+                Some(sol) => {
+                    cur = sol;
+                    t_now = next;
+                    ratio = (ratio * 1.5).min(8.0);
+                }
+                None => {
+                    ratio = ratio.sqrt();
+                    if ratio < 1.0 + 1e-6 {
+                        return Err(fail(format!("continuation stalled at t′ = {t_now:e}")));
+                    }
+                }
+            }
+        }
+        Ok(cur)
+    }
+
+    /// U, κ_μ and U_μ of a saddle point (§1).
+    fn one_point(&self, p: f64, mu: C, s: &Saddle) -> OnePoint {
+        let kappa = self.complex_kappa(s);
+        let k0 = s.kappas[0];
+        let (mut u, mut u2) = (C::new(0.0, 0.0), C::new(0.0, 0.0));
+        let w = self.modes.weights.as_deref();
+        for (i, (&m, &c)) in self.modes.m.iter().zip(&self.modes.c2).enumerate() {
+            if m > 0.0 {
+                let wi = w.map_or(1.0, |w| w[i]);
+                let r = (k0 + m).inv();
+                u += r * (wi * c * m);
+                u2 += r * r * (wi * c * m * m);
+            }
+        }
+        let u = k0 * u;
+        let ts: Vec<C> = self.spectra.iter().zip(&s.kappas).map(|(sp, &k)| sp.complex_df_t(k).1).collect();
+        let big_a = C::new(self.sizes.len() as f64, 0.0) / s.d
+            - ts.iter().zip(&s.kappas).map(|(t, k)| (t * k).inv()).sum::<C>();
+        let mu_d = kappa * (big_a * (p - s.d) - 1.0) / p;
+        OnePoint { mu, d: s.d, kappa, u, kappa_mu: kappa * big_a / mu_d, u_mu: -u2 / (ts[0] * mu_d) }
+    }
+
+    /// E_g and E_tr of the readout trained by gradient flow for time `time` > 0 at p samples
+    /// and ridge λ ≥ 0 (DYNAMICS §3). Linear networks only.
+    pub fn point_at_time(&self, samples: f64, ridge: f64, time: f64) -> Result<TimePoint> {
+        if self.is_nonlinear() {
+            return Err(Error::option(
+                "time",
+                "a finite training time is specified for linear networks (DYNAMICS.md); this network has a nonlinear layer",
+            ));
+        }
+        if !(time > 0.0 && time.is_finite()) {
+            return Err(Error::option("time", format!("expected a time t > 0, got {time}")));
+        }
+        let (s, w) = contour();
+        // Rays in the upper half plane; the lower ones are their conjugates.
+        let mut points: Vec<OnePoint> = Vec::with_capacity(NODES);
+        for j in NODES / 2..NODES {
+            let sol = self.ray(samples, ridge, s[j], time)?;
+            let mu = C::new(ridge, 0.0) + s[j] / time;
+            points.push(self.one_point(samples, mu, &sol));
+        }
+        let conj: Vec<OnePoint> = points
+            .iter()
+            .map(|o| OnePoint {
+                mu: o.mu.conj(),
+                d: o.d.conj(),
+                kappa: o.kappa.conj(),
+                u: o.u.conj(),
+                kappa_mu: o.kappa_mu.conj(),
+                u_mu: o.u_mu.conj(),
+            })
+            .collect();
+        // Node j of the contour: the conjugate of ray NODES−1−j for j < NODES/2.
+        let node = |j: usize| if j >= NODES / 2 { points[j - NODES / 2] } else { conj[NODES / 2 - 1 - j] };
+        let eta2 = self.noise;
+        let (mut e, mut etr) = (C::new(0.0, 0.0), C::new(0.0, 0.0));
+        for j in 0..NODES {
+            let a = node(j);
+            for k in 0..NODES {
+                let b = node(k);
+                let pair = if j == k {
+                    a.kappa_mu * a.u - a.kappa * a.u_mu + (a.kappa_mu - 1.0) * eta2
+                } else {
+                    (b.kappa * a.u - a.kappa * b.u + (b.kappa - a.kappa) * eta2) / (b.mu - a.mu) - eta2
+                };
+                let train =
+                    (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples) * (pair + eta2);
+                e += w[j] * w[k] * pair;
+                etr += w[j] * w[k] * train;
+            }
+        }
+        Ok(TimePoint { samples, ridge, time, error: e.re, train_error: etr.re })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The contour integrates the filter: Σ w_j/(1 + s_j/x)·… reproduces 1 − e^{−x}.
+    #[test]
+    fn contour_reproduces_the_gradient_flow_filter() {
+        let (s, w) = contour();
+        for x in [1e-3, 0.1, 1.0, 5.0, 30.0, 1e3] {
+            // x·φ(k) with t(k + λ) = x: Σ_j w_j x/(x + s_j).
+            let r: C = s.iter().zip(&w).map(|(sj, wj)| wj * x / (sj + x)).sum();
+            let exact = 1.0 - (-x as f64).exp();
+            assert!((r.re - exact).abs() < 1e-13 && r.im.abs() < 1e-13, "x = {x}: {r} vs {exact}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Training-time learning curves (DYNAMICS.md): the theory of gradient flow against the
+//! static theory as t → ∞, its start E_g(0) = 1 with the initial slope, and exact gradient
+//! flow on explicit matrices.
+
+use lcurve::progress::Silent;
+use lcurve::{Config, Theory};
+
+fn theory(text: &str) -> Theory {
+    Theory::from_spec(Config::from_toml_str(text).unwrap().model(), &Silent).unwrap()
+}
+
+fn model(layers: &str, noise: f64) -> String {
+    format!(
+        "[data]\ndim = 120\nnoise = {noise}\ncovariance = {{ kind = \"power_law\", exponent = 1.0 }}\n\
+         target = {{ kind = \"power_law\", exponent = 0.5 }}\n{layers}[readout]\nridge = 0.01\n[samples]\nvalues = [10]\n"
+    )
+}
+
+/// t → ∞ is the static theory (to 1e-10) once E_g(t) has converged: at λ > 0 with
+/// structured spectra (tλ ≥ 100), and ridgeless on both sides of the threshold with
+/// isotropic ones (the smallest non-zero eigenvalue of K is then bounded away from 0), for
+/// no hidden layer, one layer and two layers (a bottleneck). Beyond κt ≈ 10⁴ below the
+/// ridgeless threshold the plain unknowns lose digits (DYNAMICS §4): 1e-8 at t = 10⁶.
+#[test]
+fn long_times_reach_the_static_theory() {
+    let structured = ["", "[[layers]]\nwidth = 150\ncovariance = { kind = \"power_law\", exponent = 0.5 }\n", "[[layers]]\nwidth = 90\n[[layers]]\nwidth = 200\ncovariance = { kind = \"power_law\", exponent = 0.8 }\n"];
+    let isotropic = ["", "[[layers]]\nwidth = 150\n", "[[layers]]\nwidth = 90\n[[layers]]\nwidth = 200\n"];
+    let mut cases: Vec<(String, f64, f64, f64)> = Vec::new();
+    for layers in structured {
+        for (p, ridge, t) in [(60.0, 0.05, 2e3), (300.0, 0.05, 2e3), (40.0, 1.0, 100.0)] {
+            cases.push((model(layers, 0.2), p, ridge, t));
+        }
+    }
+    for layers in isotropic {
+        let text = model(layers, 0.2).replace("covariance = { kind = \"power_law\", exponent = 1.0 }", "");
+        // Below the threshold E_g(t) converges by t = 200; above it (the gap of K is smaller
+        // behind a layer) by t = 5000.
+        for (p, t) in [(40.0, 200.0), (300.0, 5e3)] {
+            cases.push((text.clone(), p, 0.0, t));
+        }
+    }
+    for (text, p, ridge, t) in &cases {
+        let th = theory(text);
+        let stat = th.point_at(*p, *ridge).unwrap();
+        let dynamic = th.point_at_time(*p, *ridge, *t).unwrap();
+        let rel = (dynamic.error / stat.error - 1.0).abs();
+        assert!(
+            rel < 1e-10,
+            "p = {p}, λ = {ridge}, t = {t}: {} vs {} ({rel:e})\n{text}",
+            dynamic.error,
+            stat.error
+        );
+        let diff = (dynamic.train_error - stat.train_error).abs();
+        assert!(
+            diff <= 1e-10 * stat.train_error.max(1e-3),
+            "train at p = {p}, λ = {ridge}: {} vs {}",
+            dynamic.train_error,
+            stat.train_error
+        );
+    }
+}
+
+/// E_g(t → 0) = 1 (the signal) with slope −2 Σ c² m² (DYNAMICS §5).
+#[test]
+fn short_times_start_at_the_signal() {
+    let text = model("[[layers]]\nwidth = 150\n", 0.2);
+    let th = theory(&text);
+    let spec = Config::from_toml_str(&text).unwrap().model().clone();
+    let modes = lcurve::model::Model::build(&spec, lcurve::model::Purpose::Theory, &Silent)
+        .unwrap()
+        .modes(&Silent)
+        .unwrap();
+    let slope: f64 = 2.0 * modes.m.iter().zip(&modes.c2).map(|(m, c)| c * m * m).sum::<f64>();
+    for t in [1e-7, 1e-6] {
+        let e = th.point_at_time(80.0, 0.0, t).unwrap().error;
+        // E_g(t) = 1 − slope·t + O(t²).
+        assert!(
+            ((1.0 - e) / t / slope - 1.0).abs() < 1e-3,
+            "t = {t}: (1 − E)/t = {} vs {slope}",
+            (1.0 - e) / t
+        );
+    }
+}
+
+/// Exact gradient flow on explicit matrices (200 trials: X, β*, ξ and the layer's G drawn,
+/// K = ΦᵀΦ/p decomposed, v(t) = U φ_t(Λ) Uᵀ Φᵀy/p, E_g = (Fv − β*)ᵀΣ0(Fv − β*)) against the
+/// theory at t = 0.3, 3, 30 and 300: |z| < 4, without and with a hidden layer, ridge 0.01
+/// and ridgeless.
+#[test]
+fn exact_gradient_flow_agrees_with_the_theory() {
+    use nalgebra::{DMatrix, DVector, SymmetricEigen};
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let (n0, p, noise, trials) = (80usize, 50usize, 0.3f64, 200usize);
+    let sigma: Vec<f64> = {
+        let raw: Vec<f64> = (1..=n0).map(|j| (j as f64).powf(-0.8)).collect();
+        let mean = raw.iter().sum::<f64>() / n0 as f64;
+        raw.iter().map(|x| x / mean).collect()
+    };
+    let text = |layers: &str, ridge: f64| {
+        format!(
+            "[data]\ndim = {n0}\nnoise = {noise}\ncovariance = {{ kind = \"power_law\", exponent = 0.8 }}\n{layers}\
+             [readout]\nridge = {ridge}\n[samples]\nvalues = [{p}]\n"
+        )
+    };
+    let times = [0.3, 3.0, 30.0, 300.0];
+    for (layers, width) in [("", 0usize), ("[[layers]]\nwidth = 70\n", 70)] {
+        for ridge in [0.01, 0.0] {
+            let th = theory(&text(layers, ridge));
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+            let mut sums = vec![(0.0, 0.0); times.len()];
+            for _ in 0..trials {
+                let mut g = || -> f64 { StandardNormal.sample(&mut rng) };
+                // Isotropic target of unit signal: β*_j ~ N(0, 1/n0) in Σ0's (standard) basis.
+                let beta = DVector::from_fn(n0, |_, _| g() / (n0 as f64).sqrt());
+                let x = DMatrix::from_fn(p, n0, |_, j| g() * sigma[j].sqrt());
+                let y = &x * &beta + DVector::from_fn(p, |_, _| g() * noise.sqrt());
+                let f = if width == 0 {
+                    DMatrix::identity(n0, n0)
+                } else {
+                    DMatrix::from_fn(n0, width, |_, _| g()) / (width as f64).sqrt()
+                };
+                let phi = &x * &f;
+                let k = phi.transpose() * &phi / p as f64;
+                let b = phi.transpose() * &y / p as f64;
+                let eig = SymmetricEigen::new(k);
+                let ub = eig.eigenvectors.transpose() * &b;
+                for (i, &t) in times.iter().enumerate() {
+                    let filtered = DVector::from_fn(ub.len(), |j, _| {
+                        let kr = eig.eigenvalues[j].max(0.0) + ridge;
+                        let phi_t = if kr * t < 1e-12 { t } else { -(-t * kr).exp_m1() / kr };
+                        phi_t * ub[j]
+                    });
+                    let v = &eig.eigenvectors * filtered;
+                    let e = &f * v - &beta;
+                    let err: f64 = e.iter().zip(&sigma).map(|(e, s)| e * e * s).sum();
+                    sums[i].0 += err;
+                    sums[i].1 += err * err;
+                }
+            }
+            for (i, &t) in times.iter().enumerate() {
+                let mean = sums[i].0 / trials as f64;
+                let var = (sums[i].1 / trials as f64 - mean * mean) * trials as f64 / (trials - 1) as f64;
+                let theory = th.point_at_time(p as f64, ridge, t).unwrap().error;
+                let z = (mean - theory) / (var / trials as f64).sqrt();
+                assert!(
+                    z.abs() < 4.0,
+                    "{layers:?} λ = {ridge}, t = {t}: simulation {mean} vs theory {theory} (z = {z:.2})"
+                );
+            }
+        }
+    }
+}
