@@ -202,9 +202,9 @@ impl Theory {
         let (s, w) = contour();
         // Rays in the upper half plane; the lower ones are their conjugates.
         let mut points: Vec<OnePoint> = Vec::with_capacity(NODES);
-        for j in NODES / 2..NODES {
-            let sol = self.ray(samples, ridge, s[j], time)?;
-            let mu = C::new(ridge, 0.0) + s[j] / time;
+        for &sj in &s[NODES / 2..] {
+            let sol = self.ray(samples, ridge, sj, time)?;
+            let mu = C::new(ridge, 0.0) + sj / time;
             points.push(self.one_point(samples, mu, &sol));
         }
         let conj: Vec<OnePoint> = points
