@@ -249,10 +249,10 @@ mod tests {
     #[test]
     fn contour_reproduces_the_gradient_flow_filter() {
         let (s, w) = contour();
-        for x in [1e-3, 0.1, 1.0, 5.0, 30.0, 1e3] {
+        for x in [1e-3f64, 0.1, 1.0, 5.0, 30.0, 1e3] {
             // x·φ(k) with t(k + λ) = x: Σ_j w_j x/(x + s_j).
             let r: C = s.iter().zip(&w).map(|(sj, wj)| wj * x / (sj + x)).sum();
-            let exact = 1.0 - (-x as f64).exp();
+            let exact: f64 = 1.0 - (-x).exp();
             assert!((r.re - exact).abs() < 1e-13 && r.im.abs() < 1e-13, "x = {x}: {r} vs {exact}");
         }
     }
