@@ -50,6 +50,9 @@ fn long_times_reach_the_static_theory() {
             dynamic.error,
             stat.error
         );
+        for (x, y, what) in [(dynamic.bias, stat.bias, "bias"), (dynamic.variance, stat.variance, "variance")] {
+            assert!((x - y).abs() <= 1e-10 * stat.error, "{what} at p = {p}, λ = {ridge}: {x} vs {y}");
+        }
         let diff = (dynamic.train_error - stat.train_error).abs();
         assert!(
             diff <= 1e-10 * stat.train_error.max(1e-3),

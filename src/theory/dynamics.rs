@@ -37,6 +37,10 @@ pub struct TimePoint {
     pub time: f64,
     /// E_g(t) = (Fv(t) − β*)ᵀΣ0(Fv(t) − β*).
     pub error: f64,
+    /// Its bias part (the terms of the two-point function without η²) and variance part
+    /// (∝ η²), E_g = bias + variance.
+    pub bias: f64,
+    pub variance: f64,
     /// E_tr(t) = |y − Φv(t)|²/p.
     pub train_error: f64,
 }
@@ -221,23 +225,36 @@ impl Theory {
         // Node j of the contour: the conjugate of ray NODES−1−j for j < NODES/2.
         let node = |j: usize| if j >= NODES / 2 { points[j - NODES / 2] } else { conj[NODES / 2 - 1 - j] };
         let eta2 = self.noise;
-        let (mut e, mut etr) = (C::new(0.0, 0.0), C::new(0.0, 0.0));
+        let zero = C::new(0.0, 0.0);
+        let (mut bias, mut var, mut etr) = (zero, zero, zero);
         for j in 0..NODES {
             let a = node(j);
             for k in 0..NODES {
                 let b = node(k);
-                let pair = if j == k {
-                    a.kappa_mu * a.u - a.kappa * a.u_mu + (a.kappa_mu - 1.0) * eta2
+                // E(μ1, μ2) = bias pair + η² × variance pair (§2).
+                let (pb, pv) = if j == k {
+                    (a.kappa_mu * a.u - a.kappa * a.u_mu, a.kappa_mu - 1.0)
                 } else {
-                    (b.kappa * a.u - a.kappa * b.u + (b.kappa - a.kappa) * eta2) / (b.mu - a.mu) - eta2
+                    let dm = b.mu - a.mu;
+                    ((b.kappa * a.u - a.kappa * b.u) / dm, (b.kappa - a.kappa) / dm - 1.0)
                 };
-                let train =
-                    (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples) * (pair + eta2);
-                e += w[j] * w[k] * pair;
-                etr += w[j] * w[k] * train;
+                let pair = pb + pv * eta2;
+                let train = (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples) * (pair + eta2);
+                let ww = w[j] * w[k];
+                bias += ww * pb;
+                var += ww * pv * eta2;
+                etr += ww * train;
             }
         }
-        Ok(TimePoint { samples, ridge, time, error: e.re, train_error: etr.re })
+        Ok(TimePoint {
+            samples,
+            ridge,
+            time,
+            error: bias.re + var.re,
+            bias: bias.re,
+            variance: var.re,
+            train_error: etr.re,
+        })
     }
 }
 
