@@ -82,6 +82,7 @@ pub(crate) struct RawLayer {
 pub(crate) struct RawReadout {
     pub ridge: toml::Value,
     pub ensemble: Option<toml::Value>,
+    pub time: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -518,7 +519,21 @@ fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> {
         "the theory",
         crate::support::resources::theory_bytes(&model, samples.len()),
     )?;
-    Config::new(model, ridge, ensemble, samples, simulation)
+    let mut config = Config::new(model, ridge, ensemble, samples, simulation)?;
+    if let Some(t) = &raw.readout.time {
+        let time = match t {
+            toml::Value::String(s) => crate::spec::Time::named(s),
+            toml::Value::Integer(i) => crate::spec::Time::finite(*i as f64),
+            toml::Value::Float(x) => crate::spec::Time::finite(*x),
+            other => Err(Invalid(format!(
+                "expected a time t > 0, \"infinite\" or \"optimal\", got {}",
+                truncate(&other.to_string(), 40)
+            ))),
+        };
+        let time = time.map_err(|e| e.at(file, "readout.time"))?;
+        config.set_time(time).map_err(|e| e.at(file, "readout.time"))?;
+    }
+    Ok(config)
 }
 
 pub(crate) struct Validator<'a> {

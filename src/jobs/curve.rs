@@ -2,8 +2,10 @@
 
 use crate::jobs::exponents::{local_exponents, LocalExponents};
 use crate::jobs::sweep;
+use crate::theory::TimePoint;
+use rayon::prelude::*;
 use crate::model::{Model, Purpose};
-use crate::spec::{Config, Ensemble, Result, Ridge};
+use crate::spec::{Config, Ensemble, Result, Ridge, Time};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::Progress;
 use crate::theory::{ModelSummary, Point, Theory};
@@ -18,6 +20,9 @@ pub struct Curve {
     pub points: Vec<Point>,
     /// The local exponents of every point (SCALING §3), when asked for.
     pub exponents: Option<Vec<LocalExponents>>,
+    /// With a finite or optimal `[readout] time`, the readout trained for that time
+    /// (DYNAMICS.md) at every sample size; the table then shows these.
+    pub at_time: Option<Vec<TimePoint>>,
 }
 
 /// Computes the learning curve of a validated config. `progress` hears of dense
@@ -41,7 +46,31 @@ pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Re
     progress.finish();
     let points = points?;
     let exponents = if exponents { Some(local_exponents(config, &theory, &points, progress)?) } else { None };
-    Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points, exponents })
+    let at_time = match (config.time(), config.ridge()) {
+        (Time::Infinite, _) => None,
+        (time, Ridge::Fixed(l)) => {
+            progress.start("training time", config.samples().len() as u64);
+            let pts = config
+                .samples()
+                .par_iter()
+                .map(|&p| {
+                    let pt = match time {
+                        Time::Finite(t) => theory.point_at_time(p as f64, l, t),
+                        _ => theory.optimal_time(p as f64, l),
+                    };
+                    progress.advance(1);
+                    pt
+                })
+                .collect::<Result<Vec<_>>>()?;
+            progress.finish();
+            Some(pts)
+        }
+        // Config::set_time refuses λ* with a finite time; a hand-made spec says so too.
+        (_, Ridge::Optimal) => {
+            return Err(crate::spec::Error::option("time", "a finite training time needs a fixed ridge λ ≥ 0"))
+        }
+    };
+    Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points, exponents, at_time })
 }
 
 /// Column names of a learning curve with `depth` hidden layers: the single learner's
@@ -76,6 +105,24 @@ pub fn columns(depth: usize, ensemble: bool) -> Vec<String> {
 impl Curve {
     /// The curve as a table (the columns of [`columns`]).
     pub fn table(&self) -> Table {
+        if let Some(at) = &self.at_time {
+            let columns =
+                ["samples", "alpha", "ridge", "time", "error", "bias", "variance", "train_error", "test_mse"];
+            let noise = self.summary.noise;
+            let rows = at
+                .iter()
+                .zip(&self.points)
+                .map(|(t, p)| {
+                    let mut row = vec![Cell::Int(t.samples as u64)];
+                    row.extend(
+                        [p.alpha, t.ridge, t.time, t.error, t.bias, t.variance, t.train_error, t.error + noise]
+                            .map(Cell::Num),
+                    );
+                    row
+                })
+                .collect();
+            return Table { columns: columns.map(String::from).to_vec(), rows };
+        }
         let rows = self
             .points
             .iter()

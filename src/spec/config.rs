@@ -5,7 +5,7 @@
 use super::error::{Error, Invalid, Result};
 use super::limits::{DEFAULT_TEST_SAMPLES, MAX_SAMPLES};
 use super::model::{ExponentOf, ModelSpec};
-use super::readout::{Ensemble, Ridge, NONLINEAR_ENSEMBLE};
+use super::readout::{Ensemble, Ridge, Time, NONLINEAR_ENSEMBLE};
 use super::rules;
 use super::text::num;
 
@@ -42,6 +42,7 @@ pub struct Config {
     model: ModelSpec,
     ridge: Ridge,
     ensemble: Option<Ensemble>,
+    time: Time,
     samples: Vec<usize>,
     simulation: SimulationSpec,
 }
@@ -60,7 +61,7 @@ impl Config {
         samples.sort_unstable();
         samples.dedup();
         let mut c =
-            Config { source, model, ridge: Ridge::Optimal, ensemble: None, samples: vec![], simulation };
+            Config { source, model, ridge: Ridge::Optimal, ensemble: None, time: Time::Infinite, samples: vec![], simulation };
         c.set_ridge(ridge).map_err(|e| e.at(&c.source, "readout.ridge"))?;
         c.set_ensemble(ensemble).map_err(|e| e.at(&c.source, "readout.ensemble"))?;
         c.set_samples(samples).map_err(|e| e.at(&c.source, "samples.values"))?;
@@ -80,6 +81,34 @@ impl Config {
     /// The ridge of the readout.
     pub fn ridge(&self) -> Ridge {
         self.ridge
+    }
+
+    /// `[readout] time`: how long gradient flow trains the readout (DYNAMICS.md).
+    pub fn time(&self) -> Time {
+        self.time
+    }
+
+    /// Sets the training time (`readout.time`): a finite time, t*, or ∞ (the default). A
+    /// finite time needs a linear network, a fixed ridge and no ensemble.
+    pub fn set_time(&mut self, time: Time) -> Result<(), Invalid> {
+        if let Time::Finite(t) = time {
+            Time::finite(t)?;
+        }
+        if time != Time::Infinite {
+            if self.model.is_nonlinear() {
+                return Err(Invalid(
+                    "a finite training time is specified for linear networks (DYNAMICS.md), and a layer is nonlinear".into(),
+                ));
+            }
+            if self.ridge == Ridge::Optimal {
+                return Err(Invalid(FINITE_TIME_RIDGE.into()));
+            }
+            if self.ensemble.is_some() {
+                return Err(Invalid("a finite training time is specified for a single learner, not an ensemble".into()));
+            }
+        }
+        self.time = time;
+        Ok(())
     }
 
     /// `[readout] ensemble`: the number of learners averaged (THEORY §7), if the config sets
@@ -113,6 +142,9 @@ impl Config {
 
     /// Sets the ridge (`readout.ridge`): a finite λ ≥ 0 or λ*.
     pub fn set_ridge(&mut self, ridge: Ridge) -> Result<(), Invalid> {
+        if ridge == Ridge::Optimal && self.time != Time::Infinite {
+            return Err(Invalid(FINITE_TIME_RIDGE.into()));
+        }
         self.ridge = match ridge {
             Ridge::Fixed(l) => Ridge::fixed(l)?,
             Ridge::Optimal => Ridge::Optimal,
@@ -128,6 +160,9 @@ impl Config {
             }
             if self.model.is_nonlinear() {
                 return Err(Invalid(NONLINEAR_ENSEMBLE.into()));
+            }
+            if self.time != Time::Infinite {
+                return Err(Invalid("a finite training time is specified for a single learner, not an ensemble".into()));
             }
         }
         self.ensemble = ensemble;
@@ -235,3 +270,7 @@ impl Inputs {
         }
     }
 }
+
+/// Why λ* and a finite training time do not go together.
+const FINITE_TIME_RIDGE: &str =
+    "a finite training time needs a fixed ridge λ ≥ 0 (λ* is the converged readout's; use time = \"optimal\" for early stopping)";

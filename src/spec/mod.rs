@@ -29,4 +29,4 @@ pub use error::{Error, Invalid, Result};
 pub(crate) use model::INPUT_KEY;
 pub use model::{ExponentOf, LayerSpec, ModelParts, ModelSpec};
 pub(crate) use readout::NONLINEAR_ENSEMBLE;
-pub use readout::{Ensemble, Ridge};
+pub use readout::{Ensemble, Ridge, Time};

@@ -34,6 +34,42 @@ impl Ridge {
     }
 }
 
+/// How long the readout is trained by gradient flow (DYNAMICS.md; half-loss time: the full
+/// loss's time is 2t).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Time {
+    /// Trained to convergence: the ridge estimator of THEORY.md (the default).
+    #[default]
+    Infinite,
+    /// A finite time t > 0.
+    Finite(f64),
+    /// The time t* minimising E_g at each sample size (early stopping).
+    Optimal,
+}
+
+impl Time {
+    /// A finite time: a number t > 0.
+    pub fn finite(t: f64) -> Result<Time, Invalid> {
+        if t.is_finite() && t > 0.0 {
+            Ok(Time::Finite(t))
+        } else {
+            Err(Invalid(format!("expected a time t > 0, \"infinite\" or \"optimal\", got {t}")))
+        }
+    }
+
+    /// A time by name: `"infinite"` or `"optimal"`.
+    pub fn named(name: &str) -> Result<Time, Invalid> {
+        match name {
+            "infinite" => Ok(Time::Infinite),
+            "optimal" => Ok(Time::Optimal),
+            other => Err(Invalid(format!(
+                "expected a time t > 0, \"infinite\" or \"optimal\", got \"{}\"",
+                truncate(other, 40)
+            ))),
+        }
+    }
+}
+
 /// Why an ensemble of a network with a nonlinear layer is refused.
 pub(crate) const NONLINEAR_ENSEMBLE: &str =
     "ensembles (THEORY §7) are specified for linear networks only, and a layer has a nonlinear activation";

@@ -129,44 +129,50 @@ impl Theory {
         (converged && on_branch && s.d.re.is_finite()).then_some(s)
     }
 
-    /// The saddle point at μ = λ + s/t, continued along the ray from its asymptotic start.
-    fn ray(&self, p: f64, ridge: f64, s: C, t: f64) -> Result<Saddle> {
-        let fail = |detail: String| Error::Solver {
+    /// The saddle points at μ = λ + s/t for every t of `times` (ascending), continued along
+    /// the ray from its asymptotic start and from each time to the next.
+    fn ray(&self, p: f64, ridge: f64, s: C, times: &[f64]) -> Result<Vec<Saddle>> {
+        let fail = |t: f64, detail: String| Error::Solver {
             samples: p,
             ridge,
             equation: format!("training-time saddle point (DYNAMICS §1) at t = {t}"),
             detail,
         };
+        let first = times[0];
         // μ → ∞: κ_a ≈ tr_a/d, κ ≈ C/d with C = tr_0 Π tr_ℓ/n_ℓ, so d ≈ C/μ.
         let c = self.spectra[0].trace()
             * self.spectra[1..].iter().zip(&self.sizes).map(|(sp, n)| sp.trace() / n).product::<f64>();
         let q = p.min(self.rank);
-        let mut t_now = t.min(START * q * s.norm() / c);
+        let mut t_now = first.min(START * q * s.norm() / c);
         let at = |tt: f64| C::new(ridge, 0.0) + s / tt;
         let d0 = C::new(c, 0.0) / at(t_now);
         let mut cur =
             Saddle { d: d0, kappas: self.spectra.iter().map(|sp| C::new(sp.trace(), 0.0) / d0).collect() };
         cur = self
             .newton(p, at(t_now), &cur)
-            .ok_or_else(|| fail("no solution at the asymptotic start".into()))?;
+            .ok_or_else(|| fail(first, "no solution at the asymptotic start".into()))?;
+        let mut out = Vec::with_capacity(times.len());
         let mut ratio: f64 = 2.0;
-        while t_now < t {
-            let next = (t_now * ratio).min(t);
-            match self.newton(p, at(next), &cur) {
-                Some(sol) => {
-                    cur = sol;
-                    t_now = next;
-                    ratio = (ratio * 1.5).min(8.0);
-                }
-                None => {
-                    ratio = ratio.sqrt();
-                    if ratio < 1.0 + 1e-6 {
-                        return Err(fail(format!("continuation stalled at t′ = {t_now:e}")));
+        for &t in times {
+            while t_now < t {
+                let next = (t_now * ratio).min(t);
+                match self.newton(p, at(next), &cur) {
+                    Some(sol) => {
+                        cur = sol;
+                        t_now = next;
+                        ratio = (ratio * 1.5).min(8.0);
+                    }
+                    None => {
+                        ratio = ratio.sqrt();
+                        if ratio < 1.0 + 1e-6 {
+                            return Err(fail(t, format!("continuation stalled at t′ = {t_now:e}")));
+                        }
                     }
                 }
             }
+            out.push(cur.clone());
         }
-        Ok(cur)
+        Ok(out)
     }
 
     /// U, κ_μ and U_μ of a saddle point (§1).
@@ -194,23 +200,44 @@ impl Theory {
     /// E_g and E_tr of the readout trained by gradient flow for time `time` > 0 at p samples
     /// and ridge λ ≥ 0 (DYNAMICS §3). Linear networks only.
     pub fn point_at_time(&self, samples: f64, ridge: f64, time: f64) -> Result<TimePoint> {
+        Ok(self.points_at_times(samples, ridge, &[time])?.remove(0))
+    }
+
+    /// As [`Theory::point_at_time`] at every time of `times` (any order): each node's saddle
+    /// point is continued from one time to the next, so a dense time axis costs a few
+    /// Newton steps per node and time.
+    pub fn points_at_times(&self, samples: f64, ridge: f64, times: &[f64]) -> Result<Vec<TimePoint>> {
         if self.is_nonlinear() {
             return Err(Error::option(
                 "time",
                 "a finite training time is specified for linear networks (DYNAMICS.md); this network has a nonlinear layer",
             ));
         }
-        if !(time > 0.0 && time.is_finite()) {
-            return Err(Error::option("time", format!("expected a time t > 0, got {time}")));
+        if let Some(t) = times.iter().find(|t| !(**t > 0.0 && t.is_finite())) {
+            return Err(Error::option("time", format!("expected a time t > 0, got {t}")));
         }
+        let mut order: Vec<usize> = (0..times.len()).collect();
+        order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
+        let sorted: Vec<f64> = order.iter().map(|&i| times[i]).collect();
         let (s, w) = contour();
-        // Rays in the upper half plane; the lower ones are their conjugates.
-        let mut points: Vec<OnePoint> = Vec::with_capacity(NODES);
-        for &sj in &s[NODES / 2..] {
-            let sol = self.ray(samples, ridge, sj, time)?;
-            let mu = C::new(ridge, 0.0) + sj / time;
-            points.push(self.one_point(samples, mu, &sol));
+        // Rays in the upper half plane (nodes NODES/2 …); the lower ones are their conjugates.
+        let rays: Vec<Vec<Saddle>> =
+            s[NODES / 2..].iter().map(|&sj| self.ray(samples, ridge, sj, &sorted)).collect::<Result<_>>()?;
+        let mut out = vec![None; times.len()];
+        for (k, &t) in sorted.iter().enumerate() {
+            let points: Vec<OnePoint> = s[NODES / 2..]
+                .iter()
+                .zip(&rays)
+                .map(|(&sj, ray)| self.one_point(samples, C::new(ridge, 0.0) + sj / t, &ray[k]))
+                .collect();
+            out[order[k]] = Some(self.filtered(samples, ridge, t, &points, &w));
         }
+        Ok(out.into_iter().map(|p| p.expect("every time computed")).collect())
+    }
+
+    /// E_g(t), its split and E_tr(t) from the one-point functions at the upper-half-plane
+    /// nodes (the others are their conjugates) and the contour weights (§2–3).
+    fn filtered(&self, samples: f64, ridge: f64, time: f64, points: &[OnePoint], w: &[C]) -> TimePoint {
         let conj: Vec<OnePoint> = points
             .iter()
             .map(|o| OnePoint {
@@ -246,7 +273,7 @@ impl Theory {
                 etr += ww * train;
             }
         }
-        Ok(TimePoint {
+        TimePoint {
             samples,
             ridge,
             time,
@@ -254,7 +281,65 @@ impl Theory {
             bias: bias.re,
             variance: var.re,
             train_error: etr.re,
-        })
+        }
+    }
+}
+
+/// Scan points per decade of t for the optimal time.
+const TIME_SCAN_PER_DECADE: f64 = 2.0;
+
+impl Theory {
+    /// Early stopping: the time t* ∈ (0, ∞] that minimises E_g(t) at p and λ — a scan of
+    /// ln t over 10⁻²…10⁶ in units of the mean eigenvalue of M, then argmin's Brent
+    /// minimiser between the best scan point's neighbours. When no finite time beats the
+    /// converged readout, t* = ∞ and the point is the static one.
+    pub fn optimal_time(&self, samples: f64, ridge: f64) -> Result<TimePoint> {
+        let unit = self.modes.rank() / self.spectra[0].trace();
+        let unit = if unit.is_finite() && unit > 0.0 { unit } else { 1.0 };
+        let (lo, hi) = ((1e-2 * unit).ln(), (1e6 * unit).ln());
+        let n = ((hi - lo) / std::f64::consts::LN_10 * TIME_SCAN_PER_DECADE).round() as usize;
+        let grid: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
+        let scan: Vec<TimePoint> = grid.iter().map(|&u| self.point_at_time(samples, ridge, u.exp())).collect::<Result<_>>()?;
+        let (i, _) = scan.iter().enumerate().min_by(|a, b| a.1.error.total_cmp(&b.1.error)).expect("a scan");
+        let converged = self.point_at(samples, ridge)?;
+        if i == n && converged.error <= scan[i].error {
+            return Ok(TimePoint {
+                samples,
+                ridge,
+                time: f64::INFINITY,
+                error: converged.error,
+                bias: converged.bias,
+                variance: converged.variance,
+                train_error: converged.train_error,
+            });
+        }
+        let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(n)]);
+        let failed = std::cell::Cell::new(None);
+        let f = |u: f64| match self.point_at_time(samples, ridge, u.exp()) {
+            Ok(pt) => pt.error,
+            Err(e) => {
+                failed.set(Some(e));
+                f64::INFINITY
+            }
+        };
+        let (arg, _) = crate::support::brent::minimum(crate::support::brent::Fun(f), (a, b), grid[i], (1e-8, 1e-10), 100)
+            .map_err(|e| Error::Solver {
+                samples,
+                ridge,
+                equation: "optimal time: min over t of E_g(t)".into(),
+                detail: e.to_string(),
+            })?;
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
+        let mut best = scan[i].clone();
+        if let Some(u) = arg {
+            let pt = self.point_at_time(samples, ridge, u.exp())?;
+            if pt.error < best.error {
+                best = pt;
+            }
+        }
+        Ok(best)
     }
 }
 
