@@ -24,7 +24,7 @@ pub mod spec;
 mod support;
 pub mod theory;
 
-pub use jobs::{curve, exponents, figures, refs, scaling, store, sweep, validate};
+pub use jobs::{curve, dynamics, exponents, figures, refs, scaling, store, sweep, validate};
 pub use spec::{
     Activation, Config, CovarianceKind, CovarianceSpec, Dataset, Ensemble, Error, ExponentOf, Inputs,
     Invalid, LayerSpec, ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,

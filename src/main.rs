@@ -149,6 +149,18 @@ enum Command {
         #[arg(long, value_name = "FROM:TO:POINTS", value_parser = parse_alpha, allow_hyphen_values = true)]
         budget: Option<(f64, f64, usize)>,
     },
+    /// Training-time curves (gradient flow, DYNAMICS.md): E_g(t), E_tr(t) at every sample
+    /// size, and early stopping (t*) beside the converged readout and the optimal ridge.
+    #[command(
+        after_help = "Example: lcurve dynamics configs/quickstart.toml --set readout.ridge=0 --times 0.1:1000:40"
+    )]
+    Dynamics {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Times: POINTS log-spaced from FROM to TO (FROM:TO:POINTS), or a list a,b,c.
+        #[arg(long, value_name = "FROM:TO:POINTS|a,b,c", value_parser = parse_times, allow_hyphen_values = true)]
+        times: Times,
+    },
     /// Monte Carlo simulation of every sample size beside the theory.
     #[command(after_help = "Example: lcurve validate configs/quickstart.toml --trials 40 --check 4")]
     Validate {
@@ -229,6 +241,28 @@ fn parse_positive(s: &str) -> Result<f64, String> {
         .ok()
         .filter(|x| x.is_finite() && *x > 0.0)
         .ok_or_else(|| format!("expected a finite number > 0, got {}", short(s)))
+}
+
+/// The times of `--times`.
+#[derive(Clone, Debug)]
+struct Times(Vec<f64>);
+
+/// `FROM:TO:POINTS` (log-spaced) or `a,b,c`.
+fn parse_times(s: &str) -> Result<Times, String> {
+    if s.contains(':') {
+        let (from, to, points) = parse_alpha(s).map_err(|_| {
+            format!("expected FROM:TO:POINTS such as 0.1:1000:40, or a,b,c; got {}", short(s))
+        })?;
+        return lcurve::dynamics::time_range(from, to, points).map(Times).map_err(|e| e.to_string());
+    }
+    s.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("expected numbers a,b,c or FROM:TO:POINTS, got {}", short(s)))
+        })
+        .collect::<Result<Vec<f64>, String>>()
+        .map(Times)
 }
 
 fn parse_inputs(s: &str) -> Result<lcurve::Inputs, String> {
@@ -430,6 +464,13 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             let (cfg, format) = model.load()?;
             let curve = no_output(lcurve::curve::run_with(&cfg, exponents, &progress), &progress)?;
             model.emit(&curve.render(cfg.source(), format))?;
+            Ok(Outcome::Done)
+        }
+        Command::Dynamics { model, times } => {
+            let (cfg, format) = model.load()?;
+            let times = lcurve::dynamics::times(times.0)?;
+            let d = no_output(lcurve::dynamics::run(&cfg, &times, &progress), &progress)?;
+            model.emit(&d.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
         Command::Scaling { model, budget } => {

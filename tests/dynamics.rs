@@ -50,7 +50,8 @@ fn long_times_reach_the_static_theory() {
             dynamic.error,
             stat.error
         );
-        for (x, y, what) in [(dynamic.bias, stat.bias, "bias"), (dynamic.variance, stat.variance, "variance")] {
+        for (x, y, what) in [(dynamic.bias, stat.bias, "bias"), (dynamic.variance, stat.variance, "variance")]
+        {
             assert!((x - y).abs() <= 1e-10 * stat.error, "{what} at p = {p}, λ = {ridge}: {x} vs {y}");
         }
         let diff = (dynamic.train_error - stat.train_error).abs();
@@ -153,4 +154,76 @@ fn exact_gradient_flow_agrees_with_the_theory() {
             }
         }
     }
+}
+
+/// `[readout] time` in a curve equals the theory at that time; `time = "optimal"` beats
+/// every time of a dense grid and the converged readout; `lcurve dynamics` prints the axis
+/// and the summary; bad combinations are one line naming the key or the option.
+#[test]
+fn time_in_configs_and_the_dynamics_command() {
+    let base = model("[[layers]]\nwidth = 150\n", 0.2)
+        .replace("ridge = 0.01", "ridge = 0.001")
+        .replace("values = [10]", "values = [30, 90]");
+    let at = |time: &str| {
+        let cfg =
+            Config::from_toml_str(&base.replace("ridge = 0.001", &format!("ridge = 0.001\ntime = {time}")))
+                .unwrap();
+        lcurve::curve::run(&cfg, &Silent).unwrap()
+    };
+    let th = theory(&base);
+    let curve = at("7.5");
+    let table = curve.table();
+    assert_eq!(
+        table.columns,
+        ["samples", "alpha", "ridge", "time", "error", "bias", "variance", "train_error", "test_mse"]
+    );
+    for t in curve.at_time.as_ref().unwrap() {
+        let direct = th.point_at_time(t.samples, 0.001, 7.5).unwrap();
+        assert_eq!(t.error, direct.error);
+    }
+    let best = at("\"optimal\"");
+    for t in best.at_time.as_ref().unwrap() {
+        let grid: Vec<f64> = (0..60).map(|i| 10f64.powf(-1.0 + 5.0 * i as f64 / 59.0)).collect();
+        let scan = th.points_at_times(t.samples, 0.001, &grid).unwrap();
+        let min = scan.iter().map(|q| q.error).fold(f64::INFINITY, f64::min);
+        assert!(
+            t.error <= min * (1.0 + 1e-9),
+            "p = {}: t* = {} gives {} > grid {}",
+            t.samples,
+            t.time,
+            t.error,
+            min
+        );
+        assert!(t.error <= th.point_at(t.samples, 0.001).unwrap().error);
+    }
+    // The command line.
+    let dir = std::env::temp_dir().join(format!("lcurve_dyn_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("d.toml");
+    std::fs::write(&path, &base).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lcurve"))
+        .args(["dynamics", path.to_str().unwrap(), "--times", "0.1:100:4"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (axis, summary) = text.split_once("\n\n").unwrap();
+    assert!(axis.starts_with("samples,time,error,bias,variance,train_error,test_mse\n30,0.1,"), "{axis}");
+    assert_eq!(axis.lines().count(), 1 + 2 * 4);
+    assert!(
+        summary.starts_with("samples,t_star,error_t_star,error_converged,ridge_star,error_ridge_star\n"),
+        "{summary}"
+    );
+    for (edit, key) in [
+        ("ridge = 0.001\ntime = 0", "readout.time"),
+        ("ridge = \"optimal\"\ntime = 5", "readout.time"),
+        ("ridge = 0.001\nensemble = 4\ntime = 5", "readout.time"),
+    ] {
+        let e = Config::from_toml_str(&base.replace("ridge = 0.001", edit)).unwrap_err().to_string();
+        assert!(e.contains(key), "{edit}: {e}");
+    }
+    let relu = base
+        .replace("width = 150\n", "width = 150\nactivation = \"relu\"\n")
+        .replace("ridge = 0.001", "ridge = 0.001\ntime = 5");
+    let e = Config::from_toml_str(&relu).unwrap_err().to_string();
+    assert!(e.contains("readout.time") && e.contains("linear"), "{e}");
 }

@@ -2,13 +2,13 @@
 
 use crate::jobs::exponents::{local_exponents, LocalExponents};
 use crate::jobs::sweep;
-use crate::theory::TimePoint;
-use rayon::prelude::*;
 use crate::model::{Model, Purpose};
 use crate::spec::{Config, Ensemble, Result, Ridge, Time};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::Progress;
+use crate::theory::TimePoint;
 use crate::theory::{ModelSummary, Point, Theory};
+use rayon::prelude::*;
 
 /// A computed learning curve with the resolved model it belongs to.
 #[derive(Clone, Debug)]
@@ -67,7 +67,10 @@ pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Re
         }
         // Config::set_time refuses λ* with a finite time; a hand-made spec says so too.
         (_, Ridge::Optimal) => {
-            return Err(crate::spec::Error::option("time", "a finite training time needs a fixed ridge λ ≥ 0"))
+            return Err(crate::spec::Error::option(
+                "time",
+                "a finite training time needs a fixed ridge λ ≥ 0",
+            ))
         }
     };
     Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points, exponents, at_time })
@@ -115,8 +118,17 @@ impl Curve {
                 .map(|(t, p)| {
                     let mut row = vec![Cell::Int(t.samples as u64)];
                     row.extend(
-                        [p.alpha, t.ridge, t.time, t.error, t.bias, t.variance, t.train_error, t.error + noise]
-                            .map(Cell::Num),
+                        [
+                            p.alpha,
+                            t.ridge,
+                            t.time,
+                            t.error,
+                            t.bias,
+                            t.variance,
+                            t.train_error,
+                            t.error + noise,
+                        ]
+                        .map(Cell::Num),
                     );
                     row
                 })

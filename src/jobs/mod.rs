@@ -3,6 +3,7 @@
 //! store's references ([`refs`]).
 
 pub mod curve;
+pub mod dynamics;
 pub mod exponents;
 pub mod figures;
 pub mod refs;

@@ -60,8 +60,15 @@ impl Config {
         let source = model.source().to_string();
         samples.sort_unstable();
         samples.dedup();
-        let mut c =
-            Config { source, model, ridge: Ridge::Optimal, ensemble: None, time: Time::Infinite, samples: vec![], simulation };
+        let mut c = Config {
+            source,
+            model,
+            ridge: Ridge::Optimal,
+            ensemble: None,
+            time: Time::Infinite,
+            samples: vec![],
+            simulation,
+        };
         c.set_ridge(ridge).map_err(|e| e.at(&c.source, "readout.ridge"))?;
         c.set_ensemble(ensemble).map_err(|e| e.at(&c.source, "readout.ensemble"))?;
         c.set_samples(samples).map_err(|e| e.at(&c.source, "samples.values"))?;
@@ -104,7 +111,9 @@ impl Config {
                 return Err(Invalid(FINITE_TIME_RIDGE.into()));
             }
             if self.ensemble.is_some() {
-                return Err(Invalid("a finite training time is specified for a single learner, not an ensemble".into()));
+                return Err(Invalid(
+                    "a finite training time is specified for a single learner, not an ensemble".into(),
+                ));
             }
         }
         self.time = time;
@@ -162,7 +171,9 @@ impl Config {
                 return Err(Invalid(NONLINEAR_ENSEMBLE.into()));
             }
             if self.time != Time::Infinite {
-                return Err(Invalid("a finite training time is specified for a single learner, not an ensemble".into()));
+                return Err(Invalid(
+                    "a finite training time is specified for a single learner, not an ensemble".into(),
+                ));
             }
         }
         self.ensemble = ensemble;

@@ -266,22 +266,18 @@ impl Theory {
                     ((b.kappa * a.u - a.kappa * b.u) / dm, (b.kappa - a.kappa) / dm - 1.0)
                 };
                 let pair = pb + pv * eta2;
-                let train = (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples) * (pair + eta2);
+                let train =
+                    (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples) * (pair + eta2);
                 let ww = w[j] * w[k];
                 bias += ww * pb;
                 var += ww * pv * eta2;
                 etr += ww * train;
             }
         }
-        TimePoint {
-            samples,
-            ridge,
-            time,
-            error: bias.re + var.re,
-            bias: bias.re,
-            variance: var.re,
-            train_error: etr.re,
-        }
+        let error = bias.re + var.re;
+        // E_tr ≥ 0: a negative value is rounding of a training error of 0 (interpolation).
+        let train_error = if etr.re < 0.0 && -etr.re <= 1e-12 * (error + eta2) { 0.0 } else { etr.re };
+        TimePoint { samples, ridge, time, error, bias: bias.re, variance: var.re, train_error }
     }
 }
 
@@ -299,7 +295,8 @@ impl Theory {
         let (lo, hi) = ((1e-2 * unit).ln(), (1e6 * unit).ln());
         let n = ((hi - lo) / std::f64::consts::LN_10 * TIME_SCAN_PER_DECADE).round() as usize;
         let grid: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
-        let scan: Vec<TimePoint> = grid.iter().map(|&u| self.point_at_time(samples, ridge, u.exp())).collect::<Result<_>>()?;
+        let scan: Vec<TimePoint> =
+            grid.iter().map(|&u| self.point_at_time(samples, ridge, u.exp())).collect::<Result<_>>()?;
         let (i, _) = scan.iter().enumerate().min_by(|a, b| a.1.error.total_cmp(&b.1.error)).expect("a scan");
         let converged = self.point_at(samples, ridge)?;
         if i == n && converged.error <= scan[i].error {
@@ -322,13 +319,19 @@ impl Theory {
                 f64::INFINITY
             }
         };
-        let (arg, _) = crate::support::brent::minimum(crate::support::brent::Fun(f), (a, b), grid[i], (1e-8, 1e-10), 100)
-            .map_err(|e| Error::Solver {
-                samples,
-                ridge,
-                equation: "optimal time: min over t of E_g(t)".into(),
-                detail: e.to_string(),
-            })?;
+        let (arg, _) = crate::support::brent::minimum(
+            crate::support::brent::Fun(f),
+            (a, b),
+            grid[i],
+            (1e-8, 1e-10),
+            100,
+        )
+        .map_err(|e| Error::Solver {
+            samples,
+            ridge,
+            equation: "optimal time: min over t of E_g(t)".into(),
+            detail: e.to_string(),
+        })?;
         if let Some(e) = failed.take() {
             return Err(e);
         }
