@@ -177,6 +177,13 @@ impl PointKey {
         PointKey(h.0 & Self::MASK)
     }
 
+    /// The key of the same point with its readout trained by gradient flow for `time`.
+    pub fn with_time(self, time: f64) -> Self {
+        let mut h = Fnv::new();
+        h.tag("gradient flow").u64(self.0 as u64).u64((self.0 >> 64) as u64).f64(time);
+        PointKey(h.0 & Self::MASK)
+    }
+
     /// The key of the same point simulated on `inputs`: Gaussian inputs keep the key (so
     /// every store written before datasets stays valid), a dataset's rows get their own.
     pub fn with_inputs(self, inputs: Inputs) -> Self {

@@ -353,6 +353,8 @@ struct Trials<'a> {
     opts: Options,
     spec: crate::spec::ModelSpec,
     points: Vec<Point>,
+    /// The training time of each point's readout (None: converged).
+    times: Vec<Option<f64>>,
     summary: ModelSummary,
     jobs: Vec<(usize, usize)>,
     /// Progress units of a trial at each point: its estimated work in MFLOP (at least 1),
@@ -384,8 +386,9 @@ impl<'a> Trials<'a> {
         if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
             progress.note(&w);
         }
-        let points =
+        let mut points =
             sweep::learning_curve(&theory, &samples, config.ridge(), config.readout_ensemble(), &Silent)?;
+        let times = at_times(config, &theory, &mut points)?;
         let jobs = (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
         let cost = points
             .iter()
@@ -398,6 +401,8 @@ impl<'a> Trials<'a> {
                 PointKey::new(&spec, pt.samples as usize, pt.ridge, config.ensemble(), opts.seed, test)
                     .with_inputs(opts.inputs)
             })
+            .zip(&times)
+            .map(|(k, t)| t.map_or(k, |t| k.with_time(t)))
             .collect();
         let stored = match store {
             Some(st) => {
@@ -416,6 +421,7 @@ impl<'a> Trials<'a> {
             model: (purpose == Purpose::Simulation).then_some(model),
             spec,
             points,
+            times,
             jobs,
             cost,
             keys,
@@ -509,9 +515,21 @@ impl<'a> Trials<'a> {
                 let mut rng = trial_rng(self.opts.seed, p, t);
                 // Sequential kernels inside trials: parallelism is over trials.
                 let cancelled = || progress.cancelled();
-                let r = sim
-                    .ensemble_trial((p, self.points[i].ridge), members, &mut rng, Par::Seq, &cancelled)
-                    .map_err(|e| if matches!(e, Error::Interrupted { .. }) { interrupted() } else { e })?;
+                let r = match self.times[i] {
+                    Some(time) => sim
+                        .trial_at_time(p, self.points[i].ridge, time, &mut rng, Par::Seq)
+                        .map(|single| EnsembleTrial { single, error: single.error, bias: single.bias }),
+                    None => {
+                        sim.ensemble_trial((p, self.points[i].ridge), members, &mut rng, Par::Seq, &cancelled)
+                    }
+                }
+                .map_err(|e| {
+                    if matches!(e, Error::Interrupted { .. }) {
+                        interrupted()
+                    } else {
+                        e
+                    }
+                })?;
                 if let Some(st) = self.store {
                     st.append(&self.record((i, t), &r))?;
                 }
@@ -537,6 +555,34 @@ fn trial_flops(spec: &crate::spec::ModelSpec, samples: usize, config: &Config) -
 }
 
 /// One row from the theory point and its trials.
+/// With a finite or optimal `[readout] time`, the theory of the readout trained for that
+/// time (t* per point for "optimal") replaces each point's errors; the times simulated.
+fn at_times(config: &Config, theory: &Theory, points: &mut [Point]) -> Result<Vec<Option<f64>>> {
+    let ridge = match (config.time(), config.ridge()) {
+        (crate::spec::Time::Infinite, _) => return Ok(vec![None; points.len()]),
+        (_, Ridge::Fixed(l)) => l,
+        (_, Ridge::Optimal) => {
+            return Err(Error::option("time", "a finite training time needs a fixed ridge λ ≥ 0"))
+        }
+    };
+    points
+        .iter_mut()
+        .map(|pt| {
+            let tp = match config.time() {
+                crate::spec::Time::Finite(t) => theory.point_at_time(pt.samples, ridge, t)?,
+                _ => theory.optimal_time(pt.samples, ridge)?,
+            };
+            pt.error = tp.error;
+            pt.bias = tp.bias;
+            pt.variance = tp.variance;
+            pt.train_error = tp.train_error;
+            pt.test_mse = tp.error + config.model().noise();
+            // t* = ∞ is the converged readout.
+            Ok(tp.time.is_finite().then_some(tp.time))
+        })
+        .collect()
+}
+
 fn row(pt: &Point, trials: &[EnsembleTrial], config: &Config) -> Result<Row> {
     let ensemble = config.ensemble();
     let stat = |f: &dyn Fn(&EnsembleTrial) -> f64| summarize(&trials.iter().map(f).collect::<Vec<_>>());

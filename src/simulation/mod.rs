@@ -147,6 +147,45 @@ fn normal(rng: &mut impl Rng, r: usize, c: usize) -> DMatrix<f64> {
     DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
 }
 
+/// How a trial fits the readout.
+#[derive(Clone, Copy, Debug)]
+enum Fit {
+    /// The ridge estimator (λ = 0: minimum norm).
+    Ridge(f64),
+    /// Gradient flow for a time at a ridge.
+    Flow { ridge: f64, time: f64 },
+}
+
+/// `v(t) = φ_t(K) Φᵀy/p`, `K = ΦᵀΦ/p`, `φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ)`, for every column
+/// of `y`, through the eigendecomposition of the smaller of ΦᵀΦ/p and ΦΦᵀ/p
+/// (f(ΦᵀΦ)Φᵀ = Φᵀf(ΦΦᵀ)).
+fn gradient_flow(
+    phi: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    ridge: f64,
+    time: f64,
+    par: Par,
+) -> Result<DMatrix<f64>> {
+    let (p, n) = phi.shape();
+    let primal = n <= p;
+    let gram =
+        if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) } / p as f64;
+    let e = linalg::sym_eigen(&gram, par)?;
+    let filter = |k: f64| {
+        let x = k.max(0.0) + ridge;
+        if x * time < 1e-12 {
+            time
+        } else {
+            -(-time * x).exp_m1() / x
+        }
+    };
+    let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) / p as f64 } else { y.clone() / p as f64 };
+    let proj = gemm(&e.vectors, Op::T, &rhs, Op::N, par);
+    let scaled = DMatrix::from_fn(proj.nrows(), proj.ncols(), |i, j| proj[(i, j)] * filter(e.values[i]));
+    let coef = gemm(&e.vectors, Op::N, &scaled, Op::N, par);
+    Ok(if primal { coef } else { gemm(phi, Op::T, &coef, Op::N, par) })
+}
+
 /// A model prepared for simulation (square roots of its covariances precomputed).
 #[derive(Clone, Debug)]
 pub struct Simulator {
@@ -287,7 +326,7 @@ impl Simulator {
         if self.is_nonlinear() {
             return self.nonlinear_trial(&data, ridge, rng, par);
         }
-        let (fit, _) = self.fit_member(&data, ridge, rng, par)?;
+        let (fit, _) = self.fit_member(&data, Fit::Ridge(ridge), rng, par)?;
         Ok(fit)
     }
 
@@ -331,7 +370,7 @@ impl Simulator {
                     unit: "ensemble member",
                 });
             }
-            let (fit, diffs) = self.fit_member(&data, ridge, rng, par)?;
+            let (fit, diffs) = self.fit_member(&data, Fit::Ridge(ridge), rng, par)?;
             single.get_or_insert(fit);
             for (k, diff) in diffs.iter().enumerate() {
                 sum[k] += diff;
@@ -378,15 +417,38 @@ impl Simulator {
         Data { beta, y, rhs, inputs }
     }
 
+    /// One trial of a linear network whose readout is trained by gradient flow on half the
+    /// training loss for time `time` from v = 0 (DYNAMICS.md): exactly, through the
+    /// eigendecomposition of the smaller Gram matrix, v(t) = φ_t(K) Φᵀy/p with
+    /// φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ).
+    pub fn trial_at_time(
+        &self,
+        samples: usize,
+        ridge: f64,
+        time: f64,
+        rng: &mut impl Rng,
+        par: Par,
+    ) -> Result<Trial> {
+        if self.is_nonlinear() {
+            return Err(Error::Numerical("a finite training time is specified for linear networks".into()));
+        }
+        let data = self.draw_data(samples, rng, par);
+        Ok(self.fit_member(&data, Fit::Flow { ridge, time }, rng, par)?.0)
+    }
+
     /// Draws one set of weights G_ℓ, computes the features of `data`, fits the readout on
     /// both label columns, and returns the fit's errors with `β̂ − β*` of both fits.
     fn fit_member(
         &self,
         data: &Data,
-        ridge: f64,
+        fit: Fit,
         rng: &mut impl Rng,
         par: Par,
     ) -> Result<(Trial, [DVector<f64>; 2])> {
+        let ridge = match fit {
+            Fit::Ridge(l) => l,
+            Fit::Flow { .. } => f64::NAN,
+        };
         let p = data.y.len();
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
         let mut phi: Option<DMatrix<f64>> = None; // None: the shared inputs
@@ -408,7 +470,9 @@ impl Simulator {
             prev = n;
         }
         let phi = phi.as_ref().unwrap_or(&data.inputs);
-        let v = if ridge > 0.0 {
+        let v = if let Fit::Flow { ridge, time } = fit {
+            gradient_flow(phi, &data.rhs, ridge, time, par)?
+        } else if ridge > 0.0 {
             ridge_solve(phi, &data.rhs, ridge, par)?
         } else if factored {
             // The bottleneck stage's Φ (the shared inputs at stage 0; the last stage is Φ itself).
