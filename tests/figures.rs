@@ -60,6 +60,7 @@ fn every_committed_figure_config_resolves() {
         "f9_nonlinear",
         "f10_scaling",
         "f11_digits",
+        "f12_dynamics",
     ] {
         assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
     }

@@ -5,7 +5,7 @@
 //! is computed from the same warm start whatever the thread count: curves are
 //! bit-identical with 1 or 64 threads.
 
-use crate::spec::{Ensemble, Error, Result, Ridge};
+use crate::spec::{Config, Ensemble, Error, Result, Ridge};
 use crate::support::progress::Progress;
 use crate::theory::{Point, Theory};
 use rayon::prelude::*;
@@ -54,4 +54,35 @@ pub fn learning_curve(
         out.extend(part?);
     }
     Ok(out)
+}
+
+/// With a finite or optimal `[readout] time`, the theory of the readout trained for that
+/// time (t* per point for "optimal") replaces each point's errors; the times simulated.
+pub(crate) fn at_times(config: &Config, theory: &Theory, points: &mut [Point]) -> Result<Vec<Option<f64>>> {
+    let ridge = match (config.time(), config.ridge()) {
+        (crate::spec::Time::Infinite, _) => return Ok(vec![None; points.len()]),
+        (_, crate::spec::Ridge::Fixed(l)) => l,
+        (_, crate::spec::Ridge::Optimal) => {
+            return Err(crate::spec::Error::option(
+                "time",
+                "a finite training time needs a fixed ridge λ ≥ 0",
+            ))
+        }
+    };
+    points
+        .iter_mut()
+        .map(|pt| {
+            let tp = match config.time() {
+                crate::spec::Time::Finite(t) => theory.point_at_time(pt.samples, ridge, t)?,
+                _ => theory.optimal_time(pt.samples, ridge)?,
+            };
+            pt.error = tp.error;
+            pt.bias = tp.bias;
+            pt.variance = tp.variance;
+            pt.train_error = tp.train_error;
+            pt.test_mse = tp.error + config.model().noise();
+            // t* = ∞ is the converged readout.
+            Ok(tp.time.is_finite().then_some(tp.time))
+        })
+        .collect()
 }

@@ -61,6 +61,8 @@ pub struct Row {
     pub alpha: f64,
     /// λ simulated (the theory's λ* for `ridge = "optimal"`).
     pub ridge: f64,
+    /// The training time simulated (gradient flow; `None`: the converged readout).
+    pub time: Option<f64>,
     /// Theory E_g at the simulated sizes (+∞ at the interpolation threshold).
     pub theory: f64,
     /// Monte Carlo E_g.
@@ -115,6 +117,8 @@ pub struct Validation {
     pub ridge: Ridge,
     /// The config's ensemble, if set (rows then compare the ensemble and the single learner).
     pub ensemble: Option<Ensemble>,
+    /// The config's training time (a `time` column follows `ridge` unless it is ∞).
+    pub time: crate::spec::Time,
     pub trials: usize,
     pub seed: u64,
     pub scale: f64,
@@ -243,7 +247,9 @@ pub fn run_stored(
                 .iter()
                 .map(|t| t.expect("every trial is computed without a shard"))
                 .collect();
-            row(pt, &trials, config)
+            let mut r = row(pt, &trials, config)?;
+            r.time = run.times[i];
+            Ok(r)
         })
         .collect::<Result<_>>()?;
     let agreement = agreement(&rows);
@@ -251,6 +257,7 @@ pub fn run_stored(
         model: run.summary,
         ridge: config.ridge(),
         ensemble: config.ensemble(),
+        time: config.time(),
         trials: opts.trials,
         seed: opts.seed,
         scale: opts.scale,
@@ -388,7 +395,7 @@ impl<'a> Trials<'a> {
         }
         let mut points =
             sweep::learning_curve(&theory, &samples, config.ridge(), config.readout_ensemble(), &Silent)?;
-        let times = at_times(config, &theory, &mut points)?;
+        let times = sweep::at_times(config, &theory, &mut points)?;
         let jobs = (0..points.len()).flat_map(|i| (0..opts.trials).map(move |t| (i, t))).collect();
         let cost = points
             .iter()
@@ -555,34 +562,6 @@ fn trial_flops(spec: &crate::spec::ModelSpec, samples: usize, config: &Config) -
 }
 
 /// One row from the theory point and its trials.
-/// With a finite or optimal `[readout] time`, the theory of the readout trained for that
-/// time (t* per point for "optimal") replaces each point's errors; the times simulated.
-fn at_times(config: &Config, theory: &Theory, points: &mut [Point]) -> Result<Vec<Option<f64>>> {
-    let ridge = match (config.time(), config.ridge()) {
-        (crate::spec::Time::Infinite, _) => return Ok(vec![None; points.len()]),
-        (_, Ridge::Fixed(l)) => l,
-        (_, Ridge::Optimal) => {
-            return Err(Error::option("time", "a finite training time needs a fixed ridge λ ≥ 0"))
-        }
-    };
-    points
-        .iter_mut()
-        .map(|pt| {
-            let tp = match config.time() {
-                crate::spec::Time::Finite(t) => theory.point_at_time(pt.samples, ridge, t)?,
-                _ => theory.optimal_time(pt.samples, ridge)?,
-            };
-            pt.error = tp.error;
-            pt.bias = tp.bias;
-            pt.variance = tp.variance;
-            pt.train_error = tp.train_error;
-            pt.test_mse = tp.error + config.model().noise();
-            // t* = ∞ is the converged readout.
-            Ok(tp.time.is_finite().then_some(tp.time))
-        })
-        .collect()
-}
-
 fn row(pt: &Point, trials: &[EnsembleTrial], config: &Config) -> Result<Row> {
     let ensemble = config.ensemble();
     let stat = |f: &dyn Fn(&EnsembleTrial) -> f64| summarize(&trials.iter().map(f).collect::<Vec<_>>());
@@ -597,6 +576,7 @@ fn row(pt: &Point, trials: &[EnsembleTrial], config: &Config) -> Result<Row> {
         samples: pt.samples as usize,
         alpha: pt.alpha,
         ridge: pt.ridge,
+        time: None,
         theory,
         z: mc.z(theory),
         mc,
@@ -733,6 +713,9 @@ impl Validation {
             let at = c.iter().position(|c| c == "z").expect("a z column") + 1;
             c.splice(at..at, Self::SINGLE_COLUMNS.iter().map(|c| c.to_string()));
         }
+        if self.time != crate::spec::Time::Infinite {
+            c.insert(3, "time".into());
+        }
         c
     }
 
@@ -743,17 +726,19 @@ impl Validation {
             .rows
             .iter()
             .map(|r| {
-                let mut row = vec![
-                    Cell::Int(r.samples as u64),
-                    Cell::Num(r.alpha),
-                    Cell::Num(r.ridge),
+                let mut row = vec![Cell::Int(r.samples as u64), Cell::Num(r.alpha), Cell::Num(r.ridge)];
+                if self.time != crate::spec::Time::Infinite {
+                    // t* = ∞ (no finite time beats convergence) simulates the converged readout.
+                    row.push(Cell::Num(r.time.unwrap_or(f64::INFINITY)));
+                }
+                row.extend([
                     Cell::Num(r.theory),
                     Cell::Num(r.mc.mean),
                     r.mc.stderr.into(),
                     r.mc.ci95.map(|c| c.0).into(),
                     r.mc.ci95.map(|c| c.1).into(),
                     r.z.into(),
-                ];
+                ]);
                 if let Some(one) = &r.single {
                     row.extend([
                         Cell::Num(one.theory),

@@ -134,7 +134,10 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
 /// The theory of a config and its points over the config's sample sizes.
 fn theory_curve(cfg: &Config) -> Result<(Theory, Vec<Point>)> {
     let theory = Theory::from_spec(cfg.model(), &Silent)?;
-    let points = sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)?;
+    let mut points =
+        sweep::learning_curve(&theory, cfg.samples(), cfg.ridge(), cfg.readout_ensemble(), &Silent)?;
+    // A finite or optimal training time replaces the converged readout's errors.
+    sweep::at_times(cfg, &theory, &mut points)?;
     Ok((theory, points))
 }
 

@@ -145,6 +145,8 @@ pub enum Axis {
     Budget,
     /// The index j of the data spectrum (measures `eigenvalue`, `task_power`).
     Index,
+    /// The training time t of gradient flow (`readout.time`, DYNAMICS.md).
+    Time,
     /// The ridge λ (at the model's single sample size).
     Ridge,
     /// ν_ℓ = n_ℓ/n0 of hidden layer ℓ (1-based).
@@ -183,6 +185,7 @@ impl Axis {
             Axis::Samples => "sample size p".into(),
             Axis::Budget => "budget C = p·n₁".into(),
             Axis::Index => "index j (descending eigenvalues of M)".into(),
+            Axis::Time => "training time t (gradient flow)".into(),
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
@@ -201,6 +204,7 @@ impl Axis {
             Axis::Samples => "p".into(),
             Axis::Budget => "C".into(),
             Axis::Index => "j".into(),
+            Axis::Time => "t".into(),
             Axis::Ridge => "λ".into(),
             Axis::Width { layer } => format!("ν{}", sub(*layer)),
             Axis::Noise => "η²".into(),
@@ -228,6 +232,7 @@ impl Axis {
             // An index reads the spectrum; it changes nothing in the model.
             Axis::Index if x >= 1.0 => Ok(()),
             Axis::Index => Err(Invalid(format!("expected an index j ≥ 1, got {x}"))),
+            Axis::Time => cfg.set_time(crate::spec::Time::finite(x)?),
             Axis::Ridge => {
                 cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
@@ -260,6 +265,7 @@ impl Axis {
             | Axis::Samples
             | Axis::Budget
             | Axis::Index
+            | Axis::Time
             | Axis::Width { .. }
             | Axis::Ensemble { .. } => Some(true),
             Axis::Ridge | Axis::Noise => Some(false),
@@ -836,6 +842,7 @@ impl Resolver<'_> {
             "samples" => layer(false).map(|_| Axis::Samples)?,
             "budget" => layer(false).map(|_| Axis::Budget)?,
             "index" => layer(false).map(|_| Axis::Index)?,
+            "time" => layer(false).map(|_| Axis::Time)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
@@ -880,7 +887,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget or index",
+                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, index or time",
                         truncate(other, 40)
                     ),
                 ))
