@@ -44,6 +44,8 @@ __all__ = [
     "curve",
     "scaling",
     "Scaling",
+    "dynamics",
+    "Dynamics",
     "point",
     "validate",
     "figures",
@@ -319,15 +321,56 @@ def scaling(
 
 
 def point(
-    config: Union[Config, PathLike], samples: float, ridge: Union[float, str, None] = None
+    config: Union[Config, PathLike],
+    samples: float,
+    ridge: Union[float, str, None] = None,
+    time: Union[float, str, None] = None,
 ) -> Dict[str, Optional[float]]:
     """The theory at one sample size p > 0 (a real number: the equations are continuous in
     p) and ridge λ ≥ 0 or ``"optimal"`` (``None``: the config's). Returns the observables
     of one row of :func:`curve` as a dict (``samples`` is then a float). The ensemble
     entries (``error_inf``, ``bias_inf``, ``variance_inf``, ``init_variance``, and
     ``error_ensemble`` when the config sets an ensemble) are ``None`` for a network with a
-    nonlinear layer (THEORY §7 is specified for linear networks only)."""
-    return _native.point(_config(config), float(samples), ridge)
+    nonlinear layer (THEORY §7 is specified for linear networks only).
+    ``time`` (a number > 0, ``"optimal"`` for early stopping, ``"infinite"``; ``None``: the
+    config's ``[readout] time``) gives the readout trained by gradient flow for that time
+    (DYNAMICS.md, fixed ridge): ``error``, ``bias``, ``variance``, ``train_error`` and
+    ``test_mse`` at ``time``, without the converged readout's order parameters."""
+    return _native.point(_config(config), float(samples), ridge, time)
+
+
+class Dynamics(NamedTuple):
+    """Training-time curves of :func:`dynamics` (``lcurve dynamics``)."""
+
+    points: Table
+    """``samples``, ``time``, ``error``, ``bias``, ``variance``, ``train_error``, ``test_mse``
+    at every sample size and time."""
+    summary: Table
+    """Per sample size: ``t_star`` (early stopping; ``inf`` when no finite time beats
+    convergence), ``error_t_star``, ``error_converged``, ``ridge_star``, ``error_ridge_star``."""
+
+
+def dynamics(
+    config: Union[Config, PathLike],
+    times: Union[Sequence[float], Tuple[float, float, int]],
+    progress: Optional[Progress] = None,
+) -> Dynamics:
+    """E_g(t), its bias/variance split and E_tr(t) of the readout trained by gradient flow
+    on half the training loss (full-loss time is 2t) at every sample size of a config with a
+    fixed ridge, and early stopping beside the optimal ridge — the tables of
+    ``lcurve dynamics`` as numpy arrays. ``times`` is a list of times, or
+    ``(start, stop, points)`` for log-spaced ones."""
+    ts: List[float]
+    if isinstance(times, tuple) and len(times) == 3 and isinstance(times[2], int):
+        start, stop, n = times
+        ts = [float(x) for x in np.geomspace(float(start), float(stop), int(n))]
+    else:
+        ts = [float(x) for x in np.ravel(np.asarray(times, dtype=float))]
+    pts, summary, doc = _native.dynamics(_config(config), ts, progress)
+    meta = json.loads(doc)
+    meta.pop("points", None)
+    meta.pop("summary", None)
+    return Dynamics(_parts(*pts, meta), _parts(*summary, meta))
 
 
 def validate(

@@ -14,6 +14,7 @@ __all__ = [
     "from_data",
     "curve",
     "scaling",
+    "dynamics",
     "point",
     "validate_config",
     "render_figures",
@@ -51,8 +52,14 @@ def scaling(
     progress: _Progress = None,
 ) -> Tuple[_TableParts, _TableParts, _TableParts, str]: ...
 def point(
-    config: NativeConfig, samples: float, ridge: Union[float, str, None] = None
+    config: NativeConfig,
+    samples: float,
+    ridge: Union[float, str, None] = None,
+    time: Union[float, str, None] = None,
 ) -> Dict[str, Optional[float]]: ...
+def dynamics(
+    config: NativeConfig, times: List[float], progress: _Progress = None
+) -> Tuple[_TableParts, _TableParts, str]: ...
 def validate_config(
     config: NativeConfig,
     trials: Optional[int] = None,

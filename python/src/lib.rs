@@ -524,13 +524,27 @@ fn point_to_dict<'py>(
 
 /// One point of the theory at a real sample size p > 0 and a ridge (`None`: the config's).
 #[pyfunction]
-#[pyo3(signature = (config, samples, ridge=None))]
+#[pyo3(signature = (config, samples, ridge=None, time=None))]
 fn point<'py>(
     py: Python<'py>,
     config: &NativeConfig,
     samples: f64,
     ridge: Option<&Bound<'py, PyAny>>,
+    time: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let bad_time = |e: lcurve::Invalid| config_err("time", format!("time: {e}"));
+    let time = match time {
+        None => config.inner.time(),
+        Some(t) if t.is_instance_of::<PyString>() => {
+            lcurve::spec::Time::named(&t.extract::<String>()?).map_err(bad_time)?
+        }
+        Some(t) => {
+            let x: f64 = t.extract().map_err(|_| {
+                config_err("time", "time: expected a number > 0, \"infinite\" or \"optimal\"".into())
+            })?;
+            lcurve::spec::Time::finite(x).map_err(bad_time)?
+        }
+    };
     let bad_ridge = |e: lcurve::Invalid| config_err("ridge", format!("ridge: {e}"));
     let ridge = match ridge {
         None => config.inner.ridge(),
@@ -558,12 +572,66 @@ fn point<'py>(
                 config.theory.get_or_init(|| built)
             }
         };
-        match ridge {
-            Ridge::Fixed(l) => theory.point_at(samples, l),
-            Ridge::Optimal => theory.optimal_point_at(samples, ensemble),
-        }
+        let timed = match (time, ridge) {
+            (lcurve::spec::Time::Infinite, _) => None,
+            (lcurve::spec::Time::Finite(t), Ridge::Fixed(l)) => Some(theory.point_at_time(samples, l, t)?),
+            (lcurve::spec::Time::Optimal, Ridge::Fixed(l)) => Some(theory.optimal_time(samples, l)?),
+            (_, Ridge::Optimal) => {
+                return Err(Error::Option {
+                    option: "time",
+                    message: "a finite training time needs a fixed ridge λ ≥ 0".into(),
+                })
+            }
+        };
+        let mut pt = match ridge {
+            Ridge::Fixed(l) => theory.point_at(samples, l)?,
+            Ridge::Optimal => theory.optimal_point_at(samples, ensemble)?,
+        };
+        let time = timed.map(|t| {
+            (pt.error, pt.bias, pt.variance, pt.train_error) = (t.error, t.bias, t.variance, t.train_error);
+            pt.test_mse = t.error + config.inner.model().noise();
+            t.time
+        });
+        Ok((pt, time))
     })?;
-    point_to_dict(py, &pt, config.inner.ensemble())
+    let (pt, time) = pt;
+    let d = point_to_dict(py, &pt, config.inner.ensemble())?;
+    if let Some(t) = time {
+        // At a finite time only the errors are the trained readout's: the order parameters
+        // and §7 fields are the converged readout's, so they are left out.
+        for k in [
+            "df",
+            "df2",
+            "kappa",
+            "kappa_data",
+            "kappa_layers",
+            "error_inf",
+            "bias_inf",
+            "variance_inf",
+            "init_variance",
+            "error_ensemble",
+        ] {
+            d.del_item(k).ok();
+        }
+        d.set_item("time", t)?;
+    }
+    Ok(d)
+}
+
+/// Training-time curves: `(points, summary, json)` as `lcurve dynamics`.
+#[pyfunction]
+#[pyo3(signature = (config, times, progress=None))]
+fn dynamics<'py>(
+    py: Python<'py>,
+    config: &NativeConfig,
+    times: Vec<f64>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyTuple>, String)> {
+    let times = lcurve::dynamics::times(times).map_err(py_err)?;
+    let cfg = config.inner.clone();
+    let d = run(py, progress, move |p| lcurve::dynamics::run(&cfg, &times, p))?;
+    let json = d.render(config.inner.source(), lcurve::output::Format::Json);
+    Ok((table_to_py(py, &d.table())?, table_to_py(py, &d.summary_table())?, json))
 }
 
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
@@ -687,6 +755,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(from_data, m)?)?;
     m.add_function(wrap_pyfunction!(curve, m)?)?;
     m.add_function(wrap_pyfunction!(scaling, m)?)?;
+    m.add_function(wrap_pyfunction!(dynamics, m)?)?;
     m.add_function(wrap_pyfunction!(point, m)?)?;
     m.add_function(wrap_pyfunction!(validate_config, m)?)?;
     m.add_function(wrap_pyfunction!(render_figures, m)?)?;

@@ -498,3 +498,21 @@ def test_config_from_arrays_equals_the_file_route():
     with pytest.raises(lcurve.ConfigError) as e:
         lcurve.validate(lcurve.loads(SMALL), trials=2, inputs="data")
     assert e.value.key == "inputs"
+
+
+def test_dynamics_and_time_match_the_command_line(tmp_path):
+    f = tmp_path / "d.toml"
+    f.write_text(SMALL.replace("ridge = 0.01", "ridge = 0.001"))
+    d = lcurve.dynamics(f, times=[0.5, 5.0, 50.0])
+    text = cli("dynamics", f, "--times", "0.5,5,50").stdout
+    axis, summary = text.split("\n\n")
+    assert_same_as_cli_csv(d.points, axis)
+    assert_same_as_cli_csv(d.summary, summary)
+    pt = lcurve.point(f, samples=30, time=5.0)
+    row = [i for i in range(len(d.points)) if d.points["samples"][i] == 30 and d.points["time"][i] == 5.0][0]
+    assert pt["error"] == d.points["error"][row] and pt["time"] == 5.0 and "kappa" not in pt
+    best = lcurve.point(f, samples=30, time="optimal")
+    assert best["error"] <= pt["error"]
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.point(f, samples=30, time=-1)
+    assert e.value.key == "time"
