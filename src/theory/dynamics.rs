@@ -18,8 +18,12 @@ use super::Theory;
 use crate::spec::{Error, Result};
 use num_complex::Complex64 as C;
 
-/// Nodes of the cotangent contour.
+/// Nodes of the cotangent contour for one time (§3: filter error 1e-14).
 const NODES: usize = 28;
+/// Nodes of the windowed rule for a time axis (§3: 36 nodes serve every time t = r·t_c,
+/// r ∈ [½, 1], of a window from one set of saddle points at t_c, to 1e-12 of the
+/// per-time rule).
+const WINDOW_NODES: usize = 36;
 /// Weideman's parameters (σ, a, α, ν) of the cotangent contour.
 const CONTOUR: (f64, f64, f64, f64) = (-0.6122, 0.5017, 0.6407, 0.2645);
 /// Newton stops one step after the largest relative residual is below this.
@@ -45,22 +49,29 @@ pub struct TimePoint {
     pub train_error: f64,
 }
 
-/// The contour's nodes s_j and normalised weights w_j (Σ w_j = 1).
-fn contour() -> (Vec<C>, Vec<C>) {
+/// The `nodes` nodes s_j of the contour and the factors s'_j/(i N s_j) of their weights.
+fn contour(nodes: usize) -> (Vec<C>, Vec<C>) {
     let (sigma, a, alpha, nu) = CONTOUR;
-    let n = NODES as f64;
-    let mut s = Vec::with_capacity(NODES);
-    let mut w = Vec::with_capacity(NODES);
-    for j in 1..=NODES {
+    let n = nodes as f64;
+    let mut s = Vec::with_capacity(nodes);
+    let mut f = Vec::with_capacity(nodes);
+    for j in 1..=nodes {
         let th = -std::f64::consts::PI + (j as f64 - 0.5) * 2.0 * std::f64::consts::PI / n;
         let cot = 1.0 / (alpha * th).tan();
         let sj = C::new(n * (sigma + a * th * cot), n * nu * th);
         let dsj = C::new(n * a * (cot - alpha * th / (alpha * th).sin().powi(2)), n * nu);
         s.push(sj);
-        w.push(sj.exp() * dsj / (C::i() * n * sj));
+        f.push(dsj / (C::i() * n * sj));
     }
+    (s, f)
+}
+
+/// The weights of the nodes for the time t = r·t_c of a window solved at t_c:
+/// ŵ_j(r) = e^{r s_j} s'_j/(i N s_j), normalised to Σ w_j = 1 (§3).
+fn weights(s: &[C], f: &[C], r: f64) -> Vec<C> {
+    let w: Vec<C> = s.iter().zip(f).map(|(sj, fj)| (sj * r).exp() * fj).collect();
     let total: C = w.iter().sum();
-    (s, w.into_iter().map(|x| x / total).collect())
+    w.into_iter().map(|x| x / total).collect()
 }
 
 /// The saddle point at one complex ridge.
@@ -203,9 +214,10 @@ impl Theory {
         Ok(self.points_at_times(samples, ridge, &[time])?.remove(0))
     }
 
-    /// As [`Theory::point_at_time`] at every time of `times` (any order): each node's saddle
-    /// point is continued from one time to the next, so a dense time axis costs a few
-    /// Newton steps per node and time.
+    /// As [`Theory::point_at_time`] at every time of `times` (any order). Times are grouped
+    /// into windows [t_c/2, t_c] (§3): the saddle points of a window are solved once at t_c,
+    /// each continued from the window below, and every time of it is a reweighting — a
+    /// dense time axis costs a few solves per factor 2 of t.
     pub fn points_at_times(&self, samples: f64, ridge: f64, times: &[f64]) -> Result<Vec<TimePoint>> {
         if self.is_nonlinear() {
             return Err(Error::option(
@@ -216,28 +228,54 @@ impl Theory {
         if let Some(t) = times.iter().find(|t| !(**t > 0.0 && t.is_finite())) {
             return Err(Error::option("time", format!("expected a time t > 0, got {t}")));
         }
+        // One time: the per-time rule. A time axis: windows from the largest time down, every
+        // time ≥ t_c/2 joining t_c's window.
+        let nodes = if times.len() == 1 { NODES } else { WINDOW_NODES };
         let mut order: Vec<usize> = (0..times.len()).collect();
-        order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
-        let sorted: Vec<f64> = order.iter().map(|&i| times[i]).collect();
-        let (s, w) = contour();
-        // Rays in the upper half plane (nodes NODES/2 …); the lower ones are their conjugates.
-        let rays: Vec<Vec<Saddle>> =
-            s[NODES / 2..].iter().map(|&sj| self.ray(samples, ridge, sj, &sorted)).collect::<Result<_>>()?;
-        let mut out = vec![None; times.len()];
-        for (k, &t) in sorted.iter().enumerate() {
-            let points: Vec<OnePoint> = s[NODES / 2..]
-                .iter()
-                .zip(&rays)
-                .map(|(&sj, ray)| self.one_point(samples, C::new(ridge, 0.0) + sj / t, &ray[k]))
-                .collect();
-            out[order[k]] = Some(self.filtered(samples, ridge, t, &points, &w));
+        order.sort_by(|&a, &b| times[b].total_cmp(&times[a]));
+        let mut tops: Vec<f64> = Vec::new();
+        let mut window_of = vec![0usize; times.len()];
+        for &i in &order {
+            match tops.last() {
+                Some(&tc) if times[i] >= 0.5 * tc && nodes == WINDOW_NODES => {}
+                _ => tops.push(times[i]),
+            }
+            window_of[i] = tops.len() - 1;
         }
-        Ok(out.into_iter().map(|p| p.expect("every time computed")).collect())
+        // Ascending tops for the continuation; window k of `tops` is index tops.len()−1−k.
+        let ascending: Vec<f64> = tops.iter().rev().copied().collect();
+        let (s, f) = contour(nodes);
+        let rays: Vec<Vec<Saddle>> = s[nodes / 2..]
+            .iter()
+            .map(|&sj| self.ray(samples, ridge, sj, &ascending))
+            .collect::<Result<_>>()?;
+        let pairs: Vec<Pairs> = ascending
+            .iter()
+            .enumerate()
+            .map(|(k, &tc)| {
+                let points: Vec<OnePoint> = s[nodes / 2..]
+                    .iter()
+                    .zip(&rays)
+                    .map(|(&sj, ray)| self.one_point(samples, C::new(ridge, 0.0) + sj / tc, &ray[k]))
+                    .collect();
+                self.pairs(samples, &points)
+            })
+            .collect();
+        Ok(times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let k = tops.len() - 1 - window_of[i];
+                self.filtered(samples, ridge, t, &pairs[k], &weights(&s, &f, t / ascending[k]))
+            })
+            .collect())
     }
 
-    /// E_g(t), its split and E_tr(t) from the one-point functions at the upper-half-plane
-    /// nodes (the others are their conjugates) and the contour weights (§2–3).
-    fn filtered(&self, samples: f64, ridge: f64, time: f64, points: &[OnePoint], w: &[C]) -> TimePoint {
+    /// The two-point functions between every pair of nodes (§2): the bias part, the
+    /// variance part per unit η², and the training-error factor (1 − d1/p)(1 − d2/p),
+    /// from the one-point functions at the upper-half-plane nodes (the others are their
+    /// conjugates).
+    fn pairs(&self, samples: f64, points: &[OnePoint]) -> Pairs {
         let conj: Vec<OnePoint> = points
             .iter()
             .map(|o| OnePoint {
@@ -249,29 +287,44 @@ impl Theory {
                 u_mu: o.u_mu.conj(),
             })
             .collect();
-        // Node j of the contour: the conjugate of ray NODES−1−j for j < NODES/2.
-        let node = |j: usize| if j >= NODES / 2 { points[j - NODES / 2] } else { conj[NODES / 2 - 1 - j] };
-        let eta2 = self.noise;
-        let zero = C::new(0.0, 0.0);
-        let (mut bias, mut var, mut etr) = (zero, zero, zero);
-        for j in 0..NODES {
+        let n = 2 * points.len();
+        // Node j of the contour: the conjugate of ray n−1−j for j < n/2.
+        let node = |j: usize| if j >= n / 2 { points[j - n / 2] } else { conj[n / 2 - 1 - j] };
+        let mut out = Pairs { n, bias: vec![C::new(0.0, 0.0); n * n], variance: vec![], train: vec![] };
+        out.variance = out.bias.clone();
+        out.train = out.bias.clone();
+        for j in 0..n {
             let a = node(j);
-            for k in 0..NODES {
+            for k in 0..n {
                 let b = node(k);
-                // E(μ1, μ2) = bias pair + η² × variance pair (§2).
                 let (pb, pv) = if j == k {
                     (a.kappa_mu * a.u - a.kappa * a.u_mu, a.kappa_mu - 1.0)
                 } else {
                     let dm = b.mu - a.mu;
                     ((b.kappa * a.u - a.kappa * b.u) / dm, (b.kappa - a.kappa) / dm - 1.0)
                 };
-                let pair = pb + pv * eta2;
-                let train =
-                    (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples) * (pair + eta2);
+                out.bias[j * n + k] = pb;
+                out.variance[j * n + k] = pv;
+                out.train[j * n + k] =
+                    (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples);
+            }
+        }
+        out
+    }
+
+    /// E_g(t), its split and E_tr(t) from the pair functions and the weights of time t (§3).
+    fn filtered(&self, samples: f64, ridge: f64, time: f64, pairs: &Pairs, w: &[C]) -> TimePoint {
+        let eta2 = self.noise;
+        let zero = C::new(0.0, 0.0);
+        let (mut bias, mut var, mut etr) = (zero, zero, zero);
+        let n = pairs.n;
+        for j in 0..n {
+            for k in 0..n {
                 let ww = w[j] * w[k];
+                let (pb, pv) = (pairs.bias[j * n + k], pairs.variance[j * n + k]);
                 bias += ww * pb;
                 var += ww * pv * eta2;
-                etr += ww * train;
+                etr += ww * pairs.train[j * n + k] * (pb + pv * eta2 + eta2);
             }
         }
         let error = bias.re + var.re;
@@ -279,6 +332,14 @@ impl Theory {
         let train_error = if etr.re < 0.0 && -etr.re <= 1e-12 * (error + eta2) { 0.0 } else { etr.re };
         TimePoint { samples, ridge, time, error, bias: bias.re, variance: var.re, train_error }
     }
+}
+
+/// The two-point functions of a window, row-major over the n × n node pairs.
+struct Pairs {
+    n: usize,
+    bias: Vec<C>,
+    variance: Vec<C>,
+    train: Vec<C>,
 }
 
 /// Scan points per decade of t for the optimal time.
@@ -353,7 +414,8 @@ mod tests {
     /// The contour integrates the filter: Σ w_j/(1 + s_j/x)·… reproduces 1 − e^{−x}.
     #[test]
     fn contour_reproduces_the_gradient_flow_filter() {
-        let (s, w) = contour();
+        let (s, f) = contour(NODES);
+        let w = weights(&s, &f, 1.0);
         for x in [1e-3f64, 0.1, 1.0, 5.0, 30.0, 1e3] {
             // x·φ(k) with t(k + λ) = x: Σ_j w_j x/(x + s_j).
             let r: C = s.iter().zip(&w).map(|(sj, wj)| wj * x / (sj + x)).sum();
