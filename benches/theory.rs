@@ -1,6 +1,7 @@
 //! Theory benchmark of issue 2: a 200-point learning curve at n0 = 10 000 with two
-//! structured hidden layers (12 000 and 9 000 wide), λ = 1e-3; and of issue 10: the same
-//! network with ReLU in both layers (the nonlinear chain).
+//! structured hidden layers (12 000 and 9 000 wide), λ = 1e-3; of issue 10: the same
+//! network with ReLU in both layers (the nonlinear chain); of issue 22: a training-time
+//! axis of the linear network.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lcurve::config::Override;
@@ -32,6 +33,16 @@ fn bench_config(c: &mut Criterion, name: &str, overrides: &[&str], samples: usiz
         })
     });
     group.bench_function("single_point_p5000", |b| b.iter(|| theory.point(5000, 1e-3).unwrap()));
+    if name == "theory" {
+        // Training time (DYNAMICS.md): a dense axis of 40 times from 0.1 to 1000 at p = 5000.
+        let times: Vec<f64> = (0..40).map(|i| 10f64.powf(-1.0 + 4.0 * i as f64 / 39.0)).collect();
+        group.bench_function("dynamics_40_times_p5000", |b| {
+            b.iter(|| theory.points_at_times(5000.0, 1e-3, &times).unwrap())
+        });
+        group.bench_function("dynamics_one_time_p5000", |b| {
+            b.iter(|| theory.point_at_time(5000.0, 1e-3, 10.0).unwrap())
+        });
+    }
     group.bench_function("build_and_reduce", |b| {
         b.iter(|| lcurve::Theory::from_spec(cfg.model(), &Silent).unwrap())
     });
