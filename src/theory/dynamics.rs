@@ -17,6 +17,7 @@
 use super::Theory;
 use crate::spec::{Error, Result};
 use num_complex::Complex64 as C;
+use rayon::prelude::*;
 
 /// Nodes of the cotangent contour for one time (§3: filter error 1e-14).
 const NODES: usize = 28;
@@ -167,7 +168,10 @@ impl Theory {
         for &t in times {
             while t_now < t {
                 let next = (t_now * ratio).min(t);
-                match self.newton(p, at(next), &cur) {
+                // The previous solution starts Newton (a secant predictor in ln t can jump
+                // to another root of the system, which the branch check does not see).
+                let solved = self.newton(p, at(next), &cur);
+                match solved {
                     Some(sol) => {
                         cur = sol;
                         t_now = next;
@@ -245,8 +249,9 @@ impl Theory {
         // Ascending tops for the continuation; window k of `tops` is index tops.len()−1−k.
         let ascending: Vec<f64> = tops.iter().rev().copied().collect();
         let (s, f) = contour(nodes);
+        // The rays are independent: in parallel (each result is the same on any thread).
         let rays: Vec<Vec<Saddle>> = s[nodes / 2..]
-            .iter()
+            .par_iter()
             .map(|&sj| self.ray(samples, ridge, sj, &ascending))
             .collect::<Result<_>>()?;
         let pairs: Vec<Pairs> = ascending

@@ -246,15 +246,25 @@ impl Spectrum {
     /// one-point functions of the training-time theory (DYNAMICS §1).
     pub(super) fn complex_df_t(&self, kappa: Complex64) -> (Complex64, Complex64) {
         self.count_pass();
-        let (mut df, mut t) = (Complex64::new(0.0, 0.0), Complex64::new(0.0, 0.0));
-        let weights = self.weights.as_deref();
-        for (i, &a) in self.values.iter().enumerate() {
-            let w = weights.map_or(1.0, |w| w[i]);
-            let r = (kappa + a).inv();
-            df += r * (w * a);
-            t += r * r * (w * a);
+        // In real arithmetic, one division per eigenvalue: with x = a + Re κ, y = Im κ and
+        // q = x² + y², a/(a+κ) = a(x − iy)/q and a/(a+κ)² = a(x² − y² − 2ixy)/q².
+        let (kr, y) = (kappa.re, kappa.im);
+        let y2 = y * y;
+        let mut acc = [0.0f64; 4];
+        let mut add = |a: f64, w: f64| {
+            let x = a + kr;
+            let inv = 1.0 / (x * x + y2);
+            let wa = w * a * inv;
+            acc[0] += wa * x;
+            acc[1] += wa;
+            acc[2] += wa * inv * (x * x - y2);
+            acc[3] += wa * inv * x;
+        };
+        match self.weights.as_deref() {
+            None => self.values.iter().for_each(|&a| add(a, 1.0)),
+            Some(w) => self.values.iter().zip(w).for_each(|(&a, &w)| add(a, w)),
         }
-        (df, t)
+        (Complex64::new(acc[0], -y * acc[1]), Complex64::new(acc[2], -2.0 * y * acc[3]))
     }
 
     /// The trace Σ a (weighted), for asymptotic starts.
