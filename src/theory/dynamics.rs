@@ -31,7 +31,7 @@ const CONTOUR: (f64, f64, f64, f64) = (-0.6122, 0.5017, 0.6407, 0.2645);
 const TOL: f64 = 1e-13;
 const MAX_NEWTON: usize = 40;
 /// |d| at the asymptotic start of a ray, relative to min(p, r).
-const START: f64 = 1e-4;
+const START: f64 = 1e-2;
 
 /// One point of a training-time curve (DYNAMICS §3).
 #[derive(Clone, Debug, PartialEq)]
