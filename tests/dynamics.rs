@@ -278,3 +278,63 @@ fn windowed_axis_matches_the_per_time_rule() {
         }
     }
 }
+
+/// The closed form without a hidden layer and with isotropic data (Σ0 = I, isotropic target
+/// of unit signal): K = XᵀX/p has the Marchenko–Pastur law of ratio γ = n0/p, and
+/// E_g(t) = ∫ (1 − kφ_t(k))² dMP(k) + η² γ ∫ k φ_t(k)² dMP(k), φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ)
+/// (with the atom 1 − 1/γ at k = 0 when γ > 1), integrated in θ (k = m + h cos θ) to 1e-14;
+/// the theory agrees to 1e-9 for ridgeless and ridge, on both sides of p = n0.
+#[test]
+fn isotropic_closed_form_by_marchenko_pastur() {
+    let n0 = 200usize;
+    let noise = 0.3;
+    let text = |p: usize, ridge: f64| {
+        format!(
+            "[data]\ndim = {n0}\nnoise = {noise}\n[readout]\nridge = {ridge}\n[samples]\nvalues = [{p}]\n"
+        )
+    };
+    for (p, ridge) in [(100usize, 0.0), (400, 0.0), (100, 0.1), (400, 0.05)] {
+        let th = theory(&text(p, ridge));
+        let gamma = n0 as f64 / p as f64;
+        let (a, b) = ((1.0 - gamma.sqrt()).powi(2), (1.0 + gamma.sqrt()).powi(2));
+        let (m, h) = ((a + b) / 2.0, (b - a) / 2.0);
+        for t in [0.3, 3.0, 30.0] {
+            let phi = |k: f64| {
+                let x = k + ridge;
+                if x * t < 1e-12 {
+                    t
+                } else {
+                    -(-t * x).exp_m1() / x
+                }
+            };
+            // MP density √((b−k)(k−a))/(2πγk); with k = m + h cos θ, dk = h sin θ dθ and the
+            // square root h sin θ: a smooth periodic integrand, midpoint rule in θ ∈ (0, π).
+            let n = 2000;
+            let (mut bias, mut var) = (0.0, 0.0);
+            for i in 0..n {
+                let th_ = std::f64::consts::PI * (i as f64 + 0.5) / n as f64;
+                let k = m + h * th_.cos();
+                let dens = (h * th_.sin()).powi(2) / (2.0 * std::f64::consts::PI * gamma * k)
+                    * std::f64::consts::PI
+                    / n as f64;
+                bias += dens * (1.0 - k * phi(k)).powi(2);
+                var += dens * k * phi(k).powi(2);
+            }
+            if gamma > 1.0 {
+                bias += 1.0 - 1.0 / gamma; // the atom at k = 0: nothing of β* is learnt there
+            }
+            let exact = bias + noise * gamma * var;
+            let got = th.point_at_time(p as f64, ridge, t).unwrap();
+            assert!(
+                (got.error / exact - 1.0).abs() < 1e-9,
+                "p = {p}, λ = {ridge}, t = {t}: {} vs {exact}",
+                got.error
+            );
+            assert!(
+                (got.bias / bias - 1.0).abs() < 1e-9,
+                "bias p = {p}, λ = {ridge}, t = {t}: {} vs {bias}",
+                got.bias
+            );
+        }
+    }
+}
