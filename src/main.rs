@@ -160,6 +160,16 @@ enum Command {
         /// Times: POINTS log-spaced from FROM to TO (FROM:TO:POINTS), or a list a,b,c.
         #[arg(long, value_name = "FROM:TO:POINTS|a,b,c", value_parser = parse_times, allow_hyphen_values = true)]
         times: Times,
+        /// Simulate exact gradient flow at every (p, t): each trial follows one trained network
+        /// along the whole axis (adds mc_mean, mc_stderr, z, train_mc_mean).
+        #[arg(long)]
+        validate: bool,
+        /// Trials per sample size with --validate (default: [simulation] trials, else 20).
+        #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
+        trials: Option<usize>,
+        /// Seed of the random streams with --validate (default: [simulation] seed, else 1).
+        #[arg(long, value_name = "S", value_parser = parse_seed, allow_hyphen_values = true)]
+        seed: Option<u64>,
     },
     /// Monte Carlo simulation of every sample size beside the theory.
     #[command(after_help = "Example: lcurve validate configs/quickstart.toml --trials 40 --check 4")]
@@ -466,11 +476,18 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
-        Command::Dynamics { model, times } => {
+        Command::Dynamics { model, times, validate, trials, seed } => {
             let (cfg, format) = model.load()?;
             let times = lcurve::dynamics::times(times.0)?;
-            let d = no_output(lcurve::dynamics::run(&cfg, &times, &progress), &progress)?;
+            let simulate = validate.then(|| lcurve::dynamics::Simulate {
+                trials: trials.unwrap_or(cfg.simulation().trials),
+                seed: seed.unwrap_or(cfg.simulation().seed),
+            });
+            let d = no_output(lcurve::dynamics::run_with(&cfg, &times, simulate, &progress), &progress)?;
             model.emit(&d.render(cfg.source(), format))?;
+            if let (Some(s), Some(z)) = (simulate, d.max_abs_z()) {
+                eprintln!("dynamics: {} points × {} trials; max |z| = {z:.2}", d.points.len(), s.trials);
+            }
             Ok(Outcome::Done)
         }
         Command::Scaling { model, budget } => {

@@ -338,3 +338,33 @@ fn isotropic_closed_form_by_marchenko_pastur() {
         }
     }
 }
+
+/// `dynamics --validate` follows each trained network along the axis: agreement with the
+/// theory (|z| < 4) and, at each time, exactly `validate`'s trials at that time (the same
+/// streams, data, weights and gradient flow).
+#[test]
+fn dynamics_validate_follows_validate() {
+    use lcurve::dynamics::{run_with, Simulate};
+    use lcurve::validate::{self, Options};
+    let text = model("[[layers]]\nwidth = 150\n", 0.2)
+        .replace("ridge = 0.01", "ridge = 0")
+        .replace("values = [10]", "values = [60, 200]");
+    let cfg = Config::from_toml_str(&text).unwrap();
+    let times = [0.2, 2.0, 20.0];
+    let d = run_with(&cfg, &times, Some(Simulate { trials: 30, seed: 5 }), &Silent).unwrap();
+    assert!(d.max_abs_z().unwrap() < 4.0, "{:?}", d.max_abs_z());
+    for (k, &t) in times.iter().enumerate() {
+        let at =
+            Config::from_toml_str(&text.replace("ridge = 0", &format!("ridge = 0\ntime = {t}"))).unwrap();
+        let v = validate::run(
+            &at,
+            &Options { trials: 30, seed: 5, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+            &Silent,
+        )
+        .unwrap();
+        for (i, row) in v.rows.iter().enumerate() {
+            let (e, _) = &d.simulated.as_ref().unwrap()[i * times.len() + k];
+            assert_eq!(row.mc.mean, e.mean, "p = {}, t = {t}", row.samples);
+        }
+    }
+}

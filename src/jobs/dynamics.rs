@@ -5,6 +5,7 @@ use crate::spec::text::num;
 use crate::spec::{Config, Ensemble, Error, Result, Ridge};
 use crate::support::output::{Cell, Format, Table};
 use crate::support::progress::Progress;
+use crate::support::stats::{summarize, Summary};
 use crate::theory::{Theory, TimePoint};
 use rayon::prelude::*;
 
@@ -56,11 +57,32 @@ pub struct Dynamics {
     /// Sample size by sample size, time by time.
     pub points: Vec<TimePoint>,
     pub summary: Vec<EarlyStop>,
+    /// With `--validate`: exact gradient flow at every point (E_g and E_tr summaries).
+    pub simulated: Option<Vec<(Summary, Summary)>>,
+}
+
+/// Monte Carlo of the dynamics: `trials` trained networks per sample size, each followed
+/// along the whole time axis (one draw, one eigendecomposition), streams keyed by (seed,
+/// p, trial) as in `validate` — the trial at a time equals `validate`'s at that time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Simulate {
+    pub trials: usize,
+    pub seed: u64,
 }
 
 /// Runs the dynamics of a config (a linear network with a fixed ridge) over `times`;
 /// progress counts one unit per sample size.
 pub fn run(config: &Config, times: &[f64], progress: &dyn Progress) -> Result<Dynamics> {
+    run_with(config, times, None, progress)
+}
+
+/// As [`run`], with exact gradient-flow trials at every point when `simulate` is given.
+pub fn run_with(
+    config: &Config,
+    times: &[f64],
+    simulate: Option<Simulate>,
+    progress: &dyn Progress,
+) -> Result<Dynamics> {
     let ridge = match config.ridge() {
         Ridge::Fixed(l) => l,
         Ridge::Optimal => {
@@ -105,30 +127,100 @@ pub fn run(config: &Config, times: &[f64], progress: &dyn Progress) -> Result<Dy
         .collect::<Result<_>>()?;
     progress.finish();
     let (points, summary): (Vec<Vec<TimePoint>>, Vec<EarlyStop>) = per_p.into_iter().unzip();
+    let simulated = match simulate {
+        None => None,
+        Some(s) => Some(simulate_axis(config, ridge, times, s, progress)?),
+    };
     Ok(Dynamics {
         ridge,
         noise: config.model().noise(),
         points: points.into_iter().flatten().collect(),
         summary,
+        simulated,
     })
 }
 
+/// E_g and E_tr summaries of `trials` gradient-flow trajectories at every (p, t), sample
+/// size by sample size, time by time.
+fn simulate_axis(
+    config: &Config,
+    ridge: f64,
+    times: &[f64],
+    s: Simulate,
+    progress: &dyn Progress,
+) -> Result<Vec<(Summary, Summary)>> {
+    let opts = crate::jobs::validate::Options {
+        trials: s.trials,
+        seed: s.seed,
+        scale: 1.0,
+        inputs: crate::spec::Inputs::Gaussian,
+    };
+    crate::jobs::validate::plan(config, &opts)?;
+    let model = crate::model::Model::build(config.model(), crate::model::Purpose::Simulation, progress)?;
+    let sim = crate::simulation::Simulator::new(&model)?;
+    let jobs: Vec<(usize, usize)> =
+        (0..config.samples().len()).flat_map(|i| (0..s.trials).map(move |t| (i, t))).collect();
+    progress.start("simulate", jobs.len() as u64);
+    let runs: Vec<Vec<crate::simulation::Trial>> = jobs
+        .par_iter()
+        .map(|&(i, t)| {
+            if progress.cancelled() {
+                return Err(Error::Interrupted { done: 0, total: jobs.len() as u64, unit: "trial" });
+            }
+            let p = config.samples()[i];
+            let mut rng = crate::simulation::trial_rng(s.seed, p, t);
+            let r = sim.trials_at_times(p, ridge, times, &mut rng, faer::Par::Seq);
+            progress.advance(1);
+            r
+        })
+        .collect::<Result<_>>()?;
+    progress.finish();
+    let mut out = Vec::with_capacity(config.samples().len() * times.len());
+    for i in 0..config.samples().len() {
+        let per_p = &runs[i * s.trials..(i + 1) * s.trials];
+        for k in 0..times.len() {
+            let e: Vec<f64> = per_p.iter().map(|r| r[k].error).collect();
+            let tr: Vec<f64> = per_p.iter().map(|r| r[k].train_error).collect();
+            out.push((summarize(&e), summarize(&tr)));
+        }
+    }
+    Ok(out)
+}
+
 impl Dynamics {
-    /// `samples, time, error, bias, variance, train_error, test_mse`.
+    /// `samples, time, error, bias, variance, train_error, test_mse`, and with a simulation
+    /// `mc_mean, mc_stderr, z, train_mc_mean`.
     pub fn table(&self) -> Table {
-        let columns = ["samples", "time", "error", "bias", "variance", "train_error", "test_mse"];
+        let mut columns: Vec<String> =
+            ["samples", "time", "error", "bias", "variance", "train_error", "test_mse"]
+                .map(String::from)
+                .to_vec();
+        if self.simulated.is_some() {
+            columns.extend(["mc_mean", "mc_stderr", "z", "train_mc_mean"].map(String::from));
+        }
         let rows = self
             .points
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(i, t)| {
                 let mut row = vec![Cell::Int(t.samples as u64)];
                 row.extend(
                     [t.time, t.error, t.bias, t.variance, t.train_error, t.error + self.noise].map(Cell::Num),
                 );
+                if let Some(sim) = &self.simulated {
+                    let (e, tr) = &sim[i];
+                    row.extend([Cell::Num(e.mean), e.stderr.into(), e.z(t.error).into(), Cell::Num(tr.mean)]);
+                }
                 row
             })
             .collect();
-        Table { columns: columns.map(String::from).to_vec(), rows }
+        Table { columns, rows }
+    }
+
+    /// The largest |z| of the simulated points (None without a simulation or a stderr).
+    pub fn max_abs_z(&self) -> Option<f64> {
+        let sim = self.simulated.as_ref()?;
+        sim.iter().zip(&self.points).filter_map(|((e, _), t)| e.z(t.error)).map(f64::abs).reduce(f64::max)
     }
 
     /// `samples, t_star, error_t_star, error_converged, ridge_star, error_ridge_star`.

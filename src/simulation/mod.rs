@@ -166,24 +166,45 @@ fn gradient_flow(
     time: f64,
     par: Par,
 ) -> Result<DMatrix<f64>> {
+    Ok(gradient_flow_times(phi, y, ridge, &[time], par)?.remove(0))
+}
+
+/// As [`gradient_flow`] at every time of `times`, from one eigendecomposition.
+fn gradient_flow_times(
+    phi: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    ridge: f64,
+    times: &[f64],
+    par: Par,
+) -> Result<Vec<DMatrix<f64>>> {
     let (p, n) = phi.shape();
     let primal = n <= p;
     let gram =
         if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) } / p as f64;
     let e = linalg::sym_eigen(&gram, par)?;
-    let filter = |k: f64| {
-        let x = k.max(0.0) + ridge;
-        if x * time < 1e-12 {
-            time
-        } else {
-            -(-time * x).exp_m1() / x
-        }
-    };
     let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) / p as f64 } else { y.clone() / p as f64 };
     let proj = gemm(&e.vectors, Op::T, &rhs, Op::N, par);
-    let scaled = DMatrix::from_fn(proj.nrows(), proj.ncols(), |i, j| proj[(i, j)] * filter(e.values[i]));
-    let coef = gemm(&e.vectors, Op::N, &scaled, Op::N, par);
-    Ok(if primal { coef } else { gemm(phi, Op::T, &coef, Op::N, par) })
+    Ok(times
+        .iter()
+        .map(|&time| {
+            let filter = |k: f64| {
+                let x = k.max(0.0) + ridge;
+                if x * time < 1e-12 {
+                    time
+                } else {
+                    -(-time * x).exp_m1() / x
+                }
+            };
+            let scaled =
+                DMatrix::from_fn(proj.nrows(), proj.ncols(), |i, j| proj[(i, j)] * filter(e.values[i]));
+            let coef = gemm(&e.vectors, Op::N, &scaled, Op::N, par);
+            if primal {
+                coef
+            } else {
+                gemm(phi, Op::T, &coef, Op::N, par)
+            }
+        })
+        .collect())
 }
 
 /// A model prepared for simulation (square roots of its covariances precomputed).
@@ -434,6 +455,44 @@ impl Simulator {
         }
         let data = self.draw_data(samples, rng, par);
         Ok(self.fit_member(&data, Fit::Flow { ridge, time }, rng, par)?.0)
+    }
+
+    /// As [`Simulator::trial_at_time`] at every time of `times`, from one draw of data and
+    /// weights and one eigendecomposition: the trajectory of one trained network (trial k
+    /// at time t equals `trial_at_time` at t from the same stream).
+    pub fn trials_at_times(
+        &self,
+        samples: usize,
+        ridge: f64,
+        times: &[f64],
+        rng: &mut impl Rng,
+        par: Par,
+    ) -> Result<Vec<Trial>> {
+        if self.is_nonlinear() {
+            return Err(Error::Numerical("a finite training time is specified for linear networks".into()));
+        }
+        let data = self.draw_data(samples, rng, par);
+        let mut phi: Option<DMatrix<f64>> = None;
+        let mut gs = Vec::with_capacity(self.widths.len());
+        let mut prev = self.n0;
+        for (l, &n) in self.widths.iter().enumerate() {
+            let g = normal(rng, prev, n);
+            let prod = gemm(phi.as_ref().unwrap_or(&data.inputs), Op::N, &g, Op::N, par);
+            phi = Some(self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par));
+            gs.push(g);
+            prev = n;
+        }
+        let phi = phi.as_ref().unwrap_or(&data.inputs);
+        Ok(gradient_flow_times(phi, &data.rhs, ridge, times, par)?
+            .into_iter()
+            .map(|v| {
+                let v_noisy = v.column(0).into_owned();
+                let train_error = (&data.y - phi * &v_noisy).norm_squared() / samples as f64;
+                let [error, bias] = [v_noisy, v.column(1).into_owned()]
+                    .map(|v| self.sigma_norm(&(self.beta_hat(&v, &gs) - &data.beta)));
+                Trial { error, bias, train_error }
+            })
+            .collect())
     }
 
     /// Draws one set of weights G_ℓ, computes the features of `data`, fits the readout on
