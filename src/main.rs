@@ -170,6 +170,16 @@ enum Command {
         /// Seed of the random streams with --validate (default: [simulation] seed, else 1).
         #[arg(long, value_name = "S", value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
+        /// Results store of the --validate trials (shared with `validate` at a training time).
+        #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+        store: Option<PathBuf>,
+        /// Use no store: simulate every trial and keep none.
+        #[arg(long, conflicts_with = "shard")]
+        no_store: bool,
+        /// With --validate: compute only shard i of N of the trajectories into the store and
+        /// write no output; a later run without --shard assembles the result.
+        #[arg(long, value_name = "i/N", value_parser = parse_shard)]
+        shard: Option<lcurve::validate::Shard>,
     },
     /// Monte Carlo simulation of every sample size beside the theory.
     #[command(after_help = "Example: lcurve validate configs/quickstart.toml --trials 40 --check 4")]
@@ -476,14 +486,34 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
-        Command::Dynamics { model, times, validate, trials, seed } => {
+        Command::Dynamics { model, times, validate, trials, seed, store, no_store, shard } => {
+            if shard.is_some() && !validate {
+                return Err(Failure::Usage("--shard: only a --validate run has trials to share out".into()));
+            }
             let (cfg, format) = model.load()?;
             let times = lcurve::dynamics::times(times.0)?;
             let simulate = validate.then(|| lcurve::dynamics::Simulate {
                 trials: trials.unwrap_or(cfg.simulation().trials),
                 seed: seed.unwrap_or(cfg.simulation().seed),
+                shard,
             });
-            let d = no_output(lcurve::dynamics::run_with(&cfg, &times, simulate, &progress), &progress)?;
+            let st = if validate && !no_store {
+                let dir = store.unwrap_or_else(lcurve::store::default_dir);
+                Some(Store::open(&dir)?)
+            } else {
+                None
+            };
+            let d = no_output(
+                lcurve::dynamics::run_with(&cfg, &times, simulate, st.as_ref(), &progress),
+                &progress,
+            )?;
+            if let Some(sh) = shard {
+                eprintln!(
+                    "dynamics: shard {}/{} computed its trajectories into the store",
+                    sh.index, sh.count
+                );
+                return Ok(Outcome::Done);
+            }
             model.emit(&d.render(cfg.source(), format))?;
             if let (Some(s), Some(z)) = (simulate, d.max_abs_z()) {
                 eprintln!("dynamics: {} points × {} trials; max |z| = {z:.2}", d.points.len(), s.trials);

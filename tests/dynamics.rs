@@ -351,7 +351,8 @@ fn dynamics_validate_follows_validate() {
         .replace("values = [10]", "values = [60, 200]");
     let cfg = Config::from_toml_str(&text).unwrap();
     let times = [0.2, 2.0, 20.0];
-    let d = run_with(&cfg, &times, Some(Simulate { trials: 30, seed: 5 }), &Silent).unwrap();
+    let d =
+        run_with(&cfg, &times, Some(Simulate { trials: 30, seed: 5, shard: None }), None, &Silent).unwrap();
     assert!(d.max_abs_z().unwrap() < 4.0, "{:?}", d.max_abs_z());
     for (k, &t) in times.iter().enumerate() {
         let at =
@@ -367,4 +368,50 @@ fn dynamics_validate_follows_validate() {
             assert_eq!(row.mc.mean, e.mean, "p = {}, t = {t}", row.samples);
         }
     }
+}
+
+/// The trials of `dynamics --validate` are kept in the results store under `validate`'s
+/// keys at each time: a later `validate` at one of those times simulates nothing, and a
+/// second dynamics run takes every trial from the store with the same numbers.
+#[test]
+fn dynamics_validate_shares_the_store() {
+    use lcurve::dynamics::{run_with, Simulate};
+    use lcurve::validate::{self, Options};
+    let dir = std::env::temp_dir().join(format!("lcurve_dyn_store_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = lcurve::store::Store::open(&dir).unwrap();
+    let text = model("", 0.2)
+        .replace("ridge = 0.01", "ridge = 0.001")
+        .replace("values = [10]", "values = [40, 150]");
+    let cfg = Config::from_toml_str(&text).unwrap();
+    let times = [0.5, 5.0];
+    let sim = Some(Simulate { trials: 8, seed: 3, shard: None });
+    let first = run_with(&cfg, &times, sim, Some(&store), &Silent).unwrap();
+    let at = Config::from_toml_str(&text.replace("ridge = 0.001", "ridge = 0.001\ntime = 5")).unwrap();
+    let v = validate::run_stored(
+        &at,
+        &Options { trials: 8, seed: 3, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+        Some(&store),
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(v.from_store, 2 * 8, "every trial of validate at t = 5 comes from the dynamics run");
+    for (i, row) in v.rows.iter().enumerate() {
+        assert_eq!(row.mc.mean, first.simulated.as_ref().unwrap()[i * 2 + 1].0.mean);
+    }
+    let again = run_with(&cfg, &times, sim, Some(&store), &Silent).unwrap();
+    assert_eq!(first.table(), again.table());
+    let _ = std::fs::remove_dir_all(&dir);
+    // Two shards into a fresh store, then the assembling run: the unsharded numbers.
+    let store = lcurve::store::Store::open(&dir).unwrap();
+    for index in 0..2 {
+        let shard = Some(lcurve::validate::Shard { index, count: 2 });
+        let part =
+            run_with(&cfg, &times, Some(Simulate { trials: 8, seed: 3, shard }), Some(&store), &Silent)
+                .unwrap();
+        assert!(part.simulated.is_none());
+    }
+    let assembled = run_with(&cfg, &times, sim, Some(&store), &Silent).unwrap();
+    assert_eq!(assembled.table(), first.table());
+    let _ = std::fs::remove_dir_all(&dir);
 }

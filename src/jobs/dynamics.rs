@@ -1,6 +1,7 @@
 //! The `dynamics` job (DYNAMICS.md): E_g(t) and E_tr(t) of gradient flow along a time axis
 //! at every sample size of a config, with early stopping beside the optimal ridge.
 
+use crate::jobs::store::{PointKey, Record, Store};
 use crate::spec::text::num;
 use crate::spec::{Config, Ensemble, Error, Result, Ridge};
 use crate::support::output::{Cell, Format, Table};
@@ -68,19 +69,25 @@ pub struct Dynamics {
 pub struct Simulate {
     pub trials: usize,
     pub seed: u64,
+    /// Compute only this shard's trajectories into the store (`--shard i/N`); the summaries
+    /// then cover what the store holds so far, and the CLI writes no output.
+    pub shard: Option<crate::jobs::validate::Shard>,
 }
 
 /// Runs the dynamics of a config (a linear network with a fixed ridge) over `times`;
 /// progress counts one unit per sample size.
 pub fn run(config: &Config, times: &[f64], progress: &dyn Progress) -> Result<Dynamics> {
-    run_with(config, times, None, progress)
+    run_with(config, times, None, None, progress)
 }
 
-/// As [`run`], with exact gradient-flow trials at every point when `simulate` is given.
+/// As [`run`], with exact gradient-flow trials at every point when `simulate` is given,
+/// looked up in and kept in `store` under the keys `validate` gives a trial at each time
+/// (so the two share their trials, and an interrupted run resumes).
 pub fn run_with(
     config: &Config,
     times: &[f64],
     simulate: Option<Simulate>,
+    store: Option<&Store>,
     progress: &dyn Progress,
 ) -> Result<Dynamics> {
     let ridge = match config.ridge() {
@@ -129,7 +136,12 @@ pub fn run_with(
     let (points, summary): (Vec<Vec<TimePoint>>, Vec<EarlyStop>) = per_p.into_iter().unzip();
     let simulated = match simulate {
         None => None,
-        Some(s) => Some(simulate_axis(config, ridge, times, s, progress)?),
+        // A shard only fills the store: no summaries of a part of the trials.
+        Some(s) if s.shard.is_some() => {
+            simulate_axis(config, ridge, times, s, store, progress)?;
+            None
+        }
+        Some(s) => Some(simulate_axis(config, ridge, times, s, store, progress)?),
     };
     Ok(Dynamics {
         ridge,
@@ -147,6 +159,7 @@ fn simulate_axis(
     ridge: f64,
     times: &[f64],
     s: Simulate,
+    store: Option<&Store>,
     progress: &dyn Progress,
 ) -> Result<Vec<(Summary, Summary)>> {
     let opts = crate::jobs::validate::Options {
@@ -156,25 +169,93 @@ fn simulate_axis(
         inputs: crate::spec::Inputs::Gaussian,
     };
     crate::jobs::validate::plan(config, &opts)?;
-    let model = crate::model::Model::build(config.model(), crate::model::Purpose::Simulation, progress)?;
-    let sim = crate::simulation::Simulator::new(&model)?;
-    let jobs: Vec<(usize, usize)> =
+    // The keys of `validate`'s trial at (p, t): a trajectory is stored as one record per time.
+    let keys: Vec<Vec<PointKey>> = config
+        .samples()
+        .iter()
+        .map(|&p| {
+            let key = PointKey::new(config.model(), p, ridge, None, s.seed, config.simulation().test_samples);
+            times.iter().map(|&t| key.with_time(t)).collect()
+        })
+        .collect();
+    let stored = match store {
+        Some(st) => {
+            let loaded = st.load(Some(&keys.iter().flatten().copied().collect()))?;
+            for w in &loaded.warnings {
+                progress.note(w);
+            }
+            loaded.trials
+        }
+        None => Default::default(),
+    };
+    let from_store = |i: usize, t: usize| -> Option<Vec<crate::simulation::Trial>> {
+        keys[i]
+            .iter()
+            .map(|k| match stored.get(&(*k, t as u32)) {
+                Some(v) if v.len() == 3 => {
+                    Some(crate::simulation::Trial { error: v[0], bias: v[1], train_error: v[2] })
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let all: Vec<(usize, usize)> =
         (0..config.samples().len()).flat_map(|i| (0..s.trials).map(move |t| (i, t))).collect();
+    // A shard takes its share of the jobs by cost (a trajectory costs ∝ p·width²), the same
+    // share in every process whatever the store holds.
+    let jobs: Vec<(usize, usize)> = match s.shard {
+        None => all,
+        Some(shard) => {
+            let cost: Vec<u64> = all.iter().map(|&(i, _)| config.samples()[i] as u64).collect();
+            let mine = shard.assign(&cost);
+            all.into_iter().zip(mine).filter(|(_, m)| *m).map(|(j, _)| j).collect()
+        }
+    };
+    if s.shard.is_some() && store.is_none() {
+        return Err(Error::option(
+            "shard",
+            "a shard computes into the results store: give --store (or leave out --no-store)",
+        ));
+    }
+    let missing = jobs.iter().any(|&(i, t)| from_store(i, t).is_none());
+    let sim = if missing {
+        let model = crate::model::Model::build(config.model(), crate::model::Purpose::Simulation, progress)?;
+        Some(crate::simulation::Simulator::new(&model)?)
+    } else {
+        None
+    };
     progress.start("simulate", jobs.len() as u64);
     let runs: Vec<Vec<crate::simulation::Trial>> = jobs
         .par_iter()
         .map(|&(i, t)| {
+            if let Some(r) = from_store(i, t) {
+                progress.advance(1);
+                return Ok(r);
+            }
             if progress.cancelled() {
                 return Err(Error::Interrupted { done: 0, total: jobs.len() as u64, unit: "trial" });
             }
             let p = config.samples()[i];
             let mut rng = crate::simulation::trial_rng(s.seed, p, t);
-            let r = sim.trials_at_times(p, ridge, times, &mut rng, faer::Par::Seq);
+            let sim = sim.as_ref().expect("built when a trial is missing");
+            let r = sim.trials_at_times(p, ridge, times, &mut rng, faer::Par::Seq)?;
+            if let Some(st) = store {
+                for (k, tr) in keys[i].iter().zip(&r) {
+                    st.append(&Record {
+                        key: *k,
+                        trial: t as u32,
+                        values: vec![tr.error, tr.bias, tr.train_error],
+                    })?;
+                }
+            }
             progress.advance(1);
-            r
+            Ok(r)
         })
         .collect::<Result<_>>()?;
     progress.finish();
+    if s.shard.is_some() {
+        return Ok(Vec::new());
+    }
     let mut out = Vec::with_capacity(config.samples().len() * times.len());
     for i in 0..config.samples().len() {
         let per_p = &runs[i * s.trials..(i + 1) * s.trials];
