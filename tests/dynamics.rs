@@ -415,3 +415,16 @@ fn dynamics_validate_shares_the_store() {
     assert_eq!(assembled.table(), first.table());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// At the ridgeless interpolation threshold p = r, E_g(t) is finite at every time and grows
+/// without bound as t → ∞ (DYNAMICS §5), where the static theory is +∞.
+#[test]
+fn at_the_threshold_the_error_is_finite_and_grows() {
+    let th = theory(&model("[[layers]]\nwidth = 150\n", 0.2));
+    assert_eq!(th.rank(), 120.0);
+    assert!(th.point_at(120.0, 0.0).unwrap().error.is_infinite());
+    let errors: Vec<f64> =
+        [1.0, 10.0, 100.0, 1000.0].iter().map(|&t| th.point_at_time(120.0, 0.0, t).unwrap().error).collect();
+    assert!(errors.iter().all(|e| e.is_finite()), "{errors:?}");
+    assert!(errors.windows(2).all(|w| w[1] > w[0]) && errors[3] > 3.0 * errors[1], "{errors:?}");
+}
