@@ -197,6 +197,66 @@ const CASES: &[Case] = &[
         code: 2,
         says: &["(layers has 1 entry)"],
     },
+    // Scaling, datasets and training time (issues 18, 19, 22).
+    Case {
+        name: "dim infinite with an identity Σ0",
+        edit: Edit::Replace("dim = 40\n", "dim = \"infinite\"\n"),
+        args: &["curve"],
+        env: &[],
+        code: 2,
+        says: &["data.covariance.kind", "power_law"],
+    },
+    Case {
+        name: "dim infinite in validate",
+        edit: Edit::Replace(
+            "dim = 40\n",
+            "dim = \"infinite\"\ncovariance = { kind = \"power_law\", exponent = 2.0, normalize = false }\n",
+        ),
+        args: &["validate", "--trials", "2", "--no-store"],
+        env: &[],
+        code: 2,
+        says: &["data.dim", "finite"],
+    },
+    Case {
+        name: "a budget below any split",
+        edit: Edit::None,
+        args: &["scaling", "--budget", "1:100:3"],
+        env: &[],
+        code: 2,
+        says: &["--budget"],
+    },
+    Case {
+        name: "a zero training time",
+        edit: Edit::Replace("ridge = 0.01\n", "ridge = 0.01\ntime = 0\n"),
+        args: &["curve"],
+        env: &[],
+        code: 2,
+        says: &["readout.time", "t > 0"],
+    },
+    Case {
+        name: "times with a zero",
+        edit: Edit::None,
+        args: &["dynamics", "--times", "0,1"],
+        env: &[],
+        code: 2,
+        says: &["--times"],
+    },
+    Case {
+        name: "real inputs without a dataset",
+        edit: Edit::None,
+        args: &["validate", "--inputs", "data", "--trials", "2", "--no-store"],
+        env: &[],
+        code: 2,
+        says: &["--inputs", "source"],
+    },
+    Case {
+        name: "a missing features file",
+        edit: Edit::Replace("dim = 40\n", "source = { features = \"nope.npy\", labels = \"nope.npy\" }\n"),
+        args: &["curve"],
+        env: &[],
+        code: 2,
+        says: &["data.source.features", "cannot read"],
+    },
 ];
 
 #[test]

@@ -24,6 +24,7 @@
 use crate::spec::{
     Activation, CovarianceKind, CovarianceSpec, Ensemble, Error, Inputs, ModelSpec, Result, Target,
 };
+use crate::support::hash::Fnv;
 use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -41,39 +42,6 @@ pub const SIM_VERSION: u32 = 1;
 /// working directory.
 pub fn default_dir() -> PathBuf {
     std::env::var_os("LCURVE_STORE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".lcurve-store"))
-}
-
-/// FNV-1a, 128-bit: a stable hash (the same on every machine and Rust version).
-#[derive(Clone, Copy)]
-pub(crate) struct Fnv(u128);
-
-impl Fnv {
-    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
-    const PRIME: u128 = 0x0000000001000000000000000000013B;
-
-    pub(crate) fn new() -> Self {
-        Fnv(Self::OFFSET)
-    }
-
-    pub(crate) fn bytes(&mut self, b: &[u8]) -> &mut Self {
-        for &x in b {
-            self.0 ^= x as u128;
-            self.0 = self.0.wrapping_mul(Self::PRIME);
-        }
-        self
-    }
-
-    pub(crate) fn u64(&mut self, x: u64) -> &mut Self {
-        self.bytes(&x.to_le_bytes())
-    }
-
-    pub(crate) fn f64(&mut self, x: f64) -> &mut Self {
-        self.u64(x.to_bits())
-    }
-
-    pub(crate) fn tag(&mut self, s: &str) -> &mut Self {
-        self.u64(s.len() as u64).bytes(s.as_bytes())
-    }
 }
 
 /// A line checksum: FNV-1a 32-bit.

@@ -147,29 +147,9 @@ fn normal(rng: &mut impl Rng, r: usize, c: usize) -> DMatrix<f64> {
     DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
 }
 
-/// How a trial fits the readout.
-#[derive(Clone, Copy, Debug)]
-enum Fit {
-    /// The ridge estimator (λ = 0: minimum norm).
-    Ridge(f64),
-    /// Gradient flow for a time at a ridge.
-    Flow { ridge: f64, time: f64 },
-}
-
 /// `v(t) = φ_t(K) Φᵀy/p`, `K = ΦᵀΦ/p`, `φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ)`, for every column
-/// of `y`, through the eigendecomposition of the smaller of ΦᵀΦ/p and ΦΦᵀ/p
-/// (f(ΦᵀΦ)Φᵀ = Φᵀf(ΦΦᵀ)).
-fn gradient_flow(
-    phi: &DMatrix<f64>,
-    y: &DMatrix<f64>,
-    ridge: f64,
-    time: f64,
-    par: Par,
-) -> Result<DMatrix<f64>> {
-    Ok(gradient_flow_times(phi, y, ridge, &[time], par)?.remove(0))
-}
-
-/// As [`gradient_flow`] at every time of `times`, from one eigendecomposition.
+/// of `y` and every time of `times`, through one eigendecomposition of the smaller of
+/// ΦᵀΦ/p and ΦΦᵀ/p (f(ΦᵀΦ)Φᵀ = Φᵀf(ΦΦᵀ)).
 fn gradient_flow_times(
     phi: &DMatrix<f64>,
     y: &DMatrix<f64>,
@@ -347,7 +327,7 @@ impl Simulator {
         if self.is_nonlinear() {
             return self.nonlinear_trial(&data, ridge, rng, par);
         }
-        let (fit, _) = self.fit_member(&data, Fit::Ridge(ridge), rng, par)?;
+        let (fit, _) = self.fit_member(&data, ridge, rng, par)?;
         Ok(fit)
     }
 
@@ -391,7 +371,7 @@ impl Simulator {
                     unit: "ensemble member",
                 });
             }
-            let (fit, diffs) = self.fit_member(&data, Fit::Ridge(ridge), rng, par)?;
+            let (fit, diffs) = self.fit_member(&data, ridge, rng, par)?;
             single.get_or_insert(fit);
             for (k, diff) in diffs.iter().enumerate() {
                 sum[k] += diff;
@@ -450,11 +430,7 @@ impl Simulator {
         rng: &mut impl Rng,
         par: Par,
     ) -> Result<Trial> {
-        if self.is_nonlinear() {
-            return Err(Error::Numerical("a finite training time is specified for linear networks".into()));
-        }
-        let data = self.draw_data(samples, rng, par);
-        Ok(self.fit_member(&data, Fit::Flow { ridge, time }, rng, par)?.0)
+        Ok(self.trials_at_times(samples, ridge, &[time], rng, par)?.remove(0))
     }
 
     /// As [`Simulator::trial_at_time`] at every time of `times`, from one draw of data and
@@ -500,14 +476,10 @@ impl Simulator {
     fn fit_member(
         &self,
         data: &Data,
-        fit: Fit,
+        ridge: f64,
         rng: &mut impl Rng,
         par: Par,
     ) -> Result<(Trial, [DVector<f64>; 2])> {
-        let ridge = match fit {
-            Fit::Ridge(l) => l,
-            Fit::Flow { .. } => f64::NAN,
-        };
         let p = data.y.len();
         // Features layer by layer; the G_ℓ are kept to map v̂ back to β̂ = F v̂.
         let mut phi: Option<DMatrix<f64>> = None; // None: the shared inputs
@@ -529,9 +501,7 @@ impl Simulator {
             prev = n;
         }
         let phi = phi.as_ref().unwrap_or(&data.inputs);
-        let v = if let Fit::Flow { ridge, time } = fit {
-            gradient_flow(phi, &data.rhs, ridge, time, par)?
-        } else if ridge > 0.0 {
+        let v = if ridge > 0.0 {
             ridge_solve(phi, &data.rhs, ridge, par)?
         } else if factored {
             // The bottleneck stage's Φ (the shared inputs at stage 0; the last stage is Φ itself).

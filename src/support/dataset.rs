@@ -9,6 +9,7 @@
 
 use crate::spec::limits::MAX_DENSE_DIM;
 use crate::spec::{Dataset, Invalid};
+use crate::support::hash::Fnv;
 use crate::support::linalg::{self, gemm, Op};
 use faer::Par;
 use nalgebra::DMatrix;
@@ -131,21 +132,18 @@ fn read_csv(text: &str) -> Result<Array, Invalid> {
     Ok(Array { shape: vec![rows, cols], values })
 }
 
-/// FNV-1a over the numbers and the centring flag.
+/// A stable hash of the numbers and the centring flag (the low 64 bits of [`Fnv`]).
 fn hash(features: &DMatrix<f64>, labels: &[f64], center: bool) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    let mut add = |x: u64| {
-        for b in x.to_le_bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-    };
-    add(features.nrows() as u64);
-    add(features.ncols() as u64);
-    features.iter().for_each(|x| add(x.to_bits()));
-    labels.iter().for_each(|x| add(x.to_bits()));
-    add(center as u64);
-    h
+    let mut h = Fnv::new();
+    h.tag("dataset").u64(features.nrows() as u64).u64(features.ncols() as u64);
+    features.iter().for_each(|&x| {
+        h.f64(x);
+    });
+    labels.iter().for_each(|&x| {
+        h.f64(x);
+    });
+    h.u64(center as u64);
+    h.0 as u64
 }
 
 /// Which input of a dataset a problem concerns (the caller maps it to its config key).

@@ -389,10 +389,10 @@ impl Chain {
     /// `lambda` is the chain's ridge: for λ > 0 the outer equation gives 1 − d_L/p = λ/κ_L,
     /// which the training error uses instead of the difference (it cancels when d_L ≈ p).
     fn observe(&self, s: &ChainState, p: f64, lambda: f64, kappa_layers: Vec<f64>) -> Observed {
-        let (e0, _) = self.e0_r(s.kappa0);
-        let (mut r, mut r0p) = (0.0, 0.0);
+        let (mut e0, mut r, mut r0p) = (0.0, 0.0, 0.0);
         for ((&m, &c), &w) in self.m.iter().zip(&self.c2).zip(&self.w) {
             let q = 1.0 / (m + s.kappa0);
+            e0 += w * (m * c);
             r += w * (c * m * m * q);
             r0p -= w * (c * m * m * q * q);
         }

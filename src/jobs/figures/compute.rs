@@ -141,6 +141,40 @@ fn theory_curve(cfg: &Config) -> Result<(Theory, Vec<Point>)> {
     Ok((theory, points))
 }
 
+/// A quantity of the readout trained for each time of `xs` (a time axis): one theory and
+/// one windowed solve of the whole axis (DYNAMICS §3), not a theory per time.
+fn time_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<Vec<(f64, f64)>> {
+    let ridge = match cfg.ridge() {
+        crate::spec::Ridge::Fixed(l) => l,
+        crate::spec::Ridge::Optimal => {
+            return Err(point_error(s, Invalid("a time axis needs a fixed ridge λ ≥ 0".into())))
+        }
+    };
+    let theory = Theory::from_spec(cfg.model(), &Silent)?;
+    let p = *cfg.samples().first().expect("a config has samples") as f64;
+    let noise = cfg.model().noise();
+    theory
+        .points_at_times(p, ridge, xs)?
+        .into_iter()
+        .map(|t| {
+            let y = match q {
+                Quantity::Error => t.error,
+                Quantity::Bias => t.bias,
+                Quantity::Variance => t.variance,
+                Quantity::TrainError => t.train_error,
+                Quantity::TestMse => t.error + noise,
+                other => {
+                    return Err(point_error(
+                        s,
+                        Invalid(format!("{} has no value at a training time", other.symbol())),
+                    ))
+                }
+            };
+            Ok((t.time, y))
+        })
+        .collect()
+}
+
 /// The eigenvalue m_j or the task power m_j c_j² of the data spectrum (descending m) at
 /// the indices `xs` (rounded); +∞ (a break) beyond the spectrum.
 fn spectrum_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<Vec<(f64, f64)>> {
@@ -211,6 +245,10 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
         Axis::Index => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
             return spectrum_values(s, q, &cfg, at.xs);
+        }
+        Axis::Time => {
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            return time_values(s, q, &cfg, at.xs);
         }
         Axis::Budget => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
