@@ -3,6 +3,10 @@
 //! one and two hidden layers, linear and ReLU (a nonlinear layer needs a finite n0); and a
 //! budget-frontier point (SCALING §5).
 
+/// The command-line tool's allocator, so that the benches measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use lcurve::progress::Silent;
 use lcurve::{Config, Theory};

@@ -2,6 +2,10 @@
 //! power-law data (exponent 1), for λ = 1e-2 and λ = 0; and of issue 9: one ensemble trial
 //! of K = 4 members on shared data (to compare with 4 single trials).
 
+/// The command-line tool's allocator, so that the benches measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Par;
 use lcurve::model::{Model, Purpose};

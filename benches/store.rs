@@ -3,6 +3,10 @@
 //! use the store's in-process index), a figure's 20 validations from a fresh store, and
 //! reading every record (`lcurve store status`).
 
+/// The command-line tool's allocator, so that the benches measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use lcurve::store::{PointKey, Record, Store};
 use lcurve::Config;

@@ -3,6 +3,10 @@
 //! network with ReLU in both layers (the nonlinear chain); of issue 22: a training-time
 //! axis of the linear network.
 
+/// The command-line tool's allocator, so that the benches measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use lcurve::config::Override;
 use lcurve::progress::Silent;

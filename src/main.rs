@@ -17,6 +17,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// mimalloc keeps freed pages for reuse. glibc's allocator hands a Monte Carlo trial's
+/// ≈ 50 MB of matrices back to the kernel after every trial and faults them in again on
+/// the next: a third of a trial's time (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "lcurve",

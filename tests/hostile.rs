@@ -385,7 +385,7 @@ fn figure_and_path_cases() {
     let cfg = write(&dir, "s.toml", SMALL);
     let store = dir.join("store");
     std::fs::create_dir_all(&store).unwrap();
-    write(&store, "v1", "");
+    write(&store, &format!("v{}", lcurve::store::SIM_VERSION), "");
     let (code, _, err) =
         run(&["validate", cfg.to_str().unwrap(), "--trials", "2", "--store", store.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");

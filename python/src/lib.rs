@@ -3,6 +3,11 @@
 //! GIL in a worker thread while the calling thread polls for Ctrl-C; everything else is
 //! the library's. The public Python API (`lcurve/__init__.py`) wraps these functions.
 
+/// The allocator of the command-line tool (see src/main.rs): Monte Carlo trials reuse
+/// freed pages instead of faulting them in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use lcurve::config::Override;
 use lcurve::figures::{self, SimOptions};
 use lcurve::output::{Cell, Table};

@@ -36,7 +36,7 @@ use std::sync::Mutex;
 /// Version of the simulation algorithm. Bump it whenever a change would alter any
 /// trial's numbers (sampling order, solver, normalisation): old records are then ignored
 /// (and removed by `lcurve store gc`).
-pub const SIM_VERSION: u32 = 1;
+pub const SIM_VERSION: u32 = 2;
 
 /// Where the store lives without `--store`: `$LCURVE_STORE`, else `.lcurve-store` in the
 /// working directory.

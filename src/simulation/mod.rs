@@ -2,7 +2,9 @@
 //! weight matrix, solve the ridge problem, and measure E_g exactly from β̂ = F v̂.
 //!
 //! Determinism: every (sample size, trial) pair has its own ChaCha8 stream
-//! ([`trial_rng`]), and dense kernels run sequentially inside a trial
+//! ([`trial_rng`]); each random matrix takes a key from it and fills its entries in fixed
+//! blocks from non-overlapping Xoshiro256++ sub-streams (`normal`, the same entries on any
+//! number of threads), and dense kernels run sequentially inside a trial
 //! ([`Simulator::trial`] takes the faer parallelism), so results do not depend on the
 //! number of threads that run trials.
 
@@ -18,6 +20,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 pub use crate::spec::limits::MAX_TRIALS;
+
+mod normal;
 
 /// Members simulated per trial for `ensemble = "infinite"`: E_∞ is estimated without bias
 /// from their pairs (see [`Simulator::ensemble_trial`]).
@@ -143,10 +147,6 @@ struct Data {
     inputs: DMatrix<f64>,
 }
 
-fn normal(rng: &mut impl Rng, r: usize, c: usize) -> DMatrix<f64> {
-    DMatrix::from_fn(r, c, |_, _| rng.sample::<f64, _>(StandardNormal))
-}
-
 /// `v(t) = φ_t(K) Φᵀy/p`, `K = ΦᵀΦ/p`, `φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ)`, for every column
 /// of `y` and every time of `times`, through one eigendecomposition of the smaller of
 /// ΦᵀΦ/p and ΦΦᵀ/p (f(ΦᵀΦ)Φᵀ = Φᵀf(ΦΦᵀ)).
@@ -159,8 +159,7 @@ fn gradient_flow_times(
 ) -> Result<Vec<DMatrix<f64>>> {
     let (p, n) = phi.shape();
     let primal = n <= p;
-    let gram =
-        if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) } / p as f64;
+    let gram = linalg::gram_lower(phi, if primal { Op::T } else { Op::N }, 1.0 / p as f64, par);
     let e = linalg::sym_eigen(&gram, par)?;
     let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) / p as f64 } else { y.clone() / p as f64 };
     let proj = gemm(&e.vectors, Op::T, &rhs, Op::N, par);
@@ -408,7 +407,7 @@ impl Simulator {
             None => z,
             Some(u) => u * z,
         };
-        let white = normal(rng, p, self.n0);
+        let white = normal::matrix(rng, p, self.n0, par);
         let y_clean = &white * self.sigma_half.left_vec(&beta);
         let noise_sd = self.noise.sqrt();
         let y = DVector::from_fn(p, |i, _| y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal));
@@ -452,7 +451,7 @@ impl Simulator {
         let mut gs = Vec::with_capacity(self.widths.len());
         let mut prev = self.n0;
         for (l, &n) in self.widths.iter().enumerate() {
-            let g = normal(rng, prev, n);
+            let g = normal::matrix(rng, prev, n, par);
             let prod = gemm(phi.as_ref().unwrap_or(&data.inputs), Op::N, &g, Op::N, par);
             phi = Some(self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par));
             gs.push(g);
@@ -490,7 +489,7 @@ impl Simulator {
         let mut at_bottleneck = None;
         let mut prev = self.n0;
         for (l, &n) in self.widths.iter().enumerate() {
-            let g = normal(rng, prev, n);
+            let g = normal::matrix(rng, prev, n, par);
             let cur = phi.as_ref().unwrap_or(&data.inputs);
             if factored && bottleneck == l {
                 at_bottleneck = Some(phi.clone());
@@ -535,7 +534,7 @@ impl Simulator {
             .iter()
             .enumerate()
             .map(|(l, &n)| {
-                let g = normal(rng, fan_in, n);
+                let g = normal::matrix(rng, fan_in, n, par);
                 let w = self.layer_half[l].right(g, 1.0 / (fan_in as f64).sqrt(), par);
                 fan_in = n;
                 w
@@ -576,7 +575,7 @@ impl Simulator {
         while left > 0 {
             let rows = left.min(TEST_CHUNK);
             left -= rows;
-            let white = normal(rng, rows, self.n0);
+            let white = normal::matrix(rng, rows, self.n0, par);
             let target = &white * &target_dir;
             let features = self.features(&self.input_map.right(white, 1.0, par), &weights, rng, par);
             let predicted = gemm(&features, Op::N, &v, Op::N, par);
@@ -664,10 +663,10 @@ impl Simulator {
         par: Par,
     ) -> DMatrix<f64> {
         let mut a = gemm(inputs, Op::N, &weights[0], Op::N, par);
-        self.activations[0].apply_all(&mut a, rng);
+        self.activations[0].apply_all(&mut a, rng, par);
         for (w, act) in weights.iter().zip(&self.activations).skip(1) {
             a = gemm(&a, Op::N, w, Op::N, par);
-            act.apply_all(&mut a, rng);
+            act.apply_all(&mut a, rng, par);
         }
         a *= (self.n0 as f64 / self.feature_dim() as f64).sqrt();
         a
@@ -717,7 +716,7 @@ impl Simulator {
         y: &DMatrix<f64>,
         par: Par,
     ) -> Result<DMatrix<f64>> {
-        let ata = gemm(a, Op::T, a, Op::N, par);
+        let ata = linalg::gram_lower(a, Op::T, 1.0, par);
         let aty = gemm(a, Op::T, y, Op::N, par);
         let z = linalg::spd_solve(&ata, &aty, par)
             .ok_or_else(|| Error::Numerical("ridgeless solve: AᵀA is not positive definite".into()))?;
@@ -730,7 +729,7 @@ impl Simulator {
             let prod = gemm(&m, Op::N, g, Op::N, par);
             m = half.right(prod, 1.0 / (n as f64).sqrt(), par);
         }
-        let mmt = gemm(&m, Op::N, &m, Op::T, par);
+        let mmt = linalg::gram_lower(&m, Op::N, 1.0, par);
         let u = linalg::spd_solve(&mmt, &z, par)
             .ok_or_else(|| Error::Numerical("ridgeless solve: MMᵀ is not positive definite".into()))?;
         Ok(gemm(&m, Op::T, &u, Op::N, par))
@@ -760,8 +759,7 @@ pub(crate) fn ridge_solve(
     let fail =
         || Error::Numerical(format!("ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"));
     if n <= p {
-        let mut a = gemm(phi, Op::T, phi, Op::N, par);
-        a /= pf;
+        let mut a = linalg::gram_lower(phi, Op::T, 1.0 / pf, par);
         for i in 0..n {
             a[(i, i)] += ridge;
         }
@@ -772,8 +770,7 @@ pub(crate) fn ridge_solve(
             None => spectral_solve(phi, y, n, ridge, par).map_err(|_| fail()),
         }
     } else {
-        let mut k = gemm(phi, Op::N, phi, Op::T, par);
-        k /= pf;
+        let mut k = linalg::gram_lower(phi, Op::N, 1.0 / pf, par);
         for i in 0..p {
             k[(i, i)] += ridge;
         }
@@ -797,7 +794,7 @@ pub(crate) fn min_norm_generic(
     gram_full_rank: bool,
 ) -> Result<DMatrix<f64>> {
     if gram_full_rank {
-        let k = gemm(phi, Op::N, phi, Op::T, par);
+        let k = linalg::gram_lower(phi, Op::N, 1.0, par);
         if let Some(a) = linalg::spd_solve(&k, y, par) {
             return Ok(gemm(phi, Op::T, &a, Op::N, par));
         }
@@ -817,7 +814,7 @@ fn spectral_solve(
 ) -> Result<DMatrix<f64>> {
     let (p, n) = phi.shape();
     let primal = n <= p;
-    let gram = if primal { gemm(phi, Op::T, phi, Op::N, par) } else { gemm(phi, Op::N, phi, Op::T, par) };
+    let gram = linalg::gram_lower(phi, if primal { Op::T } else { Op::N }, 1.0, par);
     let e = linalg::sym_eigen(&gram, par)?;
     let keep = keep.min(e.values.len());
     let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
@@ -839,11 +836,12 @@ impl Activation {
     /// σ applied to every entry of `a` (nothing for the identity). Fixed coefficients are
     /// the Gaussian-equivalent surrogate `μ0 + μ1 h + μ* z`, z ~ N(0, 1) fresh per entry
     /// (drawn from `rng`): the model the theory solves exactly.
-    pub(crate) fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng) {
+    pub(crate) fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng, par: Par) {
         match *self {
             Activation::Linear => {}
             Activation::Coefficients { mu0, mu1, mustar } => {
-                a.apply(|h| *h = mu0 + mu1 * *h + mustar * rng.sample::<f64, _>(rand_distr::StandardNormal))
+                let z = normal::matrix(rng, a.nrows(), a.ncols(), par);
+                a.zip_apply(&z, |h, z| *h = mu0 + mu1 * *h + mustar * z)
             }
             act => a.apply(|h| *h = act.apply(*h)),
         }

@@ -58,6 +58,27 @@ pub(crate) fn gemm(a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op, par: Par)
     out
 }
 
+/// `alpha · op(a) · op(a)ᵀ` (`a·aᵀ` for `Op::N`, `aᵀ·a` for `Op::T`) with only its lower
+/// triangle computed, the strict upper triangle zero: half the work of [`gemm`], for the
+/// consumers that read the lower triangle alone ([`spd_solve`], [`sym_eigen`]).
+pub(crate) fn gram_lower(a: &DMatrix<f64>, op: Op, alpha: f64, par: Par) -> DMatrix<f64> {
+    use faer::linalg::matmul::triangular::{matmul, BlockStructure};
+    let a = apply(view(a), op);
+    let mut out = DMatrix::<f64>::zeros(a.nrows(), a.nrows());
+    matmul(
+        view_mut(&mut out),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        a,
+        BlockStructure::Rectangular,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        alpha,
+        par,
+    );
+    out
+}
+
 /// Eigendecomposition of a symmetric matrix, eigenvalues in **descending** order.
 #[derive(Clone, Debug)]
 pub(crate) struct SymEigen {
@@ -153,6 +174,33 @@ mod tests {
         let c = gemm(&a, Op::T, &b, Op::N, Par::Seq);
         let expected = a.transpose() * &b;
         assert!((c - expected).abs().max() < 1e-12);
+    }
+
+    /// The lower triangle of `gram_lower` is the product's (upper zero), and the solvers
+    /// that read the lower triangle give on it what they give on the full matrix.
+    #[test]
+    fn gram_lower_feeds_the_lower_triangle_solvers() {
+        let a = DMatrix::from_fn(9, 6, |i, j| ((i * 5 + j * 3) % 7) as f64 - 2.5 + 0.1 * j as f64);
+        for (op, full) in [(Op::T, a.transpose() * &a), (Op::N, &a * a.transpose())] {
+            let g = gram_lower(&a, op, 0.5, Par::Seq);
+            let full = full * 0.5;
+            for i in 0..g.nrows() {
+                for j in 0..g.ncols() {
+                    let want = if j <= i { full[(i, j)] } else { 0.0 };
+                    assert!((g[(i, j)] - want).abs() < 1e-12, "({i}, {j})");
+                }
+            }
+            let e = sym_eigen(&g, Par::Seq).unwrap();
+            let f = sym_eigen(&full, Par::Seq).unwrap();
+            for (x, y) in e.values.iter().zip(&f.values) {
+                assert!((x - y).abs() < 1e-12);
+            }
+        }
+        let g = gram_lower(&a, Op::T, 1.0, Par::Seq) + DMatrix::identity(6, 6);
+        let full = a.transpose() * &a + DMatrix::identity(6, 6);
+        let b = DMatrix::from_fn(6, 2, |i, j| (i + j) as f64);
+        let (x, y) = (spd_solve(&g, &b, Par::Seq).unwrap(), spd_solve(&full, &b, Par::Seq).unwrap());
+        assert!((x - y).abs().max() < 1e-12);
     }
 
     #[test]
