@@ -10,9 +10,11 @@
 //! start d ≈ C/μ at small t′ with an adaptive step and a branch check (Im d ≤ 0,
 //! Im κ_a ≥ 0 when Im μ > 0). Complex arithmetic stays in this module.
 //!
-//! The unknowns are the plain ones (not §4's differences from the real base solution), so
-//! the divided differences of §2 lose ≈ log10(κ t) digits: E_g(t) holds ≈ 1e-10 up to
-//! κ·t ≈ 10³ (tested against the static theory once E_g(t) has converged).
+//! Once a ray is near the static solution at μ = λ (|d| ≥ |d − d*|), its unknowns are the
+//! differences Δd, Δ_a from it (§4), with κ − κ* and U − U* formed without cancellation
+//! and the two-point numerators expanded about the base: the plain unknowns lost
+//! ≈ log10(κ* t) digits (1e-8 at κt = 10⁶ below the ridgeless threshold, no digit left at
+//! λt = 10¹⁸); these hold the static theory to ≤ 5e-13 at t = 10¹⁵ for λ from 0 to 10⁶.
 
 use super::Theory;
 use crate::spec::{Error, Result};
@@ -75,26 +77,111 @@ fn weights(s: &[C], f: &[C], r: f64) -> Vec<C> {
     w.into_iter().map(|x| x / total).collect()
 }
 
-/// The saddle point at one complex ridge.
+/// The real saddle point at μ = λ (the static solution) that a ray's unknowns are measured
+/// from once it is close to it (DYNAMICS §4).
+#[derive(Clone, Debug)]
+struct Base {
+    d: f64,
+    /// κ_0* … κ_L* (0 for a spectrum of rank r when λ = 0 and p ≥ r).
+    kappas: Vec<f64>,
+    /// κ* = κ_0* Π (d*/n_ℓ) κ_ℓ* (0 when any κ_a* is).
+    kappa: f64,
+    /// 1 − d*/p, as λ/κ* when κ* > 0 so that κ*(1 − d*/p) = λ holds exactly.
+    one_minus: f64,
+    /// U* = κ_0* Σ c² m/(m + κ_0*).
+    u: f64,
+}
+
+/// The saddle point at one complex ridge μ = λ + σ.
 #[derive(Clone, Debug)]
 struct Saddle {
     d: C,
     /// κ_0 (data) then κ_1 … κ_L.
     kappas: Vec<C>,
+    /// Once `relative`, the unknowns are Δd = d − d* and Δ_a = κ_a − κ_a* (and d, κ_a are
+    /// derived from them): their equations then hold without the cancellation that costs
+    /// ≈ log10(κ* t) digits in the plain ones. Before (early times, |d| < |Δd|), d and the
+    /// κ's are the unknowns and these are unused.
+    dd: C,
+    dk: Vec<C>,
+    relative: bool,
 }
 
-/// What the two-point functions need of a saddle point at μ (§1).
+impl Saddle {
+    /// Switches to the unknowns relative to `base` (at a point where both are accurate).
+    fn make_relative(&mut self, base: &Base) {
+        self.dd = self.d - base.d;
+        self.dk = self.kappas.iter().zip(&base.kappas).map(|(k, b)| k - b).collect();
+        self.relative = true;
+    }
+}
+
+/// `ln(1 + z)` accurate for small complex z.
+fn log1p(z: C) -> C {
+    C::new(0.5 * (z.re * (2.0 + z.re) + z.im * z.im).ln_1p(), z.im.atan2(1.0 + z.re))
+}
+
+/// `e^z − 1` accurate for small complex z.
+fn expm1(z: C) -> C {
+    let half = (0.5 * z.im).sin();
+    C::new(z.re.exp_m1() * z.im.cos() - 2.0 * half * half, z.re.exp() * z.im.sin())
+}
+
+/// What the two-point functions need of a saddle point at μ = λ + σ (§1), with κ and U
+/// also as differences from the base (δκ = κ − κ*, δU = U − U*).
 #[derive(Clone, Copy, Debug)]
 struct OnePoint {
-    mu: C,
-    d: C,
+    sigma: C,
+    /// 1 − d/p.
+    one_minus: C,
     kappa: C,
+    dkappa: C,
     u: C,
+    du: C,
     kappa_mu: C,
     u_mu: C,
 }
 
+impl OnePoint {
+    fn conj(&self) -> OnePoint {
+        OnePoint {
+            sigma: self.sigma.conj(),
+            one_minus: self.one_minus.conj(),
+            kappa: self.kappa.conj(),
+            dkappa: self.dkappa.conj(),
+            u: self.u.conj(),
+            du: self.du.conj(),
+            kappa_mu: self.kappa_mu.conj(),
+            u_mu: self.u_mu.conj(),
+        }
+    }
+}
+
 impl Theory {
+    /// The static saddle point at (p, λ) as the base of the relative unknowns; `None` for
+    /// the null predictor (λ so large that d* underflows), whose rays stay plain.
+    fn dynamics_base(&self, p: f64, ridge: f64) -> Result<Option<Base>> {
+        let point = self.point_at(p, ridge)?;
+        let kappas: Vec<f64> =
+            std::iter::once(point.kappa_data).chain(point.kappa_layers.iter().copied()).collect();
+        let d = point.df;
+        if !(d > 0.0 && kappas.iter().all(|k| k.is_finite() && *k >= 0.0)) {
+            return Ok(None);
+        }
+        let mut kappa = kappas[0];
+        for (l, &n) in self.sizes.iter().enumerate() {
+            kappa *= d / n * kappas[l + 1];
+        }
+        let one_minus = if kappa > 0.0 && d > 0.5 * p { ridge / kappa } else { 1.0 - d / p };
+        let k0 = kappas[0];
+        let u = if k0 > 0.0 {
+            k0 * self.modes.sum(|m, c| if m > 0.0 { c * m / (m + k0) } else { 0.0 })
+        } else {
+            0.0
+        };
+        Ok(Some(Base { d, kappas, kappa, one_minus, u }))
+    }
+
     /// The readout-level κ = κ_0 Π_ℓ (d/n_ℓ) κ_ℓ.
     fn complex_kappa(&self, s: &Saddle) -> C {
         let mut k = s.kappas[0];
@@ -104,46 +191,108 @@ impl Theory {
         k
     }
 
-    /// Newton's method at μ from `start`; `None` when it does not converge or leaves the
-    /// branch.
-    fn newton(&self, p: f64, mu: C, start: &Saddle) -> Option<Saddle> {
+    /// δκ = κ − κ* of a relative saddle point: κ* expm1(Σ log1p(Δ_a/κ_a*) + L log1p(Δd/d*))
+    /// (§4), or κ itself when κ* = 0.
+    fn delta_kappa(&self, base: &Base, s: &Saddle) -> C {
+        if base.kappa == 0.0 {
+            return self.complex_kappa(s);
+        }
+        let mut e = log1p(s.dd / base.d) * self.sizes.len() as f64;
+        for (dk, k) in s.dk.iter().zip(&base.kappas) {
+            e += log1p(dk / k);
+        }
+        expm1(e) * base.kappa
+    }
+
+    /// Newton's method at μ = λ + σ from `start`; `None` when it does not converge or
+    /// leaves the branch.
+    fn newton(
+        &self,
+        p: f64,
+        (ridge, sigma): (f64, C),
+        base: Option<&Base>,
+        start: &Saddle,
+    ) -> Option<Saddle> {
         let mut s = start.clone();
         let mut converged = false;
+        let n_layers = C::new(self.sizes.len() as f64, 0.0);
         for _ in 0..MAX_NEWTON {
-            let sums: Vec<(C, C)> =
-                self.spectra.iter().zip(&s.kappas).map(|(sp, &k)| sp.complex_df_t(k)).collect();
-            let kappa = self.complex_kappa(&s);
-            let one_minus = C::new(1.0, 0.0) - s.d / p;
-            let g = kappa * one_minus - mu;
-            let r: Vec<C> = sums.iter().map(|(df, _)| df - s.d).collect();
-            let a_sum: C = sums.iter().zip(&s.kappas).map(|((_, t), k)| (t * k).inv()).sum();
-            let big_a = C::new(self.sizes.len() as f64, 0.0) / s.d - a_sum;
-            let mu_d = kappa * (big_a * (p - s.d) - 1.0) / p;
-            let weighted: C = r.iter().zip(&sums).zip(&s.kappas).map(|((r, (_, t)), k)| r / (t * k)).sum();
+            // The residuals df_a(κ_a) − d, T_a, κ, 1 − d/p and the μ equation g, with the
+            // scales their convergence is measured against.
+            let (r, ts, kappa, one_minus, g, scale_g, scale_d): (Vec<C>, Vec<C>, C, C, C, f64, f64) =
+                match base.filter(|_| s.relative) {
+                    Some(b) => {
+                        let (r, ts) = self
+                            .spectra
+                            .iter()
+                            .zip(&b.kappas)
+                            .zip(s.kappas.iter().zip(&s.dk))
+                            .map(|((sp, &kb), (&k, dk))| {
+                                let (shift, t) = sp.complex_shift_t(kb, k);
+                                (-dk * shift - s.dd, t)
+                            })
+                            .unzip();
+                        let dkappa = self.delta_kappa(b, &s);
+                        let one_minus = C::new(b.one_minus, 0.0) - s.dd / p;
+                        let g = dkappa * one_minus - s.dd * (b.kappa / p) - sigma;
+                        (r, ts, dkappa + b.kappa, one_minus, g, sigma.norm(), s.dd.norm())
+                    }
+                    None => {
+                        let (r, ts) = self
+                            .spectra
+                            .iter()
+                            .zip(&s.kappas)
+                            .map(|(sp, &k)| {
+                                let (df, t) = sp.complex_df_t(k);
+                                (df - s.d, t)
+                            })
+                            .unzip();
+                        let kappa = self.complex_kappa(&s);
+                        let one_minus = C::new(1.0, 0.0) - s.d / p;
+                        let mu = sigma + ridge;
+                        (r, ts, kappa, one_minus, kappa * one_minus - mu, mu.norm(), s.d.norm())
+                    }
+                };
+            let a_sum: C = ts.iter().zip(&s.kappas).map(|(t, k)| (t * k).inv()).sum();
+            let big_a = n_layers / s.d - a_sum;
+            let mu_d = kappa * (big_a * one_minus * p - 1.0) / p;
+            let weighted: C = r.iter().zip(&ts).zip(&s.kappas).map(|((r, t), k)| r / (t * k)).sum();
             let dd = -(g + kappa * one_minus * weighted) / mu_d;
-            let residual = r.iter().map(|r| r.norm() / s.d.norm()).fold(g.norm() / mu.norm(), f64::max);
+            let residual = r.iter().map(|r| r.norm() / scale_d).fold(g.norm() / scale_g, f64::max);
             if !(dd.re.is_finite() && dd.im.is_finite()) {
                 return None;
             }
-            s.d += dd;
-            for (k, ((r, (_, t)), _)) in s.kappas.iter_mut().zip(r.iter().zip(&sums).zip(0..)) {
-                *k += (r - dd) / t;
+            let step: Vec<C> = r.iter().zip(&ts).map(|(r, t)| (r - dd) / t).collect();
+            if let Some(b) = base.filter(|_| s.relative) {
+                s.dd += dd;
+                s.d = s.dd + b.d;
+                for (((dk, k), kb), st) in s.dk.iter_mut().zip(s.kappas.iter_mut()).zip(&b.kappas).zip(&step)
+                {
+                    *dk += st;
+                    *k = *dk + kb;
+                }
+            } else {
+                s.d += dd;
+                for (k, st) in s.kappas.iter_mut().zip(&step) {
+                    *k += st;
+                }
             }
             if converged {
                 break;
             }
-            // Near d = p (ridgeless below the threshold, late times) 1 − d/p keeps only
-            // ≈ ε·κt of relative precision: a step at rounding level ends the iteration too.
-            converged = residual < TOL || dd.norm() <= 4.0 * f64::EPSILON * s.d.norm();
+            // A step at rounding level of its unknown ends the iteration too.
+            let unknown = if s.relative { s.dd.norm() } else { s.d.norm() };
+            converged = residual < TOL || dd.norm() <= 4.0 * f64::EPSILON * unknown;
         }
-        let on_branch = mu.im <= 0.0
+        let on_branch = sigma.im <= 0.0
             || (s.d.im <= 1e-12 * s.d.norm() && s.kappas.iter().all(|k| k.im >= -1e-12 * k.norm()));
         (converged && on_branch && s.d.re.is_finite()).then_some(s)
     }
 
     /// The saddle points at μ = λ + s/t for every t of `times` (ascending), continued along
-    /// the ray from its asymptotic start and from each time to the next.
-    fn ray(&self, p: f64, ridge: f64, s: C, times: &[f64]) -> Result<Vec<Saddle>> {
+    /// the ray from its asymptotic start and from each time to the next; the unknowns
+    /// become relative to `base` once |d| ≥ |d − d*|.
+    fn ray(&self, p: f64, ridge: f64, s: C, times: &[f64], base: Option<&Base>) -> Result<Vec<Saddle>> {
         let fail = |t: f64, detail: String| Error::Solver {
             samples: p,
             ridge,
@@ -156,12 +305,17 @@ impl Theory {
             * self.spectra[1..].iter().zip(&self.sizes).map(|(sp, n)| sp.trace() / n).product::<f64>();
         let q = p.min(self.rank);
         let mut t_now = first.min(START * q * s.norm() / c);
-        let at = |tt: f64| C::new(ridge, 0.0) + s / tt;
-        let d0 = C::new(c, 0.0) / at(t_now);
-        let mut cur =
-            Saddle { d: d0, kappas: self.spectra.iter().map(|sp| C::new(sp.trace(), 0.0) / d0).collect() };
+        let at = |tt: f64| (ridge, s / tt);
+        let d0 = C::new(c, 0.0) / (s / t_now + ridge);
+        let mut cur = Saddle {
+            d: d0,
+            kappas: self.spectra.iter().map(|sp| C::new(sp.trace(), 0.0) / d0).collect(),
+            dd: C::new(0.0, 0.0),
+            dk: Vec::new(),
+            relative: false,
+        };
         cur = self
-            .newton(p, at(t_now), &cur)
+            .newton(p, at(t_now), base, &cur)
             .ok_or_else(|| fail(first, "no solution at the asymptotic start".into()))?;
         let mut out = Vec::with_capacity(times.len());
         let mut ratio: f64 = 2.0;
@@ -170,12 +324,16 @@ impl Theory {
                 let next = (t_now * ratio).min(t);
                 // The previous solution starts Newton (a secant predictor in ln t can jump
                 // to another root of the system, which the branch check does not see).
-                let solved = self.newton(p, at(next), &cur);
-                match solved {
+                match self.newton(p, at(next), base, &cur) {
                     Some(sol) => {
                         cur = sol;
                         t_now = next;
                         ratio = (ratio * 1.5).min(8.0);
+                        if let Some(b) = base.filter(|_| !cur.relative) {
+                            if cur.d.norm() >= (cur.d - b.d).norm() {
+                                cur.make_relative(b);
+                            }
+                        }
                     }
                     None => {
                         ratio = ratio.sqrt();
@@ -190,11 +348,12 @@ impl Theory {
         Ok(out)
     }
 
-    /// U, κ_μ and U_μ of a saddle point (§1).
-    fn one_point(&self, p: f64, mu: C, s: &Saddle) -> OnePoint {
-        let kappa = self.complex_kappa(s);
+    /// κ, U (also as differences from the base), 1 − d/p, κ_μ and U_μ of a saddle point at
+    /// μ = λ + σ (§1, §4).
+    fn one_point(&self, p: f64, sigma: C, base: Option<&Base>, s: &Saddle) -> OnePoint {
         let k0 = s.kappas[0];
-        let (mut u, mut u2) = (C::new(0.0, 0.0), C::new(0.0, 0.0));
+        let kb0 = base.map_or(0.0, |b| b.kappas[0]);
+        let (mut u, mut u2, mut shifted) = (C::new(0.0, 0.0), C::new(0.0, 0.0), C::new(0.0, 0.0));
         let w = self.modes.weights.as_deref();
         for (i, (&m, &c)) in self.modes.m.iter().zip(&self.modes.c2).enumerate() {
             if m > 0.0 {
@@ -202,14 +361,36 @@ impl Theory {
                 let r = (k0 + m).inv();
                 u += r * (wi * c * m);
                 u2 += r * r * (wi * c * m * m);
+                shifted += r * (wi * c * m * m / (m + kb0));
             }
         }
         let u = k0 * u;
+        let (kappa_star, u_star) = base.map_or((0.0, 0.0), |b| (b.kappa, b.u));
+        let (kappa, dkappa, u, du, one_minus) = match base.filter(|_| s.relative) {
+            Some(b) => {
+                let dkappa = self.delta_kappa(b, s);
+                let du = s.dk[0] * shifted;
+                (dkappa + b.kappa, dkappa, du + b.u, du, C::new(b.one_minus, 0.0) - s.dd / p)
+            }
+            None => {
+                let kappa = self.complex_kappa(s);
+                (kappa, kappa - kappa_star, u, u - u_star, C::new(1.0, 0.0) - s.d / p)
+            }
+        };
         let ts: Vec<C> = self.spectra.iter().zip(&s.kappas).map(|(sp, &k)| sp.complex_df_t(k).1).collect();
         let big_a = C::new(self.sizes.len() as f64, 0.0) / s.d
             - ts.iter().zip(&s.kappas).map(|(t, k)| (t * k).inv()).sum::<C>();
-        let mu_d = kappa * (big_a * (p - s.d) - 1.0) / p;
-        OnePoint { mu, d: s.d, kappa, u, kappa_mu: kappa * big_a / mu_d, u_mu: -u2 / (ts[0] * mu_d) }
+        let mu_d = kappa * (big_a * one_minus * p - 1.0) / p;
+        OnePoint {
+            sigma,
+            one_minus,
+            kappa,
+            dkappa,
+            u,
+            du,
+            kappa_mu: kappa * big_a / mu_d,
+            u_mu: -u2 / (ts[0] * mu_d),
+        }
     }
 
     /// E_g and E_tr of the readout trained by gradient flow for time `time` > 0 at p samples
@@ -249,10 +430,12 @@ impl Theory {
         // Ascending tops for the continuation; window k of `tops` is index tops.len()−1−k.
         let ascending: Vec<f64> = tops.iter().rev().copied().collect();
         let (s, f) = contour(nodes);
+        let base = self.dynamics_base(samples, ridge)?;
+        let base = base.as_ref();
         // The rays are independent: in parallel (each result is the same on any thread).
         let rays: Vec<Vec<Saddle>> = s[nodes / 2..]
             .par_iter()
-            .map(|&sj| self.ray(samples, ridge, sj, &ascending))
+            .map(|&sj| self.ray(samples, ridge, sj, &ascending, base))
             .collect::<Result<_>>()?;
         let pairs: Vec<Pairs> = ascending
             .iter()
@@ -261,9 +444,9 @@ impl Theory {
                 let points: Vec<OnePoint> = s[nodes / 2..]
                     .iter()
                     .zip(&rays)
-                    .map(|(&sj, ray)| self.one_point(samples, C::new(ridge, 0.0) + sj / tc, &ray[k]))
+                    .map(|(&sj, ray)| self.one_point(samples, sj / tc, base, &ray[k]))
                     .collect();
-                self.pairs(samples, &points)
+                self.pairs(&points, base)
             })
             .collect();
         Ok(times
@@ -279,19 +462,12 @@ impl Theory {
     /// The two-point functions between every pair of nodes (§2): the bias part, the
     /// variance part per unit η², and the training-error factor (1 − d1/p)(1 − d2/p),
     /// from the one-point functions at the upper-half-plane nodes (the others are their
-    /// conjugates).
-    fn pairs(&self, samples: f64, points: &[OnePoint]) -> Pairs {
-        let conj: Vec<OnePoint> = points
-            .iter()
-            .map(|o| OnePoint {
-                mu: o.mu.conj(),
-                d: o.d.conj(),
-                kappa: o.kappa.conj(),
-                u: o.u.conj(),
-                kappa_mu: o.kappa_mu.conj(),
-                u_mu: o.u_mu.conj(),
-            })
-            .collect();
+    /// conjugates). Off the diagonal the numerators are expanded about the base (§4),
+    /// κ2U1 − κ1U2 = κ*(δU1 − δU2) + U*(δκ2 − δκ1) + δκ2δU1 − δκ1δU2, and μ2 − μ1 = σ2 − σ1,
+    /// so that no O(1) terms cancel when the nodes crowd around λ at late times.
+    fn pairs(&self, points: &[OnePoint], base: Option<&Base>) -> Pairs {
+        let (kappa_star, u_star) = base.map_or((0.0, 0.0), |b| (b.kappa, b.u));
+        let conj: Vec<OnePoint> = points.iter().map(OnePoint::conj).collect();
         let n = 2 * points.len();
         // Node j of the contour: the conjugate of ray n−1−j for j < n/2.
         let node = |j: usize| if j >= n / 2 { points[j - n / 2] } else { conj[n / 2 - 1 - j] };
@@ -305,13 +481,14 @@ impl Theory {
                 let (pb, pv) = if j == k {
                     (a.kappa_mu * a.u - a.kappa * a.u_mu, a.kappa_mu - 1.0)
                 } else {
-                    let dm = b.mu - a.mu;
-                    ((b.kappa * a.u - a.kappa * b.u) / dm, (b.kappa - a.kappa) / dm - 1.0)
+                    let ds = b.sigma - a.sigma;
+                    let num = (a.du - b.du) * kappa_star + (b.dkappa - a.dkappa) * u_star + b.dkappa * a.du
+                        - a.dkappa * b.du;
+                    (num / ds, (b.dkappa - a.dkappa) / ds - 1.0)
                 };
                 out.bias[j * n + k] = pb;
                 out.variance[j * n + k] = pv;
-                out.train[j * n + k] =
-                    (C::new(1.0, 0.0) - a.d / samples) * (C::new(1.0, 0.0) - b.d / samples);
+                out.train[j * n + k] = a.one_minus * b.one_minus;
             }
         }
         out
@@ -451,14 +628,19 @@ mod tests {
             let mean = raw.iter().sum::<f64>() / n0 as f64;
             raw.iter().map(|x| x / mean).collect()
         };
+        // λ = 0: the ridges are the offsets σ = μ.
+        let base = th.dynamics_base(p as f64, 0.0).unwrap();
         let theory_pair = |m1: C, m2: C| {
-            let s1 = th.ray(p as f64, 0.0, m1, &[1.0]).unwrap().remove(0);
-            let s2 = th.ray(p as f64, 0.0, m2, &[1.0]).unwrap().remove(0);
-            let (a, b) = (th.one_point(p as f64, m1, &s1), th.one_point(p as f64, m2, &s2));
+            let s1 = th.ray(p as f64, 0.0, m1, &[1.0], base.as_ref()).unwrap().remove(0);
+            let s2 = th.ray(p as f64, 0.0, m2, &[1.0], base.as_ref()).unwrap().remove(0);
+            let (a, b) = (
+                th.one_point(p as f64, m1, base.as_ref(), &s1),
+                th.one_point(p as f64, m2, base.as_ref(), &s2),
+            );
             if m1 == m2 {
                 a.kappa_mu * a.u - a.kappa * a.u_mu + (a.kappa_mu - 1.0) * noise
             } else {
-                (b.kappa * a.u - a.kappa * b.u + (b.kappa - a.kappa) * noise) / (b.mu - a.mu) - noise
+                (b.kappa * a.u - a.kappa * b.u + (b.kappa - a.kappa) * noise) / (b.sigma - a.sigma) - noise
             }
         };
         let pairs = [

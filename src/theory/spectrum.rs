@@ -267,6 +267,33 @@ impl Spectrum {
         (Complex64::new(acc[0], -y * acc[1]), Complex64::new(acc[2], -2.0 * y * acc[3]))
     }
 
+    /// `(S, T(κ))` with `S = Σ a/((a + κ*)(a + κ))` at a complex κ and a real base κ* ≥ 0,
+    /// in one pass: `df(κ) − df(κ*) = −(κ − κ*)·S` without cancellation (DYNAMICS §4), and
+    /// T for the Newton step. Zero eigenvalues contribute nothing to either.
+    pub(super) fn complex_shift_t(&self, base: f64, kappa: Complex64) -> (Complex64, Complex64) {
+        self.count_pass();
+        let (kr, y) = (kappa.re, kappa.im);
+        let y2 = y * y;
+        let mut acc = [0.0f64; 4];
+        let mut add = |a: f64, w: f64| {
+            if a > 0.0 {
+                let x = a + kr;
+                let inv = 1.0 / (x * x + y2);
+                let wa = w * a * inv;
+                let b = wa / (a + base);
+                acc[0] += b * x;
+                acc[1] += b;
+                acc[2] += wa * inv * (x * x - y2);
+                acc[3] += wa * inv * x;
+            }
+        };
+        match self.weights.as_deref() {
+            None => self.values.iter().for_each(|&a| add(a, 1.0)),
+            Some(w) => self.values.iter().zip(w).for_each(|(&a, &w)| add(a, w)),
+        }
+        (Complex64::new(acc[0], -y * acc[1]), Complex64::new(acc[2], -2.0 * y * acc[3]))
+    }
+
     /// The trace Σ a (weighted), for asymptotic starts.
     pub(super) fn trace(&self) -> f64 {
         self.trace
