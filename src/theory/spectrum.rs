@@ -245,32 +245,20 @@ impl Spectrum {
     /// `(df(κ), T(κ))` at a complex κ (off the negative real axis), in one pass: the
     /// one-point functions of the training-time theory (DYNAMICS §1).
     pub(super) fn complex_df_t(&self, kappa: Complex64) -> (Complex64, Complex64) {
-        self.count_pass();
-        // In real arithmetic, one division per eigenvalue: with x = a + Re κ, y = Im κ and
-        // q = x² + y², a/(a+κ) = a(x − iy)/q and a/(a+κ)² = a(x² − y² − 2ixy)/q².
-        let (kr, y) = (kappa.re, kappa.im);
-        let y2 = y * y;
-        let mut acc = [0.0f64; 4];
-        let mut add = |a: f64, w: f64| {
-            let x = a + kr;
-            let inv = 1.0 / (x * x + y2);
-            let wa = w * a * inv;
-            acc[0] += wa * x;
-            acc[1] += wa;
-            acc[2] += wa * inv * (x * x - y2);
-            acc[3] += wa * inv * x;
-        };
-        match self.weights.as_deref() {
-            None => self.values.iter().for_each(|&a| add(a, 1.0)),
-            Some(w) => self.values.iter().zip(w).for_each(|(&a, &w)| add(a, w)),
-        }
-        (Complex64::new(acc[0], -y * acc[1]), Complex64::new(acc[2], -2.0 * y * acc[3]))
+        self.complex_pass(kappa, |_| 1.0)
     }
 
     /// `(S, T(κ))` with `S = Σ a/((a + κ*)(a + κ))` at a complex κ and a real base κ* ≥ 0,
     /// in one pass: `df(κ) − df(κ*) = −(κ − κ*)·S` without cancellation (DYNAMICS §4), and
-    /// T for the Newton step. Zero eigenvalues contribute nothing to either.
+    /// T for the Newton step.
     pub(super) fn complex_shift_t(&self, base: f64, kappa: Complex64) -> (Complex64, Complex64) {
+        self.complex_pass(kappa, |a| 1.0 / (a + base))
+    }
+
+    /// `(Σ a·f(a)/(a + κ), Σ a/(a + κ)²)` over the positive eigenvalues, weighted, in real
+    /// arithmetic with one division per eigenvalue: with x = a + Re κ, y = Im κ and
+    /// q = x² + y², a/(a+κ) = a(x − iy)/q and a/(a+κ)² = a(x² − y² − 2ixy)/q².
+    fn complex_pass(&self, kappa: Complex64, f: impl Fn(f64) -> f64) -> (Complex64, Complex64) {
         self.count_pass();
         let (kr, y) = (kappa.re, kappa.im);
         let y2 = y * y;
@@ -280,7 +268,7 @@ impl Spectrum {
                 let x = a + kr;
                 let inv = 1.0 / (x * x + y2);
                 let wa = w * a * inv;
-                let b = wa / (a + base);
+                let b = wa * f(a);
                 acc[0] += b * x;
                 acc[1] += b;
                 acc[2] += wa * inv * (x * x - y2);
