@@ -64,7 +64,7 @@ fn long_times_reach_the_static_theory() {
 }
 
 /// Late times keep every digit (DYNAMICS §4: the unknowns relative to the static solution):
-/// at t = 10⁹ and 10¹⁵, where every eigen-direction has converged, E_g(t), its bias and
+/// at t = 10⁹, 10¹⁵ and 10¹⁰⁰ (the largest time accepted), where every eigen-direction has converged, E_g(t), its bias and
 /// variance and E_tr(t) equal the static theory to 1e-11 for λ from 0 to 10⁶ (λt up to
 /// 10²¹), structured and isotropic data, no, one and two hidden layers, below, above and
 /// past a bottleneck's threshold. With the plain unknowns (before) the worst case was
@@ -86,7 +86,7 @@ fn late_times_keep_every_digit() {
             for p in [40.0, 60.0, 300.0] {
                 for ridge in [0.0, 1e-12, 1e-6, 1e-3, 1.0, 1e3, 1e6] {
                     let stat = th.point_at(p, ridge).unwrap();
-                    for t in [1e9, 1e15] {
+                    for t in [1e9, 1e15, 1e100] {
                         let dynamic = th.point_at_time(p, ridge, t).unwrap();
                         let at = format!("p = {p}, λ = {ridge:e}, t = {t:e}\n{text}");
                         let rel = (dynamic.error / stat.error - 1.0).abs();
@@ -103,7 +103,8 @@ fn late_times_keep_every_digit() {
     }
 }
 
-/// E_g(t → 0) = 1 (the signal) with slope −2 Σ c² m² (DYNAMICS §5).
+/// E_g(t → 0) = 1 (the signal) with slope −2 Σ c² m² (DYNAMICS §5); at the smallest time
+/// accepted (1e-50) E_g and E_tr − η² are the signal to 1e-12.
 #[test]
 fn short_times_start_at_the_signal() {
     let text = model("[[layers]]\nwidth = 150\n", 0.2);
@@ -122,6 +123,10 @@ fn short_times_start_at_the_signal() {
             "t = {t}: (1 − E)/t = {} vs {slope}",
             (1.0 - e) / t
         );
+    }
+    for p in [80.0, 200.0] {
+        let pt = th.point_at_time(p, 0.0, lcurve::spec::limits::MIN_TIME).unwrap();
+        assert!((pt.error - 1.0).abs() < 1e-12 && (pt.train_error - 1.2).abs() < 1e-12, "{pt:?}");
     }
 }
 

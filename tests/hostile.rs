@@ -231,7 +231,15 @@ const CASES: &[Case] = &[
         args: &["curve"],
         env: &[],
         code: 2,
-        says: &["readout.time", "t > 0"],
+        says: &["readout.time", "expected a time t from"],
+    },
+    Case {
+        name: "a training time beyond double range of the saddle points",
+        edit: Edit::Replace("ridge = 0.01\n", "ridge = 0.01\ntime = 1e200\n"),
+        args: &["curve"],
+        env: &[],
+        code: 2,
+        says: &["readout.time", "1e100"],
     },
     Case {
         name: "times with a zero",
@@ -240,6 +248,14 @@ const CASES: &[Case] = &[
         env: &[],
         code: 2,
         says: &["--times"],
+    },
+    Case {
+        name: "times below the representable range",
+        edit: Edit::None,
+        args: &["dynamics", "--times", "1e-60:1:5"],
+        env: &[],
+        code: 2,
+        says: &["--times", "1e-50"],
     },
     Case {
         name: "real inputs without a dataset",

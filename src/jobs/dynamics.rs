@@ -19,8 +19,8 @@ pub fn times(values: Vec<f64>) -> Result<Vec<f64>> {
     if values.is_empty() || values.len() > MAX_TIMES {
         return Err(Error::option("times", format!("expected 1 to {MAX_TIMES} times, got {}", values.len())));
     }
-    if let Some(t) = values.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
-        return Err(Error::option("times", format!("expected times t > 0, got {}", num(*t))));
+    for &t in &values {
+        crate::spec::rules::time(t).map_err(|e| Error::option("times", e.0))?;
     }
     Ok(values)
 }

@@ -27,6 +27,13 @@ pub const MAX_DENSE_DIM: usize = 16_384;
 pub const MAX_POINTS: usize = 1_000_000;
 /// Largest sample size p of the theory (an exactly representable integer).
 pub const MAX_SAMPLES: f64 = 1e15;
+/// Range of a finite training time t (DYNAMICS.md, in the time units of the normalised
+/// spectra): the complex saddle points at μ = λ + s/t need |s/t|² and |μ|⁴ within double
+/// range (beyond 1e150 the sums underflow and the answers drift; below 1e-77 the start
+/// overflows). E_g(t) is 1 − O(t) at the lower end and has long converged at the upper.
+pub const MIN_TIME: f64 = 1e-50;
+/// See [`MIN_TIME`].
+pub const MAX_TIME: f64 = 1e100;
 /// Largest label-noise variance η² (in units of the target's signal, which is 1).
 pub const MAX_NOISE: f64 = 1e12;
 /// Largest configuration file read.

@@ -48,13 +48,9 @@ pub enum Time {
 }
 
 impl Time {
-    /// A finite time: a number t > 0.
+    /// A finite time: a number within [`super::rules::time`]'s range.
     pub fn finite(t: f64) -> Result<Time, Invalid> {
-        if t.is_finite() && t > 0.0 {
-            Ok(Time::Finite(t))
-        } else {
-            Err(Invalid(format!("expected a time t > 0, \"infinite\" or \"optimal\", got {t}")))
-        }
+        super::rules::time(t).map(Time::Finite)
     }
 
     /// A time by name: `"infinite"` or `"optimal"`.
@@ -63,7 +59,7 @@ impl Time {
             "infinite" => Ok(Time::Infinite),
             "optimal" => Ok(Time::Optimal),
             other => Err(Invalid(format!(
-                "expected a time t > 0, \"infinite\" or \"optimal\", got \"{}\"",
+                "expected a time t > 0 (a number), \"infinite\" or \"optimal\", got \"{}\"",
                 truncate(other, 40)
             ))),
         }

@@ -3,7 +3,9 @@
 //! caller says where the value came from (file and key, or option).
 
 use super::error::Invalid;
-use super::limits::{MAX_ENSEMBLE, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MIN_SIZE};
+use super::limits::{
+    MAX_ENSEMBLE, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MAX_TIME, MIN_SIZE, MIN_TIME,
+};
 use super::text::num;
 
 /// A dimension or width: an integer from [`MIN_SIZE`] to [`MAX_SIZE`].
@@ -116,6 +118,15 @@ pub(crate) fn noise(v: f64) -> Result<f64, Invalid> {
         return Err(Invalid(format!("expected η² ≤ {MAX_NOISE:e} (the signal is 1), got {v:e}")));
     }
     Ok(v)
+}
+
+/// A finite training time t: from [`MIN_TIME`] to [`MAX_TIME`].
+pub fn time(t: f64) -> Result<f64, Invalid> {
+    if (MIN_TIME..=MAX_TIME).contains(&t) {
+        Ok(t)
+    } else {
+        Err(Invalid(format!("expected a time t from {MIN_TIME:e} to {MAX_TIME:e}, got {}", num(t))))
+    }
 }
 
 /// The number of points of a range: 1 to [`MAX_POINTS`].

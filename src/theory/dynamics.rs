@@ -296,7 +296,10 @@ impl Theory {
         let fail = |t: f64, detail: String| Error::Solver {
             samples: p,
             ridge,
-            equation: format!("training-time saddle point (DYNAMICS §1) at t = {t}"),
+            equation: format!(
+                "training-time saddle point (DYNAMICS §1) at t = {}",
+                crate::spec::text::num(t)
+            ),
             detail,
         };
         let first = times[0];
@@ -410,8 +413,8 @@ impl Theory {
                 "a finite training time is specified for linear networks (DYNAMICS.md); this network has a nonlinear layer",
             ));
         }
-        if let Some(t) = times.iter().find(|t| !(**t > 0.0 && t.is_finite())) {
-            return Err(Error::option("time", format!("expected a time t > 0, got {t}")));
+        for &t in times {
+            crate::spec::rules::time(t).map_err(|e| Error::option("time", e.0))?;
         }
         // One time: the per-time rule. A time axis: windows from the largest time down, every
         // time ≥ t_c/2 joining t_c's window.
@@ -449,14 +452,27 @@ impl Theory {
                 self.pairs(&points, base)
             })
             .collect();
-        Ok(times
+        times
             .iter()
             .enumerate()
             .map(|(i, &t)| {
                 let k = tops.len() - 1 - window_of[i];
-                self.filtered(samples, ridge, t, &pairs[k], &weights(&s, &f, t / ascending[k]))
+                let pt = self.filtered(samples, ridge, t, &pairs[k], &weights(&s, &f, t / ascending[k]));
+                if [pt.error, pt.bias, pt.variance, pt.train_error].iter().all(|x| x.is_finite()) {
+                    Ok(pt)
+                } else {
+                    Err(Error::Solver {
+                        samples,
+                        ridge,
+                        equation: format!(
+                            "training-time two-point sums (DYNAMICS §2–3) at t = {}",
+                            crate::spec::text::num(t)
+                        ),
+                        detail: format!("E_g(t) = {}, E_tr(t) = {} are not finite", pt.error, pt.train_error),
+                    })
+                }
             })
-            .collect())
+            .collect()
     }
 
     /// The two-point functions between every pair of nodes (§2): the bias part, the
