@@ -103,6 +103,25 @@ fn late_times_keep_every_digit() {
     }
 }
 
+/// A raw-scale spectrum (Σ0 = j^−2 unnormalised: tr/max = 1.64, far below min(p, r)) starts
+/// its rays where κ_a ≈ tr_a/d holds (the start scales with every spectrum's tr/max; it
+/// used min(p, r) alone and found no solution there): the curve starts at the signal and
+/// reaches the static theory, on both sides of the threshold.
+#[test]
+fn raw_scale_spectra_start_in_the_asymptotic_regime() {
+    let th = theory(
+        "[data]\ndim = 1000\nnoise = 0.1\ncovariance = { kind = \"power_law\", exponent = 2.0, normalize = false }\n\
+         target = { kind = \"power_law\", exponent = 0.5 }\n[[layers]]\nwidth = 800\n[readout]\nridge = 0\n[samples]\nvalues = [100]\n",
+    );
+    for p in [100.0, 900.0] {
+        let stat = th.point_at(p, 0.0).unwrap();
+        let start = th.point_at_time(p, 0.0, 1e-10).unwrap();
+        assert!((start.error - 1.0).abs() < 1e-9, "p = {p}: E_g(1e-10) = {}", start.error);
+        let late = th.point_at_time(p, 0.0, 1e15).unwrap();
+        assert!((late.error / stat.error - 1.0).abs() < 1e-10, "p = {p}: {} vs {}", late.error, stat.error);
+    }
+}
+
 /// E_g(t → 0) = 1 (the signal) with slope −2 Σ c² m² (DYNAMICS §5); at the smallest time
 /// accepted (1e-50) E_g and E_tr − η² are the signal to 1e-12.
 #[test]

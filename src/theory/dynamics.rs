@@ -32,8 +32,13 @@ const CONTOUR: (f64, f64, f64, f64) = (-0.6122, 0.5017, 0.6407, 0.2645);
 /// Newton stops one step after the largest relative residual is below this.
 const TOL: f64 = 1e-13;
 const MAX_NEWTON: usize = 40;
-/// |d| at the asymptotic start of a ray, relative to min(p, r).
+/// |d| at the asymptotic start of a ray, relative to min(p, r). Where Newton finds no
+/// solution there (a spectrum whose tr/max is far below min(p, r), e.g. raw-scale), the
+/// ray starts again at [`START_SERIES`] times the smallest tr/max, where each κ_a ≈ tr_a/d
+/// is at least twice its largest eigenvalue, inside the radius of the series
+/// df_a(κ) = tr_a/κ − …. The first start, when it works, is the cheaper continuation.
 const START: f64 = 1e-2;
+const START_SERIES: f64 = 0.5;
 
 /// One point of a training-time curve (DYNAMICS §3).
 #[derive(Clone, Debug, PartialEq)]
@@ -306,19 +311,23 @@ impl Theory {
         // μ → ∞: κ_a ≈ tr_a/d, κ ≈ C/d with C = tr_0 Π tr_ℓ/n_ℓ, so d ≈ C/μ.
         let c = self.spectra[0].trace()
             * self.spectra[1..].iter().zip(&self.sizes).map(|(sp, n)| sp.trace() / n).product::<f64>();
-        let q = p.min(self.rank);
-        let mut t_now = first.min(START * q * s.norm() / c);
         let at = |tt: f64| (ridge, s / tt);
-        let d0 = C::new(c, 0.0) / (s / t_now + ridge);
-        let mut cur = Saddle {
-            d: d0,
-            kappas: self.spectra.iter().map(|sp| C::new(sp.trace(), 0.0) / d0).collect(),
-            dd: C::new(0.0, 0.0),
-            dk: Vec::new(),
-            relative: false,
+        let start = |d_start: f64| {
+            let t_start = first.min(d_start * s.norm() / c);
+            let d0 = C::new(c, 0.0) / (s / t_start + ridge);
+            let guess = Saddle {
+                d: d0,
+                kappas: self.spectra.iter().map(|sp| C::new(sp.trace(), 0.0) / d0).collect(),
+                dd: C::new(0.0, 0.0),
+                dk: Vec::new(),
+                relative: false,
+            };
+            self.newton(p, at(t_start), base, &guess).map(|sol| (t_start, sol))
         };
-        cur = self
-            .newton(p, at(t_now), base, &cur)
+        let series = self.spectra.iter().map(|sp| sp.trace() / sp.max()).fold(f64::INFINITY, f64::min);
+        let (first_start, series_start) = (START * p.min(self.rank), START_SERIES * series);
+        let (mut t_now, mut cur) = start(first_start)
+            .or_else(|| (series_start < first_start).then(|| start(series_start)).flatten())
             .ok_or_else(|| fail(first, "no solution at the asymptotic start".into()))?;
         let mut out = Vec::with_capacity(times.len());
         let mut ratio: f64 = 2.0;

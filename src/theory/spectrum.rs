@@ -287,6 +287,11 @@ impl Spectrum {
         self.trace
     }
 
+    /// The largest eigenvalue.
+    pub(super) fn max(&self) -> f64 {
+        self.max
+    }
+
     /// Bracket of `κ_a(d)` from `min·e/d ≤ κ ≤ max·e/d`, `κ ≤ tr/d` and `κ ≥ e/Σ(1/a)`
     /// where `e = rank − d`.
     fn bounds(&self, d: f64, e: f64) -> (f64, f64) {
