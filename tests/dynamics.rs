@@ -259,6 +259,23 @@ fn time_in_configs_and_the_dynamics_command() {
         );
         assert!(t.error <= th.point_at(t.samples, 0.001).unwrap().error);
     }
+    // Where E_g(t) falls to its converged value and stays there (quickstart's largest p),
+    // t* is ∞: a scan minimum within rounding of E_g(∞) is not early stopping (it was
+    // reported as t* = 14 427 with E_g(t*) = E_g(∞) − 1e-14).
+    let quick =
+        Config::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/configs/quickstart.toml")))
+            .unwrap();
+    let th = Theory::from_spec(quick.model(), &Silent).unwrap();
+    for p in [3413.0, 4000.0] {
+        let t = th.optimal_time(p, 0.01).unwrap();
+        assert!(
+            t.time.is_infinite(),
+            "p = {p}: t* = {} with {} vs {}",
+            t.time,
+            t.error,
+            th.point_at(p, 0.01).unwrap().error
+        );
+    }
     // The command line.
     let dir = std::env::temp_dir().join(format!("lcurve_dyn_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -551,12 +551,17 @@ struct Pairs {
 
 /// Scan points per decade of t for the optimal time.
 const TIME_SCAN_PER_DECADE: f64 = 2.0;
+/// A finite t* must beat the converged readout by more than this, relative: E_g(t) holds
+/// the static theory to ≈ 1e-12 once converged, and a minimum inside that rounding (E_g(t)
+/// flat at E_g(∞)) is not early stopping.
+const T_STAR_MARGIN: f64 = 1e-10;
 
 impl Theory {
     /// Early stopping: the time t* ∈ (0, ∞] that minimises E_g(t) at p and λ — a scan of
     /// ln t over 10⁻²…10⁶ in units of the mean eigenvalue of M, then argmin's Brent
     /// minimiser between the best scan point's neighbours. When no finite time beats the
-    /// converged readout, t* = ∞ and the point is the static one.
+    /// converged readout by more than [`T_STAR_MARGIN`] (relative), t* = ∞ and the point is
+    /// the static one.
     pub fn optimal_time(&self, samples: f64, ridge: f64) -> Result<TimePoint> {
         let unit = self.modes.rank() / self.spectra[0].trace();
         let unit = if unit.is_finite() && unit > 0.0 { unit } else { 1.0 };
@@ -567,16 +572,18 @@ impl Theory {
             grid.iter().map(|&u| self.point_at_time(samples, ridge, u.exp())).collect::<Result<_>>()?;
         let (i, _) = scan.iter().enumerate().min_by(|a, b| a.1.error.total_cmp(&b.1.error)).expect("a scan");
         let converged = self.point_at(samples, ridge)?;
-        if i == n && converged.error <= scan[i].error {
-            return Ok(TimePoint {
-                samples,
-                ridge,
-                time: f64::INFINITY,
-                error: converged.error,
-                bias: converged.bias,
-                variance: converged.variance,
-                train_error: converged.train_error,
-            });
+        let at_infinity = TimePoint {
+            samples,
+            ridge,
+            time: f64::INFINITY,
+            error: converged.error,
+            bias: converged.bias,
+            variance: converged.variance,
+            train_error: converged.train_error,
+        };
+        let beats = |pt: &TimePoint| pt.error < converged.error * (1.0 - T_STAR_MARGIN);
+        if i == n && !beats(&scan[i]) {
+            return Ok(at_infinity);
         }
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(n)]);
         let failed = std::cell::Cell::new(None);
@@ -610,7 +617,7 @@ impl Theory {
                 best = pt;
             }
         }
-        Ok(best)
+        Ok(if beats(&best) { best } else { at_infinity })
     }
 }
 
