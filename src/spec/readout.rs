@@ -48,7 +48,7 @@ pub enum Time {
 }
 
 impl Time {
-    /// A finite time: a number within [`super::rules::time`]'s range.
+    /// A finite time: a number from [`MIN_TIME`](super::limits::MIN_TIME) to [`MAX_TIME`](super::limits::MAX_TIME).
     pub fn finite(t: f64) -> Result<Time, Invalid> {
         super::rules::time(t).map(Time::Finite)
     }

@@ -121,7 +121,7 @@ pub(crate) fn noise(v: f64) -> Result<f64, Invalid> {
 }
 
 /// A finite training time t: from [`MIN_TIME`] to [`MAX_TIME`].
-pub fn time(t: f64) -> Result<f64, Invalid> {
+pub(crate) fn time(t: f64) -> Result<f64, Invalid> {
     if (MIN_TIME..=MAX_TIME).contains(&t) {
         Ok(t)
     } else {

@@ -163,15 +163,14 @@ impl OnePoint {
 }
 
 impl Theory {
-    /// The static saddle point at (p, λ) as the base of the relative unknowns; `None` for
-    /// the null predictor (λ so large that d* underflows), whose rays stay plain.
-    fn dynamics_base(&self, p: f64, ridge: f64) -> Result<Option<Base>> {
-        let point = self.point_at(p, ridge)?;
+    /// The static saddle point `point` at (p, λ) as the base of the relative unknowns;
+    /// `None` for the null predictor (λ so large that d* underflows), whose rays stay plain.
+    fn dynamics_base(&self, p: f64, ridge: f64, point: &super::Point) -> Option<Base> {
         let kappas: Vec<f64> =
             std::iter::once(point.kappa_data).chain(point.kappa_layers.iter().copied()).collect();
         let d = point.df;
         if !(d > 0.0 && kappas.iter().all(|k| k.is_finite() && *k >= 0.0)) {
-            return Ok(None);
+            return None;
         }
         let mut kappa = kappas[0];
         for (l, &n) in self.sizes.iter().enumerate() {
@@ -184,7 +183,7 @@ impl Theory {
         } else {
             0.0
         };
-        Ok(Some(Base { d, kappas, kappa, one_minus, u }))
+        Some(Base { d, kappas, kappa, one_minus, u })
     }
 
     /// The readout-level κ = κ_0 Π_ℓ (d/n_ℓ) κ_ℓ.
@@ -416,6 +415,13 @@ impl Theory {
     /// each continued from the window below, and every time of it is a reweighting — a
     /// dense time axis costs a few solves per factor 2 of t.
     pub fn points_at_times(&self, samples: f64, ridge: f64, times: &[f64]) -> Result<Vec<TimePoint>> {
+        self.check_times(times)?;
+        let point = self.point_at(samples, ridge)?;
+        self.solve_times(samples, ridge, times, self.dynamics_base(samples, ridge, &point).as_ref())
+    }
+
+    /// A finite time needs a linear network and a time within the rule's range.
+    fn check_times(&self, times: &[f64]) -> Result<()> {
         if self.is_nonlinear() {
             return Err(Error::option(
                 "time",
@@ -425,6 +431,17 @@ impl Theory {
         for &t in times {
             crate::spec::rules::time(t).map_err(|e| Error::option("time", e.0))?;
         }
+        Ok(())
+    }
+
+    /// [`Theory::points_at_times`] from the base of (p, λ), times checked.
+    fn solve_times(
+        &self,
+        samples: f64,
+        ridge: f64,
+        times: &[f64],
+        base: Option<&Base>,
+    ) -> Result<Vec<TimePoint>> {
         // One time: the per-time rule. A time axis: windows from the largest time down, every
         // time ≥ t_c/2 joining t_c's window.
         let nodes = if times.len() == 1 { NODES } else { WINDOW_NODES };
@@ -442,8 +459,6 @@ impl Theory {
         // Ascending tops for the continuation; window k of `tops` is index tops.len()−1−k.
         let ascending: Vec<f64> = tops.iter().rev().copied().collect();
         let (s, f) = contour(nodes);
-        let base = self.dynamics_base(samples, ridge)?;
-        let base = base.as_ref();
         // The rays are independent: in parallel (each result is the same on any thread).
         let rays: Vec<Vec<Saddle>> = s[nodes / 2..]
             .par_iter()
@@ -568,10 +583,15 @@ impl Theory {
         let (lo, hi) = ((1e-2 * unit).ln(), (1e6 * unit).ln());
         let n = ((hi - lo) / std::f64::consts::LN_10 * TIME_SCAN_PER_DECADE).round() as usize;
         let grid: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
-        let scan: Vec<TimePoint> =
-            grid.iter().map(|&u| self.point_at_time(samples, ridge, u.exp())).collect::<Result<_>>()?;
-        let (i, _) = scan.iter().enumerate().min_by(|a, b| a.1.error.total_cmp(&b.1.error)).expect("a scan");
+        // The static point serves as the converged readout and as every time's base.
         let converged = self.point_at(samples, ridge)?;
+        let base = self.dynamics_base(samples, ridge, &converged);
+        let at_time = |t: f64| -> Result<TimePoint> {
+            self.check_times(&[t])?;
+            Ok(self.solve_times(samples, ridge, &[t], base.as_ref())?.remove(0))
+        };
+        let scan: Vec<TimePoint> = grid.iter().map(|&u| at_time(u.exp())).collect::<Result<_>>()?;
+        let (i, _) = scan.iter().enumerate().min_by(|a, b| a.1.error.total_cmp(&b.1.error)).expect("a scan");
         let at_infinity = TimePoint {
             samples,
             ridge,
@@ -587,7 +607,7 @@ impl Theory {
         }
         let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(n)]);
         let failed = std::cell::Cell::new(None);
-        let f = |u: f64| match self.point_at_time(samples, ridge, u.exp()) {
+        let f = |u: f64| match at_time(u.exp()) {
             Ok(pt) => pt.error,
             Err(e) => {
                 failed.set(Some(e));
@@ -612,7 +632,7 @@ impl Theory {
         }
         let mut best = scan[i].clone();
         if let Some(u) = arg {
-            let pt = self.point_at_time(samples, ridge, u.exp())?;
+            let pt = at_time(u.exp())?;
             if pt.error < best.error {
                 best = pt;
             }
@@ -661,7 +681,7 @@ mod tests {
             raw.iter().map(|x| x / mean).collect()
         };
         // λ = 0: the ridges are the offsets σ = μ.
-        let base = th.dynamics_base(p as f64, 0.0).unwrap();
+        let base = th.dynamics_base(p as f64, 0.0, &th.point_at(p as f64, 0.0).unwrap());
         let theory_pair = |m1: C, m2: C| {
             let s1 = th.ray(p as f64, 0.0, m1, &[1.0], base.as_ref()).unwrap().remove(0);
             let s2 = th.ray(p as f64, 0.0, m2, &[1.0], base.as_ref()).unwrap().remove(0);
