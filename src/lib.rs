@@ -24,10 +24,13 @@ pub mod spec;
 mod support;
 pub mod theory;
 
-pub use jobs::{curve, dynamics, exponents, figures, refs, scaling, store, sweep, validate};
+pub use jobs::{
+    curve, dynamics, exponents, figures, prologue, refs, run, scaling, store, sweep, trials, validate,
+};
 pub use spec::{
     Activation, Config, CovarianceKind, CovarianceSpec, Dataset, Ensemble, Error, ExponentOf, Inputs,
-    Invalid, LayerSpec, ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,
+    Invalid, LayerSpec, ModelParts, ModelSpec, Result, Ridge, Simulation, SimulationOverrides, Target,
+    Training,
 };
 pub use support::{output, progress, resources, stats};
 pub use theory::{Point, Theory};

@@ -6,7 +6,8 @@ mod common;
 
 use common::{assert_bad_input, run, scratch, write};
 use lcurve::progress::Silent;
-use lcurve::validate::{self, Options};
+use lcurve::validate;
+use lcurve::Simulation;
 use lcurve::{Config, Inputs};
 use std::path::Path;
 
@@ -173,8 +174,12 @@ fn real_inputs_of_a_gaussian_dataset_agree_with_the_theory() {
         );
         let cfg = load(&dir, "g", &text, "");
         for inputs in [Inputs::Data, Inputs::Gaussian] {
-            let v =
-                validate::run(&cfg, &Options { trials: 60, seed: 3, scale: 1.0, inputs }, &Silent).unwrap();
+            let v = validate::run(
+                &cfg,
+                &Simulation { trials: 60, seed: 3, scale: 1.0, inputs, ..Default::default() },
+                &Silent,
+            )
+            .unwrap();
             assert!(v.agreement.max_abs_z.unwrap() < 4.0, "{layers:?} {inputs:?}: {}", v.summary_line());
         }
     }

@@ -313,7 +313,8 @@ fn time_in_configs_and_the_dynamics_command() {
 /// times each (60 trials, four sample sizes on both sides of the threshold).
 #[test]
 fn validate_at_finite_times_agrees() {
-    use lcurve::validate::{self, Options};
+    use lcurve::validate;
+    use lcurve::Simulation;
     let nets = [
         "",
         "[[layers]]\nwidth = 180\n",
@@ -325,7 +326,13 @@ fn validate_at_finite_times_agrees() {
                 .replace("ridge = 0.01", &format!("ridge = 0\ntime = {time}"))
                 .replace("values = [10]", "values = [30, 100, 200, 400]");
             let cfg = Config::from_toml_str(&text).unwrap();
-            let opts = Options { trials: 60, seed: 7, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
+            let opts = Simulation {
+                trials: 60,
+                seed: 7,
+                scale: 1.0,
+                inputs: lcurve::Inputs::Gaussian,
+                ..Default::default()
+            };
             let v = validate::run(&cfg, &opts, &Silent).unwrap();
             let z = v.agreement.max_abs_z.unwrap();
             assert!(z < 4.0, "{layers:?} t = {time}: {}", v.summary_line());
@@ -424,22 +431,29 @@ fn isotropic_closed_form_by_marchenko_pastur() {
 /// streams, data, weights and gradient flow).
 #[test]
 fn dynamics_validate_follows_validate() {
-    use lcurve::dynamics::{run_with, Simulate};
-    use lcurve::validate::{self, Options};
+    use lcurve::dynamics::run_with;
+    use lcurve::run::RunOptions;
+    use lcurve::validate;
+    use lcurve::Simulation;
     let text = model("[[layers]]\nwidth = 150\n", 0.2)
         .replace("ridge = 0.01", "ridge = 0")
         .replace("values = [10]", "values = [60, 200]");
     let cfg = Config::from_toml_str(&text).unwrap();
     let times = [0.2, 2.0, 20.0];
-    let d =
-        run_with(&cfg, &times, Some(Simulate { trials: 30, seed: 5, shard: None }), None, &Silent).unwrap();
+    let d = run_with(&cfg, &times, Some(&sim_run(30, 5, None, None)), &Silent).unwrap();
     assert!(d.max_abs_z().unwrap() < 4.0, "{:?}", d.max_abs_z());
     for (k, &t) in times.iter().enumerate() {
         let at =
             Config::from_toml_str(&text.replace("ridge = 0", &format!("ridge = 0\ntime = {t}"))).unwrap();
         let v = validate::run(
             &at,
-            &Options { trials: 30, seed: 5, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+            &Simulation {
+                trials: 30,
+                seed: 5,
+                scale: 1.0,
+                inputs: lcurve::Inputs::Gaussian,
+                ..Default::default()
+            },
             &Silent,
         )
         .unwrap();
@@ -455,8 +469,10 @@ fn dynamics_validate_follows_validate() {
 /// second dynamics run takes every trial from the store with the same numbers.
 #[test]
 fn dynamics_validate_shares_the_store() {
-    use lcurve::dynamics::{run_with, Simulate};
-    use lcurve::validate::{self, Options};
+    use lcurve::dynamics::run_with;
+    use lcurve::run::RunOptions;
+    use lcurve::validate;
+    use lcurve::Simulation;
     let dir = std::env::temp_dir().join(format!("lcurve_dyn_store_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = lcurve::store::Store::open(&dir).unwrap();
@@ -465,13 +481,20 @@ fn dynamics_validate_shares_the_store() {
         .replace("values = [10]", "values = [40, 150]");
     let cfg = Config::from_toml_str(&text).unwrap();
     let times = [0.5, 5.0];
-    let sim = Some(Simulate { trials: 8, seed: 3, shard: None });
-    let first = run_with(&cfg, &times, sim, Some(&store), &Silent).unwrap();
+    let store = std::sync::Arc::new(store);
+    let sim = sim_run(8, 3, Some(&store), None);
+    let first = run_with(&cfg, &times, Some(&sim), &Silent).unwrap();
     let at = Config::from_toml_str(&text.replace("ridge = 0.001", "ridge = 0.001\ntime = 5")).unwrap();
     let v = validate::run_stored(
         &at,
-        &Options { trials: 8, seed: 3, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
-        Some(&store),
+        &Simulation {
+            trials: 8,
+            seed: 3,
+            scale: 1.0,
+            inputs: lcurve::Inputs::Gaussian,
+            ..Default::default()
+        },
+        Some(&*store),
         &Silent,
     )
     .unwrap();
@@ -479,19 +502,18 @@ fn dynamics_validate_shares_the_store() {
     for (i, row) in v.rows.iter().enumerate() {
         assert_eq!(row.mc.mean, first.simulated.as_ref().unwrap()[i * 2 + 1].0.mean);
     }
-    let again = run_with(&cfg, &times, sim, Some(&store), &Silent).unwrap();
+    let again = run_with(&cfg, &times, Some(&sim), &Silent).unwrap();
     assert_eq!(first.table(), again.table());
     let _ = std::fs::remove_dir_all(&dir);
     // Two shards into a fresh store, then the assembling run: the unsharded numbers.
-    let store = lcurve::store::Store::open(&dir).unwrap();
+    let store = std::sync::Arc::new(lcurve::store::Store::open(&dir).unwrap());
+    let sim = sim_run(8, 3, Some(&store), None);
     for index in 0..2 {
-        let shard = Some(lcurve::validate::Shard { index, count: 2 });
-        let part =
-            run_with(&cfg, &times, Some(Simulate { trials: 8, seed: 3, shard }), Some(&store), &Silent)
-                .unwrap();
+        let shard = Some(lcurve::trials::Shard { index, count: 2 });
+        let part = run_with(&cfg, &times, Some(&sim_run(8, 3, Some(&store), shard)), &Silent).unwrap();
         assert!(part.simulated.is_none());
     }
-    let assembled = run_with(&cfg, &times, sim, Some(&store), &Silent).unwrap();
+    let assembled = run_with(&cfg, &times, Some(&sim), &Silent).unwrap();
     assert_eq!(assembled.table(), first.table());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -507,4 +529,22 @@ fn at_the_threshold_the_error_is_finite_and_grows() {
         [1.0, 10.0, 100.0, 1000.0].iter().map(|&t| th.point_at_time(120.0, 0.0, t).unwrap().error).collect();
     assert!(errors.iter().all(|e| e.is_finite()), "{errors:?}");
     assert!(errors.windows(2).all(|w| w[1] > w[0]) && errors[3] > 3.0 * errors[1], "{errors:?}");
+}
+
+/// Run options of `trials` trials with `seed`, an optional store and shard.
+fn sim_run(
+    trials: usize,
+    seed: u64,
+    store: Option<&std::sync::Arc<lcurve::store::Store>>,
+    shard: Option<lcurve::trials::Shard>,
+) -> lcurve::run::RunOptions {
+    lcurve::run::RunOptions {
+        store: store.cloned(),
+        shard,
+        ..lcurve::run::RunOptions::with_overrides(lcurve::SimulationOverrides {
+            trials: Some(trials),
+            seed: Some(seed),
+            ..Default::default()
+        })
+    }
 }

@@ -7,8 +7,9 @@ mod common;
 use common::{assert_bad_input, run, scratch, write};
 use lcurve::model::DataSpectrum;
 use lcurve::progress::Silent;
-use lcurve::validate::{run as validate, Options};
+use lcurve::validate::run as validate;
 use lcurve::Ensemble;
+use lcurve::Simulation;
 use lcurve::{Config, Ridge};
 use lcurve::{Point, Theory};
 
@@ -239,7 +240,13 @@ fn narrow_config(ensemble: &str, ridge: &str) -> String {
 fn simulated_ensembles_agree_with_the_theory() {
     for ridge in ["0", "0.01"] {
         let cfg = Config::from_toml_str(&narrow_config("ensemble = 4", ridge)).unwrap();
-        let opts = Options { trials: 200, seed: 5, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
+        let opts = Simulation {
+            trials: 200,
+            seed: 5,
+            scale: 1.0,
+            inputs: lcurve::Inputs::Gaussian,
+            ..Default::default()
+        };
         let v = validate(&cfg, &opts, &Silent).unwrap();
         for r in &v.rows {
             let one = r.single.as_ref().unwrap();
@@ -266,7 +273,13 @@ fn simulated_infinite_ensemble_agrees_at_the_peak() {
     let cfg = Config::from_toml_str(&narrow_config("ensemble = \"infinite\"", "0")).unwrap();
     let v = validate(
         &cfg,
-        &Options { trials: 100, seed: 2, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+        &Simulation {
+            trials: 100,
+            seed: 2,
+            scale: 1.0,
+            inputs: lcurve::Inputs::Gaussian,
+            ..Default::default()
+        },
         &Silent,
     )
     .unwrap();

@@ -3,7 +3,8 @@
 
 mod common;
 use common::{assert_bad_input, run, scratch, write};
-use lcurve::figures::{self, FigureSpec, SimOptions};
+use lcurve::figures::{self, FigureSpec};
+use lcurve::run::RunOptions;
 use std::path::{Path, PathBuf};
 
 fn repo(p: &str) -> PathBuf {
@@ -78,7 +79,7 @@ fn committed_figures_match_the_command() {
     let dir = scratch("figures_regenerate");
     let found = figures::discover(&[repo("configs")]).unwrap();
     let written =
-        figures::render_all(&found, &dir, &SimOptions::default(), 96.0, &lcurve::progress::Silent).unwrap();
+        figures::render_all(&found, &dir, &RunOptions::default(), 96.0, &lcurve::progress::Silent).unwrap();
     assert_eq!(written.len(), found.len());
     for r in written {
         for new in [r.png, r.svg] {
@@ -126,7 +127,7 @@ fn heat_map_and_other_axes_render() {
         .unwrap()
         .to_string();
     let cfg = write(&dir, "heat.toml", &heat);
-    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
+    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &RunOptions::default()).unwrap();
     let h = data.panels[0].heat.as_ref().unwrap();
     assert_eq!((h.ys.len(), h.xs.len()), (6, 20));
     assert!((h.ys[0] - 8.0 / 40.0).abs() < 1e-12, "ν = width/n0 with integer widths");
@@ -141,7 +142,7 @@ fn heat_map_and_other_axes_render() {
     let cfg = write(&dir, "noise.toml", &noise);
     let data = figures::compute(
         &FigureSpec::load(&cfg).unwrap(),
-        &SimOptions { trials: Some(2), ..Default::default() },
+        &RunOptions::with_overrides(lcurve::SimulationOverrides { trials: Some(2), ..Default::default() }),
     )
     .unwrap();
     let s = &data.panels[0].series[0];
@@ -254,7 +255,7 @@ fn png_is_anti_aliased_and_follows_dpi() {
     let cfg = write(&dir, "small.toml", SMALL);
     let data = figures::compute(
         &FigureSpec::load(&cfg).unwrap(),
-        &SimOptions { disabled: true, ..Default::default() },
+        &RunOptions { simulate: false, ..Default::default() },
     )
     .unwrap();
     let svg = render::svg(&data).unwrap();
@@ -326,7 +327,7 @@ y = { minimise = "error", over = { axis = "exponent", covariance = "input", rang
 y = { minimise = "error", over = { axis = "exponent", covariance = "input", range = { from = -0.5, to = 3, points = 8, scale = "linear" } }, show = "gain", reference = 0.0 }
 "#,
     );
-    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
+    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &RunOptions::default()).unwrap();
     let (argmin, gain) = (data.panels[0].heat.as_ref().unwrap(), data.panels[1].heat.as_ref().unwrap());
     for (iy, &nu) in [0.5, 1.5].iter().enumerate() {
         for (ix, &alpha) in [0.5, 2.0].iter().enumerate() {
@@ -418,7 +419,7 @@ fn ignored_tables_are_errors() {
 fn in_memory_svg_equals_the_written_one() {
     let dir = scratch("figures_memory");
     let cfg = write(&dir, "small.toml", SMALL);
-    let sim = SimOptions { disabled: true, ..Default::default() };
+    let sim = RunOptions { simulate: false, ..Default::default() };
     let svg = figures::render_svg(&cfg, &sim, &lcurve::progress::Silent).unwrap();
     let r = figures::render_one(&cfg, &dir, &sim, 96.0).unwrap();
     assert_eq!(svg, std::fs::read_to_string(r.svg).unwrap());
@@ -471,7 +472,7 @@ fn ensemble_axis_with_a_width_budget_matches_the_curve() {
     use lcurve::Config;
     let dir = scratch("figures_ensemble");
     let cfg = write(&dir, "ens.toml", ENSEMBLE);
-    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &SimOptions::default()).unwrap();
+    let data = figures::compute(&FigureSpec::load(&cfg).unwrap(), &RunOptions::default()).unwrap();
     let panel = &data.panels[0];
     assert_eq!(panel.spec.x_ticks.as_deref(), Some(&[1.0, 2.0, 4.0][..]));
     let (ridgeless, optimal) = (&panel.series[0], &panel.series[1]);
@@ -569,7 +570,7 @@ label = "frontier"
     let dir = scratch("figures_scaling");
     let path = write(&dir, "s.toml", text);
     let spec = FigureSpec::load(&path).unwrap();
-    let data = figures::compute(&spec, &figures::SimOptions::default()).unwrap();
+    let data = figures::compute(&spec, &RunOptions::default()).unwrap();
     let model = "[data]\ndim = \"infinite\"\ncovariance = { kind = \"power_law\", exponent = 2.0, normalize = false }\n\
         target = { kind = \"power_law\", exponent = 0.5 }\n[[layers]]\nwidth = 300\n[readout]\nridge = 0.0001\n\
         [samples]\nvalues = [10, 100, 1000]\n";

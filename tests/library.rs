@@ -2,9 +2,10 @@
 //! concurrent runs in one process giving the bits of sequential ones.
 
 use lcurve::progress::{Progress, Silent};
-use lcurve::validate::{self, Options};
+use lcurve::validate;
 use lcurve::Config;
 use lcurve::Error;
+use lcurve::Simulation;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -76,7 +77,8 @@ fn configs_from_text_equal_configs_from_files() {
 fn simulation_progress_is_weighted_by_cost() {
     let cfg = Config::from_toml_str(MODEL).unwrap();
     let rec = Recorder::default();
-    let opts = Options { trials: 3, seed: 4, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
+    let opts =
+        Simulation { trials: 3, seed: 4, scale: 1.0, inputs: lcurve::Inputs::Gaussian, ..Default::default() };
     validate::run(&cfg, &opts, &rec).unwrap();
     let stages = rec.stages.lock().unwrap();
     let (_, total) = stages.iter().find(|(w, _)| w == "simulate").unwrap();
@@ -95,7 +97,13 @@ fn simulation_progress_is_weighted_by_cost() {
 fn a_cancelled_run_stops_with_interrupted() {
     let cfg = Config::from_toml_str(MODEL).unwrap();
     let rec = Recorder { cancel_after: Some(2), ..Default::default() };
-    let opts = Options { trials: 40, seed: 4, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
+    let opts = Simulation {
+        trials: 40,
+        seed: 4,
+        scale: 1.0,
+        inputs: lcurve::Inputs::Gaussian,
+        ..Default::default()
+    };
     match validate::run(&cfg, &opts, &rec) {
         Err(e @ Error::Interrupted { done, total, unit }) => {
             assert_eq!((total, unit), (80, "trial"));
@@ -118,10 +126,11 @@ fn a_cancelled_run_stops_with_interrupted() {
 #[test]
 fn concurrent_validations_match_sequential_ones() {
     let cfg = Config::from_toml_str(MODEL).unwrap();
-    let opts = Options { trials: 4, seed: 9, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
+    let opts =
+        Simulation { trials: 4, seed: 9, scale: 1.0, inputs: lcurve::Inputs::Gaussian, ..Default::default() };
     let render = |v: &validate::Validation| v.render("m", lcurve::output::Format::Csv);
     let sequential = render(&validate::run(&cfg, &opts, &Silent).unwrap());
-    let other = Options { seed: 10, ..opts };
+    let other = Simulation { seed: 10, ..opts };
     let sequential_other = render(&validate::run(&cfg, &other, &Silent).unwrap());
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| render(&validate::run(&cfg, &opts, &Silent).unwrap()));

@@ -6,9 +6,10 @@ mod common;
 
 use common::{assert_bad_input, run, scratch, write};
 use lcurve::progress::Silent;
-use lcurve::validate::{self, Options};
+use lcurve::validate;
 use lcurve::Activation;
 use lcurve::Config;
+use lcurve::Simulation;
 
 /// One hidden layer of width `width` on isotropic data of dimension `dim`.
 fn one_layer(dim: usize, width: usize, activation: &str, ridge: &str, samples: &[usize]) -> String {
@@ -229,7 +230,13 @@ fn simulation_of_the_true_networks_agrees() {
             let cfg = Config::from_toml_str(&text).unwrap();
             let v = validate::run(
                 &cfg,
-                &Options { trials: 40, seed: 3, scale: 1.0, inputs: lcurve::Inputs::Gaussian },
+                &Simulation {
+                    trials: 40,
+                    seed: 3,
+                    scale: 1.0,
+                    inputs: lcurve::Inputs::Gaussian,
+                    ..Default::default()
+                },
                 &Silent,
             )
             .unwrap();
@@ -251,7 +258,13 @@ fn simulation_is_deterministic_and_surrogate_agrees() {
     let mut text = one_layer(60, 90, "{ mu0 = 0.4, mu1 = 0.5, mustar = 0.3 }", "0.01", &[40, 150]);
     text.push_str("\n[simulation]\ntest_samples = 3000\n");
     let cfg = Config::from_toml_str(&text).unwrap();
-    let opts = Options { trials: 30, seed: 5, scale: 1.0, inputs: lcurve::Inputs::Gaussian };
+    let opts = Simulation {
+        trials: 30,
+        seed: 5,
+        scale: 1.0,
+        inputs: lcurve::Inputs::Gaussian,
+        ..Default::default()
+    };
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let a = one.install(|| validate::run(&cfg, &opts, &Silent).unwrap());
     let b = validate::run(&cfg, &opts, &Silent).unwrap();

@@ -4,15 +4,19 @@
 mod common;
 use common::{run, scratch, write, BASE};
 use lcurve::progress::Silent;
-use lcurve::validate::{run as validate, Options, Validation};
+use lcurve::validate::{run as validate, Validation};
 use lcurve::Config;
+use lcurve::Simulation;
 
 fn check_agreement(name: &str, toml: &str, trials: usize) {
     let dir = scratch(&format!("validate_{name}"));
     let cfg = Config::load(&write(&dir, "m.toml", toml)).unwrap();
-    let v =
-        validate(&cfg, &Options { trials, seed: 11, scale: 1.0, inputs: lcurve::Inputs::Gaussian }, &Silent)
-            .unwrap();
+    let v = validate(
+        &cfg,
+        &Simulation { trials, seed: 11, scale: 1.0, inputs: lcurve::Inputs::Gaussian, ..Default::default() },
+        &Silent,
+    )
+    .unwrap();
     for r in &v.rows {
         // |z| < 4: a fixed seed that is not tuned; the bound fails for a wrong theory, not for
         // an unlucky draw (P(|z| > 4) ≈ 6e-5 per point).

@@ -9,14 +9,15 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use lcurve::config::Override;
-use lcurve::figures::{self, SimOptions};
+use lcurve::figures;
 use lcurve::output::{Cell, Table};
 use lcurve::progress::Progress;
+use lcurve::run::{Ran, RunOptions};
 use lcurve::store::Store;
-use lcurve::validate::{self, Options};
+use lcurve::validate;
 use lcurve::Error;
 use lcurve::{Config, Ridge};
-use lcurve::{Ensemble, Point};
+use lcurve::{Ensemble, SimulationOverrides};
 use numpy::PyArray1;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
@@ -368,9 +369,8 @@ impl NativeConfig {
     fn summary_json(&self, py: Python<'_>) -> PyResult<String> {
         let cfg = self.inner.clone();
         run(py, None, move |progress| {
-            let model = lcurve::model::Model::build(cfg.model(), lcurve::model::Purpose::Theory, progress)?;
-            let theory = lcurve::theory::Theory::from_model(&model, progress)?;
-            Ok(serde_json::to_string(&lcurve::theory::ModelSummary::new(&model, &theory)).unwrap_or_default())
+            let summary = lcurve::prologue::summary(&cfg, progress)?;
+            Ok(serde_json::to_string(&summary).unwrap_or_default())
         })
     }
 }
@@ -488,45 +488,6 @@ fn scaling<'py>(
     ))
 }
 
-fn point_to_dict<'py>(
-    py: Python<'py>,
-    pt: &Point,
-    ensemble: Option<Ensemble>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("samples", pt.samples)?;
-    d.set_item("alpha", pt.alpha)?;
-    d.set_item("ridge", pt.ridge)?;
-    for (k, v) in [
-        ("error", pt.error),
-        ("bias", pt.bias),
-        ("variance", pt.variance),
-        ("train_error", pt.train_error),
-        ("test_mse", pt.test_mse),
-        ("df", pt.df),
-        ("df2", pt.df2),
-        ("kappa", pt.kappa),
-        ("kappa_data", pt.kappa_data),
-    ] {
-        d.set_item(k, v)?;
-    }
-    for (l, k) in pt.kappa_layers.iter().enumerate() {
-        d.set_item(format!("kappa_{}", l + 1), k)?;
-    }
-    for (k, v) in [
-        ("error_inf", pt.error_inf),
-        ("bias_inf", pt.bias_inf),
-        ("variance_inf", pt.variance_inf),
-        ("init_variance", pt.init_variance),
-    ] {
-        d.set_item(k, v)?;
-    }
-    if let Some(k) = ensemble {
-        d.set_item("error_ensemble", k.error(pt))?;
-    }
-    Ok(d)
-}
-
 /// One point of the theory at a real sample size p > 0 and a ridge (`None`: the config's).
 #[pyfunction]
 #[pyo3(signature = (config, samples, ridge=None, time=None))]
@@ -565,60 +526,21 @@ fn point<'py>(
     };
     lcurve::spec::rules::real_sample_size(samples)
         .map_err(|e| config_err("samples", format!("samples: {e}")))?;
+    let training = lcurve::Training::of_time(time);
     let ensemble = config.inner.readout_ensemble();
     let pt = run(py, None, move |progress| {
         let theory = match config.theory.get() {
             Some(t) => t,
             None => {
-                let built = lcurve::theory::Theory::from_spec(config.inner.model(), progress)?;
-                if let Some(w) = built.gaussian_equivalence_note(config.inner.source()) {
-                    progress.note(&w);
-                }
+                let built = lcurve::prologue::theory(&config.inner, progress)?;
                 config.theory.get_or_init(|| built)
             }
         };
-        let timed = match (time, ridge) {
-            (lcurve::spec::Time::Infinite, _) => None,
-            (lcurve::spec::Time::Finite(t), Ridge::Fixed(l)) => Some(theory.point_at_time(samples, l, t)?),
-            (lcurve::spec::Time::Optimal, Ridge::Fixed(l)) => Some(theory.optimal_time(samples, l)?),
-            (_, Ridge::Optimal) => {
-                return Err(Error::Option {
-                    option: "time",
-                    message: "a finite training time needs a fixed ridge λ ≥ 0".into(),
-                })
-            }
-        };
-        let mut pt = match ridge {
-            Ridge::Fixed(l) => theory.point_at(samples, l)?,
-            Ridge::Optimal => theory.optimal_point_at(samples, ensemble)?,
-        };
-        let time = timed.map(|t| {
-            (pt.error, pt.bias, pt.variance, pt.train_error) = (t.error, t.bias, t.variance, t.train_error);
-            pt.test_mse = t.error + config.inner.model().noise();
-            t.time
-        });
-        Ok((pt, time))
+        theory.point_with(samples, ridge, training, ensemble)
     })?;
-    let (pt, time) = pt;
-    let d = point_to_dict(py, &pt, config.inner.ensemble())?;
-    if let Some(t) = time {
-        // At a finite time only the errors are the trained readout's: the order parameters
-        // and §7 fields are the converged readout's, so they are left out.
-        for k in [
-            "df",
-            "df2",
-            "kappa",
-            "kappa_data",
-            "kappa_layers",
-            "error_inf",
-            "bias_inf",
-            "variance_inf",
-            "init_variance",
-            "error_ensemble",
-        ] {
-            d.del_item(k).ok();
-        }
-        d.set_item("time", t)?;
+    let d = PyDict::new(py);
+    for (k, v) in pt.fields(config.inner.ensemble()) {
+        d.set_item(k, v)?;
     }
     Ok(d)
 }
@@ -653,44 +575,41 @@ fn validate_config<'py>(
     progress: Option<&Bound<'py, PyAny>>,
     inputs: Option<String>,
 ) -> PyResult<(Bound<'py, PyTuple>, String)> {
-    let mut opts = Options::from_config(&config.inner);
-    if let Some(i) = inputs {
-        opts.inputs =
-            lcurve::Inputs::named(&i).map_err(|e| config_err("inputs", format!("inputs: {}", e.0)))?;
-    }
-    if let Some(t) = trials {
-        opts.trials = usize::try_from(t).unwrap_or(0);
-    }
-    if let Some(s) = seed {
-        opts.seed = u64::try_from(s)
-            .map_err(|_| config_err("seed", format!("seed: expected an integer ≥ 0, got {s}")))?;
-    }
-    if let Some(s) = scale {
-        opts.scale = s;
-    }
-    validate::plan(&config.inner, &opts).map_err(py_err)?;
-    let store = store.map(|d| Store::open(&d)).transpose().map_err(py_err)?;
+    let inputs = inputs
+        .map(|i| lcurve::Inputs::named(&i).map_err(|e| config_err("inputs", format!("inputs: {}", e.0))))
+        .transpose()?;
+    let trials = trials
+        .map(|t| lcurve::spec::rules::trials(t).map_err(|e| config_err("trials", format!("trials: {e}"))))
+        .transpose()?;
+    let seed = seed
+        .map(|s| lcurve::spec::rules::seed(s).map_err(|e| config_err("seed", format!("seed: {e}"))))
+        .transpose()?;
+    let overrides = SimulationOverrides { trials, seed, scale, inputs };
+    let sim = config.inner.simulation().with(&overrides).map_err(py_err)?;
+    validate::plan(&config.inner, &sim).map_err(py_err)?;
+    let store = store.map(|d| Store::open(&d).map(Arc::new)).transpose().map_err(py_err)?;
+    let run_options = RunOptions { store, ..RunOptions::with_overrides(overrides) };
     let cfg = config.inner.clone();
-    let (table, json) = run(py, progress, move |p| {
-        let v = validate::run_stored(&cfg, &opts, store.as_ref(), p)?;
-        Ok((v.table(), v.render(cfg.source(), lcurve::output::Format::Json)))
+    let (table, json) = run(py, progress, move |p| match validate::execute(&cfg, &run_options, p)? {
+        Ran::Done(v) => Ok((v.table(), v.render(cfg.source(), lcurve::output::Format::Json))),
+        Ran::Shard(_) => Err(Error::Numerical("a shard assembles no validation".into())),
     })?;
     Ok((table_to_py(py, &table)?, json))
 }
 
+/// The run options of a figure call: the keywords as overrides, the store opened.
 fn sim_options(
     simulate: bool,
     trials: Option<i64>,
     scale: Option<f64>,
     store: Option<PathBuf>,
-) -> PyResult<SimOptions> {
+) -> PyResult<RunOptions> {
     let store = store.map(|d| Store::open(&d).map(Arc::new)).transpose().map_err(py_err)?;
-    let trials = match trials {
-        None => None,
-        Some(t) if t >= 1 => Some(t as usize),
-        Some(t) => return Err(config_err("trials", format!("trials: expected 1 or more, got {t}"))),
-    };
-    Ok(SimOptions { disabled: !simulate, trials, scale, store, shard: None })
+    let trials = trials
+        .map(|t| lcurve::spec::rules::trials(t).map_err(|e| config_err("trials", format!("trials: {e}"))))
+        .transpose()?;
+    let overrides = SimulationOverrides { trials, scale, ..Default::default() };
+    Ok(RunOptions { simulate, store, ..RunOptions::with_overrides(overrides) })
 }
 
 /// Renders figure configs (files or folders) to `out`; returns the written paths.

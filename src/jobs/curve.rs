@@ -1,13 +1,14 @@
 //! The `curve` job: config → model → theory → learning curve → table.
 
 use crate::jobs::exponents::{local_exponents, LocalExponents};
+use crate::jobs::prologue::{self, Prepared};
 use crate::jobs::sweep;
-use crate::model::{Model, Purpose};
-use crate::spec::{Config, Ensemble, Result, Ridge, Time};
+use crate::model::Purpose;
+use crate::spec::{Config, Ensemble, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::Progress;
 use crate::theory::TimePoint;
-use crate::theory::{ModelSummary, Point, Theory};
+use crate::theory::{ModelSummary, Point};
 use rayon::prelude::*;
 
 /// A computed learning curve with the resolved model it belongs to.
@@ -34,43 +35,30 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
 /// As [`run`], with the local exponents of every point when `exponents` (the columns
 /// `exponent_samples`, `exponent_width_1` …; see [`crate::jobs::exponents`]).
 pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Result<Curve> {
-    let model = Model::build(config.model(), Purpose::Theory, progress)?;
-    let theory = Theory::from_model(&model, progress)?;
-    let summary = ModelSummary::new(&model, &theory);
-    if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
-        progress.note(&w);
-    }
+    let Prepared { theory, summary, .. } =
+        prologue::prepare(config.model(), config.source(), Purpose::Theory, progress)?;
     progress.start("theory", config.samples().len() as u64);
     let points =
         sweep::learning_curve(&theory, config.samples(), config.ridge(), config.readout_ensemble(), progress);
     progress.finish();
     let points = points?;
     let exponents = if exponents { Some(local_exponents(config, &theory, &points, progress)?) } else { None };
-    let at_time = match (config.time(), config.ridge()) {
-        (Time::Infinite, _) => None,
-        (time, Ridge::Fixed(l)) => {
+    let training = config.training();
+    let at_time = match training.ridge(config.ridge()).map_err(|e| crate::spec::Error::option("time", e.0))? {
+        None => None,
+        Some(l) => {
             progress.start("training time", config.samples().len() as u64);
             let pts = config
                 .samples()
                 .par_iter()
                 .map(|&p| {
-                    let pt = match time {
-                        Time::Finite(t) => theory.point_at_time(p as f64, l, t),
-                        _ => theory.optimal_time(p as f64, l),
-                    };
+                    let pt = theory.trained(p as f64, l, training);
                     progress.advance(1);
                     pt
                 })
                 .collect::<Result<Vec<_>>>()?;
             progress.finish();
-            Some(pts)
-        }
-        // Config::set_time refuses λ* with a finite time; a hand-made spec says so too.
-        (_, Ridge::Optimal) => {
-            return Err(crate::spec::Error::option(
-                "time",
-                "a finite training time needs a fixed ridge λ ≥ 0",
-            ))
+            Some(pts.into_iter().flatten().collect())
         }
     };
     Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points, exponents, at_time })

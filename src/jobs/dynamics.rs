@@ -1,13 +1,16 @@
 //! The `dynamics` job (DYNAMICS.md): E_g(t) and E_tr(t) of gradient flow along a time axis
 //! at every sample size of a config, with early stopping beside the optimal ridge.
 
-use crate::jobs::store::{PointKey, Record, Store};
+use crate::jobs::run::RunOptions;
+use crate::jobs::store::{PointKey, Record};
+use crate::jobs::trials::{self, Jobs};
+use crate::simulation::Trial;
 use crate::spec::text::num;
-use crate::spec::{Config, Ensemble, Error, Result, Ridge};
+use crate::spec::{Config, Ensemble, Error, Inputs, Result, Ridge};
 use crate::support::output::{Cell, Format, Table};
 use crate::support::progress::Progress;
 use crate::support::stats::{summarize, Summary};
-use crate::theory::{Theory, TimePoint};
+use crate::theory::TimePoint;
 use rayon::prelude::*;
 
 /// Largest number of times of an axis.
@@ -58,36 +61,28 @@ pub struct Dynamics {
     /// Sample size by sample size, time by time.
     pub points: Vec<TimePoint>,
     pub summary: Vec<EarlyStop>,
-    /// With `--validate`: exact gradient flow at every point (E_g and E_tr summaries).
+    /// With a simulation: exact gradient flow at every point (E_g and E_tr summaries).
     pub simulated: Option<Vec<(Summary, Summary)>>,
-}
-
-/// Monte Carlo of the dynamics: `trials` trained networks per sample size, each followed
-/// along the whole time axis (one draw, one eigendecomposition), streams keyed by (seed,
-/// p, trial) as in `validate` — the trial at a time equals `validate`'s at that time.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Simulate {
-    pub trials: usize,
-    pub seed: u64,
-    /// Compute only this shard's trajectories into the store (`--shard i/N`); the summaries
-    /// then cover what the store holds so far, and the CLI writes no output.
-    pub shard: Option<crate::jobs::validate::Shard>,
+    /// Trials per sample size of the simulation.
+    pub trials: Option<usize>,
 }
 
 /// Runs the dynamics of a config (a linear network with a fixed ridge) over `times`;
 /// progress counts one unit per sample size.
 pub fn run(config: &Config, times: &[f64], progress: &dyn Progress) -> Result<Dynamics> {
-    run_with(config, times, None, None, progress)
+    run_with(config, times, None, progress)
 }
 
-/// As [`run`], with exact gradient-flow trials at every point when `simulate` is given,
-/// looked up in and kept in `store` under the keys `validate` gives a trial at each time
-/// (so the two share their trials, and an interrupted run resumes).
+/// As [`run`], with exact gradient-flow trials at every point when `simulate` is given:
+/// `trials` trained networks per sample size, each followed along the whole time axis (one
+/// draw, one eigendecomposition), streams keyed by (seed, p, trial) as in `validate`,
+/// looked up in and kept in the run's store under the keys `validate` gives a trial at each
+/// time (so the two share their trials, and an interrupted run resumes). With a shard only
+/// its trajectories are computed into the store, and nothing is summarised.
 pub fn run_with(
     config: &Config,
     times: &[f64],
-    simulate: Option<Simulate>,
-    store: Option<&Store>,
+    simulate: Option<&RunOptions>,
     progress: &dyn Progress,
 ) -> Result<Dynamics> {
     let ridge = match config.ridge() {
@@ -100,7 +95,7 @@ pub fn run_with(
             ))
         }
     };
-    let theory = Theory::from_spec(config.model(), progress)?;
+    let theory = crate::jobs::prologue::theory(config, progress)?;
     progress.start("dynamics", config.samples().len() as u64);
     let per_p: Vec<(Vec<TimePoint>, EarlyStop)> = config
         .samples()
@@ -137,125 +132,110 @@ pub fn run_with(
     let simulated = match simulate {
         None => None,
         // A shard only fills the store: no summaries of a part of the trials.
-        Some(s) if s.shard.is_some() => {
-            simulate_axis(config, ridge, times, s, store, progress)?;
+        Some(run) if run.shard.is_some() => {
+            simulate_axis(config, ridge, times, run, progress)?;
             None
         }
-        Some(s) => Some(simulate_axis(config, ridge, times, s, store, progress)?),
+        Some(run) => Some(simulate_axis(config, ridge, times, run, progress)?),
     };
     Ok(Dynamics {
         ridge,
         noise: config.model().noise(),
         points: points.into_iter().flatten().collect(),
         summary,
+        trials: simulated
+            .as_ref()
+            .and(simulate.map(|run| run.simulation(config)).transpose()?.map(|s| s.trials)),
         simulated,
     })
 }
 
-/// E_g and E_tr summaries of `trials` gradient-flow trajectories at every (p, t), sample
-/// size by sample size, time by time.
+/// E_g and E_tr summaries of the run's gradient-flow trajectories at every (p, t), sample
+/// size by sample size, time by time (empty for a shard, which only fills the store).
 fn simulate_axis(
     config: &Config,
     ridge: f64,
     times: &[f64],
-    s: Simulate,
-    store: Option<&Store>,
+    run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<(Summary, Summary)>> {
-    let opts = crate::jobs::validate::Options {
-        trials: s.trials,
-        seed: s.seed,
-        scale: 1.0,
-        inputs: crate::spec::Inputs::Gaussian,
-    };
-    crate::jobs::validate::plan(config, &opts)?;
+    run.check()?;
+    let s = run.simulation(config)?;
+    if s.scale != 1.0 {
+        return Err(Error::option("scale", SCALE_ONE));
+    }
+    if s.inputs != Inputs::Gaussian {
+        return Err(Error::option("inputs", GAUSSIAN_ONLY));
+    }
+    crate::jobs::validate::plan(config, &s)?;
     // The keys of `validate`'s trial at (p, t): a trajectory is stored as one record per time.
     let keys: Vec<Vec<PointKey>> = config
         .samples()
         .iter()
         .map(|&p| {
-            let key = PointKey::new(config.model(), p, ridge, None, s.seed, config.simulation().test_samples);
+            let key = PointKey::new(config.model(), p, ridge, None, s.seed, s.test_samples);
             times.iter().map(|&t| key.with_time(t)).collect()
         })
         .collect();
-    let stored = match store {
-        Some(st) => {
-            let loaded = st.load(Some(&keys.iter().flatten().copied().collect()))?;
-            for w in &loaded.warnings {
-                progress.note(w);
-            }
-            loaded.trials
-        }
-        None => Default::default(),
-    };
-    let from_store = |i: usize, t: usize| -> Option<Vec<crate::simulation::Trial>> {
+    let stored = trials::stored(run.store(), keys.iter().flatten().copied().collect(), progress)?;
+    let jobs: Vec<(usize, usize)> =
+        (0..config.samples().len()).flat_map(|i| (0..s.trials).map(move |t| (i, t))).collect();
+    let from_store = |j: usize| -> Option<Vec<Trial>> {
+        let (i, t) = jobs[j];
         keys[i]
             .iter()
             .map(|k| match stored.get(&(*k, t as u32)) {
-                Some(v) if v.len() == 3 => {
-                    Some(crate::simulation::Trial { error: v[0], bias: v[1], train_error: v[2] })
-                }
+                Some(v) if v.len() == 3 => Some(Trial { error: v[0], bias: v[1], train_error: v[2] }),
                 _ => None,
             })
             .collect()
     };
-    let all: Vec<(usize, usize)> =
-        (0..config.samples().len()).flat_map(|i| (0..s.trials).map(move |t| (i, t))).collect();
     // A shard takes its share of the jobs by cost (a trajectory costs ∝ p·width²), the same
     // share in every process whatever the store holds.
-    let jobs: Vec<(usize, usize)> = match s.shard {
-        None => all,
-        Some(shard) => {
-            let cost: Vec<u64> = all.iter().map(|&(i, _)| config.samples()[i] as u64).collect();
-            let mine = shard.assign(&cost);
-            all.into_iter().zip(mine).filter(|(_, m)| *m).map(|(j, _)| j).collect()
-        }
-    };
-    if s.shard.is_some() && store.is_none() {
-        return Err(Error::option(
-            "shard",
-            "a shard computes into the results store: give --store (or leave out --no-store)",
-        ));
-    }
-    let missing = jobs.iter().any(|&(i, t)| from_store(i, t).is_none());
-    let sim = if missing {
+    let cost = |j: usize| config.samples()[jobs[j].0] as u64;
+    let mine = run.shard.map(|shard| shard.assign(&(0..jobs.len()).map(cost).collect::<Vec<_>>()));
+    let todo: Vec<usize> =
+        (0..jobs.len()).filter(|&j| mine.as_ref().is_none_or(|m| m[j]) && from_store(j).is_none()).collect();
+    let sim = if todo.is_empty() {
+        None
+    } else {
         let model = crate::model::Model::build(config.model(), crate::model::Purpose::Simulation, progress)?;
         Some(crate::simulation::Simulator::new(&model)?)
-    } else {
-        None
     };
-    progress.start("simulate", jobs.len() as u64);
-    let runs: Vec<Vec<crate::simulation::Trial>> = jobs
-        .par_iter()
-        .map(|&(i, t)| {
-            if let Some(r) = from_store(i, t) {
-                progress.advance(1);
-                return Ok(r);
-            }
-            if progress.cancelled() {
-                return Err(Error::Interrupted { done: 0, total: jobs.len() as u64, unit: "trial" });
-            }
-            let p = config.samples()[i];
-            let mut rng = crate::simulation::trial_rng(s.seed, p, t);
-            let sim = sim.as_ref().expect("built when a trial is missing");
-            let r = sim.trials_at_times(p, ridge, times, &mut rng, faer::Par::Seq)?;
-            if let Some(st) = store {
-                for (k, tr) in keys[i].iter().zip(&r) {
-                    st.append(&Record {
-                        key: *k,
-                        trial: t as u32,
-                        values: vec![tr.error, tr.bias, tr.train_error],
-                    })?;
-                }
-            }
-            progress.advance(1);
-            Ok(r)
-        })
-        .collect::<Result<_>>()?;
-    progress.finish();
-    if s.shard.is_some() {
+    let compute = |j: usize| -> Result<Vec<Trial>> {
+        let (i, t) = jobs[j];
+        let Some(sim) = sim.as_ref() else {
+            return Err(Error::Numerical("no simulator for a missing trial".into()));
+        };
+        let p = config.samples()[i];
+        let mut rng = crate::simulation::trial_rng(s.seed, p, t);
+        sim.trials_at_times(p, ridge, times, &mut rng, faer::Par::Seq)
+    };
+    let records = |j: usize, r: &Vec<Trial>| -> Vec<Record> {
+        let (i, t) = jobs[j];
+        keys[i]
+            .iter()
+            .zip(r)
+            .map(|(k, tr)| Record {
+                key: *k,
+                trial: t as u32,
+                values: vec![tr.error, tr.bias, tr.train_error],
+            })
+            .collect()
+    };
+    let runs = Jobs { cost: &cost, from_store: &from_store, compute: &compute, records: &records }.run(
+        jobs.len(),
+        &todo,
+        run.store(),
+        progress,
+    )?;
+    if run.shard.is_some() {
         return Ok(Vec::new());
     }
+    let runs: Vec<Vec<Trial>> = runs
+        .into_iter()
+        .map(|r| r.ok_or_else(|| Error::Numerical("a trajectory of the run is missing".into())))
+        .collect::<Result<_>>()?;
     let mut out = Vec::with_capacity(config.samples().len() * times.len());
     for i in 0..config.samples().len() {
         let per_p = &runs[i * s.trials..(i + 1) * s.trials];
@@ -267,6 +247,11 @@ fn simulate_axis(
     }
     Ok(out)
 }
+
+/// Why `dynamics --validate` refuses a scale.
+const SCALE_ONE: &str = "dynamics simulates at the config's own sizes: the scale must be 1";
+/// Why `dynamics --validate` refuses real inputs.
+const GAUSSIAN_ONLY: &str = "dynamics simulates Gaussian inputs only";
 
 impl Dynamics {
     /// `samples, time, error, bias, variance, train_error, test_mse`, and with a simulation

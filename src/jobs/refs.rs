@@ -2,22 +2,14 @@
 //! of every model config and the markers of every figure config would simulate. Used by
 //! `lcurve store status` and `lcurve store gc`.
 
-use crate::jobs::figures::{self, FigureSpec, SimOptions};
+use crate::jobs::figures::{self, FigureSpec};
+use crate::jobs::run::RunOptions;
 use crate::jobs::store::{PointKey, Store};
-use crate::jobs::validate::{self, Options};
-use crate::spec::{Config, Result};
+use crate::jobs::validate;
+use crate::spec::{Config, Result, Simulation, SimulationOverrides};
 use crate::support::progress::Note;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-
-/// Run options that replace every config's `[simulation]` values (the flags of
-/// `validate` and `figures`).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Overrides {
-    pub trials: Option<usize>,
-    pub seed: Option<u64>,
-    pub scale: Option<f64>,
-}
 
 /// The trials one config needs: its source and, per point, how many trials.
 #[derive(Clone, Debug)]
@@ -41,34 +33,19 @@ impl Needs {
     }
 }
 
-fn options(config: &Config, o: &Overrides) -> Options {
-    let d = Options::from_config(config);
-    Options {
-        trials: o.trials.unwrap_or(d.trials),
-        seed: o.seed.unwrap_or(d.seed),
-        scale: o.scale.unwrap_or(d.scale),
-        inputs: d.inputs,
-    }
-}
-
 /// What the configs under `paths` refer to: model configs through `validate`, figure
 /// configs through their markers.
-pub fn needs(paths: &[PathBuf], o: &Overrides) -> Result<Vec<Needs>> {
+pub fn needs(paths: &[PathBuf], o: &SimulationOverrides) -> Result<Vec<Needs>> {
     let mut out = Vec::new();
     for path in crate::config::toml_files(paths, |_| Ok(true))? {
         let source = path.display().to_string();
-        let runs: Vec<(Config, Options)> = if figures::spec::is_figure(&path)? {
-            let sim = SimOptions { trials: o.trials, scale: o.scale, ..Default::default() };
+        let runs: Vec<(Config, Simulation)> = if figures::spec::is_figure(&path)? {
             let spec = FigureSpec::load(&path)?;
-            let mut runs = figures::compute::marker_runs(&spec, &sim)?;
-            if let Some(seed) = o.seed {
-                runs.iter_mut().for_each(|(_, opts)| opts.seed = seed);
-            }
-            runs
+            figures::compute::marker_runs(&spec, &RunOptions::with_overrides(*o))?
         } else {
             let cfg = Config::load(&path)?;
-            let opts = options(&cfg, o);
-            vec![(cfg, opts)]
+            let sim = cfg.simulation().with(o)?;
+            vec![(cfg, sim)]
         };
         let mut points = Vec::new();
         for (cfg, opts) in &runs {

@@ -56,26 +56,17 @@ pub fn learning_curve(
     Ok(out)
 }
 
-/// With a finite or optimal `[readout] time`, the theory of the readout trained for that
-/// time (t* per point for "optimal") replaces each point's errors; the times simulated.
+/// With a finite training (`[readout] time`), the theory of the readout trained that long
+/// (t* per point for early stopping) replaces each point's errors; the times simulated.
 pub(crate) fn at_times(config: &Config, theory: &Theory, points: &mut [Point]) -> Result<Vec<Option<f64>>> {
-    let ridge = match (config.time(), config.ridge()) {
-        (crate::spec::Time::Infinite, _) => return Ok(vec![None; points.len()]),
-        (_, crate::spec::Ridge::Fixed(l)) => l,
-        (_, crate::spec::Ridge::Optimal) => {
-            return Err(crate::spec::Error::option(
-                "time",
-                "a finite training time needs a fixed ridge λ ≥ 0",
-            ))
-        }
+    let training = config.training();
+    let Some(ridge) = training.ridge(config.ridge()).map_err(|e| Error::option("time", e.0))? else {
+        return Ok(vec![None; points.len()]);
     };
     points
         .iter_mut()
         .map(|pt| {
-            let tp = match config.time() {
-                crate::spec::Time::Finite(t) => theory.point_at_time(pt.samples, ridge, t)?,
-                _ => theory.optimal_time(pt.samples, ridge)?,
-            };
+            let Some(tp) = theory.trained(pt.samples, ridge, training)? else { return Ok(None) };
             pt.error = tp.error;
             pt.bias = tp.bias;
             pt.variance = tp.variance;

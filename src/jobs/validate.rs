@@ -1,58 +1,23 @@
 //! The `validate` job: simulate every sample size of a config and set the Monte Carlo
 //! estimate beside the theory at the simulated sizes.
 
+use crate::jobs::prologue::{self, Prepared};
+use crate::jobs::run::{Ran, RunOptions};
 use crate::jobs::store::{PointKey, Record, Store};
 use crate::jobs::sweep;
+use crate::jobs::trials::{self, Jobs, Shard, ShardReport};
 use crate::model::{Model, Purpose};
-use crate::simulation::{trial_rng, EnsembleTrial, Members, Simulator, INFINITE_MEMBERS, MAX_TRIALS};
+use crate::simulation::{trial_rng, EnsembleTrial, Members, Simulator, INFINITE_MEMBERS};
 use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
-use crate::spec::{Config, Ensemble, Error, Inputs, Invalid, Result, Ridge};
+use crate::spec::{Config, Ensemble, Error, Inputs, Result, Ridge, Simulation, DATA_INPUTS};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::{Note, Progress, Silent};
 use crate::support::resources;
 use crate::support::stats::{summarize, Summary};
-use crate::theory::{ModelSummary, Point, Theory};
+use crate::theory::{ModelSummary, Point};
 use faer::Par;
-use rayon::prelude::*;
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Monte Carlo settings of one run.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Options {
-    /// Independent trials per sample size (1 to [`MAX_TRIALS`]).
-    pub trials: usize,
-    /// Seed of every trial's RNG stream.
-    pub seed: u64,
-    /// Factor applied to n0, every width and every sample size (> 0).
-    pub scale: f64,
-    /// Gaussian inputs, or the rows of the model's dataset.
-    pub inputs: Inputs,
-}
-
-impl Options {
-    /// The config's `[simulation]` defaults.
-    pub fn from_config(config: &Config) -> Options {
-        Options {
-            trials: config.simulation().trials,
-            seed: config.simulation().seed,
-            scale: config.simulation().scale,
-            inputs: config.simulation().inputs,
-        }
-    }
-
-    /// Checks the values; errors name the option (`trials`, `scale`).
-    pub fn check(&self) -> Result<()> {
-        if self.trials == 0 || self.trials > MAX_TRIALS {
-            return Err(Error::option("trials", format!("expected 1 to {MAX_TRIALS}, got {}", self.trials)));
-        }
-        if !(self.scale.is_finite() && self.scale > 0.0) {
-            return Err(Error::option("scale", format!("expected a finite number > 0, got {}", self.scale)));
-        }
-        Ok(())
-    }
-}
 
 /// One validated sample size.
 #[derive(Clone, Debug)]
@@ -153,7 +118,7 @@ fn scaled_samples(config: &Config, scale: f64) -> Vec<usize> {
 
 /// Checks the options and the memory a validation needs (one line naming the key if it
 /// cannot fit), and estimates its cost.
-pub fn plan(config: &Config, opts: &Options) -> Result<Plan> {
+pub fn plan(config: &Config, opts: &Simulation) -> Result<Plan> {
     prepare(config, opts).map(|(_, _, plan)| plan)
 }
 
@@ -167,7 +132,7 @@ fn size_key(spec: &crate::spec::ModelSpec) -> String {
 }
 
 /// The scaled model spec, the scaled sample sizes and the plan of a validation.
-fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, Vec<usize>, Plan)> {
+fn prepare(config: &Config, opts: &Simulation) -> Result<(crate::spec::ModelSpec, Vec<usize>, Plan)> {
     opts.check()?;
     let spec = config.model().scaled(opts.scale)?;
     let samples = scaled_samples(config, opts.scale);
@@ -177,10 +142,7 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, V
     if opts.inputs == Inputs::Data
         && !matches!(spec.data().kind, crate::spec::CovarianceKind::Empirical { .. })
     {
-        return Err(Error::option(
-            "inputs",
-            "\"data\" draws the rows of a dataset: the config needs [data] source",
-        ));
+        return Err(Error::option("inputs", DATA_INPUTS));
     }
     if spec.is_infinite() {
         return Err(Error::input(
@@ -196,9 +158,9 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, V
     let smallest = resources::simulator_bytes(&spec) + threads as f64 * resources::trial_bytes(&spec, 1);
     let key = match (smallest > resources::memory_limit()?, opts.scale == 1.0) {
         (true, true) => size_key(&spec),
-        (true, false) => "data.dim (after --scale)".into(),
+        (true, false) => "data.dim (after the scale)".into(),
         (false, true) => "samples".into(),
-        (false, false) => "samples (after --scale)".into(),
+        (false, false) => "samples (after the scale)".into(),
     };
     resources::check_memory(
         config.source(),
@@ -222,8 +184,19 @@ fn prepare(config: &Config, opts: &Options) -> Result<(crate::spec::ModelSpec, V
 /// Deterministic: every trial draws from its own stream keyed by (seed, p, trial) and
 /// runs its dense kernels sequentially, so the result does not depend on the number of
 /// threads, and two validations may run at once in one process.
-pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<Validation> {
+pub fn run(config: &Config, opts: &Simulation, progress: &dyn Progress) -> Result<Validation> {
     run_stored(config, opts, None, progress)
+}
+
+/// Runs a validation as `run` says: the config's `[simulation]` values with its overrides,
+/// its store, and with a shard only that shard's trials into the store.
+pub fn execute(config: &Config, run: &RunOptions, progress: &dyn Progress) -> Result<Ran<Validation>> {
+    run.check()?;
+    let sim = run.simulation(config)?;
+    match (run.shard, run.store()) {
+        (Some(shard), Some(st)) => run_shard(config, &sim, st, shard, progress).map(Ran::Shard),
+        _ => run_stored(config, &sim, run.store(), progress).map(Ran::Done),
+    }
 }
 
 /// As [`run`], keeping every finished trial in `store` and computing only the trials it
@@ -231,7 +204,7 @@ pub fn run(config: &Config, opts: &Options, progress: &dyn Progress) -> Result<V
 /// cancelled, the trials finished so far are in the store.
 pub fn run_stored(
     config: &Config,
-    opts: &Options,
+    opts: &Simulation,
     store: Option<&Store>,
     progress: &dyn Progress,
 ) -> Result<Validation> {
@@ -245,8 +218,8 @@ pub fn run_stored(
         .map(|(i, pt)| {
             let trials: Vec<EnsembleTrial> = results[i * opts.trials..(i + 1) * opts.trials]
                 .iter()
-                .map(|t| t.expect("every trial is computed without a shard"))
-                .collect();
+                .map(|t| t.ok_or_else(|| Error::Numerical("a trial of the run is missing".into())))
+                .collect::<Result<_>>()?;
             let mut r = row(pt, &trials, config)?;
             r.time = run.times[i];
             Ok(r)
@@ -269,29 +242,16 @@ pub fn run_stored(
 
 /// The store key of every point a validation simulates, with its number of trials
 /// (computes the theory: the keys depend on the λ simulated, λ* for `"optimal"`).
-pub(crate) fn point_keys(config: &Config, opts: &Options) -> Result<Vec<(PointKey, usize)>> {
+pub(crate) fn point_keys(config: &Config, opts: &Simulation) -> Result<Vec<(PointKey, usize)>> {
     let run = Trials::prepare(config, opts, None, &Silent)?;
     Ok(run.keys.iter().map(|&k| (k, opts.trials)).collect())
-}
-
-/// One process's share of a validation, for a job array (see [`Shard`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShardReport {
-    /// Trials of the whole validation.
-    pub total: u64,
-    /// Trials assigned to this shard.
-    pub assigned: u64,
-    /// Of those, already in the store.
-    pub stored: u64,
-    /// Of those, computed (and stored) by this run.
-    pub computed: u64,
 }
 
 /// Computes this shard's share of the trials a validation needs and writes them to
 /// `store`; no result is assembled (a run without a shard does that from the store).
 pub fn run_shard(
     config: &Config,
-    opts: &Options,
+    opts: &Simulation,
     store: &Store,
     shard: Shard,
     progress: &dyn Progress,
@@ -305,59 +265,11 @@ pub fn run_shard(
     Ok(ShardReport { total: run.jobs.len() as u64, assigned, stored, computed: assigned - stored })
 }
 
-/// `i/N`: the i-th of N processes sharing a run's trials (0 ≤ i < N). Trials are assigned
-/// by estimated cost (largest first, each to the least loaded shard), from the full list of
-/// the run's trials, so the assignment is the same in every process whatever the store holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = Invalid;
-    fn from_str(s: &str) -> std::result::Result<Self, Invalid> {
-        let bad = || {
-            Invalid(format!(
-                "expected i/N with 0 ≤ i < N, such as 0/8, got {}",
-                crate::spec::text::truncate(s, 40)
-            ))
-        };
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (usize, usize) =
-            (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
-        if count == 0 || index >= count || count > MAX_SHARDS {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-/// Largest number of shards.
-pub(crate) const MAX_SHARDS: usize = 1 << 20;
-
-impl Shard {
-    /// Which of the jobs (by cost) belong to this shard.
-    pub(crate) fn assign(&self, cost: &[u64]) -> Vec<bool> {
-        let mut order: Vec<usize> = (0..cost.len()).collect();
-        order.sort_by(|&a, &b| cost[b].cmp(&cost[a]).then(a.cmp(&b)));
-        let mut load: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> =
-            (0..self.count.min(cost.len().max(1))).map(|s| std::cmp::Reverse((0, s))).collect();
-        let mut mine = vec![false; cost.len()];
-        for j in order {
-            let std::cmp::Reverse((l, s)) = load.pop().expect("at least one shard");
-            mine[j] = s == self.index;
-            load.push(std::cmp::Reverse((l + cost[j].max(1), s)));
-        }
-        mine
-    }
-}
-
 /// The trials of one validation: the theory's points, the jobs (point, trial), their
 /// costs and store keys, and what the store already holds.
 struct Trials<'a> {
     config: &'a Config,
-    opts: Options,
+    opts: Simulation,
     spec: crate::spec::ModelSpec,
     points: Vec<Point>,
     /// The training time of each point's readout (None: converged).
@@ -379,7 +291,7 @@ struct Trials<'a> {
 impl<'a> Trials<'a> {
     fn prepare(
         config: &'a Config,
-        opts: &Options,
+        opts: &Simulation,
         store: Option<&'a Store>,
         progress: &dyn Progress,
     ) -> Result<Self> {
@@ -387,12 +299,8 @@ impl<'a> Trials<'a> {
         // With a store the simulation's model (eigenvectors of dense covariances) is built
         // only if some trial is missing.
         let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
-        let model = Model::build(&spec, purpose, progress)?;
-        let theory = Theory::from_model(&model, progress)?;
-        let summary = ModelSummary::new(&model, &theory);
-        if let Some(w) = theory.gaussian_equivalence_note(config.source()) {
-            progress.note(&w);
-        }
+        let Prepared { model, theory, summary } =
+            prologue::prepare(&spec, config.source(), purpose, progress)?;
         let mut points =
             sweep::learning_curve(&theory, &samples, config.ridge(), config.readout_ensemble(), &Silent)?;
         let times = sweep::at_times(config, &theory, &mut points)?;
@@ -411,16 +319,7 @@ impl<'a> Trials<'a> {
             .zip(&times)
             .map(|(k, t)| t.map_or(k, |t| k.with_time(t)))
             .collect();
-        let stored = match store {
-            Some(st) => {
-                let loaded = st.load(Some(&keys.iter().copied().collect()))?;
-                for w in &loaded.warnings {
-                    progress.note(w);
-                }
-                loaded.trials
-            }
-            None => Default::default(),
-        };
+        let stored = trials::stored(store, keys.iter().copied().collect(), progress)?;
         Ok(Trials {
             config,
             opts: *opts,
@@ -479,12 +378,7 @@ impl<'a> Trials<'a> {
                 let s = Simulator::new(m)?.with_test_samples(test_samples);
                 match inputs {
                     Inputs::Gaussian => Ok(s),
-                    Inputs::Data => s.with_real_inputs(m).ok_or_else(|| {
-                        Error::option(
-                            "inputs",
-                            "\"data\" draws the rows of a dataset: the config needs [data] source",
-                        )
-                    }),
+                    Inputs::Data => s.with_real_inputs(m).ok_or_else(|| Error::option("inputs", DATA_INPUTS)),
                 }
             })
             .transpose()?;
@@ -502,56 +396,32 @@ impl<'a> Trials<'a> {
                 bytes: self.bytes,
             });
         }
-        progress.start("simulate", total);
-        let done = AtomicU64::new(0);
         let members = Members::of(self.config.ensemble());
-        let computed: Result<Vec<(usize, EnsembleTrial)>> = todo
-            .par_iter()
-            .map(|&j| {
-                let (i, t) = self.jobs[j];
-                let interrupted = || Error::Interrupted {
-                    done: done.load(Ordering::Relaxed),
-                    total: todo.len() as u64,
-                    unit: "trial",
-                };
-                if progress.cancelled() {
-                    return Err(interrupted());
+        let compute = |j: usize| -> Result<EnsembleTrial> {
+            let (i, t) = self.jobs[j];
+            let Some(sim) = sim.as_ref() else {
+                return Err(Error::Numerical("no simulator for a missing trial".into()));
+            };
+            let p = self.points[i].samples as usize;
+            let mut rng = trial_rng(self.opts.seed, p, t);
+            // Sequential kernels inside trials: parallelism is over trials.
+            let cancelled = || progress.cancelled();
+            match self.times[i] {
+                Some(time) => sim
+                    .trial_at_time(p, self.points[i].ridge, time, &mut rng, Par::Seq)
+                    .map(|single| EnsembleTrial { single, error: single.error, bias: single.bias }),
+                None => {
+                    sim.ensemble_trial((p, self.points[i].ridge), members, &mut rng, Par::Seq, &cancelled)
                 }
-                let sim = sim.as_ref().expect("built when trials are missing");
-                let p = self.points[i].samples as usize;
-                let mut rng = trial_rng(self.opts.seed, p, t);
-                // Sequential kernels inside trials: parallelism is over trials.
-                let cancelled = || progress.cancelled();
-                let r = match self.times[i] {
-                    Some(time) => sim
-                        .trial_at_time(p, self.points[i].ridge, time, &mut rng, Par::Seq)
-                        .map(|single| EnsembleTrial { single, error: single.error, bias: single.bias }),
-                    None => {
-                        sim.ensemble_trial((p, self.points[i].ridge), members, &mut rng, Par::Seq, &cancelled)
-                    }
-                }
-                .map_err(|e| {
-                    if matches!(e, Error::Interrupted { .. }) {
-                        interrupted()
-                    } else {
-                        e
-                    }
-                })?;
-                if let Some(st) = self.store {
-                    st.append(&self.record((i, t), &r))?;
-                }
-                done.fetch_add(1, Ordering::Relaxed);
-                progress.advance(self.cost[i]);
-                Ok((j, r))
-            })
-            .collect();
-        progress.finish();
-        let mut out: Vec<Option<EnsembleTrial>> =
-            self.jobs.iter().map(|&job| self.stored_trial(job)).collect();
-        for (j, r) in computed? {
-            out[j] = Some(r);
+            }
+        };
+        Jobs {
+            cost: &|j| self.cost[self.jobs[j].0],
+            from_store: &|j| self.stored_trial(self.jobs[j]),
+            compute: &compute,
+            records: &|j, r| vec![self.record(self.jobs[j], r)],
         }
-        Ok(out)
+        .run(self.jobs.len(), &todo, self.store, progress)
     }
 }
 

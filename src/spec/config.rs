@@ -3,36 +3,14 @@
 //! setters that keep every rule.
 
 use super::error::{Error, Invalid, Result};
-use super::limits::{DEFAULT_TEST_SAMPLES, MAX_SAMPLES};
+use super::limits::MAX_SAMPLES;
 use super::model::{ExponentOf, ModelSpec};
-use super::readout::{Ensemble, Ridge, Time, NONLINEAR_ENSEMBLE};
+use super::readout::{
+    Ensemble, Ridge, Time, Training, FINITE_TIME_ENSEMBLE, FINITE_TIME_RIDGE, NONLINEAR_ENSEMBLE,
+};
 use super::rules;
+use super::simulation::Simulation;
 use super::text::num;
-
-/// Monte Carlo defaults from the `[simulation]` section.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SimulationSpec {
-    pub trials: usize,
-    pub seed: u64,
-    pub scale: f64,
-    /// Size of the fresh test set on which a trial of a nonlinear network measures E_g
-    /// (linear networks use the exact formula and ignore it).
-    pub test_samples: usize,
-    /// Gaussian inputs, or the rows of the model's dataset (`inputs = "data"`).
-    pub inputs: Inputs,
-}
-
-impl Default for SimulationSpec {
-    fn default() -> Self {
-        SimulationSpec {
-            trials: 20,
-            seed: 1,
-            scale: 1.0,
-            test_samples: DEFAULT_TEST_SAMPLES,
-            inputs: Inputs::Gaussian,
-        }
-    }
-}
 
 /// A validated model configuration: the model, the ridge, the sample sizes and the
 /// simulation defaults.
@@ -44,7 +22,7 @@ pub struct Config {
     ensemble: Option<Ensemble>,
     time: Time,
     samples: Vec<usize>,
-    simulation: SimulationSpec,
+    simulation: Simulation,
 }
 
 impl Config {
@@ -55,7 +33,7 @@ impl Config {
         ridge: Ridge,
         ensemble: Option<Ensemble>,
         mut samples: Vec<usize>,
-        simulation: SimulationSpec,
+        simulation: Simulation,
     ) -> Result<Config> {
         let source = model.source().to_string();
         samples.sort_unstable();
@@ -95,6 +73,11 @@ impl Config {
         self.time
     }
 
+    /// How the readout is trained (from `[readout] time`): the value every job dispatches on.
+    pub fn training(&self) -> Training {
+        Training::of_time(self.time)
+    }
+
     /// Sets the training time (`readout.time`): a finite time, t*, or ∞ (the default). A
     /// finite time needs a linear network, a fixed ridge and no ensemble.
     pub fn set_time(&mut self, time: Time) -> Result<(), Invalid> {
@@ -111,9 +94,7 @@ impl Config {
                 return Err(Invalid(FINITE_TIME_RIDGE.into()));
             }
             if self.ensemble.is_some() {
-                return Err(Invalid(
-                    "a finite training time is specified for a single learner, not an ensemble".into(),
-                ));
+                return Err(Invalid(FINITE_TIME_ENSEMBLE.into()));
             }
         }
         self.time = time;
@@ -138,7 +119,7 @@ impl Config {
     }
 
     /// The `[simulation]` defaults.
-    pub fn simulation(&self) -> &SimulationSpec {
+    pub fn simulation(&self) -> &Simulation {
         &self.simulation
     }
 
@@ -171,9 +152,7 @@ impl Config {
                 return Err(Invalid(NONLINEAR_ENSEMBLE.into()));
             }
             if self.time != Time::Infinite {
-                return Err(Invalid(
-                    "a finite training time is specified for a single learner, not an ensemble".into(),
-                ));
+                return Err(Invalid(FINITE_TIME_ENSEMBLE.into()));
             }
         }
         self.ensemble = ensemble;
@@ -248,40 +227,3 @@ impl Config {
 /// Why α = p/n0 cannot give sample sizes of an infinite model.
 const INFINITE_ALPHA: &str =
     "with data.dim = \"infinite\" α = p/n0 is 0: give sample sizes p (samples.values or samples.range)";
-
-/// Where a simulation's inputs come from (`lcurve validate --inputs`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Inputs {
-    /// x ~ N(0, Σ0) with the model's Σ0, β* drawn from its prior (the default).
-    #[default]
-    Gaussian,
-    /// The rows of the model's dataset (`[data] source`), drawn with replacement; E_g over
-    /// all of them.
-    Data,
-}
-
-impl Inputs {
-    /// `"gaussian"` or `"data"`.
-    pub fn named(s: &str) -> std::result::Result<Inputs, Invalid> {
-        match s {
-            "gaussian" => Ok(Inputs::Gaussian),
-            "data" => Ok(Inputs::Data),
-            other => Err(Invalid(format!(
-                "expected \"gaussian\" or \"data\", got \"{}\"",
-                super::text::truncate(other, 40)
-            ))),
-        }
-    }
-
-    /// The name of the inputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Inputs::Gaussian => "gaussian",
-            Inputs::Data => "data",
-        }
-    }
-}
-
-/// Why λ* and a finite training time do not go together.
-const FINITE_TIME_RIDGE: &str =
-    "a finite training time needs a fixed ridge λ ≥ 0 (λ* is the converged readout's; use time = \"optimal\" for early stopping)";

@@ -8,7 +8,7 @@
 //! * the model's parts: [`Activation`], [`CovarianceKind`]/[`CovarianceSpec`], [`Target`],
 //!   a [`Dataset`] as the population,
 //!   [`LayerSpec`], [`ModelSpec`]; the readout's: [`Ridge`], [`Ensemble`]; a run's:
-//!   [`Config`], [`SimulationSpec`].
+//!   [`Config`], [`Simulation`] (and a run's [`SimulationOverrides`]).
 
 mod activation;
 mod config;
@@ -19,14 +19,17 @@ pub mod limits;
 mod model;
 mod readout;
 pub mod rules;
+mod simulation;
 pub mod text;
 
 pub use activation::Activation;
-pub use config::{Config, Inputs, SimulationSpec};
+pub use config::Config;
 pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
 pub use dataset::Dataset;
 pub use error::{Error, Invalid, Result};
 pub(crate) use model::INPUT_KEY;
 pub use model::{ExponentOf, LayerSpec, ModelParts, ModelSpec};
 pub(crate) use readout::NONLINEAR_ENSEMBLE;
-pub use readout::{Ensemble, Ridge, Time};
+pub use readout::{Ensemble, Ridge, Time, Training};
+pub(crate) use simulation::DATA_INPUTS;
+pub use simulation::{Inputs, Simulation, SimulationOverrides};

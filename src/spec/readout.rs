@@ -110,3 +110,54 @@ impl fmt::Display for Ensemble {
         }
     }
 }
+
+/// How the readout is trained: the one value the jobs dispatch on. A config says it with
+/// `[readout] ridge` and `time`; every job (curve, validate, dynamics, figures, Python's
+/// `point`) asks [`Training::ridge`] for the λ it trains with and branches on the variant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Training {
+    /// Trained to convergence: the ridge estimator of THEORY.md (λ fixed or λ*).
+    Converged,
+    /// Gradient flow for a finite time t (DYNAMICS.md), at a fixed ridge.
+    Flow(f64),
+    /// Gradient flow stopped at the time t* that minimises E_g (early stopping).
+    EarlyStopped,
+}
+
+impl Training {
+    /// The training a `[readout] time` asks for.
+    pub fn of_time(time: Time) -> Training {
+        match time {
+            Time::Infinite => Training::Converged,
+            Time::Finite(t) => Training::Flow(t),
+            Time::Optimal => Training::EarlyStopped,
+        }
+    }
+
+    /// The `[readout] time` of this training.
+    pub fn time(self) -> Time {
+        match self {
+            Training::Converged => Time::Infinite,
+            Training::Flow(t) => Time::Finite(t),
+            Training::EarlyStopped => Time::Optimal,
+        }
+    }
+
+    /// The fixed λ a finite training needs (`None` for the converged readout, which also
+    /// takes λ*); λ* with a finite training breaks the rule of `FINITE_TIME_RIDGE`.
+    pub fn ridge(self, ridge: Ridge) -> Result<Option<f64>, Invalid> {
+        match (self, ridge) {
+            (Training::Converged, _) => Ok(None),
+            (_, Ridge::Fixed(l)) => Ok(Some(l)),
+            (_, Ridge::Optimal) => Err(Invalid(FINITE_TIME_RIDGE.into())),
+        }
+    }
+}
+
+/// Why λ* and a finite training time do not go together.
+pub(crate) const FINITE_TIME_RIDGE: &str =
+    "a finite training time needs a fixed ridge λ ≥ 0 (λ* is the converged readout's; use time = \"optimal\" for early stopping)";
+
+/// Why a finite training time and an ensemble do not go together.
+pub(crate) const FINITE_TIME_ENSEMBLE: &str =
+    "a finite training time is specified for a single learner, not an ensemble";

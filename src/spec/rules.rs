@@ -4,7 +4,8 @@
 
 use super::error::Invalid;
 use super::limits::{
-    MAX_ENSEMBLE, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MAX_TIME, MIN_SIZE, MIN_TIME,
+    MAX_ENSEMBLE, MAX_NOISE, MAX_POINTS, MAX_SAMPLES, MAX_SIZE, MAX_TEST_SAMPLES, MAX_TIME, MAX_TRIALS,
+    MIN_SIZE, MIN_TIME,
 };
 use super::text::num;
 
@@ -160,5 +161,37 @@ pub(crate) fn scale_size(n: usize, factor: f64) -> usize {
         usize::MAX
     } else {
         (x as usize).max(1)
+    }
+}
+
+/// Monte Carlo trials per sample size: an integer from 1 to [`MAX_TRIALS`].
+pub fn trials(v: i64) -> Result<usize, Invalid> {
+    if (1..=MAX_TRIALS as i64).contains(&v) {
+        Ok(v as usize)
+    } else {
+        Err(Invalid(format!("expected an integer from 1 to {MAX_TRIALS}, got {v}")))
+    }
+}
+
+/// The seed of the random streams: an integer ≥ 0.
+pub fn seed(v: i64) -> Result<u64, Invalid> {
+    u64::try_from(v).map_err(|_| Invalid(format!("expected an integer ≥ 0, got {v}")))
+}
+
+/// A simulation's size factor: a finite number > 0.
+pub fn scale(v: f64) -> Result<f64, Invalid> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Invalid(format!("expected a finite number > 0, got {}", num(v))))
+    }
+}
+
+/// The size of a nonlinear network's test set: an integer from 1 to [`MAX_TEST_SAMPLES`].
+pub(crate) fn test_samples(v: i64) -> Result<usize, Invalid> {
+    if (1..=MAX_TEST_SAMPLES as i64).contains(&v) {
+        Ok(v as usize)
+    } else {
+        Err(Invalid(format!("expected an integer from 1 to {MAX_TEST_SAMPLES}, got {v}")))
     }
 }

@@ -9,6 +9,8 @@
 //! * [`nonlinear`]: the one-unknown chain of the nonlinear theory (NONLINEAR.md §5).
 //! * [`ensemble`]: the infinite ensemble over weight draws and E_g(K) (§7).
 //! * [`optimal`]: the ridge λ* minimising E_g (or an ensemble's E_g(K)).
+//! * [`trained`]: the readout trained as a `Training` says (converged, gradient flow,
+//!   early stopping) — the one place that chooses between them.
 
 mod activation;
 mod dynamics;
@@ -21,6 +23,7 @@ mod roots;
 mod solver;
 mod spectrum;
 mod summary;
+mod trained;
 
 pub use activation::Moments;
 pub use dynamics::TimePoint;
@@ -28,6 +31,7 @@ pub use ensemble::Ensemble;
 pub use observables::Point;
 use spectrum::Spectrum;
 pub use summary::{Count, DatasetSummary, ModelSummary};
+pub use trained::TrainedPoint;
 
 use crate::model::spectra::DataSpectrum;
 use crate::model::{Model, Purpose};

@@ -5,45 +5,18 @@ use super::spec::{
     point_config, with_alphas, Axis, FigureKind, FigureSpec, Measure, Optimum, PanelSpec, Quantity,
     SeriesSpec, Show,
 };
-use crate::jobs::store::Store;
+use crate::jobs::run::RunOptions;
 use crate::jobs::sweep;
-use crate::jobs::validate::{self, Row, Shard};
+use crate::jobs::validate::{self, Row};
 use crate::model::Model;
 use crate::spec::limits::MIN_EFFECTIVE_RANK;
-use crate::spec::{Config, Ensemble, Error, Invalid, Result};
+use crate::spec::{Config, Ensemble, Error, Invalid, Result, Simulation};
 use crate::support::brent;
 use crate::support::progress::{Note, Progress, Silent};
 use crate::support::stats::Summary;
 use crate::theory::{Point, Theory};
 use argmin::core::{CostFunction, Error as ArgminError};
 use rayon::prelude::*;
-use std::sync::Arc;
-
-/// Simulation settings for figures; `None` fields fall back to the config's `[simulation]`.
-#[derive(Clone, Debug, Default)]
-pub struct SimOptions {
-    pub disabled: bool,
-    pub trials: Option<usize>,
-    pub scale: Option<f64>,
-    /// Where finished trials are kept and looked up (none: simulate everything).
-    pub store: Option<Arc<Store>>,
-    /// Compute only this shard's share of the markers' trials into the store, and draw
-    /// nothing (needs `store`).
-    pub shard: Option<Shard>,
-}
-
-impl SimOptions {
-    /// Checks `trials` and `scale` (when given); errors name the option.
-    pub fn check(&self) -> Result<()> {
-        validate::Options {
-            trials: self.trials.unwrap_or(1),
-            seed: 0,
-            scale: self.scale.unwrap_or(1.0),
-            inputs: crate::spec::Inputs::Gaussian,
-        }
-        .check()
-    }
-}
 
 /// A Monte Carlo marker: mean and 95% interval (the mean itself with one trial).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -413,10 +386,10 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
 
 /// Every validation a figure's markers need, with its options (for the results store:
 /// what a figure refers to, and what a shard computes).
-pub(crate) fn marker_runs(spec: &FigureSpec, sim: &SimOptions) -> Result<Vec<(Config, validate::Options)>> {
+pub(crate) fn marker_runs(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(Config, Simulation)>> {
     let opts = marker_options(spec, sim)?;
     let mut out = Vec::new();
-    if sim.disabled || spec.kind == FigureKind::Heatmap {
+    if !sim.simulate || spec.kind == FigureKind::Heatmap {
         return Ok(out);
     }
     for panel in &spec.panels {
@@ -427,22 +400,15 @@ pub(crate) fn marker_runs(spec: &FigureSpec, sim: &SimOptions) -> Result<Vec<(Co
     Ok(out)
 }
 
-fn marker_options(spec: &FigureSpec, sim: &SimOptions) -> Result<validate::Options> {
-    let opts = validate::Options {
-        trials: sim.trials.unwrap_or(spec.simulation.trials),
-        seed: spec.simulation.seed,
-        scale: sim.scale.unwrap_or(spec.simulation.scale),
-        inputs: spec.simulation.inputs,
-    };
-    opts.check()?;
-    Ok(opts)
+fn marker_options(spec: &FigureSpec, sim: &RunOptions) -> Result<Simulation> {
+    spec.simulation.with(&sim.overrides)
 }
 
 fn series_markers(
     panel: &PanelSpec,
     s: &SeriesSpec,
-    opts: &validate::Options,
-    sim: &SimOptions,
+    opts: &Simulation,
+    sim: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<Marker>> {
     let q = match &s.measure {
@@ -578,7 +544,7 @@ impl FigureData {
 }
 
 /// Computes every panel of a figure (simulation markers unless disabled).
-pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
+pub fn compute(spec: &FigureSpec, sim: &RunOptions) -> Result<FigureData> {
     compute_observed(spec, sim, &Silent)
 }
 
@@ -586,14 +552,14 @@ pub fn compute(spec: &FigureSpec, sim: &SimOptions) -> Result<FigureData> {
 /// shard only the markers' trials are computed (into the store); the figure is empty.
 pub(crate) fn compute_observed(
     spec: &FigureSpec,
-    sim: &SimOptions,
+    sim: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<FigureData> {
     let opts = marker_options(spec, sim)?;
     warn_low_effective_rank(spec, progress)?;
     let inner = Inner(progress);
     let minima = Minima::default();
-    let simulate = !sim.disabled && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());
+    let simulate = sim.simulate && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());
     let mut panels = Vec::with_capacity(spec.panels.len());
     let mut sim_dims = Vec::new();
     for panel in &spec.panels {

@@ -7,12 +7,13 @@ pub mod render;
 mod schema;
 pub mod spec;
 
+use crate::jobs::run::RunOptions;
 use crate::spec::{Error, Result};
 use crate::support::progress::{interruptible, Progress};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub use compute::{compute, FigureData, SimOptions};
+pub use compute::{compute, FigureData};
 pub use spec::FigureSpec;
 
 /// Every figure config (TOML with a `[figure]` table) under the given files or folders
@@ -46,7 +47,7 @@ pub struct Rendered {
 }
 
 /// Loads, computes and renders one figure into `out_dir` (`NAME.png` at `dpi`, `NAME.svg`).
-pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions, dpi: f64) -> Result<Rendered> {
+pub fn render_one(path: &Path, out_dir: &Path, sim: &RunOptions, dpi: f64) -> Result<Rendered> {
     render::check_dpi(dpi)?;
     let spec = FigureSpec::load(path)?;
     render::check_raster(&spec, dpi)?;
@@ -57,7 +58,7 @@ pub fn render_one(path: &Path, out_dir: &Path, sim: &SimOptions, dpi: f64) -> Re
 
 /// Loads and computes one figure and returns it as an SVG document (nothing is written).
 /// `progress` hears of the figure as one unit, passes on notes and may cancel it.
-pub fn render_svg(path: &Path, sim: &SimOptions, progress: &dyn Progress) -> Result<String> {
+pub fn render_svg(path: &Path, sim: &RunOptions, progress: &dyn Progress) -> Result<String> {
     let spec = FigureSpec::load(path)?;
     progress.start("figure", 1);
     let data = compute::compute_observed(&spec, sim, progress);
@@ -77,7 +78,7 @@ fn finish(data: &FigureData, out_dir: &Path, dpi: f64) -> Result<Rendered> {
 pub fn render_all(
     paths: &[PathBuf],
     out_dir: &Path,
-    sim: &SimOptions,
+    sim: &RunOptions,
     dpi: f64,
     progress: &dyn Progress,
 ) -> Result<Vec<Rendered>> {

@@ -197,7 +197,7 @@ fn check_pixels(what: &str, (w, h): (f64, f64), dpi: f64) -> Result<()> {
         return Err(Error::option(
             "dpi",
             format!(
-                "{what} at {dpi} dpi would be {:.0} × {:.0} pixels ({:.1} GB of raster), more than {MAX_PIXELS:e} pixels: lower --dpi or the panel size",
+                "{what} at {dpi} dpi would be {:.0} × {:.0} pixels ({:.1} GB of raster), more than {MAX_PIXELS:e} pixels: lower the dpi or the panel size",
                 (w * s).round(),
                 (h * s).round(),
                 4.0 * pixels / 1e9

@@ -10,7 +10,7 @@ use super::schema::{
 use crate::config::{self, Validator};
 use crate::spec::rules;
 use crate::spec::text::truncate;
-use crate::spec::{Config, Ensemble, Error, ExponentOf, Invalid, Result, Ridge, SimulationSpec};
+use crate::spec::{Config, Ensemble, Error, ExponentOf, Invalid, Result, Ridge, Simulation};
 use std::path::{Path, PathBuf};
 
 /// A column of the theory (or of the simulation) a figure plots.
@@ -371,7 +371,7 @@ pub struct FigureSpec {
     pub caption: Option<String>,
     pub panels: Vec<PanelSpec>,
     pub panel_size: (u32, u32),
-    pub simulation: SimulationSpec,
+    pub simulation: Simulation,
 }
 
 /// Whether a TOML file is a figure config (has a `[figure]` table).

@@ -1,504 +1,19 @@
-//! TOML configuration: schema, validation and resolution into a [`ModelSpec`], a ridge and
-//! a list of sample sizes. Every problem is reported as one [`Error::Input`] line naming
-//! the file, the dotted key and what is expected.
+//! Resolution of a raw config into a [`Config`]: every value checked by the rules of
+//! `spec::rules`, every error one line naming the file and the dotted key.
 
-use crate::spec::limits::{
-    INFINITE_DIM, MAX_CONFIG_BYTES, MAX_DENSE_DIM, MAX_ENSEMBLE, MAX_POINTS, MAX_SAMPLES, MAX_TEST_SAMPLES,
-};
+use crate::spec::limits::{INFINITE_DIM, MAX_DENSE_DIM, MAX_ENSEMBLE, MAX_POINTS, MAX_SAMPLES};
 use crate::spec::text::truncate;
 use crate::spec::{
     check_symmetric, rules, Activation, Config, CovarianceKind, CovarianceSpec, Ensemble, Error, Invalid,
-    LayerSpec, ModelParts, ModelSpec, Result, Ridge, SimulationSpec, Target,
+    LayerSpec, ModelParts, ModelSpec, Result, Ridge, Simulation, Target,
 };
 use nalgebra::DMatrix;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-// ---------- raw schema (what serde reads) ----------
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawConfig {
-    pub data: RawData,
-    #[serde(default)]
-    pub layers: Vec<RawLayer>,
-    pub readout: RawReadout,
-    pub samples: RawSamples,
-    pub simulation: Option<RawSimulation>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawData {
-    /// An integer, or `"infinite"` (n0 = ∞, SCALING §1); taken from `source` when absent.
-    pub dim: Option<toml::Value>,
-    pub noise: Option<f64>,
-    /// A dataset as the population: Σ0, the target and η² come from it.
-    pub source: Option<RawSource>,
-    pub covariance: Option<RawCovariance>,
-    pub target: Option<RawTarget>,
-}
-
-#[derive(Deserialize, Debug, Clone, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawCovariance {
-    pub kind: String,
-    pub exponent: Option<f64>,
-    pub values: Option<Vec<f64>>,
-    pub rho: Option<f64>,
-    pub path: Option<String>,
-    pub normalize: Option<bool>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawTarget {
-    pub kind: String,
-    pub exponent: Option<f64>,
-    pub path: Option<String>,
-}
-
-/// `[data] source = { features = "X.npy", labels = "y.npy", center = true }`.
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSource {
-    pub features: String,
-    pub labels: String,
-    pub center: Option<bool>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawLayer {
-    pub width: i64,
-    pub covariance: Option<RawCovariance>,
-    pub input_covariance: Option<RawCovariance>,
-    pub activation: Option<toml::Value>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawReadout {
-    pub ridge: toml::Value,
-    pub ensemble: Option<toml::Value>,
-    pub time: Option<toml::Value>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSamples {
-    pub values: Option<Vec<i64>>,
-    pub range: Option<RawRange>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawRange {
-    pub from: f64,
-    pub to: f64,
-    pub points: i64,
-    pub scale: Option<String>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSimulation {
-    pub trials: Option<i64>,
-    pub seed: Option<i64>,
-    pub scale: Option<f64>,
-    pub test_samples: Option<i64>,
-    pub inputs: Option<String>,
-}
-
-// ---------- reading ----------
-
-/// Opens a file for reading, refusing anything but a regular file (a device such as
-/// `/dev/zero` or a FIFO would never end) and files larger than `max_bytes`.
-pub(crate) fn open_bounded(
-    path: &Path,
-    max_bytes: u64,
-) -> std::result::Result<std::io::Take<std::fs::File>, Invalid> {
-    let meta = std::fs::metadata(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
-    if meta.is_dir() {
-        return Err(Invalid("is a folder, not a file".into()));
-    }
-    if !meta.is_file() {
-        return Err(Invalid("is not a regular file (a device, FIFO or socket cannot be read)".into()));
-    }
-    if meta.len() > max_bytes {
-        return Err(Invalid(format!("is {} bytes, more than the {max_bytes} bytes it can need", meta.len())));
-    }
-    let f = std::fs::File::open(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
-    use std::io::Read;
-    Ok(f.take(max_bytes + 1))
-}
-
-/// Reads a configuration file into a table; one-line errors for I/O and syntax problems.
-pub(crate) fn read_table(path: &Path) -> Result<(String, toml::Table)> {
-    let file = path.display().to_string();
-    let mut text = String::new();
-    use std::io::Read;
-    open_bounded(path, MAX_CONFIG_BYTES)
-        .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| Invalid(format!("cannot read: {e}"))))
-        .map_err(|m| m.at(&file, "(file)"))?;
-    Ok((file.clone(), parse_table(&text, &file)?))
-}
-
-/// Parses TOML text; `source` names it in errors (a file name, or `<string>`).
-pub(crate) fn parse_table(text: &str, source: &str) -> Result<toml::Table> {
-    text.parse().map_err(|e: toml::de::Error| {
-        let key = match e.span() {
-            Some(s) => {
-                let (line, col) = line_col(text, s.start);
-                format!("line {line}, column {col}")
-            }
-            None => "(syntax)".to_string(),
-        };
-        Error::input(source, key, format!("invalid TOML: {}", truncate(e.message().trim(), 200)))
-    })
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
-    (line, col)
-}
-
-/// Deserialises a TOML value into `T`, naming the dotted key path of any mismatch.
-pub(crate) fn from_value<T: for<'de> Deserialize<'de>>(
-    file: &str,
-    prefix: &str,
-    value: toml::Value,
-) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let key = match (prefix.is_empty(), path == ".") {
-            (true, true) => "(top level)".to_string(),
-            (true, false) => path,
-            (false, true) => prefix.to_string(),
-            (false, false) => format!("{prefix}.{path}"),
-        };
-        Error::input(file, key, clean_serde_message(&e.inner().to_string()))
-    })
-}
-
-/// What serde found, in TOML's words and shortened.
-fn got_kind(got: &str) -> String {
-    match got {
-        "map" => "a table".into(),
-        "sequence" => "an array".into(),
-        g => truncate(g, 60),
-    }
-}
-
-/// serde's wording in the user's terms: no Rust type names, values shortened.
-fn clean_serde_message(msg: &str) -> String {
-    let msg = msg.lines().next().unwrap_or(msg).trim();
-    let expected = |e: &str| -> String {
-        let e = e.trim();
-        if e.starts_with("struct Raw") || e.starts_with("a map") {
-            "a table (e.g. { kind = \"identity\" })".into()
-        } else if e == "i64" || e == "u64" || e == "usize" {
-            "an integer".into()
-        } else if e == "f64" {
-            "a number".into()
-        } else if e == "a boolean" || e == "a string" || e == "an integer" {
-            e.into()
-        } else if e.starts_with("a sequence") || e.starts_with("an array") {
-            "an array".into()
-        } else {
-            truncate(e, 80)
-        }
-    };
-    if let Some(rest) = msg.strip_prefix("unknown field ") {
-        let rest = rest.replacen(", expected", "; expected", 1);
-        format!("unknown key {}", truncate(&rest, 300))
-    } else if let Some(rest) = msg.strip_prefix("missing field ") {
-        format!("missing key {}", truncate(rest, 80))
-    } else if let Some(rest) = msg.strip_prefix("invalid type: ") {
-        match rest.rsplit_once(", expected ") {
-            Some((got, exp)) => format!("expected {}, got {}", expected(exp), got_kind(got)),
-            None => truncate(rest, 120),
-        }
-    } else if let Some(rest) = msg.strip_prefix("invalid length ") {
-        match rest.split_once(", expected ") {
-            Some((_, exp)) => format!("expected {}", expected(exp)),
-            None => truncate(msg, 120),
-        }
-    } else if let Some(rest) = msg.strip_prefix("invalid value: ") {
-        match rest.rsplit_once(", expected ") {
-            Some((got, exp)) => format!("expected {}, got {}", expected(exp), truncate(got, 60)),
-            None => truncate(rest, 120),
-        }
-    } else {
-        truncate(msg, 200)
-    }
-}
-
-/// One `key=value` override of a config (`--set`, figure `set`): a dotted key path with
-/// optional `[i]` indices (`readout.ridge`, `layers[0].width`) and a TOML value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Override {
-    pub path: String,
-    pub value: toml::Value,
-}
-
-impl std::str::FromStr for Override {
-    type Err = Invalid;
-
-    /// Parses `key=value`. The value is read as TOML (`0.1`, `[1, 2]`,
-    /// `{ kind = "ar1", rho = 0.5 }`, `"text"`); anything that is not TOML is a string, so
-    /// `readout.ridge=optimal` works unquoted.
-    fn from_str(s: &str) -> std::result::Result<Self, Invalid> {
-        let (path, raw) = s
-            .split_once('=')
-            .ok_or_else(|| Invalid(format!("expected key=value, got \"{}\"", truncate(s, 60))))?;
-        let path = path.trim();
-        if parse_path(path).is_none() {
-            return Err(Invalid(format!(
-                "expected a dotted key path such as data.noise or layers[0].width, got \"{}\"",
-                truncate(path, 60)
-            )));
-        }
-        let raw = raw.trim();
-        let value = match format!("v = {raw}").parse::<toml::Table>() {
-            Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
-            // A table or an array that is not TOML is a mistake, not a string.
-            Err(e) if raw.starts_with(['{', '[']) => {
-                return Err(Invalid(format!(
-                    "\"{}\" is not a TOML table or array ({}); quote strings inside it, e.g. {{ kind = \"ar1\", rho = 0.5 }}",
-                    truncate(raw, 60),
-                    truncate(e.message().trim(), 80)
-                )))
-            }
-            Err(_) => toml::Value::String(raw.to_string()),
-        };
-        Ok(Override { path: path.to_string(), value })
-    }
-}
-
-/// One step of a dotted override path.
-enum Step {
-    Key(String),
-    Index(String, usize),
-}
-
-/// The most parts a key path may have (a config is at most 4 deep; a longer path cannot
-/// name anything, and deep paths would nest tables without bound).
-const MAX_KEY_PARTS: usize = 16;
-
-fn parse_path(path: &str) -> Option<Vec<Step>> {
-    if path.split('.').nth(MAX_KEY_PARTS).is_some() {
-        return None;
-    }
-    path.split('.')
-        .map(|part| match part.split_once('[') {
-            None if !part.is_empty() => Some(Step::Key(part.to_string())),
-            Some((k, rest)) if !k.is_empty() => {
-                let i = rest.strip_suffix(']')?.parse().ok()?;
-                Some(Step::Index(k.to_string(), i))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Merges `value` into `slot`: tables merge key by key, except a table with a `kind`
-/// (a covariance or target), which replaces the old value whole; anything else replaces.
-fn merge(slot: &mut toml::Value, value: &toml::Value) {
-    match (slot, value) {
-        (toml::Value::Table(old), toml::Value::Table(new)) if !new.contains_key("kind") => {
-            for (k, v) in new {
-                match old.get_mut(k) {
-                    Some(o) => merge(o, v),
-                    None => {
-                        old.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (slot, value) => *slot = value.clone(),
-    }
-}
-
-/// Applies overrides to a config table. Errors name `key."path"` in `source`.
-pub(crate) fn apply_overrides<'a>(
-    source: &str,
-    key: &str,
-    table: &mut toml::Table,
-    overrides: impl IntoIterator<Item = (&'a str, &'a toml::Value)>,
-) -> Result<()> {
-    for (path, value) in overrides {
-        let err = |m: &str| Error::input(source, format!("{key}.\"{}\"", truncate(path, 60)), m.to_string());
-        let steps = parse_path(path)
-            .ok_or_else(|| err("expected a dotted key path such as \"data.noise\" or \"layers[0].width\""))?;
-        let mut cur = &mut *table;
-        for (i, step) in steps.iter().enumerate() {
-            let last = i + 1 == steps.len();
-            let slot: &mut toml::Value = match step {
-                Step::Key(k) => {
-                    if last {
-                        // `values` and `range` are alternatives: setting one replaces the other.
-                        let other = match k.as_str() {
-                            "values" => Some("range"),
-                            "range" => Some("values"),
-                            _ => None,
-                        };
-                        if let Some(o) = other {
-                            cur.remove(o);
-                        }
-                        match cur.get_mut(k) {
-                            Some(old) => merge(old, value),
-                            None => {
-                                cur.insert(k.clone(), value.clone());
-                            }
-                        }
-                        break;
-                    }
-                    cur.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()))
-                }
-                Step::Index(k, idx) => {
-                    let arr = cur
-                        .get_mut(k)
-                        .and_then(|a| a.as_array_mut())
-                        .ok_or_else(|| err(&format!("`{k}` is not an array in the base model")))?;
-                    let len = arr.len();
-                    let item = arr.get_mut(*idx).ok_or_else(|| {
-                        err(&format!(
-                            "index {idx} is out of range ({k} has {})",
-                            crate::spec::text::plural(len, "entry")
-                        ))
-                    })?;
-                    if last {
-                        merge(item, value);
-                        break;
-                    }
-                    item
-                }
-            };
-            cur = slot
-                .as_table_mut()
-                .ok_or_else(|| err("the path goes through a value that is not a table"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Name of TOML text that did not come from a file, in error messages.
-pub const STRING_SOURCE: &str = "<string>";
-
-impl Config {
-    /// Loads and validates a model configuration file.
-    pub fn load(path: &Path) -> Result<Config> {
-        Config::load_with(path, &[])
-    }
-
-    /// Loads a model configuration file with `key=value` overrides applied first (the
-    /// command line's `--set`); errors in an override name it as `set."key"`.
-    pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Config> {
-        let (file, mut table) = read_table(path)?;
-        apply_overrides(&file, "set", &mut table, overrides.iter().map(|o| (o.path.as_str(), &o.value)))?;
-        Config::from_table(table, &file, path.parent().unwrap_or(Path::new(".")))
-    }
-
-    /// Validates a model configuration given as TOML text (named `<string>` in errors;
-    /// covariance files are relative to the working directory).
-    pub fn from_toml_str(text: &str) -> Result<Config> {
-        Config::from_toml_str_with(text, &[])
-    }
-
-    /// As [`Config::from_toml_str`], with `key=value` overrides applied first.
-    pub fn from_toml_str_with(text: &str, overrides: &[Override]) -> Result<Config> {
-        if text.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(Error::input(
-                STRING_SOURCE,
-                "(text)",
-                format!("{} bytes of TOML, more than the {} a config can need", text.len(), MAX_CONFIG_BYTES),
-            ));
-        }
-        Config::from_table_with(parse_table(text, STRING_SOURCE)?, STRING_SOURCE, Path::new("."), overrides)
-    }
-
-    /// As [`Config::from_table`], with `key=value` overrides applied first.
-    pub fn from_table_with(
-        mut table: toml::Table,
-        source: &str,
-        base_dir: &Path,
-        overrides: &[Override],
-    ) -> Result<Config> {
-        apply_overrides(source, "set", &mut table, overrides.iter().map(|o| (o.path.as_str(), &o.value)))?;
-        Config::from_table(table, source, base_dir)
-    }
-
-    /// Validates a model configuration table. `source` names it in errors; relative
-    /// covariance file paths are resolved against `base_dir`.
-    pub fn from_table(table: toml::Table, source: &str, base_dir: &Path) -> Result<Config> {
-        if table.contains_key("figure") {
-            return Err(Error::input(
-                source,
-                "figure",
-                "this is a figure config, not a model config: render it (theory and simulation markers) with `lcurve figures`",
-            ));
-        }
-        let raw: RawConfig = from_value(source, "", toml::Value::Table(table))?;
-        resolve(source, base_dir, &raw)
-    }
-
-    /// A model whose data are given as numbers: `features` (N × n0, row-major), `labels`
-    /// (N), centred when `center` — the `[data] source` of a file config, without files.
-    /// `table` holds the rest of the config (`layers`, `readout`, `samples`, …; its `[data]`
-    /// may only be absent or empty, as everything in it comes from the data). Errors in
-    /// the data name `data.source.features` / `data.source.labels`.
-    pub fn from_data(
-        mut table: toml::Table,
-        source: &str,
-        features: (usize, usize, Vec<f64>),
-        labels: Vec<f64>,
-        center: bool,
-    ) -> Result<Config> {
-        use crate::support::dataset::{analyse, Array, Part};
-        let (rows, cols, values) = features;
-        if rows.checked_mul(cols) != Some(values.len()) {
-            return Err(Error::input(
-                source,
-                "data.source.features",
-                format!("expected {rows} × {cols} numbers, got {}", values.len()),
-            ));
-        }
-        let n = labels.len();
-        let dataset = analyse(
-            source,
-            Array { shape: vec![rows, cols], values },
-            Array { shape: vec![n], values: labels },
-            center,
-            crate::support::linalg::setup_par(),
-        )
-        .map_err(|(part, e)| {
-            e.at(source, if part == Part::Features { "data.source.features" } else { "data.source.labels" })
-        })?;
-        match table.get("data") {
-            None => {}
-            Some(toml::Value::Table(t)) if t.is_empty() => {}
-            Some(_) => {
-                return Err(Error::input(
-                    source,
-                    "data",
-                    "comes from the arrays given (Σ0, β*, η², n0): leave it out",
-                ))
-            }
-        }
-        table.insert("data".into(), toml::Value::Table(toml::Table::new()));
-        let raw: RawConfig = from_value(source, "", toml::Value::Table(table))?;
-        let v = Validator { file: source, base: PathBuf::new(), dataset: Some(dataset) };
-        resolve_with(v, &raw)
-    }
-}
+use super::read::*;
+use super::schema::*;
+use crate::spec::rules::spaced;
 
 /// Validates a raw config. `base` locates files referenced by relative paths.
 pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config> {
@@ -506,7 +21,7 @@ pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config
 }
 
 /// As [`resolve`] with a validator (which may hold a dataset given as numbers).
-fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> {
+pub(crate) fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> {
     let file = v.file;
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
@@ -551,14 +66,6 @@ impl Validator<'_> {
     /// A rule's verdict on the value at `key`.
     fn check<T>(&self, key: &str, verdict: std::result::Result<T, Invalid>) -> Result<T> {
         verdict.map_err(|e| e.at(self.file, key))
-    }
-
-    pub(crate) fn positive_int(&self, key: &str, v: i64) -> Result<usize> {
-        if v >= 1 {
-            Ok(v as usize)
-        } else {
-            Err(self.err(key, format!("expected a positive integer, got {v}")))
-        }
     }
 
     pub(crate) fn finite(&self, key: &str, v: f64) -> Result<f64> {
@@ -1037,32 +544,20 @@ impl Validator<'_> {
         }
     }
 
-    pub(crate) fn simulation(&self, s: Option<&RawSimulation>) -> Result<SimulationSpec> {
-        let mut out = SimulationSpec::default();
+    pub(crate) fn simulation(&self, s: Option<&RawSimulation>) -> Result<Simulation> {
+        let mut out = Simulation::default();
         if let Some(s) = s {
             if let Some(t) = s.trials {
-                out.trials = self.positive_int("simulation.trials", t)?;
+                out.trials = self.check("simulation.trials", rules::trials(t))?;
             }
             if let Some(seed) = s.seed {
-                if seed < 0 {
-                    return Err(self.err("simulation.seed", format!("expected an integer ≥ 0, got {seed}")));
-                }
-                out.seed = seed as u64;
+                out.seed = self.check("simulation.seed", rules::seed(seed))?;
             }
             if let Some(f) = s.scale {
-                if !(f.is_finite() && f > 0.0) {
-                    return Err(self.err("simulation.scale", format!("expected a number > 0, got {f}")));
-                }
-                out.scale = f;
+                out.scale = self.check("simulation.scale", rules::scale(f))?;
             }
             if let Some(n) = s.test_samples {
-                if !(1..=MAX_TEST_SAMPLES as i64).contains(&n) {
-                    return Err(self.err(
-                        "simulation.test_samples",
-                        format!("expected an integer from 1 to {MAX_TEST_SAMPLES}, got {n}"),
-                    ));
-                }
-                out.test_samples = n as usize;
+                out.test_samples = self.check("simulation.test_samples", rules::test_samples(n))?;
             }
             if let Some(i) = &s.inputs {
                 out.inputs = self.check("simulation.inputs", crate::spec::Inputs::named(i))?;
@@ -1070,34 +565,4 @@ impl Validator<'_> {
         }
         Ok(out)
     }
-}
-
-pub use crate::spec::rules::spaced;
-
-/// The given files, and the `.toml` files under the given folders (searched recursively)
-/// that `keep` accepts; sorted, without duplicates. A missing path is bad input.
-pub(crate) fn toml_files(paths: &[PathBuf], keep: impl Fn(&Path) -> Result<bool>) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            while let Some(dir) = stack.pop() {
-                for e in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-                    let path = e.map_err(|e| Error::io(&dir, e))?.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|x| x == "toml") && keep(&path)? {
-                        out.push(path);
-                    }
-                }
-            }
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(Error::input(&p.display().to_string(), "(path)", "no such file or folder"));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
 }
