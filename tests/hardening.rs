@@ -76,7 +76,7 @@ fn sizes_that_cannot_fit_are_refused_up_front() {
     for scale in ["1e6", "1e-9", "0.01"] {
         let (code, out, err) = run(&["validate", base.to_str().unwrap(), "--scale", scale]);
         assert_eq!(code, 2, "--scale {scale}: {err}");
-        assert!(out.is_empty() && err.lines().count() == 1 && err.contains("--scale"), "{err}");
+        assert!(out.is_empty() && err.lines().count() == 1 && err.contains("scale"), "{err}");
     }
 }
 

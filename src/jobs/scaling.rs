@@ -9,7 +9,7 @@
 
 use crate::jobs::exponents::{self, LocalExponents};
 use crate::spec::text::num;
-use crate::spec::{Config, CovarianceKind, Error, ModelSpec, Result, Ridge, Target};
+use crate::spec::{Config, CovarianceKind, Error, Invalid, ModelSpec, Result, Ridge, Target};
 use crate::support::brent::{self, Fun};
 use crate::support::output::{Cell, Table};
 use crate::support::progress::{Progress, Silent};
@@ -95,52 +95,56 @@ pub struct FrontierLaw {
 }
 
 /// The power law of a spec, or why SCALING §4 has none for it.
-pub fn power_law(spec: &ModelSpec) -> std::result::Result<PowerLaw, String> {
+pub fn power_law(spec: &ModelSpec) -> std::result::Result<PowerLaw, Invalid> {
     if let Some(l) = spec.layers().iter().position(|l| !l.activation.is_linear()) {
-        return Err(format!(
+        return Err(Invalid(format!(
             "layer {} is {}: the laws of SCALING §4 are derived for linear networks",
             l + 1,
             spec.layers()[l].activation.name()
-        ));
+        )));
     }
     let sigma = match spec.data().kind {
         CovarianceKind::PowerLaw { exponent } => exponent,
-        ref k => return Err(format!("Σ0 is \"{}\": the laws need a power-law Σ0", k.name())),
+        ref k => return Err(Invalid(format!("Σ0 is \"{}\": the laws need a power-law Σ0", k.name()))),
     };
     let a = match spec.input().kind {
         CovarianceKind::Identity => sigma,
         CovarianceKind::PowerLaw { exponent } => sigma + exponent,
         CovarianceKind::DataPower { exponent } => sigma * (1.0 + exponent),
-        ref k => return Err(format!("Γ is \"{}\": the laws need Γ = I, a power law or Σ0^s", k.name())),
+        ref k => {
+            return Err(Invalid(format!("Γ is \"{}\": the laws need Γ = I, a power law or Σ0^s", k.name())))
+        }
     };
     let target = match spec.target() {
         Target::Isotropic => 0.0,
         Target::PowerLaw { exponent } => *exponent,
         Target::Weights { .. } => {
-            return Err("the target's variances are given: the laws need a power-law target".into())
+            return Err(Invalid(
+                "the target's variances are given: the laws need a power-law target".to_string(),
+            ))
         }
     };
     for (i, l) in spec.layers().iter().enumerate() {
         if !matches!(l.covariance.kind, CovarianceKind::Identity | CovarianceKind::PowerLaw { .. }) {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "layer {}'s S is \"{}\": the laws hold for S = I or a power law",
                 i + 1,
                 l.covariance.kind.name()
-            ));
+            )));
         }
     }
     let law = PowerLaw { a, t: sigma + target - a };
     if a <= 1.0 {
-        return Err(format!(
+        return Err(Invalid(format!(
             "M = Γ^½Σ0Γ^½ decays like j^−{}: the laws of SCALING §4 need an exponent > 1 (a finite trace)",
             num(a)
-        ));
+        )));
     }
     if law.a + law.t <= 1.0 {
-        return Err(format!(
+        return Err(Invalid(format!(
             "the task power decays like j^−{}: no power law without a + t > 1",
             num(law.a + law.t)
-        ));
+        )));
     }
     Ok(law)
 }
@@ -322,7 +326,7 @@ pub fn laws(config: &Config, progress: &dyn Progress) -> Result<(Vec<Law>, Optio
             limits,
         });
     }
-    Ok((out, law.err()))
+    Ok((out, law.err().map(|e| e.0)))
 }
 
 /// One point of the budget frontier.

@@ -17,6 +17,8 @@
 //! The weights sum to n up to rounding (each correction pair has zero net weight, and the
 //! Gauss rule integrates the constant exactly up to its own 1e-16).
 
+use crate::spec::Invalid;
+
 /// Explicit head of a compressed spectrum.
 pub(crate) const HEAD: usize = 1000;
 /// Gauss–Legendre nodes per panel.
@@ -66,17 +68,17 @@ impl Grid {
     /// (q > 1), of values that decay at most like j^(−e) (e > 0): the tail stops where the
     /// rest of a sum is below [`TAIL_CUT`] of its first term. `Err` says why no such end
     /// exists in floating point (a decay too slow for the values' range).
-    pub(crate) fn infinite(q: f64, e: f64) -> Result<Grid, String> {
+    pub(crate) fn infinite(q: f64, e: f64) -> Result<Grid, Invalid> {
         debug_assert!(q > 1.0 && e > 0.0);
         // ∫_J^∞ j^(−q) dj = J^(1−q)/(q − 1) ≤ TAIL_CUT.
         let ln_end = ((TAIL_CUT * (q - 1.0)).ln() / (1.0 - q)).max(((2 * HEAD) as f64).ln());
         let ln_floor = -SMALLEST_VALUE.ln() / e;
         if ln_end > ln_floor {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "its sums converge too slowly (terms decay like j^−{q}): they need indices up to \
                  10^{:.0}, where the eigenvalues (j^−{e}) leave floating-point range",
                 ln_end / std::f64::consts::LN_10
-            ));
+            )));
         }
         let mut g = Grid::head(HEAD);
         g.tail(((HEAD as f64) + 0.5).ln(), ln_end);
@@ -220,6 +222,6 @@ mod tests {
             let got = g.sum(|j| j.powf(-q));
             assert!((got / zeta - 1.0).abs() < 1e-13, "ζ({q}) = {got}");
         }
-        assert!(Grid::infinite(1.01, 3.0).unwrap_err().contains("too slowly"));
+        assert!(Grid::infinite(1.01, 3.0).unwrap_err().0.contains("too slowly"));
     }
 }

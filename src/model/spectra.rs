@@ -648,7 +648,7 @@ mod tests {
         let fast = reduce(&data, &gamma, &b, false, Par::Seq, &Silent).unwrap();
         let slow = reduce_dense(&data, &gamma, &b, Par::Seq, &Silent).unwrap();
         let mut pairs: Vec<(f64, f64)> = fast.m.iter().copied().zip(fast.c2.iter().copied()).collect();
-        pairs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
         for (i, (m, c2)) in pairs.iter().enumerate() {
             assert!((m - slow.m[i]).abs() <= 1e-12 * m, "m_{i}: {m} vs {}", slow.m[i]);
             assert!((c2 - slow.c2[i]).abs() <= 1e-9 * c2, "c2_{i}: {c2} vs {}", slow.c2[i]);

@@ -12,7 +12,6 @@ use crate::model::spectra::Covariance;
 use crate::model::Model;
 use crate::spec::{Activation, Error, Result};
 use crate::support::linalg::{self, gemm, Op};
-use crate::support::resources::TEST_CHUNK;
 use faer::Par;
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
@@ -21,7 +20,12 @@ use rand_distr::StandardNormal;
 
 pub use crate::spec::limits::MAX_TRIALS;
 
+mod flow;
+mod nonlinear;
 mod normal;
+mod solvers;
+
+use solvers::{dense, min_norm_generic, ridge_solve};
 
 /// Members simulated per trial for `ensemble = "infinite"`: E_∞ is estimated without bias
 /// from their pairs (see [`Simulator::ensemble_trial`]).
@@ -145,45 +149,6 @@ struct Data {
     rhs: DMatrix<f64>,
     /// h_0 = Γ^{1/2}x row-wise (p × n0).
     inputs: DMatrix<f64>,
-}
-
-/// `v(t) = φ_t(K) Φᵀy/p`, `K = ΦᵀΦ/p`, `φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ)`, for every column
-/// of `y` and every time of `times`, through one eigendecomposition of the smaller of
-/// ΦᵀΦ/p and ΦΦᵀ/p (f(ΦᵀΦ)Φᵀ = Φᵀf(ΦΦᵀ)).
-fn gradient_flow_times(
-    phi: &DMatrix<f64>,
-    y: &DMatrix<f64>,
-    ridge: f64,
-    times: &[f64],
-    par: Par,
-) -> Result<Vec<DMatrix<f64>>> {
-    let (p, n) = phi.shape();
-    let primal = n <= p;
-    let gram = linalg::gram_lower(phi, if primal { Op::T } else { Op::N }, 1.0 / p as f64, par);
-    let e = linalg::sym_eigen(&gram, par)?;
-    let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) / p as f64 } else { y.clone() / p as f64 };
-    let proj = gemm(&e.vectors, Op::T, &rhs, Op::N, par);
-    Ok(times
-        .iter()
-        .map(|&time| {
-            let filter = |k: f64| {
-                let x = k.max(0.0) + ridge;
-                if x * time < 1e-12 {
-                    time
-                } else {
-                    -(-time * x).exp_m1() / x
-                }
-            };
-            let scaled =
-                DMatrix::from_fn(proj.nrows(), proj.ncols(), |i, j| proj[(i, j)] * filter(e.values[i]));
-            let coef = gemm(&e.vectors, Op::N, &scaled, Op::N, par);
-            if primal {
-                coef
-            } else {
-                gemm(phi, Op::T, &coef, Op::N, par)
-            }
-        })
-        .collect())
 }
 
 /// A model prepared for simulation (square roots of its covariances precomputed).
@@ -417,59 +382,6 @@ impl Simulator {
         Data { beta, y, rhs, inputs }
     }
 
-    /// One trial of a linear network whose readout is trained by gradient flow on half the
-    /// training loss for time `time` from v = 0 (DYNAMICS.md): exactly, through the
-    /// eigendecomposition of the smaller Gram matrix, v(t) = φ_t(K) Φᵀy/p with
-    /// φ_t(k) = (1 − e^{−t(k+λ)})/(k+λ).
-    pub fn trial_at_time(
-        &self,
-        samples: usize,
-        ridge: f64,
-        time: f64,
-        rng: &mut impl Rng,
-        par: Par,
-    ) -> Result<Trial> {
-        Ok(self.trials_at_times(samples, ridge, &[time], rng, par)?.remove(0))
-    }
-
-    /// As [`Simulator::trial_at_time`] at every time of `times`, from one draw of data and
-    /// weights and one eigendecomposition: the trajectory of one trained network (trial k
-    /// at time t equals `trial_at_time` at t from the same stream).
-    pub fn trials_at_times(
-        &self,
-        samples: usize,
-        ridge: f64,
-        times: &[f64],
-        rng: &mut impl Rng,
-        par: Par,
-    ) -> Result<Vec<Trial>> {
-        if self.is_nonlinear() {
-            return Err(Error::Numerical("a finite training time is specified for linear networks".into()));
-        }
-        let data = self.draw_data(samples, rng, par);
-        let mut phi: Option<DMatrix<f64>> = None;
-        let mut gs = Vec::with_capacity(self.widths.len());
-        let mut prev = self.n0;
-        for (l, &n) in self.widths.iter().enumerate() {
-            let g = normal::matrix(rng, prev, n, par);
-            let prod = gemm(phi.as_ref().unwrap_or(&data.inputs), Op::N, &g, Op::N, par);
-            phi = Some(self.layer_half[l].right(prod, 1.0 / (n as f64).sqrt(), par));
-            gs.push(g);
-            prev = n;
-        }
-        let phi = phi.as_ref().unwrap_or(&data.inputs);
-        Ok(gradient_flow_times(phi, &data.rhs, ridge, times, par)?
-            .into_iter()
-            .map(|v| {
-                let v_noisy = v.column(0).into_owned();
-                let train_error = (&data.y - phi * &v_noisy).norm_squared() / samples as f64;
-                let [error, bias] = [v_noisy, v.column(1).into_owned()]
-                    .map(|v| self.sigma_norm(&(self.beta_hat(&v, &gs) - &data.beta)));
-                Trial { error, bias, train_error }
-            })
-            .collect())
-    }
-
     /// Draws one set of weights G_ℓ, computes the features of `data`, fits the readout on
     /// both label columns, and returns the fit's errors with `β̂ − β*` of both fits.
     fn fit_member(
@@ -519,139 +431,6 @@ impl Simulator {
         let diffs = [v_noisy, v.column(1).into_owned()].map(|v| self.beta_hat(&v, &gs) - &data.beta);
         let [error, bias] = [0, 1].map(|k| self.sigma_norm(&diffs[k]));
         Ok((Trial { error, bias, train_error }, diffs))
-    }
-
-    /// A trial of a network with a nonlinear layer (NONLINEAR.md §1, §7): weights with the
-    /// fan-in normalisation `W_ℓ = G_ℓ S_ℓ^{1/2}/√n_{ℓ−1}` (Γ^{1/2} folded into the inputs),
-    /// the true features `φ = √(n0/n_L)·a_L` (not centred), the readout fitted on the noisy
-    /// and the noiseless labels, and E_g of both fits as the mean of `(φ·v̂ − β*·x)²` over a
-    /// fresh test set (unbiased given the fit).
-    fn nonlinear_trial(&self, data: &Data, ridge: f64, rng: &mut impl Rng, par: Par) -> Result<Trial> {
-        let p = data.y.len();
-        let mut fan_in = self.n0;
-        let weights: Vec<DMatrix<f64>> = self
-            .widths
-            .iter()
-            .enumerate()
-            .map(|(l, &n)| {
-                let g = normal::matrix(rng, fan_in, n, par);
-                let w = self.layer_half[l].right(g, 1.0 / (fan_in as f64).sqrt(), par);
-                fan_in = n;
-                w
-            })
-            .collect();
-        let phi = self.features(&data.inputs, &weights, rng, par);
-        let v = if ridge > 0.0 {
-            ridge_solve(&phi, &data.rhs, ridge, par)?
-        } else {
-            min_norm_generic(&phi, &data.rhs, self.rank.min(p), par, p < self.rank)?
-        };
-        let resid = &data.y - &phi * v.column(0);
-        let train_error = resid.norm_squared() / p as f64;
-        if let Some(real) = &self.real {
-            // Over every row of the dataset: the noisy fit against the labels (minus η²),
-            // the noiseless one against the linear target xᵀβ*.
-            let inputs = self.gamma_half.right(real.x.clone(), 1.0, par);
-            let features = self.features(&inputs, &weights, rng, par);
-            let predicted = gemm(&features, Op::N, &v, Op::N, par);
-            let target = &real.x * &real.beta;
-            let n = real.x.nrows() as f64;
-            let error =
-                predicted.column(0).iter().zip(real.y.iter()).map(|(f, y)| (f - y).powi(2)).sum::<f64>() / n
-                    - real.noise;
-            let bias =
-                predicted.column(1).iter().zip(target.iter()).map(|(f, y)| (f - y).powi(2)).sum::<f64>() / n;
-            return Ok(Trial { error, bias, train_error });
-        }
-        // The target β*·x = w Σ0^{1/2}β* of a white input w.
-        let target_dir = self.sigma_half.left_vec(&data.beta);
-        if self.exact_error {
-            let [error, bias] = self.exact_test_error(&weights[0], &v, &target_dir, par);
-            return Ok(Trial { error, bias, train_error });
-        }
-        // The test set, in chunks: inputs Γ^{1/2}x.
-        let mut sums = [0.0, 0.0];
-        let mut left = self.test_samples;
-        while left > 0 {
-            let rows = left.min(TEST_CHUNK);
-            left -= rows;
-            let white = normal::matrix(rng, rows, self.n0, par);
-            let target = &white * &target_dir;
-            let features = self.features(&self.input_map.right(white, 1.0, par), &weights, rng, par);
-            let predicted = gemm(&features, Op::N, &v, Op::N, par);
-            for (k, sum) in sums.iter_mut().enumerate() {
-                *sum +=
-                    predicted.column(k).iter().zip(target.iter()).map(|(f, y)| (f - y).powi(2)).sum::<f64>();
-            }
-        }
-        let [error, bias] = sums.map(|s| s / self.test_samples as f64);
-        Ok(Trial { error, bias, train_error })
-    }
-
-    /// E_g of the readouts `v` (columns: noisy and noiseless fits) of a one-layer network,
-    /// exactly over the input distribution: with a white input z, h = Aᵀz (A = M W, M the
-    /// input map) has covariance C = AᵀA and the target y = tᵀz covariance Aᵀt with h, so
-    ///
-    /// ```text
-    /// E_g(v) = s² vᵀKv − 2 s vᵀc + tᵀt,   s = √(n0/n1),   K_ij = E σ(h_i)σ(h_j),   c_i = E σ'(h_i) (Aᵀt)_i
-    /// ```
-    ///
-    /// (Stein's lemma for c). K is the arc-cosine kernel for ReLU, the arcsine kernel for erf,
-    /// μ0² + μ1² C + μ*² I for fixed coefficients (the surrogate's noise is fresh per input).
-    fn exact_test_error(&self, w: &DMatrix<f64>, v: &DMatrix<f64>, t: &DVector<f64>, par: Par) -> [f64; 2] {
-        let a = self.input_map.left(w, par);
-        let c = gemm(&a, Op::T, &a, Op::N, par);
-        let at = a.tr_mul(t);
-        let n1 = c.nrows();
-        let sd: Vec<f64> = (0..n1).map(|i| c[(i, i)].max(0.0).sqrt()).collect();
-        let (kernel, slope): (Kernel<'_>, Vec<f64>) = match self.activations[0] {
-            Activation::Relu => (
-                Box::new(|i, j| {
-                    let s = sd[i] * sd[j];
-                    if s == 0.0 {
-                        return 0.0;
-                    }
-                    let rho = (c[(i, j)] / s).clamp(-1.0, 1.0);
-                    let theta = rho.acos();
-                    s * (theta.sin() + (std::f64::consts::PI - theta) * rho) / (2.0 * std::f64::consts::PI)
-                }),
-                vec![0.5; n1],
-            ),
-            Activation::Erf => {
-                let q: Vec<f64> = (0..n1).map(|i| (1.0 + 2.0 * c[(i, i)]).sqrt()).collect();
-                let slope = q.iter().map(|qi| 2.0 / (std::f64::consts::PI.sqrt() * qi)).collect();
-                let qk = q.clone();
-                (
-                    Box::new(move |i, j| {
-                        (2.0 / std::f64::consts::PI)
-                            * (2.0 * c[(i, j)] / (qk[i] * qk[j])).clamp(-1.0, 1.0).asin()
-                    }),
-                    slope,
-                )
-            }
-            Activation::Coefficients { mu0, mu1, mustar } => (
-                Box::new(move |i, j| {
-                    mu0 * mu0 + mu1 * mu1 * c[(i, j)] + if i == j { mustar * mustar } else { 0.0 }
-                }),
-                vec![mu1; n1],
-            ),
-            _ => unreachable!("exact_error is set for ReLU, erf and coefficients only"),
-        };
-        let s = (self.n0 as f64 / n1 as f64).sqrt();
-        let signal = t.norm_squared();
-        [0, 1].map(|k| {
-            let vk = v.column(k);
-            let mut quad = 0.0;
-            for j in 0..n1 {
-                let mut row = 0.0;
-                for i in 0..n1 {
-                    row += kernel(i, j) * vk[i];
-                }
-                quad += vk[j] * row;
-            }
-            let lin: f64 = (0..n1).map(|i| vk[i] * slope[i] * at[i]).sum();
-            s * s * quad - 2.0 * s * lin + signal
-        })
     }
 
     /// `√(n0/n_L)·a_L` of the rows of `inputs` (Γ^{1/2}x row-wise), layer by layer.
@@ -733,118 +512,6 @@ impl Simulator {
         let u = linalg::spd_solve(&mmt, &z, par)
             .ok_or_else(|| Error::Numerical("ridgeless solve: MMᵀ is not positive definite".into()))?;
         Ok(gemm(&m, Op::T, &u, Op::N, par))
-    }
-}
-
-fn dense(m: &RightMap, n: usize) -> DMatrix<f64> {
-    match m {
-        RightMap::Diagonal(d) => DMatrix::from_diagonal(&DVector::from_column_slice(&d[..n])),
-        RightMap::Dense(x) => x.clone(),
-    }
-}
-
-/// Ridge: `argmin (1/p)‖y − Φv‖² + λ‖v‖²` in the cheaper of the primal (n_L × n_L) and
-/// dual (p × p) forms, by Cholesky. When λ is below the rounding of a rank-deficient Gram
-/// matrix (Cholesky fails), the same system is solved on the Gram matrix's numerical range
-/// by [`spectral_solve`]: the null space carries no signal, and 1/λ must not amplify its
-/// rounding.
-pub(crate) fn ridge_solve(
-    phi: &DMatrix<f64>,
-    y: &DMatrix<f64>,
-    ridge: f64,
-    par: Par,
-) -> Result<DMatrix<f64>> {
-    let (p, n) = phi.shape();
-    let pf = p as f64;
-    let fail =
-        || Error::Numerical(format!("ridge solve (λ = {ridge:e}) failed: Gram matrix not positive definite"));
-    if n <= p {
-        let mut a = linalg::gram_lower(phi, Op::T, 1.0 / pf, par);
-        for i in 0..n {
-            a[(i, i)] += ridge;
-        }
-        let mut b = gemm(phi, Op::T, y, Op::N, par);
-        b /= pf;
-        match linalg::spd_solve(&a, &b, par) {
-            Some(v) => Ok(v),
-            None => spectral_solve(phi, y, n, ridge, par).map_err(|_| fail()),
-        }
-    } else {
-        let mut k = linalg::gram_lower(phi, Op::N, 1.0 / pf, par);
-        for i in 0..p {
-            k[(i, i)] += ridge;
-        }
-        let Some(a) = linalg::spd_solve(&k, y, par) else {
-            return spectral_solve(phi, y, p, ridge, par).map_err(|_| fail());
-        };
-        let mut v = gemm(phi, Op::T, &a, Op::N, par);
-        v /= pf;
-        Ok(v)
-    }
-}
-
-/// Minimum-norm least squares `Φ⁺ y`. With `gram_full_rank` (p < rank, generic Gaussian
-/// features) the dual Gram ΦΦᵀ is invertible and Cholesky is used; otherwise the smaller
-/// Gram matrix is eigendecomposed and its `rank` largest eigenvalues are inverted.
-pub(crate) fn min_norm_generic(
-    phi: &DMatrix<f64>,
-    y: &DMatrix<f64>,
-    rank: usize,
-    par: Par,
-    gram_full_rank: bool,
-) -> Result<DMatrix<f64>> {
-    if gram_full_rank {
-        let k = linalg::gram_lower(phi, Op::N, 1.0, par);
-        if let Some(a) = linalg::spd_solve(&k, y, par) {
-            return Ok(gemm(phi, Op::T, &a, Op::N, par));
-        }
-    }
-    spectral_solve(phi, y, rank, 0.0, par)
-}
-
-/// `(ΦᵀΦ + pλ)⁺ Φᵀy` on the `keep` largest eigenvalues of the smaller Gram matrix (ΦᵀΦ or
-/// ΦΦᵀ) above its rounding level: ridge regression for λ > 0, the minimum-norm solution
-/// for λ = 0. Components along numerically null eigenvectors are dropped, not divided.
-fn spectral_solve(
-    phi: &DMatrix<f64>,
-    y: &DMatrix<f64>,
-    keep: usize,
-    ridge: f64,
-    par: Par,
-) -> Result<DMatrix<f64>> {
-    let (p, n) = phi.shape();
-    let primal = n <= p;
-    let gram = linalg::gram_lower(phi, if primal { Op::T } else { Op::N }, 1.0, par);
-    let e = linalg::sym_eigen(&gram, par)?;
-    let keep = keep.min(e.values.len());
-    let tol = e.values[0].abs() * 1e-13 * gram.nrows() as f64;
-    let shift = p as f64 * ridge;
-    // Project onto the kept eigenvectors, divide by their (shifted) eigenvalues.
-    let rhs = if primal { gemm(phi, Op::T, y, Op::N, par) } else { y.clone() };
-    let mut coef = DMatrix::zeros(gram.nrows(), y.ncols());
-    for i in 0..keep {
-        if e.values[i] > tol {
-            let u = e.vectors.column(i);
-            coef += u * (u.transpose() * &rhs) / (e.values[i] + shift);
-        }
-    }
-    Ok(if primal { coef } else { gemm(phi, Op::T, &coef, Op::N, par) })
-}
-
-/// Activations as the simulation applies them.
-impl Activation {
-    /// σ applied to every entry of `a` (nothing for the identity). Fixed coefficients are
-    /// the Gaussian-equivalent surrogate `μ0 + μ1 h + μ* z`, z ~ N(0, 1) fresh per entry
-    /// (drawn from `rng`): the model the theory solves exactly.
-    pub(crate) fn apply_all(&self, a: &mut nalgebra::DMatrix<f64>, rng: &mut impl rand::Rng, par: Par) {
-        match *self {
-            Activation::Linear => {}
-            Activation::Coefficients { mu0, mu1, mustar } => {
-                let z = normal::matrix(rng, a.nrows(), a.ncols(), par);
-                a.zip_apply(&z, |h, z| *h = mu0 + mu1 * *h + mustar * z)
-            }
-            act => a.apply(|h| *h = act.apply(*h)),
-        }
     }
 }
 

@@ -306,18 +306,18 @@ impl Theory {
     }
 
     /// The learning-curve point at `samples` = p and ridge λ ≥ 0 (THEORY §3–4).
-    pub fn point(&self, samples: usize, ridge: f64) -> crate::Result<Point> {
+    pub fn point(&self, samples: usize, ridge: f64) -> Result<Point> {
         self.point_at(samples as f64, ridge)
     }
 
     /// As [`Theory::point`] at a real sample size p > 0: the equations are continuous in p
     /// (the interpolation threshold is p = r exactly).
-    pub fn point_at(&self, samples: f64, ridge: f64) -> crate::Result<Point> {
+    pub fn point_at(&self, samples: f64, ridge: f64) -> Result<Point> {
         self.point_warm(samples, ridge, &mut Warm::default())
     }
 
     /// As [`Theory::point`], reusing and updating a warm start from a nearby point.
-    pub(crate) fn point_warm(&self, samples: f64, ridge: f64, warm: &mut Warm) -> crate::Result<Point> {
+    pub(crate) fn point_warm(&self, samples: f64, ridge: f64, warm: &mut Warm) -> Result<Point> {
         let pt = match &self.nonlinear {
             None => solver::solve(self, samples, ridge, &mut warm.linear)?,
             Some(nl) => self.nonlinear_point(&nl.chain, samples, ridge, &mut warm.chain)?,

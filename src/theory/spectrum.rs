@@ -106,7 +106,7 @@ impl Spectrum {
     pub(super) fn new(eigenvalues: &[f64]) -> Self {
         debug_assert!(eigenvalues.iter().all(|x| x.is_finite() && *x >= 0.0));
         let mut pos: Vec<f64> = eigenvalues.iter().copied().filter(|&x| x > 0.0).collect();
-        pos.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        pos.sort_by(|a, b| b.total_cmp(a));
         let rank = pos.len();
         let trace = pos.iter().sum();
         let inv_trace = pos.iter().map(|x| 1.0 / x).sum();
