@@ -517,6 +517,7 @@ impl Simulator {
 
 #[cfg(test)]
 mod tests {
+    use super::solvers::spectral_solve;
     use super::*;
 
     /// The simulator of a spec, built for simulation.
