@@ -432,7 +432,6 @@ fn isotropic_closed_form_by_marchenko_pastur() {
 #[test]
 fn dynamics_validate_follows_validate() {
     use lcurve::dynamics::run_with;
-    use lcurve::run::RunOptions;
     use lcurve::validate;
     use lcurve::Simulation;
     let text = model("[[layers]]\nwidth = 150\n", 0.2)
@@ -470,7 +469,6 @@ fn dynamics_validate_follows_validate() {
 #[test]
 fn dynamics_validate_shares_the_store() {
     use lcurve::dynamics::run_with;
-    use lcurve::run::RunOptions;
     use lcurve::validate;
     use lcurve::Simulation;
     let dir = std::env::temp_dir().join(format!("lcurve_dyn_store_{}", std::process::id()));

@@ -220,7 +220,7 @@ fn local_exponents_match_centred_differences() {
         let mut c = cfg.clone();
         let mut m = c.model().clone();
         m.set_width(layer, n).unwrap();
-        c = Config::new(m, c.ridge(), c.ensemble(), c.samples().to_vec(), c.simulation().clone()).unwrap();
+        c = Config::new(m, c.ridge(), c.ensemble(), c.samples().to_vec(), *c.simulation()).unwrap();
         c
     };
     for ridge in ["0", "1e-3", "\"optimal\""] {

@@ -11,7 +11,6 @@
 //!   [`Config`], [`Simulation`] (and a run's [`SimulationOverrides`]).
 
 mod activation;
-mod config;
 mod covariance;
 mod dataset;
 pub mod error;
@@ -19,11 +18,11 @@ pub mod limits;
 mod model;
 mod readout;
 pub mod rules;
+mod run_config;
 mod simulation;
 pub mod text;
 
 pub use activation::Activation;
-pub use config::Config;
 pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
 pub use dataset::Dataset;
 pub use error::{Error, Invalid, Result};
@@ -31,5 +30,6 @@ pub(crate) use model::INPUT_KEY;
 pub use model::{ExponentOf, LayerSpec, ModelParts, ModelSpec};
 pub(crate) use readout::NONLINEAR_ENSEMBLE;
 pub use readout::{Ensemble, Ridge, Time, Training};
+pub use run_config::Config;
 pub(crate) use simulation::DATA_INPUTS;
 pub use simulation::{Inputs, Simulation, SimulationOverrides};

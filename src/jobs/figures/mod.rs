@@ -4,6 +4,7 @@
 
 pub mod compute;
 pub mod render;
+mod resolve;
 mod schema;
 pub mod spec;
 
