@@ -18,7 +18,12 @@ class ConfigError(LcurveError, ValueError):
 
 class SolverError(LcurveError, RuntimeError):
     """A computation failed: a saddle-point equation (the message names the point, the
-    ridge and the equation) or a simulated trial's linear algebra."""
+    ridge and the equation, also as ``samples``, ``ridge`` and ``equation``) or a simulated
+    trial's linear algebra (those three are then ``None``)."""
+
+    samples: Optional[float] = None
+    ridge: Optional[float] = None
+    equation: Optional[str] = None
 
 
 class RenderError(LcurveError, RuntimeError):

@@ -58,7 +58,21 @@ fn py_err(e: Error) -> PyErr {
     match e {
         Error::Input { file, key, .. } => lcurve_err("ConfigError", msg, Some(file), Some(key)),
         Error::Option { option, .. } => lcurve_err("ConfigError", msg, None, Some(option.to_string())),
-        Error::Solver { .. } | Error::Numerical(_) => lcurve_err("SolverError", msg, None, None),
+        Error::Solver { samples, ridge, equation, .. } => {
+            let err = lcurve_err("SolverError", msg, None, None);
+            Python::attach(|py| {
+                let v = err.value(py);
+                match v
+                    .setattr("samples", samples)
+                    .and_then(|_| v.setattr("ridge", ridge))
+                    .and_then(|_| v.setattr("equation", equation))
+                {
+                    Ok(()) => err,
+                    Err(e) => e,
+                }
+            })
+        }
+        Error::Numerical(_) => lcurve_err("SolverError", msg, None, None),
         Error::Io { .. } => PyOSError::new_err(msg),
         Error::Render { path, .. } => lcurve_err("RenderError", msg, Some(path), None),
         Error::Interrupted { .. } => PyKeyboardInterrupt::new_err(msg),

@@ -4,29 +4,9 @@
 use crate::spec::limits::MAX_CONFIG_BYTES;
 use crate::spec::text::truncate;
 use crate::spec::{Error, Invalid, Result};
+use crate::support::files::open_bounded;
 use serde::Deserialize;
 use std::path::Path;
-
-/// Opens a file for reading, refusing anything but a regular file (a device such as
-/// `/dev/zero` or a FIFO would never end) and files larger than `max_bytes`.
-pub(crate) fn open_bounded(
-    path: &Path,
-    max_bytes: u64,
-) -> std::result::Result<std::io::Take<std::fs::File>, Invalid> {
-    let meta = std::fs::metadata(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
-    if meta.is_dir() {
-        return Err(Invalid("is a folder, not a file".into()));
-    }
-    if !meta.is_file() {
-        return Err(Invalid("is not a regular file (a device, FIFO or socket cannot be read)".into()));
-    }
-    if meta.len() > max_bytes {
-        return Err(Invalid(format!("is {} bytes, more than the {max_bytes} bytes it can need", meta.len())));
-    }
-    let f = std::fs::File::open(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
-    use std::io::Read;
-    Ok(f.take(max_bytes + 1))
-}
 
 /// Reads a configuration file into a table; one-line errors for I/O and syntax problems.
 pub(crate) fn read_table(path: &Path) -> Result<(String, toml::Table)> {

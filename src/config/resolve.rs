@@ -11,9 +11,9 @@ use nalgebra::DMatrix;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::read::*;
 use super::schema::*;
 use crate::spec::rules::spaced;
+use crate::support::files;
 
 /// Validates a raw config. `base` locates files referenced by relative paths.
 pub(crate) fn resolve(file: &str, base: &Path, raw: &RawConfig) -> Result<Config> {
@@ -332,38 +332,17 @@ impl Validator<'_> {
     /// by commas or spaces) or an `n × n` symmetric matrix as CSV. Only a regular file is
     /// read, and reading stops at what an `n × n` matrix can need.
     fn covariance_file(&self, key: &str, rel: &str, n: usize) -> Result<CovarianceKind> {
-        use std::io::BufRead;
         let path = self.base.join(rel);
         let file_err = |msg: String| self.err(key, format!("{}: {msg}", path.display()));
         // At most ~48 bytes per number (with comments and spacing); above the dense limit
         // only a list of eigenvalues is possible.
         let numbers = if n > MAX_DENSE_DIM { n as u64 } else { (n as u64) * (n as u64) };
         let max_bytes = 48 * numbers + 4096;
-        let reader = std::io::BufReader::new(open_bounded(&path, max_bytes).map_err(|e| file_err(e.0))?);
-        let mut rows: Vec<Vec<f64>> = Vec::new();
-        for (i, line) in reader.lines().enumerate() {
-            let line = line.map_err(|e| file_err(format!("line {}: {e}", i + 1)))?;
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut row = Vec::new();
-            for s in line.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
-                let x: f64 = s.parse().map_err(|_| {
-                    file_err(format!("line {}: \"{}\" is not a number", i + 1, truncate(s, 30)))
-                })?;
-                if !x.is_finite() {
-                    return Err(file_err(format!("line {}: entry {x} is not finite", i + 1)));
-                }
-                row.push(x);
-                if row.len() > n {
-                    return Err(file_err(format!("line {}: more than {n} entries (the dimension)", i + 1)));
-                }
-            }
-            rows.push(row);
-            if rows.len() > n {
-                return Err(file_err(format!("more than {n} rows (the dimension)")));
-            }
+        let bytes = files::read_bounded(&path, max_bytes).map_err(|e| file_err(e.0))?;
+        let rows = files::number_rows(&String::from_utf8_lossy(&bytes), n, n)
+            .map_err(|e| file_err(format!("{} (the dimension is {n})", e.0)))?;
+        if let Some((i, x)) = rows.iter().flatten().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(file_err(format!("number {} is {x}, expected a finite number", i + 1)));
         }
         let eigenvalues: Option<Vec<f64>> = if rows.len() == 1 {
             Some(rows[0].clone())

@@ -164,13 +164,18 @@ pub(crate) fn scale_size(n: usize, factor: f64) -> usize {
     }
 }
 
-/// Monte Carlo trials per sample size: an integer from 1 to [`MAX_TRIALS`].
-pub fn trials(v: i64) -> Result<usize, Invalid> {
-    if (1..=MAX_TRIALS as i64).contains(&v) {
+/// An integer from 1 to `max`.
+fn count(v: i64, max: usize) -> Result<usize, Invalid> {
+    if (1..=max as i64).contains(&v) {
         Ok(v as usize)
     } else {
-        Err(Invalid(format!("expected an integer from 1 to {MAX_TRIALS}, got {v}")))
+        Err(Invalid(format!("expected an integer from 1 to {max}, got {v}")))
     }
+}
+
+/// Monte Carlo trials per sample size: an integer from 1 to [`MAX_TRIALS`].
+pub fn trials(v: i64) -> Result<usize, Invalid> {
+    count(v, MAX_TRIALS)
 }
 
 /// The seed of the random streams: an integer ≥ 0.
@@ -189,9 +194,5 @@ pub fn scale(v: f64) -> Result<f64, Invalid> {
 
 /// The size of a nonlinear network's test set: an integer from 1 to [`MAX_TEST_SAMPLES`].
 pub(crate) fn test_samples(v: i64) -> Result<usize, Invalid> {
-    if (1..=MAX_TEST_SAMPLES as i64).contains(&v) {
-        Ok(v as usize)
-    } else {
-        Err(Invalid(format!("expected an integer from 1 to {MAX_TEST_SAMPLES}, got {v}")))
-    }
+    count(v, MAX_TEST_SAMPLES)
 }

@@ -12,6 +12,20 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// A user's text quoted for a one-line message: shortened as [`truncate`] does, with
+/// control characters (line breaks, escape sequences from a file) written as `\u{…}`.
+pub(crate) fn quote(s: &str, max: usize) -> String {
+    let printable: String = s
+        .chars()
+        .flat_map(|c| {
+            let esc: Vec<char> =
+                if c.is_control() { format!("\\u{{{:x}}}", c as u32).chars().collect() } else { vec![c] };
+            esc
+        })
+        .collect();
+    format!("\"{}\"", truncate(&printable, max))
+}
+
 /// Formats a float for CSV and messages: shortest round-trip form, exponent notation
 /// outside [1e-4, 1e6), `inf` for +∞.
 pub fn num(x: f64) -> String {

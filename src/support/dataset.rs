@@ -9,6 +9,7 @@
 
 use crate::spec::limits::MAX_DENSE_DIM;
 use crate::spec::{Dataset, Invalid};
+use crate::support::files;
 use crate::support::hash::Fnv;
 use crate::support::linalg::{self, gemm, Op};
 use faer::Par;
@@ -30,20 +31,8 @@ pub(crate) struct Array {
 
 /// Reads an array from `.npy` (by its extension) or CSV.
 pub(crate) fn read_array(path: &Path) -> Result<Array, Invalid> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Invalid(format!("cannot read {}: {e}", path.display())))?;
-    if !meta.is_file() {
-        return Err(Invalid(format!("{} is not a regular file", path.display())));
-    }
-    if meta.len() > MAX_DATA_BYTES {
-        return Err(Invalid(format!(
-            "{} has {} bytes, more than the {} a data file may have",
-            path.display(),
-            meta.len(),
-            MAX_DATA_BYTES
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Invalid(format!("cannot read {}: {e}", path.display())))?;
+    let named = |e: Invalid| e.context(path.display());
+    let bytes = files::read_bounded(path, MAX_DATA_BYTES).map_err(named)?;
     let npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     if npy {
         read_npy(&bytes)
@@ -94,42 +83,19 @@ fn read_npy(bytes: &[u8]) -> Result<Array, Invalid> {
     Ok(Array { shape, values })
 }
 
-/// CSV: one row per line, numbers separated by commas (blank lines skipped).
+/// CSV: one row per line, numbers separated by commas or spaces (blank lines and `#`
+/// lines skipped), every row as long as the first.
 fn read_csv(text: &str) -> Result<Array, Invalid> {
-    let mut values = Vec::new();
-    let (mut rows, mut cols) = (0usize, None);
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let mut n = 0;
-        for cell in line.split(',') {
-            let cell = cell.trim();
-            let x = cell.parse::<f64>().map_err(|_| {
-                Invalid(format!(
-                    "line {}: expected a number, got \"{}\"",
-                    i + 1,
-                    crate::spec::text::truncate(cell, 30)
-                ))
-            })?;
-            values.push(x);
-            n += 1;
-        }
-        match cols {
-            None => cols = Some(n),
-            Some(c) if c != n => {
-                return Err(Invalid(format!(
-                    "line {}: {n} numbers, but the first row has {c} (a ragged table)",
-                    i + 1
-                )))
-            }
-            _ => {}
-        }
-        rows += 1;
+    let rows = files::number_rows(text, usize::MAX, usize::MAX)?;
+    let cols = rows.first().map(Vec::len).ok_or_else(|| Invalid("the file holds no numbers".into()))?;
+    if let Some(i) = rows.iter().position(|r| r.len() != cols) {
+        return Err(Invalid(format!(
+            "row {}: {} numbers, but the first row has {cols} (a ragged table)",
+            i + 1,
+            rows[i].len()
+        )));
     }
-    let cols = cols.ok_or_else(|| Invalid("the file holds no numbers".into()))?;
-    Ok(Array { shape: vec![rows, cols], values })
+    Ok(Array { shape: vec![rows.len(), cols], values: rows.into_iter().flatten().collect() })
 }
 
 /// A stable hash of the numbers and the centring flag (the low 64 bits of [`Fnv`]).

@@ -3,6 +3,7 @@
 
 pub(crate) mod brent;
 pub(crate) mod dataset;
+pub(crate) mod files;
 pub(crate) mod hash;
 pub(crate) mod linalg;
 pub mod output;
