@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Par;
-use lcurve::model::{Model, Purpose};
+use lcurve::model::Model;
 use lcurve::progress::Silent;
 use lcurve::simulation::{trial_rng, Members, Simulator};
 use lcurve::{CovarianceKind, CovarianceSpec, Target};
@@ -25,7 +25,7 @@ fn simulator() -> Simulator {
         layers: [1200, 900].iter().map(|&w| LayerSpec::linear(w, CovarianceSpec::identity())).collect(),
     };
     let spec = ModelSpec::new("bench", parts).unwrap();
-    Simulator::new(&Model::build(&spec, Purpose::Simulation, &Silent).unwrap()).unwrap()
+    Simulator::new(&Model::for_simulation(&spec, &Silent).unwrap()).unwrap()
 }
 
 fn trials(c: &mut Criterion) {

@@ -3,7 +3,6 @@
 use crate::jobs::exponents::{local_exponents, LocalExponents};
 use crate::jobs::prologue::{self, Prepared};
 use crate::jobs::sweep;
-use crate::model::Purpose;
 use crate::spec::{Config, Ensemble, Result, Ridge};
 use crate::support::output::{self, Cell, Format, Table};
 use crate::support::progress::Progress;
@@ -35,8 +34,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
 /// As [`run`], with the local exponents of every point when `exponents` (the columns
 /// `exponent_samples`, `exponent_width_1` …; see [`crate::jobs::exponents`]).
 pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Result<Curve> {
-    let Prepared { theory, summary, .. } =
-        prologue::prepare(config.model(), config.source(), Purpose::Theory, progress)?;
+    let Prepared { theory, summary } = prologue::prepare(config.model(), config.source(), progress)?;
     progress.start("theory", config.samples().len() as u64);
     let points =
         sweep::learning_curve(&theory, config.samples(), config.ridge(), config.readout_ensemble(), progress);

@@ -199,7 +199,7 @@ fn simulate_axis(
     let sim = if todo.is_empty() {
         None
     } else {
-        let model = crate::model::Model::build(config.model(), crate::model::Purpose::Simulation, progress)?;
+        let model = crate::model::Model::for_simulation(config.model(), progress)?;
         Some(crate::simulation::Simulator::new(&model)?)
     };
     let compute = |j: usize| -> Result<Vec<Trial>> {

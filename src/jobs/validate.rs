@@ -6,7 +6,7 @@ use crate::jobs::run::{Ran, RunOptions};
 use crate::jobs::store::{PointKey, Record, Store};
 use crate::jobs::sweep;
 use crate::jobs::trials::{self, Jobs, Shard, ShardReport};
-use crate::model::{Model, Purpose};
+use crate::model::{Model, SimModel};
 use crate::simulation::{trial_rng, EnsembleTrial, Members, Simulator, INFINITE_MEMBERS};
 use crate::spec::rules::scale_size;
 use crate::spec::text::plural;
@@ -282,8 +282,8 @@ struct Trials<'a> {
     keys: Vec<PointKey>,
     stored: crate::jobs::store::Trials,
     store: Option<&'a Store>,
-    /// The simulation model, when built for the theory already.
-    model: Option<crate::model::Model>,
+    /// The simulation model, when the theory was computed from it already.
+    model: Option<SimModel>,
     /// Estimated peak memory of the simulation, bytes.
     bytes: f64,
 }
@@ -298,9 +298,14 @@ impl<'a> Trials<'a> {
         let (spec, samples, plan) = prepare(config, opts)?;
         // With a store the simulation's model (eigenvectors of dense covariances) is built
         // only if some trial is missing.
-        let purpose = if store.is_some() { Purpose::Theory } else { Purpose::Simulation };
-        let Prepared { model, theory, summary } =
-            prologue::prepare(&spec, config.source(), purpose, progress)?;
+        let (model, Prepared { theory, summary }) = match store {
+            Some(_) => (None, prologue::prepare(&spec, config.source(), progress)?),
+            None => {
+                let m = Model::for_simulation(&spec, progress)?;
+                let p = prologue::from_model(&m, config.source(), progress)?;
+                (Some(m), p)
+            }
+        };
         let mut points =
             sweep::learning_curve(&theory, &samples, config.ridge(), config.readout_ensemble(), &Silent)?;
         let times = sweep::at_times(config, &theory, &mut points)?;
@@ -324,7 +329,7 @@ impl<'a> Trials<'a> {
             config,
             opts: *opts,
             summary,
-            model: (purpose == Purpose::Simulation).then_some(model),
+            model,
             spec,
             points,
             times,
@@ -367,7 +372,7 @@ impl<'a> Trials<'a> {
             (Some(m), _) => Some(m),
             (None, true) => None,
             (None, false) => {
-                built = Model::build(&self.spec, Purpose::Simulation, progress)?;
+                built = Model::for_simulation(&self.spec, progress)?;
                 Some(&built)
             }
         };

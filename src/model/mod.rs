@@ -106,7 +106,25 @@ fn layer_grid(l: &crate::spec::LayerSpec) -> Grid {
     }
 }
 
+/// A model built for simulation: every covariance explicit, with its matrix and
+/// eigenvectors (a model built for the theory may lack them or hold compressed spectra).
+/// Only [`Model::for_simulation`] makes one, so a simulator cannot be handed a theory model.
+#[derive(Clone, Debug)]
+pub struct SimModel(Model);
+
+impl std::ops::Deref for SimModel {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        &self.0
+    }
+}
+
 impl Model {
+    /// Builds `spec` for simulation (see [`SimModel`]).
+    pub fn for_simulation(spec: &ModelSpec, progress: &dyn Progress) -> Result<SimModel> {
+        Model::build(spec, Purpose::Simulation, progress).map(SimModel)
+    }
+
     /// The specification the model was built from.
     pub fn spec(&self) -> &ModelSpec {
         &self.spec

@@ -89,14 +89,19 @@ impl Covariance {
         }
     }
 
-    /// The eigenvectors of a dense covariance (None: diagonal, the standard basis).
-    /// Panics if a dense covariance was built without them (a programming error: the
-    /// model asks for them whenever a consumer needs them).
-    pub(crate) fn basis(&self) -> Option<&DMatrix<f64>> {
+    /// The eigenvectors of a dense covariance (None: diagonal, the standard basis); an
+    /// error for a dense covariance built without them or a compressed one (a model built
+    /// for the theory: `SimModel` is the type that has them all).
+    pub(crate) fn basis(&self) -> Result<Option<&DMatrix<f64>>, Invalid> {
         match self {
-            Covariance::Diagonal(_) => None,
-            Covariance::Dense(_) | Covariance::Nodes(_) => Some(&self.full().expect(NO_VECTORS).vectors),
+            Covariance::Diagonal(_) => Ok(None),
+            Covariance::Dense(_) | Covariance::Nodes(_) => Ok(Some(&self.full_or_err()?.vectors)),
         }
+    }
+
+    /// The matrix and eigenvectors of a dense covariance, or why they are missing.
+    fn full_or_err(&self) -> Result<&DenseFull, Invalid> {
+        self.full().ok_or_else(|| Invalid(NO_VECTORS.into()))
     }
 
     /// Mean eigenvalue `tr/n` (0 for an infinite non-constant spectrum, whose trace is finite).
@@ -123,27 +128,27 @@ impl Covariance {
     }
 
     /// The dense matrix (built on demand for a diagonal covariance).
-    pub(crate) fn to_dense(&self) -> DMatrix<f64> {
+    pub(crate) fn to_dense(&self) -> Result<DMatrix<f64>, Invalid> {
         match self {
-            Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(v)),
-            Covariance::Dense(_) | Covariance::Nodes(_) => self.full().expect(NO_VECTORS).matrix.clone(),
+            Covariance::Diagonal(v) => Ok(DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(v))),
+            Covariance::Dense(_) | Covariance::Nodes(_) => Ok(self.full_or_err()?.matrix.clone()),
         }
     }
 
     /// `C^power` (symmetric), e.g. `power = 0.5` for a square root; zero eigenvalues stay zero
     /// for positive powers.
-    pub(crate) fn power_dense(&self, power: f64, par: Par) -> DMatrix<f64> {
+    pub(crate) fn power_dense(&self, power: f64, par: Par) -> Result<DMatrix<f64>, Invalid> {
         match self {
-            Covariance::Diagonal(v) => DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+            Covariance::Diagonal(v) => Ok(DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
                 v.len(),
                 v.iter().map(|&x| pow0(x, power)),
-            )),
+            ))),
             Covariance::Dense(d) => {
-                let f = d.full.as_ref().expect(NO_VECTORS);
+                let f = self.full_or_err()?;
                 let e = SymEigen { values: d.values.clone(), vectors: f.vectors.clone() };
-                linalg::spectral_function(&e, |x| pow0(x, power), par)
+                Ok(linalg::spectral_function(&e, |x| pow0(x, power), par))
             }
-            Covariance::Nodes(_) => panic!("{NO_VECTORS}"),
+            Covariance::Nodes(_) => Err(Invalid(NO_VECTORS.into())),
         }
     }
 
@@ -553,9 +558,10 @@ pub(crate) fn reduce_dense(
             "Γ and Σ0 do not commute, so a dense {n} × {n} reduction is needed (at most {MAX_DENSE_DIM})"
         )));
     }
-    let g_half = gamma.power_dense(0.5, par);
-    let g_inv_half = gamma.power_dense(-0.5, par);
-    let sigma = data.to_dense();
+    let missing = |e: Invalid| Error::Numerical(e.0);
+    let g_half = gamma.power_dense(0.5, par).map_err(missing)?;
+    let g_inv_half = gamma.power_dense(-0.5, par).map_err(missing)?;
+    let sigma = data.to_dense().map_err(missing)?;
     let m_mat = gemm(&gemm(&g_half, Op::N, &sigma, Op::N, par), Op::N, &g_half, Op::N, par);
     let m_mat = (&m_mat + m_mat.transpose()) * 0.5;
     let estimate = resources::eigen_seconds(n, true);
@@ -571,7 +577,7 @@ pub(crate) fn reduce_dense(
     }
     let eig = eig.map_err(|e| Error::Numerical(e.0))?;
     // Y = Γ^{-1/2} U diag(√b): its column j is √b_j Γ^{-1/2} u_j.
-    let mut y = match data.basis() {
+    let mut y = match data.basis().map_err(missing)? {
         None => g_inv_half,
         Some(u) => gemm(&g_inv_half, Op::N, u, Op::N, par),
     };

@@ -9,8 +9,8 @@
 //! number of threads that run trials.
 
 use crate::model::spectra::Covariance;
-use crate::model::Model;
-use crate::spec::{Activation, Error, Result};
+use crate::model::{Model, SimModel};
+use crate::spec::{Activation, Error, Invalid, Result};
 use crate::support::linalg::{self, gemm, Op};
 use faer::Par;
 use nalgebra::{DMatrix, DVector};
@@ -62,6 +62,13 @@ pub fn trial_rng(seed: u64, samples: usize, trial: usize) -> ChaCha8Rng {
     rng
 }
 
+/// Σ0 as the exact E_g = eᵀΣ0e needs it: its eigenvalues, or its matrix.
+#[derive(Clone, Debug)]
+enum SigmaNorm {
+    Diagonal(Vec<f64>),
+    Dense(DMatrix<f64>),
+}
+
 /// A linear map applied on the right of a row-sample matrix: `A ↦ A·M`.
 #[derive(Clone, Debug)]
 enum RightMap {
@@ -71,11 +78,13 @@ enum RightMap {
 
 impl RightMap {
     /// `C^power` as a map (C symmetric, so left and right application agree up to transpose).
-    fn power(c: &Covariance, power: f64) -> Self {
-        match c.power_diagonal(power) {
+    fn power(c: &Covariance, power: f64) -> Result<Self> {
+        Ok(match c.power_diagonal(power) {
             Some(d) => RightMap::Diagonal(d),
-            None => RightMap::Dense(c.power_dense(power, linalg::setup_par())),
-        }
+            None => {
+                RightMap::Dense(c.power_dense(power, linalg::setup_par()).map_err(|e| Error::Numerical(e.0))?)
+            }
+        })
     }
 
     /// `M · b`.
@@ -166,7 +175,7 @@ pub struct Simulator {
     /// S_ℓ^{1/2}.
     layer_half: Vec<RightMap>,
     /// Σ0, for the exact E_g.
-    sigma: Covariance,
+    sigma: SigmaNorm,
     /// Σ0's basis u_j (None: standard basis) and √b_j, to draw β* = Σ √b_j z_j u_j.
     basis: Option<DMatrix<f64>>,
     sqrt_b: Vec<f64>,
@@ -201,11 +210,15 @@ struct RealInputs {
 }
 
 impl Simulator {
-    /// Prepares a built model.
-    pub fn new(model: &Model) -> Result<Self> {
-        let sigma = model.data.cov.clone();
-        let sigma_half = RightMap::power(&sigma, 0.5);
-        let gamma_half = RightMap::power(&model.input.cov, 0.5);
+    /// Prepares a model built for simulation.
+    pub fn new(model: &SimModel) -> Result<Self> {
+        let missing = |e: Invalid| Error::Numerical(e.0);
+        let sigma = match &model.data.cov {
+            Covariance::Diagonal(v) => SigmaNorm::Diagonal(v.clone()),
+            c => SigmaNorm::Dense(c.to_dense().map_err(missing)?),
+        };
+        let sigma_half = RightMap::power(&model.data.cov, 0.5)?;
+        let gamma_half = RightMap::power(&model.input.cov, 0.5)?;
         let input_map = match (&sigma_half, &gamma_half) {
             (RightMap::Diagonal(a), RightMap::Diagonal(b)) => {
                 RightMap::Diagonal(a.iter().zip(b).map(|(x, y)| x * y).collect())
@@ -218,7 +231,7 @@ impl Simulator {
                 linalg::setup_par(),
             )),
         };
-        let basis = sigma.basis().cloned();
+        let basis = model.data.cov.basis().map_err(missing)?.cloned();
         // Ranks of Σ0 (= rank of M, as Γ is positive definite) and of every S_ℓ: their
         // minimum is the theory's interpolation threshold r.
         let ranks: Vec<(usize, usize)> = std::iter::once((model.data.cov.rank(), model.spec.dim()))
@@ -237,7 +250,7 @@ impl Simulator {
             input_map,
             sigma_half,
             gamma_half,
-            layer_half: model.layers.iter().map(|b| RightMap::power(&b.cov, 0.5)).collect(),
+            layer_half: model.layers.iter().map(|b| RightMap::power(&b.cov, 0.5)).collect::<Result<_>>()?,
             sigma,
             basis,
             sqrt_b: model.target_weights.iter().map(|b| b.sqrt()).collect(),
@@ -464,12 +477,8 @@ impl Simulator {
     /// `eᵀ Σ0 e`.
     fn sigma_norm(&self, e: &DVector<f64>) -> f64 {
         match &self.sigma {
-            Covariance::Diagonal(s) => e.iter().zip(s).map(|(d, s)| d * d * s).sum(),
-            Covariance::Dense(d) => {
-                let m = &d.full.as_ref().expect("the simulator's Σ0 is built with its matrix").matrix;
-                e.dot(&(m * e))
-            }
-            Covariance::Nodes(_) => unreachable!("a simulation builds every covariance explicitly"),
+            SigmaNorm::Diagonal(s) => e.iter().zip(s).map(|(d, s)| d * d * s).sum(),
+            SigmaNorm::Dense(m) => e.dot(&(m * e)),
         }
     }
 
@@ -522,12 +531,7 @@ mod tests {
 
     /// The simulator of a spec, built for simulation.
     fn simulator(spec: &crate::spec::ModelSpec) -> Simulator {
-        let model = crate::model::Model::build(
-            spec,
-            crate::model::Purpose::Simulation,
-            &crate::support::progress::Silent,
-        )
-        .unwrap();
+        let model = Model::for_simulation(spec, &crate::support::progress::Silent).unwrap();
         Simulator::new(&model).unwrap()
     }
 

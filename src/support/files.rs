@@ -10,9 +10,8 @@ use std::path::Path;
 /// Opens a file for reading, refusing anything but a regular file (a device such as
 /// `/dev/zero` or a FIFO would never end) and files larger than `max_bytes`.
 pub(crate) fn open_bounded(path: &Path, max_bytes: u64) -> Result<std::io::Take<std::fs::File>, Invalid> {
-    let len = checked_len(path, max_bytes)?;
+    checked_len(path, max_bytes)?;
     let f = std::fs::File::open(path).map_err(|e| Invalid(format!("cannot read: {e}")))?;
-    let _ = len;
     Ok(f.take(max_bytes + 1))
 }
 
@@ -78,7 +77,7 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
         }
         let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
         let line = &rest[..end];
-        let skip = match rest[end..].as_bytes() {
+        let skip = match &rest.as_bytes()[end..] {
             [b'\r', b'\n', ..] => 2,
             [] => 0,
             _ => 1,
