@@ -281,12 +281,17 @@ fn time_in_configs_and_the_dynamics_command() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("d.toml");
     std::fs::write(&path, &base).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lcurve"))
-        .args(["dynamics", path.to_str().unwrap(), "--times", "0.1:100:4"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let (axis, summary) = text.split_once("\n\n").unwrap();
+    let table = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lcurve"))
+            .args(["dynamics", path.to_str().unwrap(), "--times", "0.1:100:4"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A CSV is one table: the axis by default, the summary with --table summary.
+    let (axis, summary) = (table(&[]), table(&["--table", "summary"]));
+    assert!(!axis.contains("\n\n") && !summary.contains("\n\n"), "{axis}{summary}");
     assert!(axis.starts_with("samples,time,error,bias,variance,train_error,test_mse\n30,0.1,"), "{axis}");
     assert_eq!(axis.lines().count(), 1 + 2 * 4);
     assert!(

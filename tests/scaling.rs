@@ -445,6 +445,7 @@ fn budget_frontier_matches_section_5_and_brute_force() {
         for (got, want, what) in
             [(fit.error, want.error, "E*"), (fit.samples, want.samples, "p*"), (fit.width, want.width, "n*")]
         {
+            let got = got.unwrap();
             assert!((got - want).abs() < 0.01, "(a, t, η²) = ({a}, {t}, {noise}): {what} {got} vs {want}");
         }
         // Brute force at C = 10⁸: no split of a 400-point grid does better, and the best
@@ -513,7 +514,7 @@ fn real_widths_and_configs_without_a_law() {
     let report = lcurve::scaling::run(&ar1, None, &Silent).unwrap();
     assert!(report.no_law.as_deref().unwrap().contains("\"ar1\""), "{:?}", report.no_law);
     assert!(report.laws.iter().all(|l| l.predicted.is_none() && l.measured.is_some()), "{:?}", report.laws);
-    let csv = report.render("x", lcurve::output::Format::Csv);
+    let csv = report.render("x", lcurve::output::Format::Csv, None).unwrap();
     assert!(csv.starts_with("resource,layer,predicted,regime,measured,at,limits\n"), "{csv}");
     // A power-law S falls back to rounded widths on the frontier.
     let budgets = lcurve::scaling::budgets(1e5, 1e6, 2).unwrap();

@@ -100,12 +100,18 @@ class Config:
         the readout's λ or ``"optimal"``, ``samples`` a list of p or a ``{"range": …}``
         table; other keyword arguments are further tables (``readout``, ``simulation``).
         Named ``<arrays>`` in error messages."""
-        x = np.asarray(features, dtype=np.float64)
+        x = _real_array("data.source.features", features)
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2:
-            raise ConfigError(f"<arrays>: data.source.features: expected an N × n0 array, got shape {x.shape}")
-        y = np.ravel(np.asarray(labels, dtype=np.float64))
+            raise _bad("data.source.features", f"expected an N × n0 array, got shape {x.shape}", "<arrays>")
+        y = _real_array("data.source.labels", labels)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise _bad("data.source.labels", f"expected N labels (one column), got shape {y.shape}", "<arrays>")
+        if not isinstance(center, (bool, np.bool_)):
+            raise _bad("data.source.center", f"expected True or False, got {center!r:.40}", "<arrays>")
         table: Dict[str, Any] = {k: v for k, v in rest.items()}
         readout = dict(table.pop("readout", {}))
         readout.setdefault("ridge", ridge)
@@ -139,7 +145,8 @@ class Config:
     def with_alpha(self, start: float, stop: float, points: int) -> "Config":
         """The same config with ``points`` sample sizes p = round(α·n0) for log-spaced α from
         ``start`` to ``stop`` (repeats removed), like ``lcurve --alpha START:STOP:POINTS``."""
-        return Config(self._native.with_alpha(float(start), float(stop), int(points)))
+        start_, stop_, points_ = _span("alpha", (start, stop, points))
+        return Config(self._native.with_alpha(start_, stop_, points_))
 
     def summary(self) -> Dict[str, Any]:
         """The resolved model: ``dim`` (n0), ``noise`` (η²), ``widths``, ``ranks`` (of the
@@ -257,12 +264,71 @@ def _parts(columns: List[str], arrays: List[Any], masks: List[Optional[np.ndarra
     return Table(columns, [a if isinstance(a, np.ndarray) else np.asarray(a, dtype=str) for a in arrays], masks, meta)
 
 
-def _with_alpha(config: Union[Config, PathLike], alpha: Optional[Tuple[float, float, int]]) -> Any:
+def _bad(key: str, message: str, file: Optional[str] = None) -> ConfigError:
+    """A :class:`ConfigError` about ``key`` (of ``file``, when a config's), worded as the
+    command line's one-line messages."""
+    e = ConfigError(f"{file}: {key}: {message}" if file else f"{key}: {message}")
+    e.key = key
+    e.file = file
+    return e
+
+
+def _number(key: str, x: Any) -> float:
+    """A Python or numpy number as a float; anything else is a :class:`ConfigError`."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise _bad(key, f"expected a number, got {type(x).__name__} {x!r:.40}")
+    return float(x)
+
+
+def _integer(key: str, x: Any) -> int:
+    """A Python or numpy integer (or a float with an integral value); a fraction, a bool, a
+    string or an integer beyond 64 bits is a :class:`ConfigError` (never truncated)."""
+    if isinstance(x, (bool, np.bool_)):
+        raise _bad(key, f"expected an integer, got {x!r}")
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        x = int(x)
+    if not isinstance(x, (int, np.integer)):
+        raise _bad(key, f"expected an integer, got {type(x).__name__} {x!r:.40}")
+    if not -(2**63) <= int(x) < 2**63:
+        raise _bad(key, f"expected an integer of at most 64 bits, got {x}")
+    return int(x)
+
+
+def _real_array(key: str, a: Any) -> np.ndarray:
+    """An array of real numbers as float64: complex values, masked arrays and anything that
+    is not numeric are a :class:`ConfigError` (never silently dropped or filled)."""
+    if isinstance(a, np.ma.MaskedArray):
+        raise _bad(key, "a masked array: remove or fill the masked values first", "<arrays>")
+    arr = np.asarray(a)
+    if np.iscomplexobj(arr):
+        raise _bad(key, "complex values: the model is real", "<arrays>")
+    if arr.dtype.kind not in "biuf":
+        raise _bad(key, f"expected numbers, got an array of dtype {arr.dtype}", "<arrays>")
+    return arr.astype(np.float64)
+
+
+def _span(key: str, value: Any) -> Tuple[float, float, int]:
+    """``(start, stop, points)`` — a 3-tuple or list, or the command line's
+    ``"START:STOP:POINTS"`` — with ``points`` an integer."""
+    if isinstance(value, str):
+        parts = value.split(":")
+        if len(parts) != 3:
+            raise _bad(key, f"expected START:STOP:POINTS, got {value!r:.40}")
+        try:
+            return (float(parts[0]), float(parts[1]), _integer(key, int(parts[2])))
+        except ValueError:
+            raise _bad(key, f"expected START:STOP:POINTS with numbers, got {value!r:.40}") from None
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        raise _bad(key, f"expected (start, stop, points), got {value!r:.40}")
+    return (_number(key, value[0]), _number(key, value[1]), _integer(key, value[2]))
+
+
+def _with_alpha(config: Union[Config, PathLike], alpha: Any) -> Any:
     native = _config(config)
     if alpha is None:
         return native
-    start, stop, points = alpha
-    return native.with_alpha(float(start), float(stop), int(points))
+    start, stop, points = _span("alpha", alpha)
+    return native.with_alpha(start, stop, points)
 
 
 def curve(
@@ -313,7 +379,7 @@ def scaling(
     at its sizes, and with ``budget=(start, stop, points)`` the budget frontier (C = p·n₁
     log-spaced; the best split, and λ* with ``ridge = "optimal"``) with its fitted exponents
     beside SCALING §5 — the tables of ``lcurve scaling`` as numpy arrays."""
-    b = None if budget is None else (float(budget[0]), float(budget[1]), int(budget[2]))
+    b = None if budget is None else _span("budget", budget)
     laws, frontier, fit, doc = _native.scaling(_config(config), b, progress)
     meta = json.loads(doc)
     frontier_table = _parts(*frontier, {}) if b is not None else None
@@ -336,7 +402,7 @@ def point(
     config's ``[readout] time``) gives the readout trained by gradient flow for that time
     (DYNAMICS.md, fixed ridge): ``error``, ``bias``, ``variance``, ``train_error`` and
     ``test_mse`` at ``time``, without the converged readout's order parameters."""
-    return _native.point(_config(config), float(samples), ridge, time)
+    return _native.point(_config(config), _number("samples", samples), ridge, time)
 
 
 class Dynamics(NamedTuple):
@@ -352,21 +418,35 @@ class Dynamics(NamedTuple):
 
 def dynamics(
     config: Union[Config, PathLike],
-    times: Union[Sequence[float], Tuple[float, float, int]],
+    times: Union[Sequence[float], Tuple[float, float, int], str],
     progress: Optional[Progress] = None,
+    validate: bool = False,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    store: Optional[PathLike] = None,
 ) -> Dynamics:
     """E_g(t), its bias/variance split and E_tr(t) of the readout trained by gradient flow
     on half the training loss (full-loss time is 2t) at every sample size of a config with a
     fixed ridge, and early stopping beside the optimal ridge — the tables of
-    ``lcurve dynamics`` as numpy arrays. ``times`` is a list of times, or
-    ``(start, stop, points)`` for log-spaced ones."""
-    ts: List[float]
-    if isinstance(times, tuple) and len(times) == 3 and isinstance(times[2], int):
-        start, stop, n = times
-        ts = [float(x) for x in np.geomspace(float(start), float(stop), int(n))]
+    ``lcurve dynamics`` as numpy arrays. ``times`` is a list of times, or a 3-tuple
+    ``(start, stop, points)`` (or ``"START:STOP:POINTS"``) for ``points`` log-spaced ones:
+    a 3-tuple is always a range (give a list for three times). ``validate=True`` adds
+    exact gradient-flow trials at every point (``mc_mean``, ``mc_stderr``, ``z``,
+    ``train_mc_mean``; ``trials``, ``seed`` as :func:`validate`, and ``store`` shares them
+    with ``lcurve dynamics --validate`` and ``validate``)."""
+    span: Optional[Tuple[float, float, int]] = None
+    ts: Optional[List[float]] = None
+    if isinstance(times, (tuple, str)):
+        span = _span("times", times)
     else:
-        ts = [float(x) for x in np.ravel(np.asarray(times, dtype=float))]
-    pts, summary, doc = _native.dynamics(_config(config), ts, progress)
+        try:
+            ts = [float(x) for x in np.ravel(np.asarray(times, dtype=float))]
+        except (TypeError, ValueError):
+            raise _bad("times", f"expected a list of numbers or (start, stop, points), got {times!r:.40}") from None
+    t = None if trials is None else _integer("trials", trials)
+    sd = None if seed is None else _integer("seed", seed)
+    st = None if store is None else os.fspath(store)
+    pts, summary, doc = _native.dynamics(_config(config), ts, span, bool(validate), t, sd, st, progress)
     meta = json.loads(doc)
     meta.pop("points", None)
     meta.pop("summary", None)
@@ -395,7 +475,10 @@ def validate(
     ``[simulation] inputs``, else Gaussian inputs."""
     st = None if store is None else os.fspath(store)
     native = _with_alpha(config, alpha)
-    return _table(_native.validate_config(native, trials, seed, scale, st, progress, inputs))
+    t = None if trials is None else _integer("trials", trials)
+    sd = None if seed is None else _integer("seed", seed)
+    sc = None if scale is None else _number("scale", scale)
+    return _table(_native.validate_config(native, t, sd, sc, st, progress, inputs))
 
 
 def figures(
@@ -427,7 +510,9 @@ def figures(
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     st = None if store is None else os.fspath(store)
-    written = _native.render_figures([os.fspath(p) for p in paths], os.fspath(out), simulate, trials, scale, dpi, st, progress)
+    t = None if trials is None else _integer("trials", trials)
+    sc = None if scale is None else _number("scale", scale)
+    written = _native.render_figures([os.fspath(p) for p in paths], os.fspath(out), simulate, t, sc, _number("dpi", dpi), st, progress)
     return [(os.fspath(png), os.fspath(svg)) for png, svg in written]
 
 
@@ -445,7 +530,9 @@ def render_figure(
     ``IPython.display.SVG(lcurve.render_figure(path))``. ``store`` and ``progress`` as in
     :func:`figures`."""
     st = None if store is None else os.fspath(store)
-    return _native.render_figure(os.fspath(path), simulate, trials, scale, format, dpi, st, progress)
+    t = None if trials is None else _integer("trials", trials)
+    sc = None if scale is None else _number("scale", scale)
+    return _native.render_figure(os.fspath(path), simulate, t, sc, format, _number("dpi", dpi), st, progress)
 
 
 def __dir__() -> List[str]:

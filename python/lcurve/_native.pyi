@@ -58,7 +58,14 @@ def point(
     time: Union[float, str, None] = None,
 ) -> Dict[str, Optional[float]]: ...
 def dynamics(
-    config: NativeConfig, times: List[float], progress: _Progress = None
+    config: NativeConfig,
+    times: Optional[List[float]],
+    span: Optional[Tuple[float, float, int]],
+    validate: bool,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    store: Optional[str] = None,
+    progress: _Progress = None,
 ) -> Tuple[_TableParts, _TableParts, str]: ...
 def validate_config(
     config: NativeConfig,

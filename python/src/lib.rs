@@ -374,7 +374,9 @@ impl NativeConfig {
 
     /// The same config with `points` sample sizes p = round(α·n0) for log-spaced α from
     /// `start` to `stop` (the command line's `--alpha START:STOP:POINTS`).
-    fn with_alpha(&self, start: f64, stop: f64, points: usize) -> PyResult<NativeConfig> {
+    fn with_alpha(&self, start: f64, stop: f64, points: i64) -> PyResult<NativeConfig> {
+        let points =
+            lcurve::spec::rules::points(points).map_err(|e| config_err("alpha", format!("alpha: {e}")))?;
         self.inner.clone().with_alpha_range(start, stop, points, true).map(NativeConfig::new).map_err(py_err)
     }
 
@@ -485,15 +487,17 @@ fn curve<'py>(
 fn scaling<'py>(
     py: Python<'py>,
     config: &NativeConfig,
-    budget: Option<(f64, f64, usize)>,
+    budget: Option<(f64, f64, i64)>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyTuple>, Bound<'py, PyTuple>, String)> {
     let cfg = config.inner.clone();
     let report = run(py, progress, move |p| {
-        let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
+        let budgets = budget
+            .map(|(f, t, n)| lcurve::scaling::budgets(f, t, usize::try_from(n).unwrap_or(0)))
+            .transpose()?;
         lcurve::scaling::run(&cfg, budgets.as_deref(), p)
     })?;
-    let json = report.render(config.inner.source(), lcurve::output::Format::Json);
+    let json = report.render(config.inner.source(), lcurve::output::Format::Json, None).map_err(py_err)?;
     Ok((
         table_to_py(py, &report.laws_table())?,
         table_to_py(py, &report.frontier_table())?,
@@ -559,19 +563,38 @@ fn point<'py>(
     Ok(d)
 }
 
-/// Training-time curves: `(points, summary, json)` as `lcurve dynamics`.
+/// Training-time curves: `(points, summary, json)` as `lcurve dynamics`, at `times` or
+/// `span` = (from, to, points); with `validate`, exact gradient-flow trials beside them.
 #[pyfunction]
-#[pyo3(signature = (config, times, progress=None))]
+#[pyo3(signature = (config, times, span, validate, trials=None, seed=None, store=None, progress=None))]
+#[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
 fn dynamics<'py>(
     py: Python<'py>,
     config: &NativeConfig,
-    times: Vec<f64>,
+    times: Option<Vec<f64>>,
+    span: Option<(f64, f64, i64)>,
+    validate: bool,
+    trials: Option<i64>,
+    seed: Option<i64>,
+    store: Option<PathBuf>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyTuple>, String)> {
-    let times = lcurve::dynamics::times(times).map_err(py_err)?;
+    let times = match (times, span) {
+        (_, Some((from, to, n))) => lcurve::dynamics::time_range(from, to, n),
+        (Some(ts), None) => lcurve::dynamics::times(ts),
+        (None, None) => lcurve::dynamics::times(vec![]),
+    }
+    .map_err(py_err)?;
+    let run_options = if validate {
+        let overrides = sim_overrides(trials, seed)?;
+        let store = store.map(|d| Store::open(&d).map(Arc::new)).transpose().map_err(py_err)?;
+        Some(RunOptions { store, ..RunOptions::with_overrides(overrides) })
+    } else {
+        None
+    };
     let cfg = config.inner.clone();
-    let d = run(py, progress, move |p| lcurve::dynamics::run(&cfg, &times, p))?;
-    let json = d.render(config.inner.source(), lcurve::output::Format::Json);
+    let d = run(py, progress, move |p| lcurve::dynamics::run_with(&cfg, &times, run_options.as_ref(), p))?;
+    let json = d.render(config.inner.source(), lcurve::output::Format::Json, None).map_err(py_err)?;
     Ok((table_to_py(py, &d.table())?, table_to_py(py, &d.summary_table())?, json))
 }
 
@@ -611,6 +634,19 @@ fn validate_config<'py>(
     Ok((table_to_py(py, &table)?, json))
 }
 
+/// The keywords `trials` and `seed` as overrides, each checked by its rule.
+fn sim_overrides(trials: Option<i64>, seed: Option<i64>) -> PyResult<SimulationOverrides> {
+    Ok(SimulationOverrides {
+        trials: trials
+            .map(|t| lcurve::spec::rules::trials(t).map_err(|e| config_err("trials", format!("trials: {e}"))))
+            .transpose()?,
+        seed: seed
+            .map(|s| lcurve::spec::rules::seed(s).map_err(|e| config_err("seed", format!("seed: {e}"))))
+            .transpose()?,
+        ..Default::default()
+    })
+}
+
 /// The run options of a figure call: the keywords as overrides, the store opened.
 fn sim_options(
     simulate: bool,
@@ -619,10 +655,7 @@ fn sim_options(
     store: Option<PathBuf>,
 ) -> PyResult<RunOptions> {
     let store = store.map(|d| Store::open(&d).map(Arc::new)).transpose().map_err(py_err)?;
-    let trials = trials
-        .map(|t| lcurve::spec::rules::trials(t).map_err(|e| config_err("trials", format!("trials: {e}"))))
-        .transpose()?;
-    let overrides = SimulationOverrides { trials, scale, ..Default::default() };
+    let overrides = SimulationOverrides { scale, ..sim_overrides(trials, None)? };
     Ok(RunOptions { simulate, store, ..RunOptions::with_overrides(overrides) })
 }
 

@@ -504,8 +504,9 @@ def test_dynamics_and_time_match_the_command_line(tmp_path):
     f = tmp_path / "d.toml"
     f.write_text(SMALL.replace("ridge = 0.01", "ridge = 0.001"))
     d = lcurve.dynamics(f, times=[0.5, 5.0, 50.0])
-    text = cli("dynamics", f, "--times", "0.5,5,50").stdout
-    axis, summary = text.split("\n\n")
+    axis = cli("dynamics", f, "--times", "0.5,5,50").stdout
+    summary = cli("dynamics", f, "--times", "0.5,5,50", "--table", "summary").stdout
+    assert "\n\n" not in axis and "\n\n" not in summary  # one table per CSV
     assert_same_as_cli_csv(d.points, axis)
     assert_same_as_cli_csv(d.summary, summary)
     pt = lcurve.point(f, samples=30, time=5.0)
@@ -517,3 +518,67 @@ def test_dynamics_and_time_match_the_command_line(tmp_path):
     with pytest.raises(lcurve.ConfigError) as e:
         lcurve.point(f, samples=30, time=-1)
     assert e.value.key == "time"
+
+
+def test_dynamics_validates_like_the_command_line(tmp_path):
+    f = tmp_path / "d.toml"
+    f.write_text(SMALL.replace("ridge = 0.01", "ridge = 0.001"))
+    d = lcurve.dynamics(f, [0.5, 5.0], validate=True, trials=4, seed=3)
+    text = cli("dynamics", f, "--times", "0.5,5", "--validate", "--trials", "4", "--seed", "3", "--no-store").stdout
+    assert "mc_mean" in d.points and "z" in d.points
+    assert_same_as_cli_csv(d.points, text)
+    # The same trajectories through a store, then from it.
+    store = tmp_path / "store"
+    first = lcurve.dynamics(f, [0.5, 5.0], validate=True, trials=4, seed=3, store=store)
+    again = lcurve.dynamics(f, [0.5, 5.0], validate=True, trials=4, seed=3, store=store)
+    assert list(first.points["mc_mean"]) == list(again.points["mc_mean"]) == list(d.points["mc_mean"])
+
+
+def test_ranges_and_counts_are_config_errors():
+    cfg = lcurve.loads(SMALL.replace("ridge = 0.01", "ridge = 0.001"))
+    for bad in [(1, 10, 10**8), (1, 10, 0), (0.1, 1000, 40.5), (1, 10, 2**70), "1:2:x", (1, 10, True)]:
+        with pytest.raises(lcurve.ConfigError) as e:
+            lcurve.dynamics(cfg, bad)
+        assert e.value.key == "times", bad
+    # A 3-tuple is a range; an integral float count is an integer, a list is times.
+    assert len(set(lcurve.dynamics(cfg, (0.1, 10.0, 3.0)).points["time"])) == 3
+    assert sorted(set(lcurve.dynamics(cfg, [0.1, 1000, 40.0]).points["time"])) == [0.1, 40.0, 1000.0]
+    for kwargs, key in [
+        ({"alpha": "1:2:x"}, "alpha"),
+        ({"alpha": (0.1, 1, 3.5)}, "alpha"),
+        ({"alpha": (0.1, 1)}, "alpha"),
+        ({"alpha": (0.1, 1, -2)}, "alpha"),
+    ]:
+        with pytest.raises(lcurve.ConfigError) as e:
+            lcurve.curve(cfg, **kwargs)
+        assert e.value.key == key, kwargs
+    for kwargs, key in [({"trials": 10**30}, "trials"), ({"trials": 2.5}, "trials"), ({"seed": -1}, "seed"), ({"scale": "x"}, "scale")]:
+        with pytest.raises(lcurve.ConfigError) as e:
+            lcurve.validate(cfg, **kwargs)
+        assert e.value.key == key, kwargs
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.point(cfg, samples="ten")
+    assert e.value.key == "samples"
+    with pytest.raises(lcurve.ConfigError) as e:
+        lcurve.scaling(cfg, budget=(1e6, 1e8, 2**80))
+    assert e.value.key == "budget"
+
+
+def test_from_data_refuses_what_it_cannot_represent():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((100, 8))
+    y = x @ rng.standard_normal(8)
+    for features, labels, center, key in [
+        (x + 1j, y, True, "data.source.features"),
+        (x, np.stack([y, y], axis=1), True, "data.source.labels"),
+        (np.ma.masked_array(x, mask=x > 2), y, True, "data.source.features"),
+        (x, y, "no", "data.source.center"),
+        (x.astype(str), y, True, "data.source.features"),
+    ]:
+        with pytest.raises(lcurve.ConfigError) as e:
+            lcurve.Config.from_data(features, labels, center=center, ridge=0.1, samples=[10])
+        assert e.value.key == key and e.value.file == "<arrays>", (key, str(e.value))
+    # One label column is N labels.
+    a = lcurve.Config.from_data(x, y[:, None], ridge=0.1, samples=[10])
+    b = lcurve.Config.from_data(x, y, ridge=0.1, samples=[10])
+    assert lcurve.curve(a)["error"][0] == lcurve.curve(b)["error"][0]

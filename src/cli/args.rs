@@ -159,6 +159,10 @@ pub(crate) enum Command {
         /// (and λ* with ridge = "optimal") and the fitted exponents of E*, p*, n* in C.
         #[arg(long, value_name = "FROM:TO:POINTS", value_parser = parse_alpha, allow_hyphen_values = true)]
         budget: Option<(f64, f64, usize)>,
+        /// The table a CSV holds: frontier (the default with --budget), laws (the default
+        /// without), fit. JSON holds every table.
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
     },
     /// Training-time curves (gradient flow, DYNAMICS.md): E_g(t), E_tr(t) at every sample
     /// size, and early stopping (t*) beside the converged readout and the optimal ridge.
@@ -175,6 +179,10 @@ pub(crate) enum Command {
         /// along the whole axis (adds mc_mean, mc_stderr, z, train_mc_mean).
         #[arg(long)]
         validate: bool,
+        /// The table a CSV holds: points (the time axis, the default) or summary (early
+        /// stopping per sample size). JSON holds both.
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
         #[command(flatten)]
         sim: SimArgs,
         #[command(flatten)]
@@ -267,7 +275,7 @@ pub(crate) struct Times(pub(crate) Vec<f64>);
 /// `FROM:TO:POINTS` (log-spaced) or `a,b,c`.
 pub(crate) fn parse_times(s: &str) -> Result<Times, String> {
     if s.contains(':') {
-        let (from, to, points) = parse_alpha(s).map_err(|_| {
+        let (from, to, points) = parse_range(s).map_err(|_| {
             format!("expected FROM:TO:POINTS such as 0.1:1000:40, or a,b,c; got {}", short(s))
         })?;
         return lcurve::dynamics::time_range(from, to, points).map(Times).map_err(|e| e.to_string());
@@ -287,6 +295,14 @@ pub(crate) fn parse_inputs(s: &str) -> Result<lcurve::Inputs, String> {
 }
 
 pub(crate) fn parse_alpha(s: &str) -> Result<(f64, f64, usize), String> {
+    let (from, to, points) = parse_range(s)?;
+    let points = usize::try_from(points)
+        .map_err(|_| format!("expected FROM:TO:POINTS with POINTS ≥ 1, got {}", short(s)))?;
+    Ok((from, to, points))
+}
+
+/// `FROM:TO:POINTS` with any integer POINTS (the library checks its range).
+pub(crate) fn parse_range(s: &str) -> Result<(f64, f64, i64), String> {
     let parts: Vec<&str> = s.split(':').collect();
     let bad = || format!("expected FROM:TO:POINTS such as 0.1:10:50, got {}", short(s));
     if parts.len() != 3 {
@@ -294,7 +310,7 @@ pub(crate) fn parse_alpha(s: &str) -> Result<(f64, f64, usize), String> {
     }
     let from = parts[0].trim().parse::<f64>().map_err(|_| bad())?;
     let to = parts[1].trim().parse::<f64>().map_err(|_| bad())?;
-    let points = parts[2].trim().parse::<usize>().map_err(|_| bad())?;
+    let points = parts[2].trim().parse::<i64>().map_err(|_| bad())?;
     Ok((from, to, points))
 }
 

@@ -19,7 +19,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
-        Command::Dynamics { model, times, validate, sim, store } => {
+        Command::Dynamics { model, times, validate, table, sim, store } => {
             if store.shard.is_some() && !validate {
                 return Err(Failure::Usage("--shard: only a --validate run has trials to share out".into()));
             }
@@ -34,17 +34,17 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
                 );
                 return Ok(Outcome::Done);
             }
-            model.emit(&d.render(cfg.source(), format))?;
+            model.emit(&d.render(cfg.source(), format, table.as_deref())?)?;
             if let (Some(trials), Some(z)) = (d.trials, d.max_abs_z()) {
                 eprintln!("dynamics: {} points × {trials} trials; max |z| = {z:.2}", d.points.len());
             }
             Ok(Outcome::Done)
         }
-        Command::Scaling { model, budget } => {
+        Command::Scaling { model, budget, table } => {
             let (cfg, format) = model.load()?;
             let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
             let report = no_output(lcurve::scaling::run(&cfg, budgets.as_deref(), &progress), &progress)?;
-            model.emit(&report.render(cfg.source(), format))?;
+            model.emit(&report.render(cfg.source(), format, table.as_deref())?)?;
             Ok(Outcome::Done)
         }
         Command::Figures { paths, out, no_sim, trials, scale, dpi, store } => figures(

@@ -34,6 +34,13 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
 /// As [`run`], with the local exponents of every point when `exponents` (the columns
 /// `exponent_samples`, `exponent_width_1` …; see [`crate::jobs::exponents`]).
 pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Result<Curve> {
+    if exponents && config.training() != crate::spec::Training::Converged {
+        return Err(crate::spec::Error::input(
+            config.source(),
+            "readout.time",
+            crate::spec::EXPONENTS_CONVERGED,
+        ));
+    }
     let Prepared { theory, summary } = prologue::prepare(config.model(), config.source(), progress)?;
     progress.start("theory", config.samples().len() as u64);
     let points =

@@ -28,14 +28,18 @@ pub fn times(values: Vec<f64>) -> Result<Vec<f64>> {
     Ok(values)
 }
 
-/// `points` log-spaced times from `from` to `to` (0 < from ≤ to).
-pub fn time_range(from: f64, to: f64, points: usize) -> Result<Vec<f64>> {
+/// `points` log-spaced times from `from` to `to` (0 < from ≤ to, 1 ≤ points ≤
+/// [`MAX_TIMES`]); the count is checked before anything is allocated.
+pub fn time_range(from: f64, to: f64, points: i64) -> Result<Vec<f64>> {
     if !(from.is_finite() && to.is_finite() && from > 0.0 && to >= from) {
         return Err(Error::option("times", format!("expected 0 < FROM ≤ TO, got {}:{}", num(from), num(to))));
     }
+    if !(1..=MAX_TIMES as i64).contains(&points) {
+        return Err(Error::option("times", format!("expected 1 to {MAX_TIMES} times, got {points}")));
+    }
     // Log spacing leaves 0.10000000000000002 for 0.1: snap to 12 significant digits.
     let snap = |x: f64| format!("{x:.11e}").parse::<f64>().unwrap_or(x);
-    times(crate::spec::rules::spaced(from, to, points.max(1), true).into_iter().map(snap).collect())
+    times(crate::spec::rules::spaced(from, to, points as usize, true).into_iter().map(snap).collect())
 }
 
 /// Early stopping at one sample size, beside the converged readout and the optimal ridge.
@@ -85,6 +89,9 @@ pub fn run_with(
     simulate: Option<&RunOptions>,
     progress: &dyn Progress,
 ) -> Result<Dynamics> {
+    if config.ensemble().is_some() {
+        return Err(Error::input(config.source(), "readout.ensemble", crate::spec::DYNAMICS_SINGLE));
+    }
     let ridge = match config.ridge() {
         Ridge::Fixed(l) => l,
         Ridge::Optimal => {
@@ -308,11 +315,18 @@ impl Dynamics {
         Table { columns: columns.map(String::from).to_vec(), rows }
     }
 
-    /// CSV: the time axis, a blank line, the summary. JSON: `points` (the axis) and
-    /// `summary`, beside `program`, `version`, `config` and `ridge`.
-    pub fn render(&self, source: &str, format: Format) -> String {
-        match format {
-            Format::Csv => format!("{}\n{}", self.table().csv(), self.summary_table().csv()),
+    /// The report's tables by name: `points` (the time axis, a CSV's default) and `summary`.
+    pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        vec![("points", self.table()), ("summary", self.summary_table())]
+    }
+
+    /// CSV: one table (`table`, default `points`; see [`Dynamics::tables`]). JSON: `points`
+    /// (the axis) and `summary`, beside `program`, `version`, `config` and `ridge`.
+    pub fn render(&self, source: &str, format: Format, table: Option<&str>) -> Result<String> {
+        let tables = self.tables();
+        let chosen = crate::support::output::pick(&tables, table, format)?;
+        Ok(match format {
+            Format::Csv => chosen.csv(),
             Format::Json => crate::support::output::to_json(&serde_json::json!({
                 "program": "lcurve",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -321,6 +335,6 @@ impl Dynamics {
                 "points": self.table().json_rows(),
                 "summary": self.summary_table().json_rows(),
             })),
-        }
+        })
     }
 }

@@ -56,11 +56,23 @@ pub fn samples_exponent(theory: &Theory, point: &Point) -> Result<Option<f64>> {
         }
         h = h.min(gap / PEAK_STEPS);
     }
+    // Near the largest sample size the stencil looks backwards only (fourth order too).
+    let one_sided = p * (2.0 * h).exp() > crate::spec::limits::MAX_SAMPLES;
+    let steps: [f64; 4] = if one_sided { [-4.0, -3.0, -2.0, -1.0] } else { [-2.0, -1.0, 1.0, 2.0] };
     let mut f = [0.0; 4];
-    for (v, k) in f.iter_mut().zip([-2.0, -1.0, 1.0, 2.0]) {
+    for (v, k) in f.iter_mut().zip(steps) {
         *v = theory.point_at(p * (k * h).exp(), ridge)?.error;
     }
-    Ok(log_slope(f, point.error, h))
+    Ok(if one_sided { backward_log_slope(f, point.error, h) } else { log_slope(f, point.error, h) })
+}
+
+/// `−x f′(x)/f(x)` from f at x·e^{−4h…−h} and x (in ln x): the fourth-order backward
+/// difference (25f₀ − 48f₋₁ + 36f₋₂ − 16f₋₃ + 3f₋₄)/(12h).
+fn backward_log_slope(f: [f64; 4], f0: f64, h: f64) -> Option<f64> {
+    let [m4, m3, m2, m1] = f;
+    let d = (25.0 * f0 - 48.0 * m1 + 36.0 * m2 - 16.0 * m3 + 3.0 * m4) / (12.0 * h);
+    let e = -d / f0;
+    (e.is_finite() && f0 > 0.0 && f.iter().all(|v| v.is_finite())).then_some(e)
 }
 
 /// The local exponents at every point of a curve of `config` (whose theory is `theory`).
@@ -148,4 +160,23 @@ fn width_exponents(
             Ok((e.is_finite() && f.iter().all(|v| v.is_finite())).then_some(e))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Both stencils give the exponent of a power law x^−a to rounding, and agree on a curved f.
+    #[test]
+    fn one_sided_stencil_matches_the_centred_one() {
+        let h = super::LOG_STEP;
+        for a in [0.3, 1.0, 2.5] {
+            let f = |k: f64| (k * h).exp().powf(-a);
+            let centred = super::log_slope([f(-2.0), f(-1.0), f(1.0), f(2.0)], 1.0, h).unwrap();
+            let backward = super::backward_log_slope([f(-4.0), f(-3.0), f(-2.0), f(-1.0)], 1.0, h).unwrap();
+            assert!((centred - a).abs() < 1e-9 && (backward - a).abs() < 1e-8, "{a}: {centred} {backward}");
+        }
+        // f = 1/(1 + x) at x = 1: −x f′/f = x/(1 + x) = 0.5.
+        let f = |k: f64| 1.0 / (1.0 + (k * h).exp());
+        let backward = super::backward_log_slope([f(-4.0), f(-3.0), f(-2.0), f(-1.0)], f(0.0), h).unwrap();
+        assert!((backward - 0.5).abs() < 1e-9, "{backward}");
+    }
 }

@@ -348,12 +348,12 @@ pub struct FrontierPoint {
 /// Exponents fitted to the frontier (least squares in ln C) beside SCALING §5.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FrontierFit {
-    /// −d ln E*/d ln C.
-    pub error: f64,
+    /// −d ln E*/d ln C (`None` where no slope exists: one distinct budget, or E* = 0).
+    pub error: Option<f64>,
     /// d ln p*/d ln C.
-    pub samples: f64,
+    pub samples: Option<f64>,
     /// d ln n₁*/d ln C.
-    pub width: f64,
+    pub width: Option<f64>,
     /// SCALING §5 (one hidden layer, optimal ridge, power law; else `None`).
     pub predicted: Option<FrontierLaw>,
     /// The budgets fitted.
@@ -473,6 +473,17 @@ pub fn frontier_point(spec: &ModelSpec, ridge: Ridge, budget: f64) -> Result<Fro
         .ok_or_else(|| {
         Error::Numerical(format!("budget C = {}: no split has a finite error", num(budget)))
     })?;
+    if i == points && max_p == crate::spec::limits::MAX_SAMPLES {
+        return Err(Error::option(
+            "budget",
+            format!(
+                "C = {}: the best split needs p beyond the largest sample size {:e}, so its frontier \
+                 and exponents would be the limit's, not the model's: lower the largest budget",
+                num(budget),
+                crate::spec::limits::MAX_SAMPLES
+            ),
+        ));
+    }
     let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(points)]);
     let failed = std::cell::Cell::new(None);
     let f = |u: f64| match error_at(spec, &widths, ridge, budget, u) {
@@ -529,7 +540,7 @@ pub fn frontier(
             _ => None,
         };
         FrontierFit {
-            error: -slope(out.iter().map(|f| f.error.ln()).collect()),
+            error: slope(out.iter().map(|f| f.error.ln()).collect()).map(|s| -s),
             samples: slope(out.iter().map(|f| f.samples.ln()).collect()),
             width: slope(out.iter().map(|f| f.widths[0].ln()).collect()),
             predicted,
@@ -540,13 +551,15 @@ pub fn frontier(
     Ok((out, fit))
 }
 
-/// Least-squares slope of y on x.
-fn slope(x: &[f64], y: &[f64]) -> f64 {
+/// Least-squares slope of y on x; `None` when x does not vary or a y is not finite (a
+/// logarithm of 0).
+fn slope(x: &[f64], y: &[f64]) -> Option<f64> {
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
     let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
     let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
-    sxy / sxx
+    let s = sxy / sxx;
+    (sxx > 0.0 && s.is_finite()).then_some(s)
 }
 
 /// A scaling report: the laws, the reason none applies (if so), and the frontier.
@@ -560,6 +573,9 @@ pub struct Report {
 
 /// Runs the scaling job: laws, and the frontier over `budgets` when given.
 pub fn run(config: &Config, budgets: Option<&[f64]>, progress: &dyn Progress) -> Result<Report> {
+    if config.training() != crate::spec::Training::Converged {
+        return Err(Error::input(config.source(), "readout.time", crate::spec::SCALING_CONVERGED));
+    }
     let (laws, no_law) = laws(config, progress)?;
     let (frontier, fit) = match budgets {
         Some(b) => frontier(config, b, progress)?,
@@ -622,26 +638,34 @@ impl Report {
                     ("width_1", f.width, p.map(|p| p.width)),
                 ]
             })
-            .map(|(q, fitted, predicted)| vec![Cell::Text(q.into()), Cell::Num(fitted), Cell::opt(predicted)])
+            .map(|(q, fitted, predicted)| vec![Cell::Text(q.into()), Cell::opt(fitted), Cell::opt(predicted)])
             .collect();
         Table { columns: ["quantity", "fitted", "predicted"].map(String::from).to_vec(), rows }
     }
 
-    /// CSV: the laws table; with a frontier, a blank line, the frontier table, a blank line
-    /// and the fit table. JSON: `{"laws": […], "no_law": …, "frontier": […], "fit": {…}}`.
-    pub fn render(&self, source: &str, format: crate::support::output::Format) -> String {
+    /// The report's tables by name, the one a CSV holds by default first: `frontier`
+    /// (with a budget), `laws`, and `fit` (with a budget).
+    pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        if self.frontier.is_empty() {
+            vec![("laws", self.laws_table())]
+        } else {
+            vec![("frontier", self.frontier_table()), ("laws", self.laws_table()), ("fit", self.fit_table())]
+        }
+    }
+
+    /// CSV: one table (`table`, default the first of [`Report::tables`]). JSON:
+    /// `{"laws": […], "no_law": …, "frontier": […], "fit": {…}}`.
+    pub fn render(
+        &self,
+        source: &str,
+        format: crate::support::output::Format,
+        table: Option<&str>,
+    ) -> Result<String> {
         use crate::support::output::Format;
-        match format {
-            Format::Csv => {
-                let mut s = self.laws_table().csv();
-                if !self.frontier.is_empty() {
-                    s.push('\n');
-                    s.push_str(&self.frontier_table().csv());
-                    s.push('\n');
-                    s.push_str(&self.fit_table().csv());
-                }
-                s
-            }
+        let tables = self.tables();
+        let chosen = crate::support::output::pick(&tables, table, format)?;
+        Ok(match format {
+            Format::Csv => chosen.csv(),
             Format::Json => crate::support::output::to_json(&serde_json::json!({
                 "program": "lcurve",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -651,6 +675,6 @@ impl Report {
                 "frontier": self.frontier_table().json_rows(),
                 "fit": self.fit,
             })),
-        }
+        })
     }
 }

@@ -87,6 +87,19 @@ fn data_grid(spec: &ModelSpec) -> Result<Grid> {
         crate::spec::Target::PowerLaw { exponent } => *exponent,
         crate::spec::Target::Isotropic | crate::spec::Target::Weights { .. } => 0.0,
     };
+    let max = Grid::infinite_max_exponent();
+    if a.max(m) > max {
+        let key =
+            if a > max { "data.covariance.exponent".to_string() } else { format!("{INPUT_KEY}.exponent") };
+        return Err(err(
+            spec,
+            key,
+            format!(
+                "at n0 = ∞ the eigenvalues j^−{} underflow within the first indices: exponents up to {max:.1}",
+                crate::spec::text::num(a.max(m))
+            ),
+        ));
+    }
     Grid::infinite(m.min(a + t), a.max(m))
         .map_err(|e| err(spec, "data.dim", format!("n0 = ∞ is out of reach: {e}")))
 }

@@ -86,6 +86,12 @@ impl Grid {
         Ok(g)
     }
 
+    /// The largest exponent e whose values j^(−e) stay in floating-point range over the
+    /// indices every grid of j = 1…∞ holds explicitly (and a little beyond).
+    pub(crate) fn infinite_max_exponent() -> f64 {
+        -SMALLEST_VALUE.ln() / ((2 * HEAD) as f64).ln()
+    }
+
     /// Head j = 1…J with the lower end correction.
     fn head(head: usize) -> Grid {
         let mut g = Grid::explicit(head);

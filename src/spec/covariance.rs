@@ -7,10 +7,16 @@ use nalgebra::DMatrix;
 use std::sync::Arc;
 
 /// Checks that `j^(−exponent)`, j = 1..n, stays within floating-point range (the ratio of
-/// the largest to the smallest value is n^|exponent|).
+/// the largest to the smallest value is n^|exponent|). At n0 = ∞
+/// ([`INFINITE_DIM`](super::limits::INFINITE_DIM)) only finiteness is checked here: the
+/// compressed grid of j = 1…∞ ends where its sums have converged and refuses, with its own
+/// message, a spectrum whose values leave floating-point range before that.
 pub fn check_power_law(exponent: f64, n: usize) -> Result<(), Invalid> {
     if !exponent.is_finite() {
         return Err(Invalid(format!("expected a finite exponent, got {exponent}")));
+    }
+    if n == super::limits::INFINITE_DIM {
+        return Ok(());
     }
     if exponent.abs() * (n.max(1) as f64).ln() > 600.0 {
         return Err(Invalid(format!(

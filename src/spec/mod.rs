@@ -28,8 +28,10 @@ pub use dataset::Dataset;
 pub use error::{Error, Invalid, Result};
 pub(crate) use model::INPUT_KEY;
 pub use model::{ExponentOf, LayerSpec, ModelParts, ModelSpec};
-pub(crate) use readout::NONLINEAR_ENSEMBLE;
 pub use readout::{Ensemble, Ridge, Time, Training};
+pub(crate) use readout::{
+    DYNAMICS_SINGLE, EXPONENTS_CONVERGED, FINITE_TIME_ENSEMBLE, NONLINEAR_ENSEMBLE, SCALING_CONVERGED,
+};
 pub use run_config::Config;
 pub(crate) use simulation::DATA_INPUTS;
 pub use simulation::{Inputs, Simulation, SimulationOverrides};

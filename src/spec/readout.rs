@@ -161,3 +161,15 @@ pub(crate) const FINITE_TIME_RIDGE: &str =
 /// Why a finite training time and an ensemble do not go together.
 pub(crate) const FINITE_TIME_ENSEMBLE: &str =
     "a finite training time is specified for a single learner, not an ensemble";
+
+/// Why the scaling laws and the budget frontier refuse a finite training time.
+pub(crate) const SCALING_CONVERGED: &str =
+    "the scaling laws and the budget frontier are of the converged readout: remove [readout] time (lcurve dynamics gives the training-time curves)";
+
+/// Why local exponents refuse a finite training time.
+pub(crate) const EXPONENTS_CONVERGED: &str =
+    "the local exponents are of the converged readout: remove [readout] time, or leave out the exponents";
+
+/// Why the dynamics refuse an ensemble.
+pub(crate) const DYNAMICS_SINGLE: &str =
+    "the training-time dynamics are of a single learner (DYNAMICS.md): remove readout.ensemble";

@@ -131,7 +131,7 @@ pub(crate) fn time(t: f64) -> Result<f64, Invalid> {
 }
 
 /// The number of points of a range: 1 to [`MAX_POINTS`].
-pub(crate) fn points(v: i64) -> Result<usize, Invalid> {
+pub fn points(v: i64) -> Result<usize, Invalid> {
     if (1..=MAX_POINTS as i64).contains(&v) {
         Ok(v as usize)
     } else {

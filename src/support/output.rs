@@ -23,6 +23,36 @@ impl Format {
     }
 }
 
+/// The table of a report with several that a CSV holds: a CSV is one rectangular table
+/// (what pandas reads as it is), so a report names its tables and the caller picks one,
+/// the first by default; JSON holds them all. An unknown name, or a name with JSON, is an
+/// error of the option `table`.
+pub fn pick<'a>(
+    tables: &'a [(&'static str, Table)],
+    name: Option<&str>,
+    format: Format,
+) -> Result<&'a Table> {
+    let names: Vec<&str> = tables.iter().map(|t| t.0).collect();
+    match (name, format) {
+        (Some(_), Format::Json) => {
+            Err(Error::option("table", "a JSON report holds every table; choose one for a CSV only"))
+        }
+        (None, _) => {
+            tables.first().map(|t| &t.1).ok_or_else(|| Error::option("table", "the report has no table"))
+        }
+        (Some(n), Format::Csv) => tables.iter().find(|t| t.0 == n).map(|t| &t.1).ok_or_else(|| {
+            Error::option(
+                "table",
+                format!(
+                    "expected one of {}, got \"{}\"",
+                    names.join(", "),
+                    crate::spec::text::truncate(n, 40)
+                ),
+            )
+        }),
+    }
+}
+
 /// One cell of a table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {

@@ -175,14 +175,15 @@ pub(crate) fn solve(theory: &Theory, p: f64, ridge: f64, warm: &mut Option<Linea
         equation: equation.to_string(),
         detail,
     };
+    // Callers check their users' values (configs, options, Python) by `rules`; these are
+    // the theory's own bounds, so a breach is a failure of the caller, not bad input.
     if !(p > 0.0 && p <= MAX_SAMPLES) {
-        return Err(Error::option(
-            "samples",
-            format!("expected a sample size p > 0 up to {MAX_SAMPLES:e}, got {p}"),
-        ));
+        return Err(Error::Numerical(format!(
+            "the theory solves sample sizes p > 0 up to {MAX_SAMPLES:e}, not p = {p}"
+        )));
     }
     if !(ridge >= 0.0 && ridge.is_finite()) {
-        return Err(Error::option("ridge", format!("expected a finite number ≥ 0, got {ridge}")));
+        return Err(Error::Numerical(format!("the theory solves finite ridges λ ≥ 0, not λ = {ridge}")));
     }
     let r = theory.rank;
     if ridge == 0.0 {

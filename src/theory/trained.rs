@@ -102,6 +102,9 @@ impl Theory {
         ensemble: Ensemble,
     ) -> Result<TrainedPoint> {
         let fixed = training.ridge(ridge).map_err(|e| Error::option("time", e.0))?;
+        if fixed.is_some() && ensemble != Ensemble::SINGLE {
+            return Err(Error::option("time", crate::spec::FINITE_TIME_ENSEMBLE));
+        }
         let converged = match ridge {
             Ridge::Fixed(l) => self.point_at(samples, l)?,
             Ridge::Optimal => self.optimal_point_at(samples, ensemble)?,
