@@ -279,11 +279,17 @@ fn status_and_gc() {
     assert!(out.contains("a.toml: 48 of 48 trials stored, 0 missing"), "{out}");
     let (_, out, _) = run(&["store", "status", a.to_str().unwrap(), "--store", s, "--trials", "20"]);
     assert!(out.contains("a.toml: 48 of 80 trials stored, 32 missing"), "{out}");
-    // gc keeping only a's records, and no old versions.
+    // gc without --prune deletes nothing of the current version (b's trials, or trajectories
+    // of `dynamics --validate` whose times no config names), only older versions.
     let (code, out, err) = run(&["store", "gc", a.to_str().unwrap(), "--store", s]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("kept 48 trials"), "{out}");
+    assert!(out.contains("kept 96 trials") && out.contains("--prune"), "{out}");
     assert!(!store.join("v0").exists());
+    assert_eq!(records(&store), 96);
+    // gc --prune keeps only a's records.
+    let (code, out, err) = run(&["store", "gc", a.to_str().unwrap(), "--store", s, "--prune"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("kept 48 trials"), "{out}");
     assert_eq!(records(&store), 48);
     assert_eq!(store_files(&store).len(), 1);
     let (_, again, _) = validate(&a, &store, &[]);
@@ -365,7 +371,8 @@ fn gc_during_a_running_validation_loses_nothing() {
     }
     let mut live_seen = false;
     for _ in 0..3 {
-        let (code, out, err) = run(&["store", "gc", cfg.to_str().unwrap(), "--store", s, "--trials", "600"]);
+        let (code, out, err) =
+            run(&["store", "gc", cfg.to_str().unwrap(), "--store", s, "--trials", "600", "--prune"]);
         assert_eq!(code, 0, "{err}");
         let (kept, read) = {
             let w: Vec<&str> = out.split_whitespace().collect();

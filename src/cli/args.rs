@@ -132,6 +132,12 @@ pub(crate) enum StoreAction {
     Gc {
         #[command(flatten)]
         query: StoreQuery,
+        /// Also delete the trials no given config refers to (those of other configs, of
+        /// other seeds or trial counts, and `dynamics --validate` trajectories, whose
+        /// times no config names). Without it gc only compacts and removes files of older
+        /// simulation versions.
+        #[arg(long)]
+        prune: bool,
     },
 }
 
@@ -372,7 +378,13 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
             .find_map(|l| l.trim().strip_prefix("[possible values: "))
             .map(|v| format!("; expected one of {}", v.trim_end_matches(']')))
             .unwrap_or_default();
-        eprintln!("error: {}{values} (see lcurve --help)", short_line(first));
+        // And clap's "did you mean" (a similar subcommand or flag exists).
+        let tip = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("tip: "))
+            .map(|t| format!("; {}", short_line(t)))
+            .unwrap_or_default();
+        eprintln!("error: {}{values}{tip} (see lcurve --help)", short_line(first));
         ExitCode::from(2)
     })
 }

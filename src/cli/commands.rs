@@ -26,7 +26,9 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             let (cfg, format) = model.load()?;
             let times = lcurve::dynamics::times(times.0)?;
             let run = if validate { Some(store.run_options(sim.overrides(None))?) } else { None };
-            let d = no_output(lcurve::dynamics::run_with(&cfg, &times, run.as_ref(), &progress), &progress)?;
+            let kept = run.as_ref().and_then(|r| r.store());
+            let d =
+                stopped(lcurve::dynamics::run_with(&cfg, &times, run.as_ref(), &progress), &progress, kept)?;
             if let Some(sh) = store.shard {
                 eprintln!(
                     "dynamics: shard {}/{} computed its trajectories into the store",
@@ -36,7 +38,9 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             }
             model.emit(&d.render(cfg.source(), format, table.as_deref())?)?;
             if let (Some(trials), Some(z)) = (d.trials, d.max_abs_z()) {
-                eprintln!("dynamics: {} points × {trials} trials; max |z| = {z:.2}", d.points.len());
+                let caveat =
+                    lcurve::stats::few_trials_caveat(trials).map(|c| format!("; {c}")).unwrap_or_default();
+                eprintln!("dynamics: {} points × {trials} trials; max |z| = {z:.2}{caveat}", d.points.len());
             }
             Ok(Outcome::Done)
         }
@@ -178,7 +182,7 @@ fn validate(
 }
 
 pub(crate) fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
-    let (StoreAction::Status { query } | StoreAction::Gc { query }) = &action;
+    let (StoreAction::Status { query } | StoreAction::Gc { query, .. }) = &action;
     let dir = query.store.clone().unwrap_or_else(lcurve::store::default_dir);
     let store = Store::open(&dir)?;
     let paths = if query.paths.is_empty() { vec![PathBuf::from("configs")] } else { query.paths.clone() };
@@ -223,20 +227,23 @@ pub(crate) fn store_command(action: StoreAction) -> Result<Outcome, Failure> {
                 }
             }
         }
-        StoreAction::Gc { .. } => {
-            let needs = lcurve::refs::needs(&paths, &overrides)?;
-            let keys = lcurve::refs::keys(&needs);
-            let r = store.gc(Some(&keys))?;
+        StoreAction::Gc { prune, .. } => {
+            let needs = if prune { Some(lcurve::refs::needs(&paths, &overrides)?) } else { None };
+            let keys = needs.as_ref().map(|n| lcurve::refs::keys(n));
+            let r = store.gc(keys.as_ref())?;
             let live = match r.live_files {
                 0 => String::new(),
                 n => format!("; left {} that running lcurve processes write", plural(n, "file")),
             };
+            let kept = match &needs {
+                Some(n) => format!("referred to by {}", plural(n.len(), "config")),
+                None => "all of the current version (--prune deletes those no config refers to)".into(),
+            };
             println!(
-                "{}: kept {} of {} in finished files, referred to by {} (store now {}, was {}); removed {} of older versions{live}",
+                "{}: kept {} of {} in finished files, {kept} (store now {}, was {}); removed {} of older versions{live}",
                 dir.display(),
                 plural(r.compacted, "trial"),
                 plural(r.read, "trial"),
-                plural(needs.len(), "config"),
                 mb(r.after.bytes),
                 mb(r.before.bytes + r.before.old_bytes),
                 plural(r.before.old_files, "file")

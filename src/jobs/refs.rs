@@ -45,7 +45,12 @@ pub fn needs(paths: &[PathBuf], o: &SimulationOverrides) -> Result<Vec<Needs>> {
         } else {
             let cfg = Config::load(&path)?;
             let sim = cfg.simulation().with(o)?;
-            vec![(cfg, sim)]
+            // A model at n0 = ∞ is the theory's limit: nothing of it is simulated.
+            if cfg.model().is_infinite() {
+                vec![]
+            } else {
+                vec![(cfg, sim)]
+            }
         };
         let mut points = Vec::new();
         for (cfg, opts) in &runs {

@@ -547,6 +547,11 @@ impl Validation {
                 ps.join(", ")
             ));
         }
+        if let Some(c) = crate::support::stats::few_trials_caveat(self.trials) {
+            if a.max_abs_z.is_some() {
+                s.push_str(&format!("; {c}"));
+            }
+        }
         if self.from_store > 0 {
             let total = self.rows.len() * self.trials;
             s.push_str(&format!("; {} of {total} from the results store", plural(self.from_store, "trial")));

@@ -174,3 +174,16 @@ mod fit_tests {
         assert!(power_law_fit(&[1.0; 5]).is_none());
     }
 }
+
+/// Fewer trials than this get a caveat beside their z-scores.
+pub const FEW_TRIALS: usize = 30;
+
+/// Why z-scores of `trials` trials need care (`None` from [`FEW_TRIALS`] on): the mean of
+/// a few skewed errors is heavy-tailed, so |z| of 3–5 is common even when the theory holds.
+pub fn few_trials_caveat(trials: usize) -> Option<String> {
+    (trials < FEW_TRIALS).then(|| {
+        format!(
+            "with {trials} trials per point the mean of skewed errors is heavy-tailed: |z| up to 4–5 is common when the theory holds (use ≥ {FEW_TRIALS} trials for a check)"
+        )
+    })
+}
