@@ -14,7 +14,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
     let progress = Terminal::new();
     match cli.command {
         Command::Curve { model, exponents } => {
-            let (cfg, format) = model.load()?;
+            let (cfg, format) = progress.while_reading(|| model.load())?;
             let curve = no_output(lcurve::curve::run_with(&cfg, exponents, &progress), &progress)?;
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
@@ -23,7 +23,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             if store.shard.is_some() && !validate {
                 return Err(Failure::Usage("--shard: only a --validate run has trials to share out".into()));
             }
-            let (cfg, format) = model.load()?;
+            let (cfg, format) = progress.while_reading(|| model.load())?;
             let times = lcurve::dynamics::times(times.0)?;
             let run = if validate { Some(store.run_options(sim.overrides(None))?) } else { None };
             let kept = run.as_ref().and_then(|r| r.store());
@@ -45,7 +45,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             Ok(Outcome::Done)
         }
         Command::Scaling { model, budget, table } => {
-            let (cfg, format) = model.load()?;
+            let (cfg, format) = progress.while_reading(|| model.load())?;
             let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
             let report = no_output(lcurve::scaling::run(&cfg, budgets.as_deref(), &progress), &progress)?;
             model.emit(&report.render(cfg.source(), format, table.as_deref())?)?;
@@ -141,7 +141,7 @@ fn validate(
             "--out: a --shard run writes no output (run without --shard to assemble it)".into(),
         ));
     }
-    let (cfg, format) = model.load()?;
+    let (cfg, format) = progress.while_reading(|| model.load())?;
     // Checks the options and the memory before the store is opened; the time estimate
     // comes once the store's trials are known (a progress note).
     lcurve::validate::plan(&cfg, &cfg.simulation().with(&overrides)?)?;

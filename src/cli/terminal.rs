@@ -18,6 +18,9 @@ pub(crate) struct Terminal {
     enabled: bool,
     /// The signal that asked the run to stop (SIGINT or SIGTERM), 0 for none.
     signal: Arc<AtomicUsize>,
+    /// Whether the next signal ends the process at once (after a first one, and while a
+    /// config is read).
+    again: Arc<AtomicBool>,
 }
 
 impl Terminal {
@@ -33,7 +36,17 @@ impl Terminal {
             let _ = signal_hook::flag::register(sig, Arc::clone(&again));
             let _ = signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize);
         }
-        Terminal { bar: Mutex::new(None), enabled: std::io::stderr().is_terminal(), signal }
+        Terminal { bar: Mutex::new(None), enabled: std::io::stderr().is_terminal(), signal, again }
+    }
+
+    /// Runs `read` (loading a config: files, a dataset's analysis) so that the first SIGINT
+    /// or SIGTERM ends the process at once with its exit code: nothing has been written
+    /// yet, and a dataset's eigendecomposition has no point at which to stop.
+    pub(crate) fn while_reading<T>(&self, read: impl FnOnce() -> T) -> T {
+        self.again.store(true, Ordering::SeqCst);
+        let out = read();
+        self.again.store(false, Ordering::SeqCst);
+        out
     }
 
     pub(crate) fn signal(&self) -> usize {

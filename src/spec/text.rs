@@ -15,7 +15,13 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 /// A user's text quoted for a one-line message: shortened as [`truncate`] does, with
 /// control characters (line breaks, escape sequences from a file) written as `\u{…}`.
 pub(crate) fn quote(s: &str, max: usize) -> String {
-    let printable: String = s
+    format!("\"{}\"", printable(s, max))
+}
+
+/// Text from a file or another library (an error message quoting a damaged header) made
+/// fit for one line: control characters written as `\u{…}`, shortened as [`truncate`] does.
+pub(crate) fn printable(s: &str, max: usize) -> String {
+    let escaped: String = s
         .chars()
         .flat_map(|c| {
             let esc: Vec<char> =
@@ -23,7 +29,7 @@ pub(crate) fn quote(s: &str, max: usize) -> String {
             esc
         })
         .collect();
-    format!("\"{}\"", truncate(&printable, max))
+    truncate(&escaped, max)
 }
 
 /// Formats a float for CSV and messages: shortest round-trip form, exponent notation

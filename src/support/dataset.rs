@@ -12,6 +12,7 @@ use crate::spec::{Dataset, Invalid};
 use crate::support::files;
 use crate::support::hash::Fnv;
 use crate::support::linalg::{self, gemm, Op};
+use crate::support::resources;
 use faer::Par;
 use nalgebra::DMatrix;
 use std::path::Path;
@@ -32,19 +33,30 @@ pub(crate) struct Array {
 /// Reads an array from `.npy` (by its extension) or CSV.
 pub(crate) fn read_array(path: &Path) -> Result<Array, Invalid> {
     let named = |e: Invalid| e.context(path.display());
-    let bytes = files::read_bounded(path, MAX_DATA_BYTES).map_err(named)?;
+    let len = files::checked_len(path, MAX_DATA_BYTES).map_err(named)?;
     let npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     if npy {
-        read_npy(&bytes)
+        let file = files::open_bounded(path, MAX_DATA_BYTES).map_err(named)?;
+        read_npy(std::io::BufReader::new(file))
     } else {
+        // A number takes at least two bytes (a digit and a separator): at most len/2 of them.
+        resources::fits("reading it", len as f64 + resources::dataset_bytes(len as f64 / 2.0 + 1.0, 0.0))?;
+        let bytes = files::read_bounded(path, MAX_DATA_BYTES).map_err(named)?;
         read_csv(&String::from_utf8_lossy(&bytes))
     }
 }
 
-/// An `.npy` array of any numeric dtype as f64, in C order.
-fn read_npy(bytes: &[u8]) -> Result<Array, Invalid> {
-    let bad = |e: std::io::Error| Invalid(format!("not a readable .npy file: {e}"));
-    let npy = npyz::NpyFile::new(bytes).map_err(bad)?;
+/// An `.npy` array of any numeric dtype as f64, in C order; its size (from the header) is
+/// checked against the memory limit before the data are read.
+fn read_npy(reader: impl std::io::Read) -> Result<Array, Invalid> {
+    let bad = |e: std::io::Error| {
+        Invalid(format!("not a readable .npy file: {}", crate::spec::text::printable(&e.to_string(), 200)))
+    };
+    let npy = npyz::NpyFile::new(reader).map_err(bad)?;
+    let dims: Vec<u64> = npy.shape().to_vec();
+    let values = dims.iter().fold(1.0f64, |a, &d| a * d as f64);
+    let cols = if dims.len() == 2 { dims[1] as f64 } else { 1.0 };
+    resources::fits("reading and analysing it", resources::dataset_bytes(values, cols))?;
     let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
     if shape.is_empty() || shape.len() > 2 {
         return Err(Invalid(format!("expected a 1- or 2-dimensional array, got shape {shape:?}")));
@@ -143,6 +155,8 @@ pub(crate) fn analyse(
             8.0 * (d as f64).powi(2) / 1e9
         )));
     }
+    resources::fits("analysing it", resources::dataset_bytes((n * d) as f64, d as f64))
+        .map_err(|e| (Part::Features, e))?;
     if let Some(k) = features.values.iter().position(|x| !x.is_finite()) {
         return Err(f(format!(
             "entry ({}, {}) is {}: expected finite numbers",

@@ -100,6 +100,27 @@ pub(crate) fn check_memory(source: &str, key: &str, what: &str, bytes: f64) -> R
     Ok(())
 }
 
+/// Checks that `what` (a file's reading, say) fits the memory limit, for a caller that
+/// names the key: an [`Invalid`] saying both numbers.
+pub(crate) fn fits(what: &str, bytes: f64) -> std::result::Result<(), crate::spec::Invalid> {
+    let limit = memory_limit().map_err(|e| crate::spec::Invalid(e.to_string()))?;
+    if bytes > limit {
+        return Err(crate::spec::Invalid(format!(
+            "{what} needs ≈ {} of memory, more than the limit of {} (LCURVE_MEMORY_LIMIT sets it, up to the machine's memory)",
+            gb(bytes),
+            gb(limit)
+        )));
+    }
+    Ok(())
+}
+
+/// Peak bytes of reading a dataset of `values` numbers with `cols` columns and analysing
+/// it: the numbers as f64, the (centred) matrix and its products (three copies), and the
+/// covariance with its eigendecomposition (four n0 × n0 matrices).
+pub(crate) fn dataset_bytes(values: f64, cols: f64) -> f64 {
+    24.0 * values + 32.0 * cols * cols
+}
+
 /// Bytes of one dense n × n matrix.
 pub(crate) fn dense_bytes(n: usize) -> f64 {
     8.0 * (n as f64) * (n as f64)
@@ -200,7 +221,12 @@ pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
 
 /// Memory of the simulator's shared state (square roots of the dense covariances).
 pub(crate) fn simulator_bytes(spec: &ModelSpec) -> f64 {
-    spec.dense_dims().iter().map(|&d| 6.0 * dense_bytes(d)).sum::<f64>() + 64.0 * spec.dim() as f64
+    // A dataset's rows: kept by the model, and once more by trials on the real inputs.
+    let rows = match &spec.data().kind {
+        crate::spec::CovarianceKind::Empirical { data } => 16.0 * (data.rows() * data.dim()) as f64,
+        _ => 0.0,
+    };
+    spec.dense_dims().iter().map(|&d| 6.0 * dense_bytes(d)).sum::<f64>() + 64.0 * spec.dim() as f64 + rows
 }
 
 /// Seconds of `flops` of dense work spread over `threads` threads.

@@ -179,11 +179,11 @@ mod fit_tests {
 pub const FEW_TRIALS: usize = 30;
 
 /// Why z-scores of `trials` trials need care (`None` from [`FEW_TRIALS`] on): the mean of
-/// a few skewed errors is heavy-tailed, so |z| of 3–5 is common even when the theory holds.
+/// a few skewed errors is heavy-tailed, so large |z| is common even when the theory holds.
 pub fn few_trials_caveat(trials: usize) -> Option<String> {
     (trials < FEW_TRIALS).then(|| {
         format!(
-            "with {trials} trials per point the mean of skewed errors is heavy-tailed: |z| up to 4–5 is common when the theory holds (use ≥ {FEW_TRIALS} trials for a check)"
+            "with {trials} trials per point z is unreliable: the mean of a few skewed errors is heavy-tailed, so large |z| is common when the theory holds (use ≥ {FEW_TRIALS} trials for a check)"
         )
     })
 }
