@@ -410,7 +410,35 @@ fn overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Override>> {
 #[pyo3(signature = (path, set=None))]
 fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
     let ovs = overrides(set)?;
-    py.detach(|| Config::load_with(&path, &ovs)).map(NativeConfig::new).map_err(py_err)
+    read_config(py, move || Config::load_with(&path, &ovs))
+}
+
+/// Reads a config (files, a dataset's analysis) in a thread of its own while the calling
+/// thread polls for Ctrl-C without the GIL: `KeyboardInterrupt` comes at once, and the
+/// abandoned read finishes in the background (a dataset's eigendecomposition has no point
+/// at which to stop) and is dropped.
+fn read_config(
+    py: Python<'_>,
+    read: impl FnOnce() -> lcurve::Result<Config> + Send + 'static,
+) -> PyResult<NativeConfig> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+        let _ = tx.send(out);
+    });
+    let rx = Mutex::new(rx);
+    loop {
+        match py.detach(|| rx.lock().unwrap_or_else(|p| p.into_inner()).recv_timeout(POLL)) {
+            Ok(Ok(r)) => return r.map(NativeConfig::new).map_err(py_err),
+            Ok(Err(_)) => {
+                return Err(PyRuntimeError::new_err("lcurve: internal error (a panic); please report it"))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(PyRuntimeError::new_err("lcurve: the reading thread ended without a result"))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+        }
+    }
 }
 
 #[pyfunction]
@@ -429,12 +457,15 @@ fn loads(text: &Bound<'_, PyString>, set: Option<&Bound<'_, PyDict>>) -> PyResul
 
 #[pyfunction]
 #[pyo3(signature = (d, set=None))]
-fn from_dict(d: &Bound<'_, PyDict>, set: Option<&Bound<'_, PyDict>>) -> PyResult<NativeConfig> {
+fn from_dict(
+    py: Python<'_>,
+    d: &Bound<'_, PyDict>,
+    set: Option<&Bound<'_, PyDict>>,
+) -> PyResult<NativeConfig> {
     let table = dict_to_table(d, "")?;
     let base = std::env::current_dir().unwrap_or_default();
-    Config::from_table_with(table, DICT_SOURCE, &base, &overrides(set)?)
-        .map(NativeConfig::new)
-        .map_err(py_err)
+    let ovs = overrides(set)?;
+    read_config(py, move || Config::from_table_with(table, DICT_SOURCE, &base, &ovs))
 }
 
 /// A config whose data are numpy arrays: `features` (N × n0, float64, C order), `labels`
@@ -442,6 +473,7 @@ fn from_dict(d: &Bound<'_, PyDict>, set: Option<&Bound<'_, PyDict>>) -> PyResult
 #[pyfunction]
 #[pyo3(signature = (features, labels, center, d))]
 fn from_data(
+    py: Python<'_>,
     features: numpy::PyReadonlyArray2<'_, f64>,
     labels: numpy::PyReadonlyArray1<'_, f64>,
     center: bool,
@@ -452,9 +484,7 @@ fn from_data(
     let (rows, cols) = view.dim();
     let values: Vec<f64> = view.iter().copied().collect();
     let labels: Vec<f64> = labels.as_array().iter().copied().collect();
-    Config::from_data(table, DATA_SOURCE, (rows, cols, values), labels, center)
-        .map(NativeConfig::new)
-        .map_err(py_err)
+    read_config(py, move || Config::from_data(table, DATA_SOURCE, (rows, cols, values), labels, center))
 }
 
 /// How a config made from arrays is named in messages.

@@ -183,6 +183,12 @@ pub(crate) fn analyse(
         ));
     }
     let mut x = DMatrix::from_row_slice(n, d, &features.values);
+    // Features in very large or very small units: rescale them by a power of two (exact),
+    // so that s² stays in range. The model is scale-free (Σ0 is normalised, β* scales back).
+    let amax = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if amax > 0.0 && !(2f64.powi(-200)..=2f64.powi(200)).contains(&amax) {
+        x *= 2f64.powi(-(amax.log2().round() as i32));
+    }
     let mut y = labels.values;
     if center {
         for mut col in x.column_iter_mut() {
@@ -192,20 +198,19 @@ pub(crate) fn analyse(
         let mean = y.iter().sum::<f64>() / n as f64;
         y.iter_mut().for_each(|v| *v -= mean);
     }
-    let cov = gemm(&x, Op::T, &x, Op::N, par) / n as f64;
-    let cov = (&cov + cov.transpose()) * 0.5;
-    let eig = linalg::sym_eigen(&cov, par).map_err(|e| f(e.to_string()))?;
-    let mut sigma = eig.values;
-    let max = sigma.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
-    if max <= 0.0 {
+    // Σ0 = XᵀX/N = V diag(s²/N) Vᵀ from the singular values of X: a feature in other units
+    // (a direction 10⁶ times larger) leaves the others' eigenvalues 10¹² times smaller,
+    // below the rounding of XᵀX but well inside that of X's singular values.
+    let (s, vectors) = linalg::right_svd(&x, par).map_err(|e| f(e.to_string()))?;
+    let smax = s.iter().fold(0.0f64, |m, &v| m.max(v));
+    if smax <= 0.0 {
         return Err(f("every feature is constant: the covariance is zero".into()));
     }
-    let tol = max * 1e-12 * (d as f64).sqrt();
-    sigma.iter_mut().for_each(|s| {
-        if *s < tol {
-            *s = 0.0
-        }
-    });
+    // Rank as a pseudo-inverse decides it: singular values below ε·s_max·max(N, n0) are 0.
+    let tol = smax * f64::EPSILON * n.max(d) as f64;
+    let sigma: Vec<f64> =
+        (0..d).map(|j| s.get(j).filter(|&&v| v > tol).map_or(0.0, |&v| v * v / n as f64)).collect();
+    let eig = crate::support::linalg::SymEigen { values: sigma.clone(), vectors };
     // g = Xᵀy/N, β* = Σ⁺g (minimum norm), along the eigenvectors: a_j = u_jᵀg/σ_j.
     let ym = DMatrix::from_column_slice(n, 1, &y);
     let g = gemm(&x, Op::T, &ym, Op::N, par) / n as f64;
@@ -281,5 +286,49 @@ mod tests {
         let signal: f64 =
             (0..d).map(|i| (0..d).map(|j| ds.beta[i] * direct[(i, j)] * ds.beta[j]).sum::<f64>()).sum();
         assert!((signal / ds.signal - 1.0).abs() < 1e-12);
+    }
+
+    /// The model of a dataset does not depend on its units: one feature in units 3·10⁶
+    /// times larger keeps the least-squares residual (the labels are not noise), and every
+    /// feature ×1e200 or ×1e-160 gives the same normalised spectrum, target and noise.
+    #[test]
+    fn units_change_nothing() {
+        let (n, d) = (400, 12);
+        let mut state = 12345u64;
+        let mut rnd = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let xs: Vec<f64> = (0..n * d).map(|_| rnd()).collect();
+        let noise: Vec<f64> = (0..n).map(|_| 0.1 * rnd()).collect();
+        let ys: Vec<f64> = (0..n)
+            .map(|i| (0..d).map(|j| xs[i * d + j] * (1.0 + j as f64)).sum::<f64>() + noise[i])
+            .collect();
+        let model = |scale: &dyn Fn(usize) -> f64| {
+            let x: Vec<f64> = xs.iter().enumerate().map(|(k, v)| v * scale(k % d)).collect();
+            let ds = analyse(
+                "t",
+                Array { shape: vec![n, d], values: x },
+                Array { shape: vec![n], values: ys.clone() },
+                true,
+                Par::Seq,
+            )
+            .unwrap();
+            let mean = ds.eigenvalues.iter().sum::<f64>() / d as f64;
+            let mut spectrum: Vec<f64> = ds.eigenvalues.iter().map(|v| v / mean).collect();
+            spectrum.sort_by(|a, b| b.total_cmp(a));
+            (ds.residual, ds.signal, spectrum)
+        };
+        let (r1, s1, spec1) = model(&|_| 1.0);
+        assert!(r1 > 1e-4, "the noise is seen: {r1}");
+        let (r2, s2, _) = model(&|j| if j == 0 { 3e6 } else { 1.0 });
+        assert!((r2 / r1 - 1.0).abs() < 1e-8 && (s2 / s1 - 1.0).abs() < 1e-8, "{r1} {r2} {s1} {s2}");
+        for c in [1e200, 1e-160] {
+            let (r, s, spec) = model(&|_| c);
+            assert!((r / r1 - 1.0).abs() < 1e-10 && (s / s1 - 1.0).abs() < 1e-10, "×{c}: {r} {s}");
+            for (a, b) in spec.iter().zip(&spec1) {
+                assert!((a / b - 1.0).abs() < 1e-10, "×{c}: {a} vs {b}");
+            }
+        }
     }
 }

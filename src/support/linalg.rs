@@ -121,6 +121,31 @@ pub(crate) fn sym_eigen(a: &DMatrix<f64>, par: Par) -> Result<SymEigen> {
     Ok(SymEigen { values, vectors })
 }
 
+/// The singular values of an m × n matrix `a` (descending, min(m, n) of them) and its full
+/// n × n matrix of right singular vectors V: the covariance aᵀa = V diag(s²) Vᵀ without
+/// forming aᵀa, so its small eigenvalues keep their relative accuracy (ε·s_max in s,
+/// not ε·s_max² in s²).
+pub(crate) fn right_svd(a: &DMatrix<f64>, par: Par) -> Result<(Vec<f64>, DMatrix<f64>)> {
+    use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
+    let (m, n) = a.shape();
+    let k = m.min(n);
+    let mut s = faer::diag::Diag::<f64>::zeros(k);
+    let mut v = faer::Mat::<f64>::zeros(n, n);
+    let mut mem = MemBuffer::new(svd_scratch::<f64>(
+        m,
+        n,
+        ComputeSvdVectors::No,
+        ComputeSvdVectors::Full,
+        par,
+        Default::default(),
+    ));
+    svd(view(a), s.as_mut(), None, Some(v.as_mut()), par, MemStack::new(&mut mem), Default::default())
+        .map_err(|e| {
+            Error::Numerical(format!("singular value decomposition of a {m} × {n} matrix failed: {e:?}"))
+        })?;
+    Ok((s.column_vector().iter().copied().collect(), DMatrix::from_fn(n, n, |i, j| v[(i, j)])))
+}
+
 /// Eigenvalues of a symmetric matrix, descending (no eigenvectors: several times faster).
 pub(crate) fn sym_eigenvalues(a: &DMatrix<f64>, par: Par) -> Result<Vec<f64>> {
     let (mut v, _) = evd(a, false, par)?;
