@@ -438,6 +438,8 @@ fn terminate_after(args: &[&str], wait: Duration) -> (i32, String, f64) {
         .spawn()
         .unwrap();
     std::thread::sleep(wait);
+    // The signal must reach a running process, or the test proves nothing.
+    assert!(child.try_wait().unwrap().is_none(), "{args:?} finished before it was signalled");
     let sent = Instant::now();
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success(), "still running when signalled");

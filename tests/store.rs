@@ -385,7 +385,16 @@ fn gc_during_a_running_validation_loses_nothing() {
     }
     let status = child.wait().unwrap();
     assert!(status.success());
-    assert!(live_seen, "gc saw the live writer's file at least once");
+    let _ = live_seen; // racing a live writer is reported, not asserted (timing)
+                       // Deterministically: a file whose writer holds its lock is left alone by gc.
+    let live = store.join(format!("v{}", lcurve::store::SIM_VERSION)).join("live-test.trials");
+    std::fs::copy(&store_files(&store)[0].0, &live).unwrap();
+    let f = std::fs::File::open(&live).unwrap();
+    f.lock().unwrap();
+    let (code, out, err) = run(&["store", "gc", cfg.to_str().unwrap(), "--store", s, "--prune"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("left 1 file that running lcurve processes write") && live.exists(), "{out}");
+    f.unlock().unwrap();
     let (_, out, _) = run(&["store", "status", cfg.to_str().unwrap(), "--store", s, "--trials", "600"]);
     assert!(out.contains("2400 of 2400 trials stored, 0 missing"), "{out}");
 }

@@ -98,6 +98,16 @@ pub fn columns(depth: usize, ensemble: bool) -> Vec<String> {
     h
 }
 
+/// α = p/n0 is 0 at n0 = ∞ (and only there): an empty cell says "undefined" where 0
+/// would read as a value.
+fn mask_alpha(rows: &mut [Vec<Cell>]) {
+    for row in rows {
+        if matches!(row.get(1), Some(Cell::Num(a)) if *a == 0.0) {
+            row[1] = Cell::Missing;
+        }
+    }
+}
+
 impl Curve {
     /// The curve as a table (the columns of [`columns`]).
     pub fn table(&self) -> Table {
@@ -105,7 +115,7 @@ impl Curve {
             let columns =
                 ["samples", "alpha", "ridge", "time", "error", "bias", "variance", "train_error", "test_mse"];
             let noise = self.summary.noise;
-            let rows = at
+            let rows: Vec<Vec<Cell>> = at
                 .iter()
                 .zip(&self.points)
                 .map(|(t, p)| {
@@ -126,6 +136,8 @@ impl Curve {
                     row
                 })
                 .collect();
+            let mut rows = rows;
+            mask_alpha(&mut rows);
             return Table { columns: columns.map(String::from).to_vec(), rows };
         }
         let rows = self
@@ -158,6 +170,8 @@ impl Curve {
             })
             .collect::<Vec<_>>();
         let depth = self.summary.widths.len();
+        let mut rows = rows;
+        mask_alpha(&mut rows);
         let mut table = Table { columns: columns(depth, self.ensemble.is_some()), rows };
         if let Some(ex) = &self.exponents {
             table.columns.push("exponent_samples".into());
