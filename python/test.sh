@@ -13,7 +13,7 @@ venv=target/python-venv
 rm -rf "$venv"
 python3 -m venv "$venv"
 echo "python/test.sh: building and installing the Python package into $venv (a few minutes when cold)" >&2
-"$venv/bin/pip" install --quiet ./python pytest pandas mypy
+"$venv/bin/pip" install --quiet ./python pytest pandas matplotlib mypy
 LCURVE_BIN="$PWD/target/release/lcurve" "$venv/bin/python" -m pytest -q python/tests
 # The stubs against the compiled extension (run outside python/ so that the installed
 # package, not the source folder, is checked).

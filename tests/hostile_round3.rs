@@ -231,3 +231,30 @@ fn new_user_friction() {
     bad(&["curve", c.to_str().unwrap(), "--fromat", "csv"], &["'--format'"]);
     assert!(Path::new(&dir).exists());
 }
+
+/// Item 16: `lcurve plot` draws a model config's learning curve (with markers on request)
+/// to PNG or SVG, and refuses what it cannot draw.
+#[test]
+fn plot_is_a_quick_look() {
+    let dir = scratch("r3_plot");
+    let c = write(&dir, "c.toml", SMALL);
+    let c = c.to_str().unwrap();
+    let svg = dir.join("c.svg");
+    let (code, _, err) = run(&["plot", c, "--out", svg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.starts_with("<svg") && text.contains("c: learning curve"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    let png = dir.join("c.png");
+    let (code, _, err) =
+        run(&["plot", c, "--validate", "--trials", "4", "--no-store", "--out", png.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("simulation: 2 markers"), "{err}");
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    bad(&["plot", c, "--out", dir.join("c.txt").to_str().unwrap()], &["--out", ".png or .svg"]);
+    let fig = write(&dir, "f.toml", &format!("{SMALL}\n[figure]\ntitle = \"x\"\n"));
+    bad(&["plot", fig.to_str().unwrap(), "--out", svg.to_str().unwrap()], &["figure config"]);
+}

@@ -224,6 +224,44 @@ class Table:
                 cols[c] = a
         return pd.DataFrame(cols)
 
+    def plot(self, x: Optional[str] = None, y: Optional[str] = None, ax: Any = None, **style: Any) -> Any:
+        """A quick matplotlib plot (needs matplotlib) of ``y`` against ``x`` on log axes where
+        every value is positive: by default ``error`` (or ``theory``) against ``samples`` (or
+        ``time``). A validation table adds its Monte Carlo means with 95% intervals
+        (``mc_mean``, ``ci_low``, ``ci_high``). Missing cells are left out. Returns the axes;
+        ``style`` goes to the line (``label``, ``color``, …)."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("Table.plot needs matplotlib: pip install matplotlib") from e
+        x = x or ("time" if "time" in self and "samples" not in self else "samples")
+        y = y or ("theory" if "theory" in self else "error")
+        for c in (x, y):
+            if c not in self:
+                raise _bad("plot", f"no column {c!r}; the table has {', '.join(self._columns)}")
+        if ax is None:
+            _, ax = plt.subplots()
+
+        def values(c: str) -> np.ndarray:
+            a = self._data[c]
+            return np.ma.filled(a.astype(float), np.nan) if isinstance(a, np.ma.MaskedArray) else np.asarray(a, dtype=float)
+
+        xs, ys = values(x), values(y)
+        keep = np.isfinite(xs) & np.isfinite(ys)
+        (line,) = ax.plot(xs[keep], ys[keep], **{"label": y, **style})
+        if "mc_mean" in self and "ci_low" in self and "ci_high" in self:
+            m, lo, hi = values("mc_mean"), values("ci_low"), values("ci_high")
+            k = np.isfinite(xs) & np.isfinite(m)
+            err = np.vstack([np.where(np.isfinite(lo[k]), m[k] - lo[k], 0.0), np.where(np.isfinite(hi[k]), hi[k] - m[k], 0.0)])
+            ax.errorbar(xs[k], m[k], yerr=err, fmt="o", color=line.get_color(), label="Monte Carlo")
+        if np.all(xs[keep] > 0):
+            ax.set_xscale("log")
+        if np.all(ys[keep] > 0):
+            ax.set_yscale("log")
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        return ax
+
     def __repr__(self) -> str:
         return f"Table({len(self)} rows × {len(self._columns)} columns: {', '.join(self._columns)})"
 

@@ -446,7 +446,7 @@ def test_curve_exponents_match_the_command_line(tmp_path):
     f.write_text(SCALING)
     table = lcurve.curve(f, exponents=True)
     assert table.columns[-2:] == ["exponent_samples", "exponent_width_1"]
-    assert table["alpha"][0] == 0.0  # n0 = ∞
+    assert np.ma.is_masked(table["alpha"][0])  # α = p/n0 is undefined at n0 = ∞: an empty cell
     assert_same_as_cli_csv(table, cli("curve", f, "--exponents").stdout)
 
 
@@ -454,8 +454,11 @@ def test_scaling_matches_the_command_line(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text(SCALING)
     s = lcurve.scaling(f, budget=(1e6, 1e9, 4))
-    text = cli("scaling", f, "--budget", "1e6:1e9:4").stdout
-    laws_csv, frontier_csv, fit_csv = text.split("\n\n")
+    # One table per CSV: the frontier by default with a budget, the others by --table.
+    laws_csv, frontier_csv, fit_csv = (
+        cli("scaling", f, "--budget", "1e6:1e9:4", *t).stdout for t in (["--table", "laws"], [], ["--table", "fit"])
+    )
+    assert all("\n\n" not in t for t in (laws_csv, frontier_csv, fit_csv))
     header, rows = parse_csv(laws_csv)
     assert s.laws.columns == header
     assert list(s.laws["resource"]) == [r[0] for r in rows] == ["samples", "width"]
@@ -586,3 +589,20 @@ def test_from_data_refuses_what_it_cannot_represent():
     a = lcurve.Config.from_data(x, y[:, None], ridge=0.1, samples=[10])
     b = lcurve.Config.from_data(x, y, ridge=0.1, samples=[10])
     assert lcurve.curve(a)["error"][0] == lcurve.curve(b)["error"][0]
+
+
+def test_table_plot_draws_the_curve_and_the_markers(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cfg = lcurve.loads(SMALL)
+    ax = lcurve.curve(cfg).plot(label="theory")
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == list(lcurve.curve(cfg)["samples"]) and ax.get_xscale() == "log"
+    v = lcurve.validate(cfg, trials=3, seed=1)
+    ax = v.plot()
+    assert ax.get_ylabel() == "theory" and len(ax.containers) == 1  # the error bars
+    with pytest.raises(lcurve.ConfigError):
+        v.plot(y="nope")
+    ax.figure.savefig(tmp_path / "v.png")
+    assert (tmp_path / "v.png").stat().st_size > 1000

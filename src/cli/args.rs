@@ -212,6 +212,29 @@ pub(crate) enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// A quick look at a model config: its learning curve E_g(p) on log axes, with
+    /// Monte Carlo markers with --validate, to PNG or SVG (no figure config needed).
+    #[command(after_help = "Example: lcurve plot configs/quickstart.toml --validate --out quickstart.png")]
+    Plot {
+        /// Model configuration (TOML).
+        config: PathBuf,
+        /// Override a config value (repeatable), as for `curve`.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+        /// Output file: .png or .svg (default: the config's name with .png, here).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Add `validate`'s Monte Carlo markers (mean and 95% interval) at every sample size.
+        #[arg(long)]
+        validate: bool,
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Resolution of a PNG in dots per inch (96 gives the SVG's pixel size; 24 to 1200).
+        #[arg(long, default_value_t = 96.0, value_parser = parse_positive, allow_hyphen_values = true)]
+        dpi: f64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Render every figure config (TOML with a [figure] table) to PNG and SVG.
     #[command(
         after_help = "Example: lcurve figures configs/f1_double_descent.toml --out /tmp/figs --no-sim"

@@ -63,8 +63,48 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Validate { model, sim, inputs, check, store } => {
             validate(model, sim.overrides(inputs), check, store, &progress)
         }
+        Command::Plot { config, set, out, validate, sim, dpi, store } => {
+            plot(&config, &set, out, validate, sim.overrides(None), dpi, store, &progress)
+        }
         Command::Store { action } => store_command(action),
     }
+}
+
+#[allow(clippy::too_many_arguments)] // the command's flags, one each
+fn plot(
+    config: &std::path::Path,
+    set: &[lcurve::config::Override],
+    out: Option<PathBuf>,
+    validate: bool,
+    overrides: SimulationOverrides,
+    dpi: f64,
+    store: StoreArgs,
+    progress: &Terminal,
+) -> Result<Outcome, Failure> {
+    let name = config.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "plot".into());
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("{name}.png")));
+    let svg_out = match out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("svg") => true,
+        Some("png") => false,
+        _ => {
+            return Err(Failure::Usage(format!("--out: expected a .png or .svg file, got {}", out.display())))
+        }
+    };
+    lcurve::output::check_target(&out)?;
+    lcurve::figures::render::check_dpi(dpi)?;
+    let mut run = store.run_options(overrides)?;
+    run.simulate = validate;
+    run.check()?;
+    let data = stopped(lcurve::figures::look(config, set, &run, progress), progress, run.store())?;
+    let svg = lcurve::figures::render::svg(&data)?;
+    let bytes = if svg_out { svg.into_bytes() } else { lcurve::figures::render::png(&svg, dpi)? };
+    lcurve::output::write_atomic(&out, &bytes)?;
+    let (markers, z) = data.agreement();
+    let agreement = z
+        .map(|z| format!(" (simulation: {}, max |z| = {z:.2})", plural(markers, "marker")))
+        .unwrap_or_default();
+    eprintln!("wrote {}{agreement}", out.display());
+    Ok(Outcome::Done)
 }
 
 fn figures(

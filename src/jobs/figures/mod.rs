@@ -3,6 +3,7 @@
 //! one SVG, rasterised to PNG), rendered in batch.
 
 pub mod compute;
+mod look;
 pub mod render;
 mod resolve;
 mod schema;
@@ -15,6 +16,7 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub use compute::{compute, FigureData};
+pub use look::look;
 pub use spec::FigureSpec;
 
 /// Every figure config (TOML with a `[figure]` table) under the given files or folders
