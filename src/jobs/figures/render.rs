@@ -144,12 +144,16 @@ pub fn svg(data: &FigureData) -> Result<String> {
     register_fonts();
     let size = figure_size(data);
     let mut text = String::new();
+    SUBPIXEL.with(|l| l.borrow_mut().clear());
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
         draw(&root, data)
             .and_then(|_| root.present().map_err(de))
             .map_err(|e| Error::Render { path: format!("{}.svg", data.spec.name), message: e.0 })?;
     }
+    let lines = SUBPIXEL.with(|l| std::mem::take(&mut *l.borrow_mut()));
+    text = subpixel_lines(&text, &lines)
+        .map_err(|e| Error::Render { path: format!("{}.svg", data.spec.name), message: e.0 })?;
     let heats: Vec<(&PanelData, &Heat)> =
         data.panels.iter().filter_map(|p| p.heat.as_ref().map(|h| (p, h))).collect();
     for (i, (panel, heat)) in heats.into_iter().enumerate() {
@@ -283,6 +287,38 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+thread_local! {
+    /// The solid theory lines of the figure being drawn on this thread: their colour and
+    /// their points in f64 pixels, in drawing order (see [`subpixel_lines`]).
+    static SUBPIXEL: std::cell::RefCell<Vec<(RGBColor, Vec<(f64, f64)>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Colour marking theory line `k` (drawn in it at whole pixels, then replaced).
+fn line_placeholder(k: usize) -> RGBColor {
+    RGBColor(2, (k / 256) as u8, (k % 256) as u8)
+}
+
+/// Gives every solid theory line its sub-pixel points and its colour: plotters draws at
+/// whole pixels, which makes a smooth curve a staircase (also in PNGs at high dpi).
+fn subpixel_lines(svg: &str, lines: &[(RGBColor, Vec<(f64, f64)>)]) -> DrawResult<String> {
+    let mut out = svg.to_string();
+    for (k, (color, points)) in lines.iter().enumerate() {
+        let c = line_placeholder(k);
+        let marker = format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+        let at = out.find(&marker).ok_or("theory-line placeholder not found")?;
+        let start = out[..at].rfind("<polyline").ok_or("theory-line placeholder is not a polyline")?;
+        let end = at + out[at..].find("/>").ok_or("unterminated polyline")? + 2;
+        let tag = &out[start..end];
+        let p = tag.find(" points=\"").ok_or("a polyline without points")? + " points=\"".len();
+        let q = p + tag[p..].find('"').ok_or("bad points")?;
+        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.2},{y:.2}")).collect();
+        let new_tag = format!("{}{}{}", &tag[..p], pts.join(" "), &tag[q..])
+            .replace(&marker, &format!("stroke=\"#{:02X}{:02X}{:02X}\"", color.0, color.1, color.2));
+        out.replace_range(start..end, &new_tag);
+    }
+    Ok(out)
 }
 
 /// Colour marking where heat map `i`'s image goes (drawn as a placeholder rectangle).
@@ -607,6 +643,25 @@ where
                 .draw()
                 .map_err(de)?;
             let (xlo, xhi) = (chart.x_range().start, chart.x_range().end);
+            // The chart's map from values to pixels without plotters' rounding to whole
+            // pixels: the same ends (plotters' own pixels of the axis ends), in f64.
+            let (yr0, yr1) = (chart.y_range().start, chart.y_range().end);
+            let coord = chart.as_coord_spec();
+            let (x0p, y0p) = coord.translate(&(xlo, yr0));
+            let (x1p, y1p) = coord.translate(&(xhi, yr1));
+            let frac = |v: f64, lo: f64, hi: f64, log: bool| {
+                if log {
+                    (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
+                } else {
+                    (v - lo) / (hi - lo)
+                }
+            };
+            let to_pixel = |(x, y): (f64, f64)| {
+                (
+                    f64::from(x0p) + f64::from(x1p - x0p) * frac(x, xlo, xhi, spec.log_x),
+                    f64::from(y0p) + f64::from(y1p - y0p) * frac(y, yr0, yr1, spec.log_y),
+                )
+            };
             for g in &spec.guides {
                 let style = RGBColor(110, 110, 110).stroke_width(2);
                 let (pts, label, at) = match g {
@@ -647,7 +702,17 @@ where
                             .draw_series(DashedLineSeries::new(run, 12, 8, color.stroke_width(3)))
                             .map_err(de)?;
                     } else {
-                        chart.draw_series(LineSeries::new(run, color.stroke_width(3))).map_err(de)?;
+                        // Drawn in a placeholder colour at plotters' whole pixels, then given
+                        // its sub-pixel points and colour in the SVG text (`subpixel_lines`).
+                        let exact: Vec<(f64, f64)> = run.iter().map(|&(x, y)| to_pixel((x, y))).collect();
+                        let k = SUBPIXEL.with(|l| {
+                            let mut l = l.borrow_mut();
+                            l.push((color, exact));
+                            l.len() - 1
+                        });
+                        chart
+                            .draw_series(LineSeries::new(run, line_placeholder(k).stroke_width(3)))
+                            .map_err(de)?;
                     }
                 }
                 let visible: Vec<&Marker> = s
