@@ -35,8 +35,10 @@ use std::sync::Mutex;
 
 /// Version of the simulation algorithm. Bump it whenever a change would alter any
 /// trial's numbers (sampling order, solver, normalisation): old records are then ignored
-/// (and removed by `lcurve store gc`).
-pub const SIM_VERSION: u32 = 2;
+/// (and removed by `lcurve store gc`). 3: a dataset's Σ0 and β* from the singular values of
+/// its features (last digits of every trial on a dataset), and nonlinear trials that moved
+/// in their last bit.
+pub const SIM_VERSION: u32 = 3;
 
 /// Where the store lives without `--store`: `$LCURVE_STORE`, else `.lcurve-store` in the
 /// working directory.

@@ -139,12 +139,18 @@ pub fn points(v: i64) -> Result<usize, Invalid> {
     }
 }
 
-/// `points` values from `from` to `to`, log- or linearly spaced (one point gives `from`).
+/// `points` values from `from` to `to`, log- or linearly spaced (one point gives `from`);
+/// the ends are `from` and `to` exactly (log spacing would leave 9.999999999999999e-51 for
+/// 1e-50, below a documented minimum).
 pub fn spaced(from: f64, to: f64, points: usize, log: bool) -> Vec<f64> {
     (0..points)
         .map(|i| {
             let t = if points == 1 { 0.0 } else { i as f64 / (points - 1) as f64 };
-            if log {
+            if i == 0 {
+                from
+            } else if i + 1 == points {
+                to
+            } else if log {
                 (from.ln() + t * (to.ln() - from.ln())).exp()
             } else {
                 from + t * (to - from)

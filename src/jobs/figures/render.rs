@@ -289,10 +289,13 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// A solid theory line: its colour and its points in f64 pixels.
+type ExactLine = (RGBColor, Vec<(f64, f64)>);
+
 thread_local! {
-    /// The solid theory lines of the figure being drawn on this thread: their colour and
-    /// their points in f64 pixels, in drawing order (see [`subpixel_lines`]).
-    static SUBPIXEL: std::cell::RefCell<Vec<(RGBColor, Vec<(f64, f64)>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The solid theory lines of the figure being drawn on this thread, in drawing order
+    /// (see [`subpixel_lines`]).
+    static SUBPIXEL: std::cell::RefCell<Vec<ExactLine>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Colour marking theory line `k` (drawn in it at whole pixels, then replaced).
@@ -302,7 +305,7 @@ fn line_placeholder(k: usize) -> RGBColor {
 
 /// Gives every solid theory line its sub-pixel points and its colour: plotters draws at
 /// whole pixels, which makes a smooth curve a staircase (also in PNGs at high dpi).
-fn subpixel_lines(svg: &str, lines: &[(RGBColor, Vec<(f64, f64)>)]) -> DrawResult<String> {
+fn subpixel_lines(svg: &str, lines: &[ExactLine]) -> DrawResult<String> {
     let mut out = svg.to_string();
     for (k, (color, points)) in lines.iter().enumerate() {
         let c = line_placeholder(k);
