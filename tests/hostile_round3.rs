@@ -81,6 +81,24 @@ fn scaling_and_exponents_refuse_or_answer() {
     let (code, _, err) = run(&["curve", inf, "--set", "data.covariance.exponent=14"]);
     assert_eq!(code, 0, "{err}");
     bad(&["curve", inf, "--set", "data.covariance.exponent=300"], &["data.covariance.exponent", "n0 = ∞"]);
+    // A ridge no double tells from 0 over the axis (1e-300 at p = 1e15) trains like λ = 0.
+    let c = write(&dir, "c.toml", SMALL);
+    let axis = |ridge: &str| {
+        let set = format!("readout.ridge={ridge}");
+        let (code, out, err) = run(&[
+            "dynamics",
+            c.to_str().unwrap(),
+            "--set",
+            &set,
+            "--set",
+            "samples.values=[1000000000000000]",
+            "--times",
+            "1,100",
+        ]);
+        assert_eq!(code, 0, "λ = {ridge}: {err}");
+        out.lines().map(|l| l.split(',').skip(1).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
+    };
+    assert_eq!(axis("1e-300"), axis("0"));
     let (_, _, err) = run(&["curve", inf, "--set", "data.covariance.exponent=300"]);
     assert!(!err.contains("18446744073709551615"), "the n0 = ∞ sentinel leaks: {err}");
 }

@@ -416,8 +416,28 @@ impl Theory {
     /// dense time axis costs a few solves per factor 2 of t.
     pub fn points_at_times(&self, samples: f64, ridge: f64, times: &[f64]) -> Result<Vec<TimePoint>> {
         self.check_times(times)?;
-        let point = self.point_at(samples, ridge)?;
-        self.solve_times(samples, ridge, times, self.dynamics_base(samples, ridge, &point).as_ref())
+        let t_max = times.iter().fold(0.0f64, |m, &t| m.max(t));
+        let solved = self.negligible_ridge(ridge, t_max);
+        let point = self.point_at(samples, solved)?;
+        let mut pts =
+            self.solve_times(samples, solved, times, self.dynamics_base(samples, solved, &point).as_ref())?;
+        pts.iter_mut().for_each(|p| p.ridge = ridge);
+        Ok(pts)
+    }
+
+    /// The ridge the saddle points are solved at: 0 for a λ that no double can tell from 0
+    /// over times up to `t_max` (λ·t and λ/scale below 1e-17, so the filter
+    /// (1 − e^{−t(x+λ)})/(x+λ) is that of λ = 0 to the last digit), else λ. A λ of 1e-300
+    /// would put the complex ridges μ = λ + s/t and the static base 300 decades apart, where
+    /// the continuation cannot follow.
+    fn negligible_ridge(&self, ridge: f64, t_max: f64) -> f64 {
+        let scale = self.spectra[0].trace() / self.modes.rank();
+        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        if ridge > 0.0 && ridge * t_max < 1e-17 && ridge < 1e-17 * scale {
+            0.0
+        } else {
+            ridge
+        }
     }
 
     /// A finite time needs a linear network and a time within the rule's range.
@@ -584,17 +604,21 @@ impl Theory {
         let n = ((hi - lo) / std::f64::consts::LN_10 * TIME_SCAN_PER_DECADE).round() as usize;
         let grid: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
         // The static point serves as the converged readout and as every time's base.
+        let user_ridge = ridge;
+        let ridge = self.negligible_ridge(ridge, (1e6 * unit).max(1.0));
         let converged = self.point_at(samples, ridge)?;
         let base = self.dynamics_base(samples, ridge, &converged);
         let at_time = |t: f64| -> Result<TimePoint> {
             self.check_times(&[t])?;
-            Ok(self.solve_times(samples, ridge, &[t], base.as_ref())?.remove(0))
+            let mut pt = self.solve_times(samples, ridge, &[t], base.as_ref())?.remove(0);
+            pt.ridge = user_ridge;
+            Ok(pt)
         };
         let scan: Vec<TimePoint> = grid.iter().map(|&u| at_time(u.exp())).collect::<Result<_>>()?;
         let (i, _) = scan.iter().enumerate().min_by(|a, b| a.1.error.total_cmp(&b.1.error)).expect("a scan");
         let at_infinity = TimePoint {
             samples,
-            ridge,
+            ridge: user_ridge,
             time: f64::INFINITY,
             error: converged.error,
             bias: converged.bias,
