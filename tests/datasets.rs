@@ -4,37 +4,12 @@
 
 mod common;
 
-use common::{assert_bad_input, run, scratch, write};
+use common::{assert_bad_input, f64_npy, npy, run, scratch, write};
 use lcurve::progress::Silent;
 use lcurve::validate;
 use lcurve::Simulation;
 use lcurve::{Config, Inputs};
 use std::path::Path;
-
-/// A minimal `.npy` writer (format 1.0) for the loader tests: `descr` such as `<f8`, the
-/// shape, Fortran order or not, and the raw bytes of the elements.
-fn npy(path: &Path, descr: &str, shape: &[usize], fortran: bool, data: &[u8]) {
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
-    let mut header = format!(
-        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
-        if fortran { "True" } else { "False" }
-    );
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend((header.len() as u16).to_le_bytes());
-    bytes.extend(header.as_bytes());
-    bytes.extend(data);
-    std::fs::write(path, bytes).unwrap();
-}
-
-fn f64_npy(path: &Path, shape: &[usize], values: &[f64]) {
-    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    npy(path, "<f8", shape, false, &data);
-}
 
 /// A deterministic pseudo-random number in (−1, 1).
 fn noise(k: usize) -> f64 {

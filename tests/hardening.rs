@@ -3,7 +3,7 @@
 //! output shapes (issue 7). Every refusal is one line, exit code 2, and no output file.
 
 mod common;
-use common::{assert_bad_input, run, scratch, write};
+use common::{assert_bad_input, run, run_env, scratch, write};
 use std::path::Path;
 use std::process::Command;
 
@@ -15,21 +15,6 @@ fn repo(p: &str) -> std::path::PathBuf {
 }
 
 /// Runs lcurve with an environment variable set; (exit code, stdout, stderr).
-fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lcurve"));
-    cmd.args(args);
-    // Never the working directory's results store.
-    cmd.env("LCURVE_STORE", std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hardening-store"));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn sizes_that_cannot_fit_are_refused_up_front() {

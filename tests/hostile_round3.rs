@@ -3,7 +3,7 @@
 //! are in python/tests.
 
 mod common;
-use common::{run, scratch, write};
+use common::{npy, run, run_env, scratch, write};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -13,21 +13,6 @@ const SMALL: &str =
     "[data]\ndim = 40\nnoise = 0.1\n\n[[layers]]\nwidth = 60\n\n[readout]\nridge = 0.01\n\n[samples]\nvalues = [20, 40]\n";
 
 const INFINITE: &str = "[data]\ndim = \"infinite\"\nnoise = 0.5\ncovariance = { kind = \"power_law\", exponent = 2.0, normalize = false }\ntarget = { kind = \"power_law\", exponent = 0.5 }\n\n[[layers]]\nwidth = 1000\n\n[readout]\nridge = \"optimal\"\n\n[samples]\nvalues = [100]\n";
-
-/// `run` with environment variables.
-fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lcurve"));
-    cmd.args(args).env("LCURVE_STORE", Path::new(env!("CARGO_TARGET_TMPDIR")).join("r3-store"));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Bad input: exit 2, one line, every `says` in it, nothing on stdout.
 fn bad(args: &[&str], says: &[&str]) {
@@ -165,16 +150,8 @@ fn datasets_pass_the_memory_estimate() {
     let dir = scratch("r3_memory");
     // 20 000 × 1 000 uint8: 20 MB on disk, ≈ 0.5 GB as f64 with its analysis.
     let (n, d) = (20_000usize, 1_000usize);
-    let mut header = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({n}, {d}), }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend((header.len() as u16).to_le_bytes());
-    bytes.extend(header.as_bytes());
-    bytes.extend((0..n * d).map(|k| (k % 251) as u8));
-    std::fs::write(dir.join("x.npy"), bytes).unwrap();
+    let data: Vec<u8> = (0..n * d).map(|k| (k % 251) as u8).collect();
+    npy(&dir.join("x.npy"), "|u1", &[n, d], false, &data);
     std::fs::write(dir.join("y.csv"), vec!["1"; n].join("\n")).unwrap();
     let c = write(
         &dir,
@@ -191,20 +168,14 @@ fn datasets_pass_the_memory_estimate() {
 fn sigint_while_a_dataset_is_read() {
     let dir = scratch("r3_sigint");
     let (n, d) = (4_000usize, 2_500usize);
-    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({n}, {d}), }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend((header.len() as u16).to_le_bytes());
-    bytes.extend(header.as_bytes());
     let mut state = 7u64;
-    for _ in 0..n * d {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        bytes.extend(((state >> 11) as f64 / (1u64 << 53) as f64).to_le_bytes());
-    }
-    std::fs::write(dir.join("x.npy"), bytes).unwrap();
+    let values: Vec<f64> = (0..n * d)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect();
+    common::f64_npy(&dir.join("x.npy"), &[n, d], &values);
     std::fs::write(dir.join("y.csv"), (0..n).map(|i| format!("{}", i % 7)).collect::<Vec<_>>().join("\n"))
         .unwrap();
     let c = write(

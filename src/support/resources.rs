@@ -85,19 +85,9 @@ pub fn duration(s: f64) -> String {
 
 /// Refuses an estimate above the memory limit, naming the key that drives it.
 pub(crate) fn check_memory(source: &str, key: &str, what: &str, bytes: f64) -> Result<()> {
-    let limit = memory_limit()?;
-    if bytes > limit {
-        return Err(Error::input(
-            source,
-            key,
-            format!(
-                "{what} needs ≈ {} of memory, more than the limit of {} (LCURVE_MEMORY_LIMIT sets it, up to the machine's memory)",
-                gb(bytes),
-                gb(limit)
-            ),
-        ));
-    }
-    Ok(())
+    // A bad LCURVE_MEMORY_LIMIT is its own input error, not one of the key's.
+    memory_limit()?;
+    fits(what, bytes).map_err(|e| e.at(source, key))
 }
 
 /// Checks that `what` (a file's reading, say) fits the memory limit, for a caller that

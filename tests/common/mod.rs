@@ -22,19 +22,54 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// own empty default results store (`$LCURVE_STORE`), so runs never reuse each other's
 /// trials unless a test passes `--store`.
 pub fn run(args: &[&str]) -> (i32, String, String) {
+    run_env(args, &[])
+}
+
+/// As [`run`], with environment variables set for the call.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let store =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("default-store-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&store);
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_lcurve")).args(args).env("LCURVE_STORE", &store).output().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lcurve"));
+    cmd.args(args).env("LCURVE_STORE", &store);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
     let _ = std::fs::remove_dir_all(&store);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A minimal `.npy` writer (format 1.0) for the loader tests: `descr` such as `<f8`, the
+/// shape, Fortran order or not, and the raw bytes of the elements.
+pub fn npy(path: &Path, descr: &str, shape: &[usize], fortran: bool, data: &[u8]) {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let mut header = format!(
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+        if fortran { "True" } else { "False" }
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// An `.npy` file of float64 values.
+pub fn f64_npy(path: &Path, shape: &[usize], values: &[f64]) {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy(path, "<f8", shape, false, &data);
 }
 
 /// Runs `args` as bad input: asserts exit code 2, a single stderr line naming the config
