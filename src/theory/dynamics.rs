@@ -32,6 +32,9 @@ const CONTOUR: (f64, f64, f64, f64) = (-0.6122, 0.5017, 0.6407, 0.2645);
 /// Newton stops one step after the largest relative residual is below this.
 const TOL: f64 = 1e-13;
 const MAX_NEWTON: usize = 40;
+/// Node counts up to this sum their pairs in one sequential pass (the contours of gradient
+/// flow); larger sets (the circle rule of gradient descent) sum rows in parallel.
+const SEQUENTIAL_PAIRS: usize = 64;
 /// |d| at the asymptotic start of a ray, relative to min(p, r). Where Newton finds no
 /// solution there (a spectrum whose tr/max is far below min(p, r), e.g. raw-scale), the
 /// ray starts again at [`START_SERIES`] times the smallest tr/max, where each κ_a ≈ tr_a/d
@@ -58,7 +61,7 @@ pub struct TimePoint {
 }
 
 /// The `nodes` nodes s_j of the contour and the factors s'_j/(i N s_j) of their weights.
-fn contour(nodes: usize) -> (Vec<C>, Vec<C>) {
+pub(super) fn contour(nodes: usize) -> (Vec<C>, Vec<C>) {
     let (sigma, a, alpha, nu) = CONTOUR;
     let n = nodes as f64;
     let mut s = Vec::with_capacity(nodes);
@@ -127,7 +130,7 @@ fn log1p(z: C) -> C {
 }
 
 /// `e^z − 1` accurate for small complex z.
-fn expm1(z: C) -> C {
+pub(super) fn expm1(z: C) -> C {
     let half = (0.5 * z.im).sin();
     C::new(z.re.exp_m1() * z.im.cos() - 2.0 * half * half, z.re.exp() * z.im.sin())
 }
@@ -430,7 +433,7 @@ impl Theory {
     /// (1 − e^{−t(x+λ)})/(x+λ) is that of λ = 0 to the last digit), else λ. A λ of 1e-300
     /// would put the complex ridges μ = λ + s/t and the static base 300 decades apart, where
     /// the continuation cannot follow.
-    fn negligible_ridge(&self, ridge: f64, t_max: f64) -> f64 {
+    pub(super) fn negligible_ridge(&self, ridge: f64, t_max: f64) -> f64 {
         let scale = self.spectra[0].trace() / self.modes.rank();
         let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
         if ridge > 0.0 && ridge * t_max < 1e-17 && ridge < 1e-17 * scale {
@@ -484,57 +487,105 @@ impl Theory {
             .par_iter()
             .map(|&sj| self.ray(samples, ridge, sj, &ascending, base))
             .collect::<Result<_>>()?;
-        let pairs: Vec<Pairs> = ascending
+        // Window k of `ascending` evaluates every time that joined it.
+        let mut in_window: Vec<Vec<usize>> = vec![Vec::new(); ascending.len()];
+        for (i, &w) in window_of.iter().enumerate() {
+            in_window[tops.len() - 1 - w].push(i);
+        }
+        let mut out: Vec<Option<TimePoint>> = vec![None; times.len()];
+        for (k, &tc) in ascending.iter().enumerate() {
+            let points: Vec<OnePoint> = s[nodes / 2..]
+                .iter()
+                .zip(&rays)
+                .map(|(&sj, ray)| self.one_point(samples, sj / tc, base, &ray[k]))
+                .collect();
+            let sets: Vec<Vec<C>> = in_window[k].iter().map(|&i| weights(&s, &f, times[i] / tc)).collect();
+            for (&i, acc) in in_window[k].iter().zip(self.node_sums(&points, base, &sets)) {
+                out[i] = Some(self.checked_point(samples, ridge, times[i], acc, "t")?);
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    /// The points of rational filters Σ_j c_j (K + μ_j)⁻¹ b with μ_j = λ + s_j/t on one node
+    /// set (gradient descent, TRAINING A2–A3): the saddle points at the upper-half-plane
+    /// nodes `upper` (s_j at time t) solved once, continued from the asymptotic start; each
+    /// weight set of `sets` (full contour order, Σ c_j = 1) gives the point labelled with the
+    /// time of `labels` beside it. `converged` is the static point at (p, λ), the base of the
+    /// relative unknowns; `unit` names the label in errors.
+    pub(super) fn filter_points(
+        &self,
+        samples: f64,
+        ridge: f64,
+        (t, upper): (f64, &[C]),
+        sets: &[Vec<C>],
+        labels: &[f64],
+        converged: &super::Point,
+        unit: &str,
+    ) -> Result<Vec<TimePoint>> {
+        let base = self.dynamics_base(samples, ridge, converged);
+        let base = base.as_ref();
+        let rays: Vec<Saddle> = upper
+            .par_iter()
+            .map(|&sj| self.ray(samples, ridge, sj, &[t], base).map(|mut r| r.remove(0)))
+            .collect::<Result<_>>()?;
+        let points: Vec<OnePoint> =
+            upper.iter().zip(&rays).map(|(&sj, sad)| self.one_point(samples, sj / t, base, sad)).collect();
+        labels
             .iter()
-            .enumerate()
-            .map(|(k, &tc)| {
-                let points: Vec<OnePoint> = s[nodes / 2..]
-                    .iter()
-                    .zip(&rays)
-                    .map(|(&sj, ray)| self.one_point(samples, sj / tc, base, &ray[k]))
-                    .collect();
-                self.pairs(&points, base)
-            })
-            .collect();
-        times
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| {
-                let k = tops.len() - 1 - window_of[i];
-                let pt = self.filtered(samples, ridge, t, &pairs[k], &weights(&s, &f, t / ascending[k]));
-                if [pt.error, pt.bias, pt.variance, pt.train_error].iter().all(|x| x.is_finite()) {
-                    Ok(pt)
-                } else {
-                    Err(Error::Solver {
-                        samples,
-                        ridge,
-                        equation: format!(
-                            "training-time two-point sums (DYNAMICS §2–3) at t = {}",
-                            crate::spec::text::num(t)
-                        ),
-                        detail: format!("E_g(t) = {}, E_tr(t) = {} are not finite", pt.error, pt.train_error),
-                    })
-                }
-            })
+            .zip(self.node_sums(&points, base, sets))
+            .map(|(&label, acc)| self.checked_point(samples, ridge, label, acc, unit))
             .collect()
     }
 
-    /// The two-point functions between every pair of nodes (§2): the bias part, the
-    /// variance part per unit η², and the training-error factor (1 − d1/p)(1 − d2/p),
-    /// from the one-point functions at the upper-half-plane nodes (the others are their
-    /// conjugates). Off the diagonal the numerators are expanded about the base (§4),
-    /// κ2U1 − κ1U2 = κ*(δU1 − δU2) + U*(δκ2 − δκ1) + δκ2δU1 − δκ1δU2, and μ2 − μ1 = σ2 − σ1,
-    /// so that no O(1) terms cancel when the nodes crowd around λ at late times.
-    fn pairs(&self, points: &[OnePoint], base: Option<&Base>) -> Pairs {
+    /// The point of time `time` from its sums Σ w_j w_k (bias, variance/η², train) over the
+    /// node pairs; a sum that is not finite is a solver error naming the point (`unit` names
+    /// the time: `t` for gradient flow, `k` for gradient descent).
+    fn checked_point(
+        &self,
+        samples: f64,
+        ridge: f64,
+        time: f64,
+        acc: [C; 3],
+        unit: &str,
+    ) -> Result<TimePoint> {
+        let pt = self.filtered(samples, ridge, time, acc);
+        if [pt.error, pt.bias, pt.variance, pt.train_error].iter().all(|x| x.is_finite()) {
+            Ok(pt)
+        } else {
+            Err(Error::Solver {
+                samples,
+                ridge,
+                equation: format!(
+                    "training-time two-point sums (DYNAMICS §2–3) at {unit} = {}",
+                    crate::spec::text::num(time)
+                ),
+                detail: format!("E_g = {}, E_tr = {} are not finite", pt.error, pt.train_error),
+            })
+        }
+    }
+
+    /// The two-point functions between every pair of nodes (§2) — the bias part, the
+    /// variance part per unit η² and the training-error factor (1 − d1/p)(1 − d2/p) —
+    /// summed with the weights w_j w_k of every weight set: `[bias, variance, train]`
+    /// per set, where train = Σ w_j w_k (1 − d_j/p)(1 − d_k/p)(bias + η² variance + η²).
+    /// `points` are the one-point functions at the upper-half-plane nodes (the others are
+    /// their conjugates); a set orders its weights as the full contour, node j < n/2 the
+    /// conjugate of node n−1−j. Off the diagonal the numerators are expanded about the base
+    /// (§4), κ2U1 − κ1U2 = κ*(δU1 − δU2) + U*(δκ2 − δκ1) + δκ2δU1 − δκ1δU2, and
+    /// μ2 − μ1 = σ2 − σ1, so that no O(1) terms cancel when the nodes crowd around λ at
+    /// late times. Nothing of size n² is stored (the circle rule of gradient descent has
+    /// thousands of nodes); rows are summed in parallel and added in order (deterministic).
+    fn node_sums(&self, points: &[OnePoint], base: Option<&Base>, sets: &[Vec<C>]) -> Vec<[C; 3]> {
         let (kappa_star, u_star) = base.map_or((0.0, 0.0), |b| (b.kappa, b.u));
+        let eta2 = self.noise;
         let conj: Vec<OnePoint> = points.iter().map(OnePoint::conj).collect();
         let n = 2 * points.len();
+        let zero = C::new(0.0, 0.0);
         // Node j of the contour: the conjugate of ray n−1−j for j < n/2.
         let node = |j: usize| if j >= n / 2 { points[j - n / 2] } else { conj[n / 2 - 1 - j] };
-        let mut out = Pairs { n, bias: vec![C::new(0.0, 0.0); n * n], variance: vec![], train: vec![] };
-        out.variance = out.bias.clone();
-        out.train = out.bias.clone();
-        for j in 0..n {
+        // Adds node j's row of pairs to `acc` (one accumulator per weight set).
+        let add_row = |j: usize, acc: &mut [[C; 3]]| {
             let a = node(j);
             for k in 0..n {
                 let b = node(k);
@@ -546,42 +597,46 @@ impl Theory {
                         - a.dkappa * b.du;
                     (num / ds, (b.dkappa - a.dkappa) / ds - 1.0)
                 };
-                out.bias[j * n + k] = pb;
-                out.variance[j * n + k] = pv;
-                out.train[j * n + k] = a.one_minus * b.one_minus;
+                let train = a.one_minus * b.one_minus;
+                for (w, acc) in sets.iter().zip(acc.iter_mut()) {
+                    let ww = w[j] * w[k];
+                    acc[0] += ww * pb;
+                    acc[1] += ww * pv * eta2;
+                    acc[2] += ww * train * (pb + pv * eta2 + eta2);
+                }
+            }
+        };
+        let mut total = vec![[zero; 3]; sets.len()];
+        if n <= SEQUENTIAL_PAIRS {
+            (0..n).for_each(|j| add_row(j, &mut total));
+            return total;
+        }
+        let rows: Vec<Vec<[C; 3]>> = (0..n)
+            .into_par_iter()
+            .map(|j| {
+                let mut acc = vec![[zero; 3]; sets.len()];
+                add_row(j, &mut acc);
+                acc
+            })
+            .collect();
+        for row in rows {
+            for (t, r) in total.iter_mut().zip(row) {
+                for i in 0..3 {
+                    t[i] += r[i];
+                }
             }
         }
-        out
+        total
     }
 
-    /// E_g(t), its split and E_tr(t) from the pair functions and the weights of time t (§3).
-    fn filtered(&self, samples: f64, ridge: f64, time: f64, pairs: &Pairs, w: &[C]) -> TimePoint {
+    /// E_g(t), its split and E_tr(t) from the sums of [`Theory::node_sums`] (§3).
+    fn filtered(&self, samples: f64, ridge: f64, time: f64, [bias, var, etr]: [C; 3]) -> TimePoint {
         let eta2 = self.noise;
-        let zero = C::new(0.0, 0.0);
-        let (mut bias, mut var, mut etr) = (zero, zero, zero);
-        let n = pairs.n;
-        for j in 0..n {
-            for k in 0..n {
-                let ww = w[j] * w[k];
-                let (pb, pv) = (pairs.bias[j * n + k], pairs.variance[j * n + k]);
-                bias += ww * pb;
-                var += ww * pv * eta2;
-                etr += ww * pairs.train[j * n + k] * (pb + pv * eta2 + eta2);
-            }
-        }
         let error = bias.re + var.re;
         // E_tr ≥ 0: a negative value is rounding of a training error of 0 (interpolation).
         let train_error = if etr.re < 0.0 && -etr.re <= 1e-12 * (error + eta2) { 0.0 } else { etr.re };
         TimePoint { samples, ridge, time, error, bias: bias.re, variance: var.re, train_error }
     }
-}
-
-/// The two-point functions of a window, row-major over the n × n node pairs.
-struct Pairs {
-    n: usize,
-    bias: Vec<C>,
-    variance: Vec<C>,
-    train: Vec<C>,
 }
 
 /// Scan points per decade of t for the optimal time.

@@ -13,6 +13,7 @@
 //!   early stopping) — the one place that chooses between them.
 
 mod activation;
+mod descent;
 mod dynamics;
 mod ensemble;
 mod measure;
@@ -26,6 +27,7 @@ mod summary;
 mod trained;
 
 pub use activation::Moments;
+pub use descent::DescentCurve;
 pub use dynamics::TimePoint;
 pub use ensemble::Ensemble;
 pub use observables::Point;

@@ -337,6 +337,31 @@ impl Spectrum {
         })
     }
 
+    /// The real solution κ < −max(a) of `df(κ) = d` at d < 0: the branch of the one-point
+    /// functions continued from μ → −∞ below the spectrum (TRAINING A4). With κ = −(max + v),
+    /// `−df = h(v) = Σ w a/(max − a + v)` falls from +∞ to 0 as v runs over (0, ∞), so the
+    /// root is bracketed by `w_max·max/(−d) ≤ v ≤ tr/(−d)` and found in ln v by Brent's
+    /// method (one pass per step).
+    pub(super) fn kappa_below(&self, d: f64) -> Result<f64, KappaError> {
+        if !(d < 0.0 && d.is_finite()) {
+            return Err(KappaError::OutOfRange { d, rank: self.rank });
+        }
+        let top = self.max;
+        let h = |v: f64| {
+            self.count_pass();
+            sum4!(&self.values, &self.weights, |a| a / (top - a + v))
+        };
+        let target = -d;
+        let w_top = self.weights.as_ref().map_or(1.0, |w| w[0]).max(f64::MIN_POSITIVE);
+        let (lo, hi) = ((0.5 * w_top * top / target).ln(), (2.0 * self.trace / target).ln());
+        let f = brent::Fun(|u: f64| (h(u.exp()) / target).ln());
+        let u = brent::root(f, lo, hi, KAPPA_TOL, MAX_ITERS).map_err(|e| match e {
+            RootError::Failed(_) => KappaError::NoRoot { lo: -(top + hi.exp()), hi: -(top + lo.exp()) },
+            _ => KappaError::NoConvergence,
+        })?;
+        Ok(-(top + u.exp()))
+    }
+
     /// `(df(κ), rank − df(κ), T(κ))` in one pass.
     fn sums(&self, kappa: f64) -> (f64, f64, f64) {
         self.count_pass();
