@@ -21,6 +21,7 @@ mod nonlinear;
 mod observables;
 mod optimal;
 mod roots;
+mod sgd;
 mod solver;
 mod spectrum;
 mod summary;

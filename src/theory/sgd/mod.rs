@@ -1,0 +1,3 @@
+//! One-pass SGD on fixed deep features (TRAINING B).
+
+pub mod expsum;
