@@ -2,7 +2,7 @@
 //! normalised, target weights along Σ0's basis) and its spectral reduction (THEORY §2,
 //! [`spectra`]).
 
-mod quadrature;
+pub(crate) mod quadrature;
 pub(crate) mod spectra;
 
 pub use spectra::DataSpectrum;

@@ -133,7 +133,7 @@ impl Grid {
 }
 
 /// Gauss–Legendre nodes and weights on [−1, 1] (Newton on the three-term recurrence).
-fn legendre_rule(n: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn legendre_rule(n: usize) -> (Vec<f64>, Vec<f64>) {
     let (mut x, mut w) = (vec![0.0; n], vec![0.0; n]);
     let nf = n as f64;
     for i in 0..n.div_ceil(2) {
