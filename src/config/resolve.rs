@@ -26,7 +26,13 @@ pub(crate) fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> 
     let model = v.model(&raw.data, &raw.layers)?;
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let ensemble = raw.readout.ensemble.as_ref().map(|e| v.ensemble(e, "readout.ensemble")).transpose()?;
-    let samples = v.samples(&raw.samples)?;
+    let sgd = raw.training.as_ref().is_some_and(|t| t.optimizer == "sgd");
+    let samples = match (&raw.samples, sgd) {
+        (Some(s), false) => v.samples(s)?,
+        (Some(_), true) => return Err(v.err("samples", crate::spec::SGD_SAMPLES)),
+        (None, true) => Vec::new(),
+        (None, false) => return Err(v.err("samples", "missing: expected a [samples] section")),
+    };
     let simulation = v.simulation(raw.simulation.as_ref())?;
     crate::support::resources::check_memory(
         file,
@@ -47,6 +53,9 @@ pub(crate) fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> 
         };
         let time = time.map_err(|e| e.at(file, "readout.time"))?;
         config.set_time(time).map_err(|e| e.at(file, "readout.time"))?;
+    }
+    if let Some(training) = raw.training.as_ref().map(|t| v.training(t)).transpose()?.flatten() {
+        config.set_training(training).map_err(|e| e.at(file, "training"))?;
     }
     Ok(config)
 }
@@ -412,6 +421,78 @@ impl Validator<'_> {
                     truncate(&other.to_string(), 40)
                 ),
             )),
+        }
+    }
+
+    /// `[training]`: the optimizer and its step, batch and steps (TRAINING B10); `None` for
+    /// gradient flow, whose only key is `[readout] time`.
+    pub(crate) fn training(&self, t: &RawTraining) -> Result<Option<crate::spec::Training>> {
+        use crate::spec::{Optimizer, Step, Steps, Training};
+        let optimizer = self.check("training.optimizer", Optimizer::named(&t.optimizer))?;
+        let steps = match &t.steps {
+            None => Steps::Infinite,
+            Some(toml::Value::Integer(k)) => self.check("training.steps", Steps::count(*k))?,
+            Some(toml::Value::String(s)) => self.check("training.steps", Steps::named(s))?,
+            Some(other) => {
+                return Err(self.err(
+                    "training.steps",
+                    format!(
+                        "expected a step count k ≥ 0, \"optimal\" or \"infinite\", got {}",
+                        truncate(&other.to_string(), 40)
+                    ),
+                ))
+            }
+        };
+        let step = |sgd: bool| -> Result<Step> {
+            let expected = if sgd {
+                "expected a step η > 0, { edge = f } or { kernel_norm = c }"
+            } else {
+                "expected a step η > 0 or { edge = f }"
+            };
+            match &t.step {
+                None => Err(self.err("training.step", format!("missing: {expected}"))),
+                Some(toml::Value::Float(x)) => self.check("training.step", Step::fixed(*x)),
+                Some(toml::Value::Integer(x)) => self.check("training.step", Step::fixed(*x as f64)),
+                Some(toml::Value::Table(tab)) if tab.len() == 1 => {
+                    let (key, value) = tab.iter().next().ok_or_else(|| self.err("training.step", expected))?;
+                    let x = match value {
+                        toml::Value::Float(x) => *x,
+                        toml::Value::Integer(x) => *x as f64,
+                        _ => return Err(self.err(format!("training.step.{key}"), "expected a number")),
+                    };
+                    match key.as_str() {
+                        "edge" => self.check("training.step.edge", Step::edge(x)),
+                        "kernel_norm" if sgd => self.check("training.step.kernel_norm", Step::kernel_norm(x)),
+                        _ => Err(self.err(format!("training.step.{}", truncate(key, 40)), expected)),
+                    }
+                }
+                Some(other) => Err(self.err(
+                    "training.step",
+                    format!("{expected}, got {}", truncate(&other.to_string(), 40)),
+                )),
+            }
+        };
+        match optimizer {
+            Optimizer::Flow => {
+                for (key, given) in
+                    [("training.step", t.step.is_some()), ("training.batch", t.batch.is_some()), ("training.steps", t.steps.is_some())]
+                {
+                    if given {
+                        return Err(self.err(key, "gradient flow has no step: its training time is [readout] time"));
+                    }
+                }
+                Ok(None)
+            }
+            Optimizer::Gd => {
+                if t.batch.is_some() {
+                    return Err(self.err("training.batch", "full-batch gradient descent has no batch (sgd has)"));
+                }
+                Ok(Some(Training::Descent(crate::spec::Descent { step: step(false)?, steps })))
+            }
+            Optimizer::Sgd => {
+                let batch = self.check("training.batch", crate::spec::batch(t.batch.unwrap_or(1)))?;
+                Ok(Some(Training::Sgd(crate::spec::OnlineSgd { step: step(true)?, batch, steps })))
+            }
         }
     }
 

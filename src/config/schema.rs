@@ -9,8 +9,22 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub layers: Vec<RawLayer>,
     pub readout: RawReadout,
-    pub samples: RawSamples,
+    /// Required except for one-pass SGD (which sees fresh samples at every step).
+    pub samples: Option<RawSamples>,
     pub simulation: Option<RawSimulation>,
+    pub training: Option<RawTraining>,
+}
+
+/// `[training]`: how the readout is trained with a step (TRAINING.md).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTraining {
+    pub optimizer: String,
+    /// A number, `{ edge = f }` or `{ kernel_norm = c }`.
+    pub step: Option<toml::Value>,
+    pub batch: Option<i64>,
+    /// A count, `"optimal"` or `"infinite"`.
+    pub steps: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Debug, Clone)]

@@ -8,7 +8,8 @@
 //! * the model's parts: [`Activation`], [`CovarianceKind`]/[`CovarianceSpec`], [`Target`],
 //!   a [`Dataset`] as the population,
 //!   [`LayerSpec`], [`ModelSpec`]; the readout's: [`Ridge`], [`Ensemble`]; a run's:
-//!   [`Config`], [`Simulation`] (and a run's [`SimulationOverrides`]).
+//!   [`Config`], [`Simulation`] (and a run's [`SimulationOverrides`]); training with a
+//!   step: [`Optimizer`], [`Step`], [`Steps`], [`Descent`], [`OnlineSgd`].
 
 mod activation;
 mod covariance;
@@ -21,6 +22,7 @@ pub mod rules;
 mod run_config;
 mod simulation;
 pub mod text;
+mod training;
 
 pub use activation::Activation;
 pub use covariance::{check_power_law, check_symmetric, CovarianceKind, CovarianceSpec, Target};
@@ -35,3 +37,5 @@ pub(crate) use readout::{
 pub use run_config::Config;
 pub(crate) use simulation::DATA_INPUTS;
 pub use simulation::{Inputs, Simulation, SimulationOverrides};
+pub use training::{batch, Descent, OnlineSgd, Optimizer, Step, Steps, MAX_BATCH, MAX_STEPS};
+pub(crate) use training::{SGD_SAMPLES, STEP_ENSEMBLE, STEP_LINEAR, STEP_RIDGE};

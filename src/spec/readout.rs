@@ -122,6 +122,10 @@ pub enum Training {
     Flow(f64),
     /// Gradient flow stopped at the time t* that minimises E_g (early stopping).
     EarlyStopped,
+    /// Full-batch gradient descent with a step (TRAINING A).
+    Descent(super::Descent),
+    /// One-pass SGD on fresh samples (TRAINING B).
+    Sgd(super::OnlineSgd),
 }
 
 impl Training {
@@ -134,12 +138,22 @@ impl Training {
         }
     }
 
-    /// The `[readout] time` of this training.
+    /// The `[readout] time` of this training (∞ for a training with a step, which has
+    /// none).
     pub fn time(self) -> Time {
         match self {
-            Training::Converged => Time::Infinite,
             Training::Flow(t) => Time::Finite(t),
             Training::EarlyStopped => Time::Optimal,
+            Training::Converged | Training::Descent(_) | Training::Sgd(_) => Time::Infinite,
+        }
+    }
+
+    /// The optimizer: flow for gradient flow and the converged readout.
+    pub fn optimizer(self) -> super::Optimizer {
+        match self {
+            Training::Descent(_) => super::Optimizer::Gd,
+            Training::Sgd(_) => super::Optimizer::Sgd,
+            _ => super::Optimizer::Flow,
         }
     }
 

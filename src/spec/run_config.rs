@@ -21,6 +21,8 @@ pub struct Config {
     ridge: Ridge,
     ensemble: Option<Ensemble>,
     time: Time,
+    /// `[training]` with a step (gradient descent, SGD); `None`: gradient flow by `time`.
+    stepped: Option<Training>,
     samples: Vec<usize>,
     simulation: Simulation,
 }
@@ -44,12 +46,16 @@ impl Config {
             ridge: Ridge::Optimal,
             ensemble: None,
             time: Time::Infinite,
+            stepped: None,
             samples: vec![],
             simulation,
         };
         c.set_ridge(ridge).map_err(|e| e.at(&c.source, "readout.ridge"))?;
         c.set_ensemble(ensemble).map_err(|e| e.at(&c.source, "readout.ensemble"))?;
-        c.set_samples(samples).map_err(|e| e.at(&c.source, "samples.values"))?;
+        // No sample sizes only for one-pass SGD, set next by `set_training` (resolve's rule).
+        if !samples.is_empty() {
+            c.set_samples(samples).map_err(|e| e.at(&c.source, "samples.values"))?;
+        }
         Ok(c)
     }
 
@@ -73,9 +79,43 @@ impl Config {
         self.time
     }
 
-    /// How the readout is trained (from `[readout] time`): the value every job dispatches on.
+    /// How the readout is trained (`[training]`, else `[readout] time`): the value every job
+    /// dispatches on.
     pub fn training(&self) -> Training {
-        Training::of_time(self.time)
+        self.stepped.unwrap_or(Training::of_time(self.time))
+    }
+
+    /// Sets a training with a step (`[training]`): gradient descent or one-pass SGD need a
+    /// linear network, a fixed ridge (their weight decay), a single learner and no
+    /// `[readout] time`; SGD has no sample sizes, gradient descent needs them. Gradient flow
+    /// (`Training::Flow`, …) goes through [`Config::set_time`].
+    pub fn set_training(&mut self, training: Training) -> Result<(), Invalid> {
+        let sgd = matches!(training, Training::Sgd(_));
+        if !matches!(training, Training::Descent(_) | Training::Sgd(_)) {
+            return self.set_time(training.time());
+        }
+        if self.model.is_nonlinear() {
+            return Err(Invalid(crate::spec::STEP_LINEAR.into()));
+        }
+        if self.ridge == Ridge::Optimal {
+            return Err(Invalid(crate::spec::STEP_RIDGE.into()));
+        }
+        if self.ensemble.is_some() {
+            return Err(Invalid(crate::spec::STEP_ENSEMBLE.into()));
+        }
+        if self.time != Time::Infinite {
+            return Err(Invalid(
+                "[readout] time is gradient flow's: give [training] steps for gradient descent and SGD".into(),
+            ));
+        }
+        if sgd && !self.samples.is_empty() {
+            return Err(Invalid(crate::spec::SGD_SAMPLES.into()));
+        }
+        if !sgd && self.samples.is_empty() {
+            return Err(Invalid("gradient descent needs sample sizes: add [samples]".into()));
+        }
+        self.stepped = Some(training);
+        Ok(())
     }
 
     /// Sets the training time (`readout.time`): a finite time, t*, or ∞ (the default). A
@@ -135,6 +175,9 @@ impl Config {
         if ridge == Ridge::Optimal && self.time != Time::Infinite {
             return Err(Invalid(FINITE_TIME_RIDGE.into()));
         }
+        if ridge == Ridge::Optimal && self.stepped.is_some() {
+            return Err(Invalid(crate::spec::STEP_RIDGE.into()));
+        }
         self.ridge = match ridge {
             Ridge::Fixed(l) => Ridge::fixed(l)?,
             Ridge::Optimal => Ridge::Optimal,
@@ -154,6 +197,9 @@ impl Config {
             if self.time != Time::Infinite {
                 return Err(Invalid(FINITE_TIME_ENSEMBLE.into()));
             }
+            if self.stepped.is_some() {
+                return Err(Invalid(crate::spec::STEP_ENSEMBLE.into()));
+            }
         }
         self.ensemble = ensemble;
         Ok(())
@@ -161,6 +207,9 @@ impl Config {
 
     /// Sets the sample sizes (`samples`), kept in the given order with repeats removed.
     pub fn set_samples(&mut self, mut samples: Vec<usize>) -> Result<(), Invalid> {
+        if matches!(self.stepped, Some(Training::Sgd(_))) {
+            return Err(Invalid(crate::spec::SGD_SAMPLES.into()));
+        }
         rules::sample_list(&samples)?;
         samples.dedup();
         self.samples = samples;

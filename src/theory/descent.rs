@@ -17,8 +17,9 @@
 //! smears: x₊ is then a *typical* edge, and one draw can diverge below it.
 
 use super::dynamics::{contour, expm1};
+use super::dynamics::Stepping;
 use super::{Theory, TimePoint};
-use crate::spec::{Error, Result};
+use crate::spec::{Descent, Error, Result, Step, Steps};
 use num_complex::Complex64 as C;
 
 /// Nodes of the mapped Talbot contour (A3 (i): Weideman's N = 28).
@@ -234,8 +235,93 @@ impl Theory {
             }
         }
         let mut points: Vec<TimePoint> = out.into_iter().flatten().collect();
-        points.iter_mut().for_each(|p| p.ridge = ridge);
+        for (p, &k) in points.iter_mut().zip(steps) {
+            p.ridge = ridge;
+            p.descent = Some(Stepping { step, steps: k as f64 });
+        }
         Ok(DescentCurve { top_edge, step_edge, points, diverged: None })
+    }
+
+    /// The step η of a [`Step`] rule at p samples and ridge λ: a fraction f of the edge is
+    /// f·2/(x₊ + λ) (TRAINING B10); a kernel norm is SGD's rule.
+    pub fn descent_step(&self, samples: f64, ridge: f64, step: Step) -> Result<f64> {
+        match step {
+            Step::Fixed(eta) => Ok(eta),
+            Step::Edge(f) => Ok(f * 2.0 / (self.top_edge(samples)? + ridge)),
+            Step::KernelNorm(_) => Err(Error::option("step", "a kernel-norm step is one-pass SGD's rule")),
+        }
+    }
+
+    /// Gradient descent as a [`Descent`] says at one sample size: k steps, the best k
+    /// ([`Theory::optimal_steps`]) or k = ∞ (the static theory, below the edge). A step
+    /// beyond the edge is an error of the option `step` with its growth per step.
+    pub fn descent_point(&self, samples: f64, ridge: f64, d: Descent) -> Result<TimePoint> {
+        let eta = self.descent_step(samples, ridge, d.step)?;
+        let curve = self.descent(samples, ridge, eta, &[])?;
+        if let Some(growth) = curve.diverged {
+            return Err(diverged(samples, eta, curve.step_edge, growth));
+        }
+        match d.steps {
+            Steps::Count(k) => Ok(self.descent(samples, ridge, eta, &[k])?.points.remove(0)),
+            Steps::Optimal => self.optimal_steps(samples, ridge, eta),
+            Steps::Infinite => Ok(self.converged_descent(samples, ridge, eta)?),
+        }
+    }
+
+    /// k → ∞ below the edge: the static theory at (p, λ), as a point with k = ∞.
+    fn converged_descent(&self, samples: f64, ridge: f64, eta: f64) -> Result<TimePoint> {
+        let pt = self.point_at(samples, ridge)?;
+        Ok(TimePoint {
+            samples,
+            ridge,
+            time: f64::INFINITY,
+            error: pt.error,
+            bias: pt.bias,
+            variance: pt.variance,
+            train_error: pt.train_error,
+            descent: Some(Stepping { step: eta, steps: f64::INFINITY }),
+        })
+    }
+
+    /// Discrete early stopping: the k ≥ 1 minimising E_g(k) at step η — a scan of
+    /// [`OPTIMAL_SCAN_PER_DECADE`] counts per decade of k over 1…10¹², then every integer
+    /// between the best scan point's neighbours by golden-section search on integers. When
+    /// no k beats the converged readout by more than 1e-10 (relative), k* = ∞.
+    pub fn optimal_steps(&self, samples: f64, ridge: f64, eta: f64) -> Result<TimePoint> {
+        let n = (12.0 * OPTIMAL_SCAN_PER_DECADE) as usize;
+        let mut grid: Vec<u64> = (0..=n).map(|i| 10f64.powf(i as f64 / OPTIMAL_SCAN_PER_DECADE).round() as u64).collect();
+        grid.dedup();
+        let scan = self.descent(samples, ridge, eta, &grid)?.points;
+        let converged = self.converged_descent(samples, ridge, eta)?;
+        let (i, _) = scan
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.error.total_cmp(&b.1.error))
+            .ok_or_else(|| Error::option("steps", "an empty scan"))?;
+        let beats = |pt: &TimePoint| pt.error < converged.error * (1.0 - 1e-10);
+        let mut best = scan[i].clone();
+        if i + 1 < grid.len() || beats(&best) {
+            // Golden section on the integers of (grid[i−1], grid[i+1]).
+            let (mut a, mut b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(grid.len() - 1)]);
+            let at = |k: u64| -> Result<TimePoint> { Ok(self.descent(samples, ridge, eta, &[k])?.points.remove(0)) };
+            while b - a > 3 {
+                let c = a + ((b - a) as f64 * 0.381_966).round() as u64;
+                let d = b - ((b - a) as f64 * 0.381_966).round() as u64;
+                let (pc, pd) = (at(c.max(a + 1))?, at(d.min(b - 1))?);
+                if pc.error <= pd.error {
+                    b = d.min(b - 1);
+                } else {
+                    a = c.max(a + 1);
+                }
+            }
+            for k in a.max(1)..=b {
+                let pt = at(k)?;
+                if pt.error < best.error {
+                    best = pt;
+                }
+            }
+        }
+        Ok(if beats(&best) { best } else { converged })
     }
 
     /// The readout before training (v = 0): E_g = β*ᵀΣ0β*, all bias; E_tr = E_g + η².
@@ -249,6 +335,7 @@ impl Theory {
             bias: signal,
             variance: 0.0,
             train_error: signal + self.noise,
+            descent: None,
         }
     }
 }
@@ -256,6 +343,24 @@ impl Theory {
 /// Why gradient descent and SGD refuse a nonlinear layer.
 pub(super) const NONLINEAR: &str =
     "gradient descent and SGD are specified for linear networks (TRAINING.md); this network has a nonlinear layer";
+
+/// Why a step beyond the edge gives no numbers.
+pub(crate) fn diverged(samples: f64, eta: f64, edge: f64, growth: f64) -> Error {
+    Error::option(
+        "step",
+        format!(
+            "η = {} is beyond the stability edge 2/(x₊+λ) = {} at p = {}: gradient descent diverges \
+             (E_g grows by e^{:.3} per step)",
+            crate::spec::text::num(eta),
+            crate::spec::text::num(edge),
+            crate::spec::text::num(samples),
+            growth
+        ),
+    )
+}
+
+/// Scan points per decade of k for the optimal step count.
+const OPTIMAL_SCAN_PER_DECADE: f64 = 4.0;
 
 /// Circle nodes for k steps: max(48, 8k), or `None` beyond [`CIRCLE_MAX`].
 fn circle_nodes(k: u64) -> Option<usize> {

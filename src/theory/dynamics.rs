@@ -35,6 +35,8 @@ const MAX_NEWTON: usize = 40;
 /// Node counts up to this sum their pairs in one sequential pass (the contours of gradient
 /// flow); larger sets (the circle rule of gradient descent) sum rows in parallel.
 const SEQUENTIAL_PAIRS: usize = 64;
+/// The sample size that stands for p = ∞ in the population one-point functions.
+const POPULATION: f64 = 1e30;
 /// |d| at the asymptotic start of a ray, relative to min(p, r). Where Newton finds no
 /// solution there (a spectrum whose tr/max is far below min(p, r), e.g. raw-scale), the
 /// ray starts again at [`START_SERIES`] times the smallest tr/max, where each κ_a ≈ tr_a/d
@@ -58,6 +60,16 @@ pub struct TimePoint {
     pub variance: f64,
     /// E_tr(t) = |y − Φv(t)|²/p.
     pub train_error: f64,
+    /// Gradient descent's step η and step count k (time = ηk; k = ∞ for the converged
+    /// readout); `None` for gradient flow.
+    pub descent: Option<Stepping>,
+}
+
+/// A step η and a step count k of gradient descent (TRAINING A).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stepping {
+    pub step: f64,
+    pub steps: f64,
 }
 
 /// The `nodes` nodes s_j of the contour and the factors s'_j/(i N s_j) of their weights.
@@ -538,6 +550,27 @@ impl Theory {
             .collect()
     }
 
+    /// The population (p = ∞) one-point functions at the readout-level ridge κ = −s + iεs
+    /// just above the real axis (TRAINING B2): `(d, κ, U)` with d = df_{Σ_F}(κ) and
+    /// U = κ_0 Σ c²m/(m + κ_0), continued down the vertical path κ(t′) = −s + iεs/t′ from
+    /// the asymptotic region (it stays in the upper half plane: no branch is crossed);
+    /// p = ∞ is p = 10³⁰ (μ = κ to 1e-27). `None` where the continuation fails (below a
+    /// lower edge of the support, where the density is 0).
+    pub(super) fn population_point(&self, s: f64, eps: f64) -> Option<(C, C, C)> {
+        let sad = self.ray(POPULATION, -s, C::new(0.0, eps * s), &[1.0], None).ok()?.pop()?;
+        let k0 = sad.kappas[0];
+        let mut u = C::new(0.0, 0.0);
+        let w = self.modes.weights.as_deref();
+        for (i, (&m, &c)) in self.modes.m.iter().zip(&self.modes.c2).enumerate() {
+            if m > 0.0 {
+                u += (k0 + m).inv() * (w.map_or(1.0, |w| w[i]) * c * m);
+            }
+        }
+        let kappa = self.complex_kappa(&sad);
+        let finite = |z: C| z.re.is_finite() && z.im.is_finite();
+        (finite(sad.d) && finite(kappa) && finite(u)).then_some((sad.d, kappa, k0 * u))
+    }
+
     /// The point of time `time` from its sums Σ w_j w_k (bias, variance/η², train) over the
     /// node pairs; a sum that is not finite is a solver error naming the point (`unit` names
     /// the time: `t` for gradient flow, `k` for gradient descent).
@@ -635,7 +668,7 @@ impl Theory {
         let error = bias.re + var.re;
         // E_tr ≥ 0: a negative value is rounding of a training error of 0 (interpolation).
         let train_error = if etr.re < 0.0 && -etr.re <= 1e-12 * (error + eta2) { 0.0 } else { etr.re };
-        TimePoint { samples, ridge, time, error, bias: bias.re, variance: var.re, train_error }
+        TimePoint { samples, ridge, time, error, bias: bias.re, variance: var.re, train_error, descent: None }
     }
 }
 
@@ -679,6 +712,7 @@ impl Theory {
             bias: converged.bias,
             variance: converged.variance,
             train_error: converged.train_error,
+            descent: None,
         };
         let beats = |pt: &TimePoint| pt.error < converged.error * (1.0 - T_STAR_MARGIN);
         if i == n && !beats(&scan[i]) {

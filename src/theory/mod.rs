@@ -13,7 +13,7 @@
 //!   early stopping) — the one place that chooses between them.
 
 mod activation;
-mod descent;
+pub(crate) mod descent;
 mod dynamics;
 mod ensemble;
 mod measure;
@@ -29,7 +29,8 @@ mod trained;
 
 pub use activation::Moments;
 pub use descent::DescentCurve;
-pub use dynamics::TimePoint;
+pub use sgd::{Measures, SgdCurve, SgdPoint};
+pub use dynamics::{Stepping, TimePoint};
 pub use ensemble::Ensemble;
 pub use observables::Point;
 use spectrum::Spectrum;

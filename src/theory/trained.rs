@@ -89,6 +89,11 @@ impl Theory {
             Training::Converged => Ok(None),
             Training::Flow(t) => self.point_at_time(samples, ridge, t).map(Some),
             Training::EarlyStopped => self.optimal_time(samples, ridge).map(Some),
+            Training::Descent(d) => self.descent_point(samples, ridge, d).map(Some),
+            Training::Sgd(_) => Err(Error::option(
+                "optimizer",
+                "one-pass SGD has no sample size: its errors are along the steps (lcurve dynamics)",
+            )),
         }
     }
 

@@ -25,27 +25,27 @@ const DEEPEST: f64 = -600.0;
 
 /// One-pass SGD's parameters: batch B, step η, weight decay λ ≥ 0.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SgdStep {
-    pub batch: f64,
-    pub step: f64,
-    pub decay: f64,
+pub(crate) struct SgdStep {
+    pub(crate) batch: f64,
+    pub(crate) step: f64,
+    pub(crate) decay: f64,
 }
 
 /// Atoms of the two measures on the spectrum of Σ_F (TRAINING B2): values σ_i > 0, counting
 /// masses ρ_i and signal masses ν_i, merged so that every value is distinct, with the floor
 /// σ_r² (the approximation error U(0)).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Atoms {
-    pub value: Vec<f64>,
-    pub mass: Vec<f64>,
-    pub signal: Vec<f64>,
-    pub floor: f64,
+pub(crate) struct Atoms {
+    pub(crate) value: Vec<f64>,
+    pub(crate) mass: Vec<f64>,
+    pub(crate) signal: Vec<f64>,
+    pub(crate) floor: f64,
 }
 
 impl Atoms {
     /// Atoms from (value, mass, signal) triples in any order: values ≤ 0 and empty masses
     /// dropped, equal values merged (isotropic spectra would make the roots degenerate).
-    pub fn new(mut triples: Vec<(f64, f64, f64)>, floor: f64) -> Atoms {
+    pub(crate) fn new(mut triples: Vec<(f64, f64, f64)>, floor: f64) -> Atoms {
         triples.retain(|t| t.0 > 0.0 && (t.1 != 0.0 || t.2 != 0.0));
         triples.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut out = Atoms { value: vec![], mass: vec![], signal: vec![], floor };
@@ -63,12 +63,12 @@ impl Atoms {
     }
 
     /// tr Σ_F = Σ ρ_i σ_i.
-    pub fn trace(&self) -> f64 {
+    pub(crate) fn trace(&self) -> f64 {
         self.value.iter().zip(&self.mass).map(|(v, m)| v * m).sum()
     }
 
     /// The largest value (σ_top).
-    pub fn top(&self) -> f64 {
+    pub(crate) fn top(&self) -> f64 {
         self.value.first().copied().unwrap_or(0.0)
     }
 }
@@ -104,13 +104,13 @@ impl Modes {
 }
 
 /// Kernel norm ‖K‖ = Σ c_j/x_j of a step (B3), `None` when some mode is unstable by itself.
-pub fn kernel_norm(atoms: &Atoms, step: SgdStep) -> Option<f64> {
+pub(crate) fn kernel_norm(atoms: &Atoms, step: SgdStep) -> Option<f64> {
     Modes::new(atoms, step).kernel_norm()
 }
 
 /// Why a step has no exponential sum.
 #[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
-pub enum Unstable {
+pub(crate) enum Unstable {
     /// A mode's own factor q_j ≥ 1 (x_j ≤ 0) or η(λ + σ_j) ≥ 2.
     #[error("a mode is unstable by itself: η(λ + σ) = {g:.4} with q = 1 − x, x = {x:.3e} ≤ 0")]
     Mode { g: f64, x: f64 },
@@ -122,15 +122,14 @@ pub enum Unstable {
 /// The solved exponential sum: R_k = R_∞ + Σ_j D_j p_j^k + Σ_l E_l (1 − y_l)^k, split into
 /// the part without label noise (`signal`: the bias) and the part ∝ η_n² (`noise`).
 #[derive(Clone, Debug)]
-pub struct ExpSum {
+pub(crate) struct ExpSum {
     /// 1 − z_l.
     y: Vec<f64>,
     /// p_j (weight decay only; empty at λ = 0).
     p: Vec<f64>,
-    pub kernel_norm: f64,
+    pub(crate) kernel_norm: f64,
     signal: Terms,
     noise: Terms,
-    noise_variance: f64,
 }
 
 /// The coefficients of one forcing.
@@ -170,7 +169,7 @@ fn power(base: f64, minus_one: f64, k: f64) -> f64 {
 impl ExpSum {
     /// Solves the Volterra equation of `atoms` at `step` with label-noise variance
     /// `noise` (B3, B8): roots once (O(110·M²), in parallel), then any k costs O(M).
-    pub fn solve(atoms: &Atoms, step: SgdStep, noise: f64) -> Result<ExpSum, Unstable> {
+    pub(crate) fn solve(atoms: &Atoms, step: SgdStep, noise: f64) -> Result<ExpSum, Unstable> {
         let modes = Modes::new(atoms, step);
         if let Some((&g, &x)) = modes.g.iter().zip(&modes.x).find(|(&g, &x)| !(x > 0.0 && g < 2.0)) {
             return Err(Unstable::Mode { g, x });
@@ -276,12 +275,12 @@ impl ExpSum {
             d: vec![0.0; p.len()],
             e: coefficients(noise, &zeros, &zeros, &zeros),
         };
-        Ok(ExpSum { y, p, kernel_norm: norm, signal, noise: noise_terms, noise_variance: noise })
+        Ok(ExpSum { y, p, kernel_norm: norm, signal, noise: noise_terms })
     }
 
     /// E_g(k) = R_k − η_n² split as (bias, variance): the part without label noise and the
     /// part ∝ η_n² (whose constant forcing η_n² is the test-noise floor, subtracted exactly).
-    pub fn split(&self, k: f64) -> (f64, f64) {
+    pub(crate) fn split(&self, k: f64) -> (f64, f64) {
         let bias = self.signal.at(k, &self.y, &self.p);
         // The noise part's limit is η_n²/(1 − ‖K‖) − η_n², stored as η_n²‖K‖/(1 − ‖K‖).
         let variance = self.noise.at(k, &self.y, &self.p);
@@ -289,13 +288,8 @@ impl ExpSum {
     }
 
     /// R_∞ − η_n²: the excess risk SGD settles at, bias and variance.
-    pub fn floor(&self) -> (f64, f64) {
+    pub(crate) fn floor(&self) -> (f64, f64) {
         (self.signal.limit, self.noise.limit)
-    }
-
-    /// The label-noise variance η_n² the sum was solved with.
-    pub fn noise_variance(&self) -> f64 {
-        self.noise_variance
     }
 }
 

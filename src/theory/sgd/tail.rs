@@ -19,7 +19,7 @@ const KAPPA_MAX: f64 = 4096.0;
 /// α_R = κ/2 for the top mode at step η, value σ_top, batch B and weight decay λ;
 /// `f64::INFINITY` when κ exceeds [`KAPPA_MAX`] (no heavy tail), `None` when
 /// E log|1 − ηλ − ησχ²_B/B| ≥ 0 (the top mode itself diverges).
-pub fn tail_index(step: f64, top: f64, batch: f64, decay: f64) -> Option<f64> {
+pub(crate) fn tail_index(step: f64, top: f64, batch: f64, decay: f64) -> Option<f64> {
     let a = 1.0 - step * decay;
     let b = step * top / batch;
     let cusp = (a.max(0.0) / b).sqrt();
