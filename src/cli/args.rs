@@ -170,17 +170,23 @@ pub(crate) enum Command {
         #[arg(long, value_name = "NAME")]
         table: Option<String>,
     },
-    /// Training-time curves (gradient flow, DYNAMICS.md): E_g(t), E_tr(t) at every sample
-    /// size, and early stopping (t*) beside the converged readout and the optimal ridge.
+    /// Training-time curves: gradient flow along times (DYNAMICS.md; E_g(t), E_tr(t) and early
+    /// stopping at every sample size), gradient descent and one-pass SGD along step counts
+    /// (TRAINING.md; a config's [training] section).
     #[command(
-        after_help = "Example: lcurve dynamics configs/quickstart.toml --set readout.ridge=0 --times 0.1:1000:40"
+        after_help = "Examples:\n  lcurve dynamics configs/quickstart.toml --set readout.ridge=0 --times 0.1:1000:40\n  lcurve dynamics configs/sgd.toml --steps 1:100000:30",
+        group = clap::ArgGroup::new("axis").required(true).args(["times", "steps"])
     )]
     Dynamics {
         #[command(flatten)]
         model: ModelArgs,
-        /// Times: POINTS log-spaced from FROM to TO (FROM:TO:POINTS), or a list a,b,c.
+        /// Times (gradient flow): POINTS log-spaced from FROM to TO (FROM:TO:POINTS), or a list a,b,c.
         #[arg(long, value_name = "FROM:TO:POINTS|a,b,c", value_parser = parse_times, allow_hyphen_values = true)]
-        times: Times,
+        times: Option<Times>,
+        /// Step counts (gradient descent, SGD): POINTS log-spaced integers from FROM to TO
+        /// (repeats removed), or a list a,b,c (0 = untrained).
+        #[arg(long, value_name = "FROM:TO:POINTS|a,b,c", value_parser = parse_steps, allow_hyphen_values = true)]
+        steps: Option<StepCounts>,
         /// Simulate exact gradient flow at every (p, t): each trial follows one trained network
         /// along the whole axis (adds mc_mean, mc_stderr, z, train_mc_mean).
         #[arg(long)]
@@ -317,6 +323,29 @@ pub(crate) fn parse_times(s: &str) -> Result<Times, String> {
         })
         .collect::<Result<Vec<f64>, String>>()
         .map(Times)
+}
+
+/// The step counts of `--steps`.
+#[derive(Clone, Debug)]
+pub(crate) struct StepCounts(pub(crate) Vec<u64>);
+
+/// `FROM:TO:POINTS` (log-spaced integers) or `a,b,c`.
+pub(crate) fn parse_steps(s: &str) -> Result<StepCounts, String> {
+    if s.contains(':') {
+        let (from, to, points) = parse_range(s).map_err(|_| {
+            format!("expected FROM:TO:POINTS such as 1:100000:30, or a,b,c; got {}", short(s))
+        })?;
+        return lcurve::stepped::step_range(from, to, points).map(StepCounts).map_err(|e| e.to_string());
+    }
+    let values = s
+        .split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("expected step counts a,b,c or FROM:TO:POINTS, got {}", short(s)))
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    lcurve::stepped::steps(&values).map(StepCounts).map_err(|e| e.to_string())
 }
 
 pub(crate) fn parse_inputs(s: &str) -> Result<lcurve::Inputs, String> {

@@ -19,16 +19,20 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
-        Command::Dynamics { model, times, validate, table, sim, store } => {
+        Command::Dynamics { model, times, steps, validate, table, sim, store } => {
             if store.shard.is_some() && !validate {
                 return Err(Failure::Usage("--shard: only a --validate run has trials to share out".into()));
             }
             let (cfg, format) = progress.while_reading(|| model.load())?;
-            let times = lcurve::dynamics::times(times.0)?;
+            let axis = match (times, steps) {
+                (Some(t), _) => lcurve::dynamics::Axis::Times(lcurve::dynamics::times(t.0)?),
+                (None, Some(k)) => lcurve::dynamics::Axis::Steps(k.0),
+                (None, None) => return Err(Failure::Usage("give --times or --steps".into())),
+            };
             let run = if validate { Some(store.run_options(sim.overrides(None))?) } else { None };
             let kept = run.as_ref().and_then(|r| r.store());
-            let d =
-                stopped(lcurve::dynamics::run_with(&cfg, &times, run.as_ref(), &progress), &progress, kept)?;
+            let report =
+                stopped(lcurve::dynamics::run_axis(&cfg, &axis, run.as_ref(), &progress), &progress, kept)?;
             if let Some(sh) = store.shard {
                 eprintln!(
                     "dynamics: shard {}/{} computed its trajectories into the store",
@@ -36,11 +40,14 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
                 );
                 return Ok(Outcome::Done);
             }
-            model.emit(&d.render(cfg.source(), format, table.as_deref())?)?;
-            if let (Some(trials), Some(z)) = (d.trials, d.max_abs_z()) {
+            model.emit(&report.render(cfg.source(), format, table.as_deref())?)?;
+            for w in report.warnings() {
+                eprintln!("dynamics: warning: {w}");
+            }
+            if let Some((points, trials, z)) = report.simulation_check() {
                 let caveat =
                     lcurve::stats::few_trials_caveat(trials).map(|c| format!("; {c}")).unwrap_or_default();
-                eprintln!("dynamics: {} points × {trials} trials; max |z| = {z:.2}{caveat}", d.points.len());
+                eprintln!("dynamics: {points} points × {trials} trials; max |z| = {z:.2}{caveat}");
             }
             Ok(Outcome::Done)
         }

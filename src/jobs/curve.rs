@@ -41,6 +41,14 @@ pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Re
             crate::spec::EXPONENTS_CONVERGED,
         ));
     }
+    if matches!(config.training(), crate::spec::Training::Sgd(_)) {
+        return Err(crate::spec::Error::input(
+            config.source(),
+            "training.optimizer",
+            "one-pass SGD has no sample sizes to sweep (samples seen = steps × batch): its curve is along the steps, \
+             `lcurve dynamics CONFIG --steps FROM:TO:POINTS`",
+        ));
+    }
     let Prepared { theory, summary } = prologue::prepare(config.model(), config.source(), progress)?;
     progress.start("theory", config.samples().len() as u64);
     let points =

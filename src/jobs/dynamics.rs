@@ -4,7 +4,7 @@
 use crate::jobs::run::RunOptions;
 use crate::jobs::store::{PointKey, Record};
 use crate::jobs::trials::{self, Jobs};
-use crate::simulation::Trial;
+use crate::simulation::{Filter, Trial};
 use crate::spec::text::num;
 use crate::spec::{Config, Ensemble, Error, Inputs, Result, Ridge};
 use crate::support::output::{Cell, Format, Table};
@@ -40,6 +40,75 @@ pub fn time_range(from: f64, to: f64, points: i64) -> Result<Vec<f64>> {
     // Log spacing leaves 0.10000000000000002 for 0.1: snap to 12 significant digits.
     let snap = |x: f64| format!("{x:.11e}").parse::<f64>().unwrap_or(x);
     times(crate::spec::rules::spaced(from, to, points as usize, true).into_iter().map(snap).collect())
+}
+
+/// The axis a dynamics run follows: times (gradient flow) or step counts (gradient descent,
+/// SGD).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Axis {
+    Times(Vec<f64>),
+    Steps(Vec<u64>),
+}
+
+/// A dynamics report: gradient flow along times, or a training with a step along steps.
+#[derive(Clone, Debug)]
+pub enum Report {
+    Flow(Dynamics),
+    Stepped(crate::jobs::stepped::Stepped),
+}
+
+impl Report {
+    /// CSV: one table (`points` or `summary`); JSON: both (see each report).
+    pub fn render(&self, source: &str, format: Format, table: Option<&str>) -> Result<String> {
+        match self {
+            Report::Flow(d) => d.render(source, format, table),
+            Report::Stepped(s) => s.render(source, format, table),
+        }
+    }
+
+    /// With a simulation: the number of points, the trials per sample size and the largest
+    /// |z| of E_g.
+    pub fn simulation_check(&self) -> Option<(usize, usize, f64)> {
+        match self {
+            Report::Flow(d) => Some((d.points.len(), d.trials?, d.max_abs_z()?)),
+            Report::Stepped(s) => s.simulation_check().map(|(t, z)| (s.len(), t, z)),
+        }
+    }
+
+    /// What the user must be told beside the numbers (diverging steps, heavy tails).
+    pub fn warnings(&self) -> Vec<String> {
+        match self {
+            Report::Flow(_) => Vec::new(),
+            Report::Stepped(s) => s.warnings(),
+        }
+    }
+}
+
+/// Runs the dynamics of a config along `axis`: gradient flow takes times (`[readout] time`'s
+/// training), gradient descent and SGD (`[training]`) take step counts; the other pairing
+/// is an error naming the option. `simulate` adds trained networks beside the theory.
+pub fn run_axis(
+    config: &Config,
+    axis: &Axis,
+    simulate: Option<&RunOptions>,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let stepped = matches!(config.training(), crate::spec::Training::Descent(_) | crate::spec::Training::Sgd(_));
+    match (axis, stepped) {
+        (Axis::Times(times), false) => run_with(config, times, simulate, progress).map(Report::Flow),
+        (Axis::Steps(steps), true) => crate::jobs::stepped::run(config, steps, simulate, progress).map(Report::Stepped),
+        (Axis::Steps(_), false) => Err(Error::option(
+            "steps",
+            "step counts are for gradient descent and SGD ([training] optimizer = \"gd\" or \"sgd\"); gradient flow takes times",
+        )),
+        (Axis::Times(_), true) => Err(Error::option(
+            "times",
+            format!(
+                "[training] optimizer = \"{}\" runs along step counts (steps), not times",
+                config.training().optimizer().name()
+            ),
+        )),
+    }
 }
 
 /// Early stopping at one sample size, beside the converged readout and the optimal ridge.
@@ -140,10 +209,10 @@ pub fn run_with(
         None => None,
         // A shard only fills the store: no summaries of a part of the trials.
         Some(run) if run.shard.is_some() => {
-            simulate_axis(config, ridge, times, run, progress)?;
+            simulate_axis(config, ridge, &flow_filters(config, times), run, progress)?;
             None
         }
-        Some(run) => Some(simulate_axis(config, ridge, times, run, progress)?),
+        Some(run) => Some(simulate_axis(config, ridge, &flow_filters(config, times), run, progress)?),
     };
     Ok(Dynamics {
         ridge,
@@ -157,12 +226,18 @@ pub fn run_with(
     })
 }
 
-/// E_g and E_tr summaries of the run's gradient-flow trajectories at every (p, t), sample
-/// size by sample size, time by time (empty for a shard, which only fills the store).
-fn simulate_axis(
+/// Gradient flow's filters: the same times at every sample size.
+fn flow_filters(config: &Config, times: &[f64]) -> Vec<Vec<Filter>> {
+    vec![times.iter().map(|&t| Filter::Flow(t)).collect(); config.samples().len()]
+}
+
+/// E_g and E_tr summaries of the run's trajectories (gradient flow or gradient descent, one
+/// draw per trial for a whole axis) at every sample size and filter of `filters` (one list
+/// per sample size), in that order (empty for a shard, which only fills the store).
+pub(crate) fn simulate_axis(
     config: &Config,
     ridge: f64,
-    times: &[f64],
+    filters: &[Vec<Filter>],
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<(Summary, Summary)>> {
@@ -179,9 +254,10 @@ fn simulate_axis(
     let keys: Vec<Vec<PointKey>> = config
         .samples()
         .iter()
-        .map(|&p| {
+        .zip(filters)
+        .map(|(&p, fs)| {
             let key = PointKey::new(config.model(), p, ridge, None, s.seed, s.test_samples);
-            times.iter().map(|&t| key.with_time(t)).collect()
+            fs.iter().map(|&f| key.with_filter(f)).collect()
         })
         .collect();
     let stored = trials::stored(run.store(), keys.iter().flatten().copied().collect(), progress)?;
@@ -216,7 +292,7 @@ fn simulate_axis(
         };
         let p = config.samples()[i];
         let mut rng = crate::simulation::trial_rng(s.seed, p, t);
-        sim.trials_at_times(p, ridge, times, &mut rng, faer::Par::Seq)
+        sim.trials_filtered(p, ridge, &filters[i], &mut rng, faer::Par::Seq)
     };
     let records = |j: usize, r: &Vec<Trial>| -> Vec<Record> {
         let (i, t) = jobs[j];
@@ -243,12 +319,14 @@ fn simulate_axis(
         .into_iter()
         .map(|r| r.ok_or_else(|| Error::Numerical("a trajectory of the run is missing".into())))
         .collect::<Result<_>>()?;
-    let mut out = Vec::with_capacity(config.samples().len() * times.len());
+    let mut out = Vec::new();
     for i in 0..config.samples().len() {
         let per_p = &runs[i * s.trials..(i + 1) * s.trials];
-        for k in 0..times.len() {
-            let e: Vec<f64> = per_p.iter().map(|r| r[k].error).collect();
-            let tr: Vec<f64> = per_p.iter().map(|r| r[k].train_error).collect();
+        for k in 0..filters[i].len() {
+            // A draw beyond its own stability edge (gradient descent) is marked +∞ and left
+            // out: its summary counts the trials that stayed (`Summary::trials`).
+            let e: Vec<f64> = per_p.iter().map(|r| r[k].error).filter(|x| x.is_finite()).collect();
+            let tr: Vec<f64> = per_p.iter().map(|r| r[k].train_error).filter(|x| x.is_finite()).collect();
             out.push((summarize(&e), summarize(&tr)));
         }
     }

@@ -10,6 +10,7 @@ pub mod prologue;
 pub mod refs;
 pub mod run;
 pub mod scaling;
+pub mod stepped;
 pub mod store;
 pub mod sweep;
 pub mod trials;

@@ -154,6 +154,19 @@ impl PointKey {
         PointKey(h.0 & Self::MASK)
     }
 
+    /// The key of the readout trained as `filter` says: gradient flow keeps [`PointKey::with_time`]'s
+    /// keys; gradient descent keys its step and step count.
+    pub fn with_filter(self, filter: crate::simulation::Filter) -> Self {
+        match filter {
+            crate::simulation::Filter::Flow(t) => self.with_time(t),
+            crate::simulation::Filter::Descent { step, steps } => {
+                let mut h = Fnv::new();
+                h.tag("gradient descent").u64(self.0 as u64).u64((self.0 >> 64) as u64).f64(step).f64(steps);
+                PointKey(h.0 & Self::MASK)
+            }
+        }
+    }
+
     /// The key of the same point simulated on `inputs`: Gaussian inputs keep the key (so
     /// every store written before datasets stays valid), a dataset's rows get their own.
     pub fn with_inputs(self, inputs: Inputs) -> Self {

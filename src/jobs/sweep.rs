@@ -56,9 +56,14 @@ pub fn learning_curve(
     Ok(out)
 }
 
-/// With a finite training (`[readout] time`), the theory of the readout trained that long
-/// (t* per point for early stopping) replaces each point's errors; the times simulated.
-pub(crate) fn at_times(config: &Config, theory: &Theory, points: &mut [Point]) -> Result<Vec<Option<f64>>> {
+/// With a finite training (`[readout] time`, or gradient descent's `[training]`), the theory
+/// of the readout trained that long (t* or k* per point for early stopping) replaces each
+/// point's errors; the trainings simulated (`None`: the converged readout).
+pub(crate) fn at_times(
+    config: &Config,
+    theory: &Theory,
+    points: &mut [Point],
+) -> Result<Vec<Option<crate::simulation::Filter>>> {
     let training = config.training();
     let Some(ridge) = training.ridge(config.ridge()).map_err(|e| Error::option("time", e.0))? else {
         return Ok(vec![None; points.len()]);
@@ -72,8 +77,11 @@ pub(crate) fn at_times(config: &Config, theory: &Theory, points: &mut [Point]) -
             pt.variance = tp.variance;
             pt.train_error = tp.train_error;
             pt.test_mse = tp.error + config.model().noise();
-            // t* = ∞ is the converged readout.
-            Ok(tp.time.is_finite().then_some(tp.time))
+            // t* = ∞ (k* = ∞) is the converged readout.
+            Ok(tp.time.is_finite().then_some(match tp.descent {
+                Some(d) => crate::simulation::Filter::Descent { step: d.step, steps: d.steps },
+                None => crate::simulation::Filter::Flow(tp.time),
+            }))
         })
         .collect()
 }

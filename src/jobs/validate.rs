@@ -26,8 +26,11 @@ pub struct Row {
     pub alpha: f64,
     /// λ simulated (the theory's λ* for `ridge = "optimal"`).
     pub ridge: f64,
-    /// The training time simulated (gradient flow; `None`: the converged readout).
+    /// The training time simulated (gradient flow's t, gradient descent's ηk; `None`: the
+    /// converged readout).
     pub time: Option<f64>,
+    /// Gradient descent's step and step count simulated.
+    pub descent: Option<crate::theory::Stepping>,
     /// Theory E_g at the simulated sizes (+∞ at the interpolation threshold).
     pub theory: f64,
     /// Monte Carlo E_g.
@@ -82,8 +85,9 @@ pub struct Validation {
     pub ridge: Ridge,
     /// The config's ensemble, if set (rows then compare the ensemble and the single learner).
     pub ensemble: Option<Ensemble>,
-    /// The config's training time (a `time` column follows `ridge` unless it is ∞).
-    pub time: crate::spec::Time,
+    /// How the config trains the readout (a `time` column follows `ridge` unless it is
+    /// the converged readout; gradient descent adds `step` and `steps`).
+    pub training: crate::spec::Training,
     pub trials: usize,
     pub seed: u64,
     pub scale: f64,
@@ -134,6 +138,13 @@ fn size_key(spec: &crate::spec::ModelSpec) -> String {
 /// The scaled model spec, the scaled sample sizes and the plan of a validation.
 fn prepare(config: &Config, opts: &Simulation) -> Result<(crate::spec::ModelSpec, Vec<usize>, Plan)> {
     opts.check()?;
+    if matches!(config.training(), crate::spec::Training::Sgd(_)) {
+        return Err(Error::input(
+            config.source(),
+            "training.optimizer",
+            "one-pass SGD has no sample sizes to validate: its trials run along the steps (lcurve dynamics --validate)",
+        ));
+    }
     let spec = config.model().scaled(opts.scale)?;
     let samples = scaled_samples(config, opts.scale);
     if let Some(&p) = samples.iter().find(|&&p| p as f64 > resources::MAX_SAMPLES) {
@@ -221,7 +232,13 @@ pub fn run_stored(
                 .map(|t| t.ok_or_else(|| Error::Numerical("a trial of the run is missing".into())))
                 .collect::<Result<_>>()?;
             let mut r = row(pt, &trials, config)?;
-            r.time = run.times[i];
+            r.time = run.times[i].map(crate::simulation::Filter::time);
+            r.descent = match run.times[i] {
+                Some(crate::simulation::Filter::Descent { step, steps }) => {
+                    Some(crate::theory::Stepping { step, steps })
+                }
+                _ => None,
+            };
             Ok(r)
         })
         .collect::<Result<_>>()?;
@@ -230,7 +247,7 @@ pub fn run_stored(
         model: run.summary,
         ridge: config.ridge(),
         ensemble: config.ensemble(),
-        time: config.time(),
+        training: config.training(),
         trials: opts.trials,
         seed: opts.seed,
         scale: opts.scale,
@@ -272,8 +289,8 @@ struct Trials<'a> {
     opts: Simulation,
     spec: crate::spec::ModelSpec,
     points: Vec<Point>,
-    /// The training time of each point's readout (None: converged).
-    times: Vec<Option<f64>>,
+    /// The training of each point's readout (None: converged).
+    times: Vec<Option<crate::simulation::Filter>>,
     summary: ModelSummary,
     jobs: Vec<(usize, usize)>,
     /// Progress units of a trial at each point: its estimated work in MFLOP (at least 1),
@@ -322,7 +339,7 @@ impl<'a> Trials<'a> {
                     .with_inputs(opts.inputs)
             })
             .zip(&times)
-            .map(|(k, t)| t.map_or(k, |t| k.with_time(t)))
+            .map(|(k, t)| t.map_or(k, |t| k.with_filter(t)))
             .collect();
         let stored = trials::stored(store, keys.iter().copied().collect(), progress)?;
         Ok(Trials {
@@ -412,8 +429,9 @@ impl<'a> Trials<'a> {
             // Sequential kernels inside trials: parallelism is over trials.
             let cancelled = || progress.cancelled();
             match self.times[i] {
-                Some(time) => sim
-                    .trial_at_time(p, self.points[i].ridge, time, &mut rng, Par::Seq)
+                Some(filter) => sim
+                    .trials_filtered(p, self.points[i].ridge, &[filter], &mut rng, Par::Seq)
+                    .map(|mut v| v.remove(0))
                     .map(|single| EnsembleTrial { single, error: single.error, bias: single.bias }),
                 None => {
                     sim.ensemble_trial((p, self.points[i].ridge), members, &mut rng, Par::Seq, &cancelled)
@@ -452,6 +470,7 @@ fn row(pt: &Point, trials: &[EnsembleTrial], config: &Config) -> Result<Row> {
         alpha: pt.alpha,
         ridge: pt.ridge,
         time: None,
+        descent: None,
         theory,
         z: mc.z(theory),
         mc,
@@ -593,8 +612,11 @@ impl Validation {
             let at = c.iter().position(|c| c == "z").expect("a z column") + 1;
             c.splice(at..at, Self::SINGLE_COLUMNS.iter().map(|c| c.to_string()));
         }
-        if self.time != crate::spec::Time::Infinite {
+        if self.training != crate::spec::Training::Converged {
             c.insert(3, "time".into());
+        }
+        if matches!(self.training, crate::spec::Training::Descent(_)) {
+            c.splice(4..4, ["step".to_string(), "steps".to_string()]);
         }
         c
     }
@@ -607,9 +629,13 @@ impl Validation {
             .iter()
             .map(|r| {
                 let mut row = vec![Cell::Int(r.samples as u64), Cell::Num(r.alpha), Cell::Num(r.ridge)];
-                if self.time != crate::spec::Time::Infinite {
+                if self.training != crate::spec::Training::Converged {
                     // t* = ∞ (no finite time beats convergence) simulates the converged readout.
                     row.push(Cell::Num(r.time.unwrap_or(f64::INFINITY)));
+                }
+                if matches!(self.training, crate::spec::Training::Descent(_)) {
+                    let (step, steps) = r.descent.map_or((f64::NAN, f64::INFINITY), |d| (d.step, d.steps));
+                    row.extend([Cell::Num(step), Cell::Num(steps)]);
                 }
                 row.extend([
                     Cell::Num(r.theory),

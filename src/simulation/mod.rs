@@ -21,6 +21,7 @@ use rand_distr::StandardNormal;
 pub use crate::spec::limits::MAX_TRIALS;
 
 mod flow;
+pub use flow::Filter;
 mod nonlinear;
 mod normal;
 mod solvers;

@@ -132,6 +132,7 @@ impl Theory {
         };
         let (fb, fv) = sum.floor();
         curve.floor = fb + fv;
+        curve.kernel_norm = sum.kernel_norm;
         curve.points = steps
             .iter()
             .map(|&k| {
