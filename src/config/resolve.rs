@@ -454,7 +454,8 @@ impl Validator<'_> {
                 Some(toml::Value::Float(x)) => self.check("training.step", Step::fixed(*x)),
                 Some(toml::Value::Integer(x)) => self.check("training.step", Step::fixed(*x as f64)),
                 Some(toml::Value::Table(tab)) if tab.len() == 1 => {
-                    let (key, value) = tab.iter().next().ok_or_else(|| self.err("training.step", expected))?;
+                    let (key, value) =
+                        tab.iter().next().ok_or_else(|| self.err("training.step", expected))?;
                     let x = match value {
                         toml::Value::Float(x) => *x,
                         toml::Value::Integer(x) => *x as f64,
@@ -466,26 +467,30 @@ impl Validator<'_> {
                         _ => Err(self.err(format!("training.step.{}", truncate(key, 40)), expected)),
                     }
                 }
-                Some(other) => Err(self.err(
-                    "training.step",
-                    format!("{expected}, got {}", truncate(&other.to_string(), 40)),
-                )),
+                Some(other) => Err(self
+                    .err("training.step", format!("{expected}, got {}", truncate(&other.to_string(), 40)))),
             }
         };
         match optimizer {
             Optimizer::Flow => {
-                for (key, given) in
-                    [("training.step", t.step.is_some()), ("training.batch", t.batch.is_some()), ("training.steps", t.steps.is_some())]
-                {
+                for (key, given) in [
+                    ("training.step", t.step.is_some()),
+                    ("training.batch", t.batch.is_some()),
+                    ("training.steps", t.steps.is_some()),
+                ] {
                     if given {
-                        return Err(self.err(key, "gradient flow has no step: its training time is [readout] time"));
+                        return Err(
+                            self.err(key, "gradient flow has no step: its training time is [readout] time")
+                        );
                     }
                 }
                 Ok(None)
             }
             Optimizer::Gd => {
                 if t.batch.is_some() {
-                    return Err(self.err("training.batch", "full-batch gradient descent has no batch (sgd has)"));
+                    return Err(
+                        self.err("training.batch", "full-batch gradient descent has no batch (sgd has)")
+                    );
                 }
                 Ok(Some(Training::Descent(crate::spec::Descent { step: step(false)?, steps })))
             }

@@ -93,7 +93,8 @@ pub fn run_axis(
     simulate: Option<&RunOptions>,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let stepped = matches!(config.training(), crate::spec::Training::Descent(_) | crate::spec::Training::Sgd(_));
+    let stepped =
+        matches!(config.training(), crate::spec::Training::Descent(_) | crate::spec::Training::Sgd(_));
     match (axis, stepped) {
         (Axis::Times(times), false) => run_with(config, times, simulate, progress).map(Report::Flow),
         (Axis::Steps(steps), true) => crate::jobs::stepped::run(config, steps, simulate, progress).map(Report::Stepped),

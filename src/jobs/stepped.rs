@@ -2,11 +2,11 @@
 //! at every sample size, and one-pass SGD (no sample size: samples seen = k·B), along a
 //! step axis.
 
+use crate::jobs::run::RunOptions;
+use crate::simulation::Filter;
 use crate::spec::text::num;
 use crate::spec::{Config, Descent, Error, OnlineSgd, Result, Ridge, Training, MAX_STEPS};
 use crate::support::output::{Cell, Format, Table};
-use crate::jobs::run::RunOptions;
-use crate::simulation::Filter;
 use crate::support::progress::Progress;
 use crate::support::stats::Summary;
 use crate::theory::{SgdCurve, TimePoint};
@@ -47,10 +47,15 @@ pub fn step_range(from: f64, to: f64, points: i64) -> Result<Vec<u64>> {
         ));
     }
     if !(1..=MAX_STEP_COUNTS as i64).contains(&points) {
-        return Err(Error::option("steps", format!("expected 1 to {MAX_STEP_COUNTS} step counts, got {points}")));
+        return Err(Error::option(
+            "steps",
+            format!("expected 1 to {MAX_STEP_COUNTS} step counts, got {points}"),
+        ));
     }
-    let mut ks: Vec<u64> =
-        crate::spec::rules::spaced(from, to, points as usize, true).into_iter().map(|k| k.round() as u64).collect();
+    let mut ks: Vec<u64> = crate::spec::rules::spaced(from, to, points as usize, true)
+        .into_iter()
+        .map(|k| k.round() as u64)
+        .collect();
     ks.dedup();
     Ok(ks)
 }
@@ -84,7 +89,10 @@ pub enum Stepped {
         /// every point, in the order of the points, and the trials per sample size.
         simulated: Option<(Vec<(Summary, Summary)>, usize)>,
     },
-    Sgd { noise: f64, curve: Box<SgdCurve> },
+    Sgd {
+        noise: f64,
+        curve: Box<SgdCurve>,
+    },
 }
 
 /// A training with a step.
@@ -211,31 +219,51 @@ impl Stepped {
     pub fn table(&self) -> Table {
         match self {
             Stepped::Descent { noise, rows, simulated, .. } => {
-                let mut columns: Vec<String> =
-                    ["samples", "step", "steps", "time", "error", "bias", "variance", "train_error", "test_mse"]
-                        .map(String::from)
-                        .to_vec();
+                let mut columns: Vec<String> = [
+                    "samples",
+                    "step",
+                    "steps",
+                    "time",
+                    "error",
+                    "bias",
+                    "variance",
+                    "train_error",
+                    "test_mse",
+                ]
+                .map(String::from)
+                .to_vec();
                 if simulated.is_some() {
-                    columns.extend(["mc_mean", "mc_stderr", "z", "train_mc_mean", "mc_trials"].map(String::from));
+                    columns.extend(
+                        ["mc_mean", "mc_stderr", "z", "train_mc_mean", "mc_trials"].map(String::from),
+                    );
                 }
                 let mut out: Vec<Vec<Cell>> = rows
                     .iter()
                     .flat_map(|r| {
                         r.points.iter().map(move |t| {
                             let k = t.descent.map_or(0.0, |d| d.steps);
-                            let mut row = vec![Cell::Int(r.samples as u64), Cell::Num(r.step), Cell::Int(k as u64)];
+                            let mut row =
+                                vec![Cell::Int(r.samples as u64), Cell::Num(r.step), Cell::Int(k as u64)];
                             row.extend(
-                                [t.time, t.error, t.bias, t.variance, t.train_error, t.error + noise].map(Cell::Num),
+                                [t.time, t.error, t.bias, t.variance, t.train_error, t.error + noise]
+                                    .map(Cell::Num),
                             );
                             row
                         })
                     })
                     .collect();
                 if let Some((sums, _)) = simulated {
-                    let theory: Vec<f64> = rows.iter().flat_map(|r| r.points.iter().map(|t| t.error)).collect();
+                    let theory: Vec<f64> =
+                        rows.iter().flat_map(|r| r.points.iter().map(|t| t.error)).collect();
                     for ((row, (e, tr)), th) in out.iter_mut().zip(sums).zip(theory) {
                         let mean = |s: &Summary| if s.trials > 0 { Cell::Num(s.mean) } else { Cell::Missing };
-                        row.extend([mean(e), e.stderr.into(), e.z(th).into(), mean(tr), Cell::Int(e.trials as u64)]);
+                        row.extend([
+                            mean(e),
+                            e.stderr.into(),
+                            e.z(th).into(),
+                            mean(tr),
+                            Cell::Int(e.trials as u64),
+                        ]);
                     }
                 }
                 Table { columns, rows: out }

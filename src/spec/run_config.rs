@@ -105,7 +105,8 @@ impl Config {
         }
         if self.time != Time::Infinite {
             return Err(Invalid(
-                "[readout] time is gradient flow's: give [training] steps for gradient descent and SGD".into(),
+                "[readout] time is gradient flow's: give [training] steps for gradient descent and SGD"
+                    .into(),
             ));
         }
         if sgd && !self.samples.is_empty() {

@@ -145,7 +145,8 @@ pub fn batch(b: i64) -> Result<u64, Invalid> {
 pub(crate) const STEP_RIDGE: &str =
     "gradient descent and SGD train at a fixed ridge λ ≥ 0 (the weight decay); λ* is the converged readout's";
 /// Why a training with a step refuses an ensemble.
-pub(crate) const STEP_ENSEMBLE: &str = "gradient descent and SGD are specified for a single learner, not an ensemble";
+pub(crate) const STEP_ENSEMBLE: &str =
+    "gradient descent and SGD are specified for a single learner, not an ensemble";
 /// Why SGD refuses sample sizes.
 pub(crate) const SGD_SAMPLES: &str =
     "one-pass SGD sees fresh samples at every step (samples seen = steps × batch): remove [samples]";

@@ -16,8 +16,8 @@
 //! power-law spectra the top of K is an isolated spike that the deterministic equivalent
 //! smears: x₊ is then a *typical* edge, and one draw can diverge below it.
 
-use super::dynamics::{contour, expm1};
 use super::dynamics::Stepping;
+use super::dynamics::{contour, expm1};
 use super::{Theory, TimePoint};
 use crate::spec::{Descent, Error, Result, Step, Steps};
 use num_complex::Complex64 as C;
@@ -200,16 +200,17 @@ impl Theory {
                 .collect();
             // s_j = t(μ_j − λ) with t = η·k_c and μ_j = λ − (1 − w_j)/η.
             let s: Vec<C> = upper.iter().map(|w| -(C::new(1.0, 0.0) - w) * kc as f64).collect();
-            let sets: Vec<Vec<C>> = circle
+            let sets: Vec<(f64, Vec<C>)> = circle
                 .iter()
                 .map(|&i| {
                     let k = steps[i] as f64;
-                    full_order(upper.iter().map(|&w| (w.ln() * (k + 1.0)).exp() / (w - 1.0)).collect())
+                    let w =
+                        full_order(upper.iter().map(|&w| (w.ln() * (k + 1.0)).exp() / (w - 1.0)).collect());
+                    (step * k, w)
                 })
                 .collect();
-            let labels: Vec<f64> = circle.iter().map(|&i| step * steps[i] as f64).collect();
             let t = step * kc as f64;
-            let pts = self.filter_points(samples, solved, (t, &s), &sets, &labels, &converged, "ηk")?;
+            let pts = self.filter_points(samples, solved, (t, &s), &sets, &converged)?;
             for (&i, pt) in circle.iter().zip(pts) {
                 out[i] = Some(pt);
             }
@@ -230,7 +231,7 @@ impl Theory {
                     .collect();
                 let t = step * kf;
                 let pt =
-                    self.filter_points(samples, solved, (t, &s), &[full_order(weights)], &[t], &converged, "ηk")?;
+                    self.filter_points(samples, solved, (t, &s), &[(t, full_order(weights))], &converged)?;
                 out[i] = pt.into_iter().next();
             }
         }
@@ -289,7 +290,8 @@ impl Theory {
     /// no k beats the converged readout by more than 1e-10 (relative), k* = ∞.
     pub fn optimal_steps(&self, samples: f64, ridge: f64, eta: f64) -> Result<TimePoint> {
         let n = (12.0 * OPTIMAL_SCAN_PER_DECADE) as usize;
-        let mut grid: Vec<u64> = (0..=n).map(|i| 10f64.powf(i as f64 / OPTIMAL_SCAN_PER_DECADE).round() as u64).collect();
+        let mut grid: Vec<u64> =
+            (0..=n).map(|i| 10f64.powf(i as f64 / OPTIMAL_SCAN_PER_DECADE).round() as u64).collect();
         grid.dedup();
         let scan = self.descent(samples, ridge, eta, &grid)?.points;
         let converged = self.converged_descent(samples, ridge, eta)?;
@@ -303,7 +305,9 @@ impl Theory {
         if i + 1 < grid.len() || beats(&best) {
             // Golden section on the integers of (grid[i−1], grid[i+1]).
             let (mut a, mut b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(grid.len() - 1)]);
-            let at = |k: u64| -> Result<TimePoint> { Ok(self.descent(samples, ridge, eta, &[k])?.points.remove(0)) };
+            let at = |k: u64| -> Result<TimePoint> {
+                Ok(self.descent(samples, ridge, eta, &[k])?.points.remove(0))
+            };
             while b - a > 3 {
                 let c = a + ((b - a) as f64 * 0.381_966).round() as u64;
                 let d = b - ((b - a) as f64 * 0.381_966).round() as u64;
@@ -387,10 +391,13 @@ mod tests {
         Theory::from_spec(cfg.model(), &Silent).unwrap()
     }
 
-    const ISOTROPIC: &str = "[data]\ndim = 200\nnoise = 0.1\n[readout]\nridge = 0\n[samples]\nvalues = [100]\n";
-    const ONE_LAYER: &str = "[data]\ndim = 120\nnoise = 0.1\ncovariance = { kind = \"power_law\", exponent = 1.2 }\n\
+    const ISOTROPIC: &str =
+        "[data]\ndim = 200\nnoise = 0.1\n[readout]\nridge = 0\n[samples]\nvalues = [100]\n";
+    const ONE_LAYER: &str =
+        "[data]\ndim = 120\nnoise = 0.1\ncovariance = { kind = \"power_law\", exponent = 1.2 }\n\
         [[layers]]\nwidth = 90\n[readout]\nridge = 0\n[samples]\nvalues = [150]\n";
-    const TWO_LAYERS: &str = "[data]\ndim = 150\nnoise = 0.2\ncovariance = { kind = \"power_law\", exponent = 1.0 }\n\
+    const TWO_LAYERS: &str =
+        "[data]\ndim = 150\nnoise = 0.2\ncovariance = { kind = \"power_law\", exponent = 1.0 }\n\
         [[layers]]\nwidth = 60\n[[layers]]\nwidth = 200\n[readout]\nridge = 0\n[samples]\nvalues = [80]\n";
 
     fn rel(a: f64, b: f64) -> f64 {
@@ -423,7 +430,12 @@ mod tests {
                 let k = if ridge > 0.0 { (60.0 / (eta * ridge)).ceil() as u64 } else { 1_000_000_000 };
                 let gd = th.descent(p, ridge, eta, &[k]).unwrap().points.remove(0);
                 let st = th.point_at(p, ridge).unwrap();
-                assert!(rel(gd.error, st.error) < 1e-11, "p = {p}, λ = {ridge}: {} vs {}", gd.error, st.error);
+                assert!(
+                    rel(gd.error, st.error) < 1e-11,
+                    "p = {p}, λ = {ridge}: {} vs {}",
+                    gd.error,
+                    st.error
+                );
                 // E_tr is 0 at interpolation: measured on the scale of the test MSE.
                 let scale = st.error + th.noise();
                 assert!(

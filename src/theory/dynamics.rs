@@ -523,17 +523,15 @@ impl Theory {
     /// set (gradient descent, TRAINING A2–A3): the saddle points at the upper-half-plane
     /// nodes `upper` (s_j at time t) solved once, continued from the asymptotic start; each
     /// weight set of `sets` (full contour order, Σ c_j = 1) gives the point labelled with the
-    /// time of `labels` beside it. `converged` is the static point at (p, λ), the base of the
-    /// relative unknowns; `unit` names the label in errors.
+    /// time beside it (ηk). `converged` is the static point at (p, λ), the base of the
+    /// relative unknowns.
     pub(super) fn filter_points(
         &self,
         samples: f64,
         ridge: f64,
         (t, upper): (f64, &[C]),
-        sets: &[Vec<C>],
-        labels: &[f64],
+        sets: &[(f64, Vec<C>)],
         converged: &super::Point,
-        unit: &str,
     ) -> Result<Vec<TimePoint>> {
         let base = self.dynamics_base(samples, ridge, converged);
         let base = base.as_ref();
@@ -543,10 +541,10 @@ impl Theory {
             .collect::<Result<_>>()?;
         let points: Vec<OnePoint> =
             upper.iter().zip(&rays).map(|(&sj, sad)| self.one_point(samples, sj / t, base, sad)).collect();
-        labels
-            .iter()
-            .zip(self.node_sums(&points, base, sets))
-            .map(|(&label, acc)| self.checked_point(samples, ridge, label, acc, unit))
+        let weights: Vec<Vec<C>> = sets.iter().map(|(_, w)| w.clone()).collect();
+        sets.iter()
+            .zip(self.node_sums(&points, base, &weights))
+            .map(|((label, _), acc)| self.checked_point(samples, ridge, *label, acc, "ηk"))
             .collect()
     }
 

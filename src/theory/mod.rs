@@ -29,10 +29,10 @@ mod trained;
 
 pub use activation::Moments;
 pub use descent::DescentCurve;
-pub use sgd::{Measures, SgdCurve, SgdPoint};
 pub use dynamics::{Stepping, TimePoint};
 pub use ensemble::Ensemble;
 pub use observables::Point;
+pub use sgd::{Measures, SgdCurve, SgdPoint};
 use spectrum::Spectrum;
 pub use summary::{Count, DatasetSummary, ModelSummary};
 pub use trained::TrainedPoint;

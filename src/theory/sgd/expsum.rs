@@ -222,7 +222,10 @@ impl ExpSum {
                 .map(|j| {
                     let pj = 1.0 - g[j];
                     let r = lam + sigma[j];
-                    (eta * lam * nu[j] * (2.0 * lam * pj / r + eta * lam), 2.0 * eta * lam * pj * nu[j] * sigma[j] / r)
+                    (
+                        eta * lam * nu[j] * (2.0 * lam * pj / r + eta * lam),
+                        2.0 * eta * lam * pj * nu[j] * sigma[j] / r,
+                    )
                 })
                 .unzip()
         } else {
@@ -303,7 +306,8 @@ mod tests {
         let (eta, lam, bsz) = (s.step, s.decay, s.batch);
         // Per unit mass: a = σ E δ², m = E δ (θ² = ν/(ρσ) per mode).
         let mut a: Vec<f64> = (0..n).map(|j| atoms.signal[j]).collect();
-        let theta: Vec<f64> = (0..n).map(|j| (atoms.signal[j] / (atoms.mass[j] * atoms.value[j])).sqrt()).collect();
+        let theta: Vec<f64> =
+            (0..n).map(|j| (atoms.signal[j] / (atoms.mass[j] * atoms.value[j])).sqrt()).collect();
         let mut m: Vec<f64> = theta.iter().map(|t| -t).collect();
         let mut out = Vec::new();
         for _ in 0..=k_max {
@@ -314,7 +318,9 @@ mod tests {
                 let p = 1.0 - eta * (lam + sg);
                 let q = p * p + eta * eta * sg * sg / bsz;
                 let rho = atoms.mass[j];
-                let g = rho * (-2.0 * eta * lam * p * sg * theta[j] * m[j] + eta * eta * lam * lam * sg * theta[j] * theta[j]);
+                let g = rho
+                    * (-2.0 * eta * lam * p * sg * theta[j] * m[j]
+                        + eta * eta * lam * lam * sg * theta[j] * theta[j]);
                 a[j] = q * a[j] + eta * eta / bsz * rho * sg * sg * r + g;
                 m[j] = p * m[j] - eta * lam * theta[j];
             }

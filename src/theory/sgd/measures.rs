@@ -87,7 +87,8 @@ impl Theory {
         let signal = self.modes.sum(|m, c| m * c);
         // U(0): the ridgeless floor behind the narrowest rank (0 when the data's rank is it).
         let floor = if rank < self.spectra[0].rank() {
-            self.width_limited_error(rank).ok_or_else(|| fail(format!("no ridgeless floor at rank {rank}")))?
+            self.width_limited_error(rank)
+                .ok_or_else(|| fail(format!("no ridgeless floor at rank {rank}")))?
         } else {
             0.0
         };
@@ -101,7 +102,10 @@ impl Theory {
             (0..PANELS_PER_DECADE)
                 .flat_map(|panel| {
                     let mid = hi - (panel as f64 + 0.5) * h;
-                    gx.iter().zip(&gw).map(move |(x, w)| ((mid + 0.5 * h * x).exp(), 0.5 * h * w)).collect::<Vec<_>>()
+                    gx.iter()
+                        .zip(&gw)
+                        .map(move |(x, w)| ((mid + 0.5 * h * x).exp(), 0.5 * h * w))
+                        .collect::<Vec<_>>()
                 })
                 .collect()
         };
@@ -135,7 +139,9 @@ impl Theory {
                 }
             }
             decades += count;
-            if (rank - mass).abs() <= DEFICIT * rank && (nu_total - nu).abs() <= DEFICIT * nu_total.max(1e-300) {
+            if (rank - mass).abs() <= DEFICIT * rank
+                && (nu_total - nu).abs() <= DEFICIT * nu_total.max(1e-300)
+            {
                 break;
             }
         }
@@ -144,7 +150,7 @@ impl Theory {
         triples.push((cut, remainder.0, remainder.1));
         let atoms = Atoms::new(triples, floor);
         let trace_error = atoms.trace() / trace - 1.0;
-        if !(mass > 0.5 * rank) {
+        if mass.is_nan() || mass <= 0.5 * rank {
             return Err(fail(format!(
                 "the quadrature found mass {mass:.4e} of {rank} over {decades} decades below x₊ = {top:e} \
                  ({failed} nodes failed)"
@@ -179,7 +185,9 @@ mod tests {
     /// 299.979, 299.931, 0.99993).
     #[test]
     fn isotropic_layer_measures_obey_sum_rules() {
-        let th = theory("[data]\ndim = 300\n[[layers]]\nwidth = 400\n[readout]\nridge = 0\n[samples]\nvalues = [10]\n");
+        let th = theory(
+            "[data]\ndim = 300\n[[layers]]\nwidth = 400\n[readout]\nridge = 0\n[samples]\nvalues = [10]\n",
+        );
         let m = th.sgd_measures().unwrap();
         let mp = (1.0 + (300.0f64 / 400.0).sqrt()).powi(2);
         assert!((m.top / mp - 1.0).abs() < 1e-9, "{} vs {mp}", m.top);

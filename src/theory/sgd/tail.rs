@@ -30,7 +30,11 @@ pub(crate) fn tail_index(step: f64, top: f64, batch: f64, decay: f64) -> Option<
     let expect = |kappa: f64, log_moment: bool| -> f64 {
         let top_y = (batch + 2.0 * kappa.max(1.0)).sqrt() + 40.0;
         let mut total = 0.0;
-        let sides: [(f64, f64); 2] = if cusp > 0.0 && cusp < top_y { [(0.0, cusp), (cusp, top_y)] } else { [(0.0, top_y), (top_y, top_y)] };
+        let sides: [(f64, f64); 2] = if cusp > 0.0 && cusp < top_y {
+            [(0.0, cusp), (cusp, top_y)]
+        } else {
+            [(0.0, top_y), (top_y, top_y)]
+        };
         for (lo, hi) in sides {
             let h = (hi - lo) / PANELS as f64;
             for panel in 0..PANELS {
