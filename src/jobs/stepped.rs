@@ -3,12 +3,13 @@
 //! step axis.
 
 use crate::jobs::run::RunOptions;
+use crate::jobs::store::{PointKey, Record};
 use crate::simulation::Filter;
 use crate::spec::text::num;
 use crate::spec::{Config, Descent, Error, OnlineSgd, Result, Ridge, Training, MAX_STEPS};
 use crate::support::output::{Cell, Format, Table};
 use crate::support::progress::Progress;
-use crate::support::stats::Summary;
+use crate::support::stats::{median, summarize, Median, Summary};
 use crate::theory::{SgdCurve, TimePoint};
 use rayon::prelude::*;
 
@@ -92,6 +93,9 @@ pub enum Stepped {
     Sgd {
         noise: f64,
         curve: Box<SgdCurve>,
+        /// With `--validate`: per point the mean summary and the median with its 95 %
+        /// order-statistic interval of real one-pass SGD runs, and the runs.
+        simulated: Option<(Vec<(Summary, Median)>, usize)>,
     },
 }
 
@@ -174,17 +178,15 @@ pub fn run(
             Ok(Stepped::Descent { ridge, noise, rows, simulated })
         }
         Kind::Sgd(s) => {
-            if simulate.is_some() {
-                return Err(Error::option(
-                    "validate",
-                    "one-pass SGD trials (TRAINING B4) are not simulated by this version: run the theory alone",
-                ));
-            }
             progress.start("one-pass SGD", 1);
-            let curve = sgd_curve(&theory, s, ridge, steps)?;
+            let curve = theory.sgd(s, ridge, steps)?;
             progress.advance(1);
             progress.finish();
-            Ok(Stepped::Sgd { noise, curve: Box::new(curve) })
+            let simulated = match simulate {
+                Some(run) if curve.diverged.is_none() => simulate_sgd(config, &curve, steps, run, progress)?,
+                _ => None,
+            };
+            Ok(Stepped::Sgd { noise, curve: Box::new(curve), simulated })
         }
     }
 }
@@ -209,8 +211,86 @@ fn descent_row(theory: &crate::Theory, p: f64, ridge: f64, d: Descent, steps: &[
     })
 }
 
-fn sgd_curve(theory: &crate::Theory, s: OnlineSgd, decay: f64, steps: &[u64]) -> Result<SgdCurve> {
-    theory.sgd(s, decay, steps)
+/// Real one-pass SGD runs at the curve's step and batch (TRAINING B4b: F, β* and every batch
+/// fresh per run), each followed along the whole step axis, streams keyed by (seed, run),
+/// kept in the run's store; `None` for a shard (which only fills the store).
+fn simulate_sgd(
+    config: &Config,
+    curve: &SgdCurve,
+    steps: &[u64],
+    run: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Option<(Vec<(Summary, Median)>, usize)>> {
+    run.check()?;
+    let s = run.simulation(config)?;
+    if s.scale != 1.0 {
+        return Err(Error::option(
+            "scale",
+            "one-pass SGD is simulated at the config's own sizes: the scale must be 1",
+        ));
+    }
+    if s.inputs != crate::spec::Inputs::Gaussian {
+        return Err(Error::option("inputs", "one-pass SGD is simulated on Gaussian inputs only"));
+    }
+    let mut order: Vec<usize> = (0..steps.len()).collect();
+    order.sort_by_key(|&i| steps[i]);
+    let sorted: Vec<u64> = order.iter().map(|&i| steps[i]).collect();
+    let base = PointKey::new(config.model(), 0, curve.decay, None, s.seed, s.test_samples);
+    let keys: Vec<PointKey> = sorted.iter().map(|&k| base.with_sgd(curve.step, curve.batch, k)).collect();
+    let stored = crate::jobs::trials::stored(run.store(), keys.iter().copied().collect(), progress)?;
+    let from_store = |t: usize| -> Option<Vec<f64>> {
+        keys.iter().map(|k| stored.get(&(*k, t as u32)).and_then(|v| v.first().copied())).collect()
+    };
+    let top = sorted.last().copied().unwrap_or(0);
+    // A run costs ∝ its last step count times the batch.
+    let cost = |_: usize| (top.max(1)).saturating_mul(curve.batch) / 1000 + 1;
+    let mine = run.shard.map(|sh| sh.assign(&(0..s.trials).map(cost).collect::<Vec<_>>()));
+    let todo: Vec<usize> =
+        (0..s.trials).filter(|&t| mine.as_ref().is_none_or(|m| m[t]) && from_store(t).is_none()).collect();
+    let sim = if todo.is_empty() {
+        None
+    } else {
+        let model = crate::model::Model::for_simulation(config.model(), progress)?;
+        Some(crate::simulation::Simulator::new(&model)?)
+    };
+    let params =
+        crate::simulation::SgdRun { step: curve.step, batch: curve.batch as usize, decay: curve.decay };
+    let compute = |t: usize| -> Result<Vec<f64>> {
+        let Some(sim) = sim.as_ref() else {
+            return Err(Error::Numerical("no simulator for a missing run".into()));
+        };
+        let mut rng = crate::simulation::trial_rng(s.seed, 0, t);
+        let cancelled = || progress.cancelled();
+        sim.sgd_trial(params, &sorted, &mut rng, faer::Par::Seq, &cancelled)?.ok_or(Error::Interrupted {
+            done: 0,
+            total: s.trials as u64,
+            unit: "trial",
+        })
+    };
+    let records = |t: usize, r: &Vec<f64>| -> Vec<Record> {
+        keys.iter().zip(r).map(|(k, &e)| Record { key: *k, trial: t as u32, values: vec![e, e, e] }).collect()
+    };
+    let runs = crate::jobs::trials::Jobs {
+        cost: &cost,
+        from_store: &from_store,
+        compute: &compute,
+        records: &records,
+    }
+    .run(s.trials, &todo, run.store(), progress)?;
+    if run.shard.is_some() {
+        return Ok(None);
+    }
+    let runs: Vec<Vec<f64>> = runs
+        .into_iter()
+        .map(|r| r.ok_or_else(|| Error::Numerical("a run of the simulation is missing".into())))
+        .collect::<Result<_>>()?;
+    // Back to the caller's order of step counts.
+    let mut out: Vec<Option<(Summary, Median)>> = vec![None; steps.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        let v: Vec<f64> = runs.iter().map(|r| r[pos]).filter(|x| x.is_finite()).collect();
+        out[i] = Some((summarize(&v), median(&v)));
+    }
+    Ok(Some((out.into_iter().flatten().collect(), s.trials)))
 }
 
 impl Stepped {
@@ -268,18 +348,39 @@ impl Stepped {
                 }
                 Table { columns, rows: out }
             }
-            Stepped::Sgd { noise, curve } => {
-                let columns = ["steps", "samples_seen", "time", "error", "bias", "variance", "test_mse"];
+            Stepped::Sgd { noise, curve, simulated } => {
+                let mut columns: Vec<String> =
+                    ["steps", "samples_seen", "time", "error", "bias", "variance", "test_mse"]
+                        .map(String::from)
+                        .to_vec();
+                if simulated.is_some() {
+                    columns.extend(
+                        ["mc_mean", "mc_stderr", "z", "mc_median", "median_low", "median_high", "mc_trials"]
+                            .map(String::from),
+                    );
+                }
                 let rows = curve
                     .points
                     .iter()
-                    .map(|p| {
+                    .enumerate()
+                    .map(|(i, p)| {
                         let mut row = vec![Cell::Int(p.steps as u64), Cell::Num(p.samples_seen)];
                         row.extend([p.time, p.error, p.bias, p.variance, p.error + noise].map(Cell::Num));
+                        if let Some((sums, _)) = simulated {
+                            let (e, m) = &sums[i];
+                            let num = |x: f64| if e.trials > 0 { Cell::Num(x) } else { Cell::Missing };
+                            row.extend([num(e.mean), e.stderr.into(), e.z(p.error).into()]);
+                            row.extend([
+                                num(m.median),
+                                m.interval.map(|c| c.0).into(),
+                                m.interval.map(|c| c.1).into(),
+                            ]);
+                            row.push(Cell::Int(e.trials as u64));
+                        }
                         row
                     })
                     .collect();
-                Table { columns: columns.map(String::from).to_vec(), rows }
+                Table { columns, rows }
             }
         }
     }
@@ -388,16 +489,44 @@ impl Stepped {
                 }
                 out
             }
-            Stepped::Sgd { curve, .. } => curve.warning().into_iter().collect(),
+            Stepped::Sgd { curve, simulated, .. } => {
+                let mut out: Vec<String> = curve.warning().into_iter().collect();
+                if simulated.is_some() && curve.tail_index.is_some_and(|a| a < 4.0) {
+                    out.push(
+                        "the runs are heavy-tailed (tail index < 4): Gaussian z of their mean is not valid; compare the \
+                         median column, and expect the mean of few runs to sit below the theory"
+                            .into(),
+                    );
+                }
+                out
+            }
         }
     }
 
     /// With a simulation: the trials per sample size and the largest |z| of E_g.
     pub fn simulation_check(&self) -> Option<(usize, f64)> {
-        let Stepped::Descent { rows, simulated: Some((sums, trials)), .. } = self else { return None };
-        let theory = rows.iter().flat_map(|r| r.points.iter().map(|t| t.error));
-        let z = sums.iter().zip(theory).filter_map(|((e, _), th)| e.z(th)).map(f64::abs).reduce(f64::max)?;
-        Some((*trials, z))
+        match self {
+            Stepped::Descent { rows, simulated: Some((sums, trials)), .. } => {
+                let theory = rows.iter().flat_map(|r| r.points.iter().map(|t| t.error));
+                let z = sums
+                    .iter()
+                    .zip(theory)
+                    .filter_map(|((e, _), th)| e.z(th))
+                    .map(f64::abs)
+                    .reduce(f64::max)?;
+                Some((*trials, z))
+            }
+            Stepped::Sgd { curve, simulated: Some((sums, trials)), .. } => {
+                let z = sums
+                    .iter()
+                    .zip(&curve.points)
+                    .filter_map(|((e, _), p)| e.z(p.error))
+                    .map(f64::abs)
+                    .reduce(f64::max)?;
+                Some((*trials, z))
+            }
+            _ => None,
+        }
     }
 
     /// Number of points on the axis.

@@ -167,6 +167,14 @@ impl PointKey {
         }
     }
 
+    /// The key of one-pass SGD's risk after `steps` steps at step η and batch B (the base key
+    /// at sample size 0: SGD has none).
+    pub fn with_sgd(self, step: f64, batch: u64, steps: u64) -> Self {
+        let mut h = Fnv::new();
+        h.tag("one-pass sgd").u64(self.0 as u64).u64((self.0 >> 64) as u64).f64(step).u64(batch).u64(steps);
+        PointKey(h.0 & Self::MASK)
+    }
+
     /// The key of the same point simulated on `inputs`: Gaussian inputs keep the key (so
     /// every store written before datasets stays valid), a dataset's rows get their own.
     pub fn with_inputs(self, inputs: Inputs) -> Self {

@@ -21,7 +21,9 @@ use rand_distr::StandardNormal;
 pub use crate::spec::limits::MAX_TRIALS;
 
 mod flow;
+mod sgd;
 pub use flow::Filter;
+pub use sgd::SgdRun;
 mod nonlinear;
 mod normal;
 mod solvers;
@@ -371,6 +373,15 @@ impl Simulator {
 
     /// The data of a trial: β* = Σ_j √b_j z_j u_j, X = W Σ0^{1/2} (W white), y = Xβ* + ξ,
     /// and the first-layer inputs Γ^{1/2}x row-wise, shared by every member of an ensemble.
+    /// β* = Σ_j √b_j z_j u_j (THEORY §1).
+    fn draw_target(&self, rng: &mut impl Rng) -> DVector<f64> {
+        let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
+        match &self.basis {
+            None => z,
+            Some(u) => u * z,
+        }
+    }
+
     fn draw_data(&self, p: usize, rng: &mut impl Rng, par: Par) -> Data {
         if let Some(real) = &self.real {
             let rows: Vec<usize> = (0..p).map(|_| rng.random_range(0..real.x.nrows())).collect();
@@ -381,11 +392,7 @@ impl Simulator {
             let inputs = self.gamma_half.right(x, 1.0, par);
             return Data { beta: real.beta.clone(), y, rhs, inputs };
         }
-        let z = DVector::from_fn(self.n0, |j, _| self.sqrt_b[j] * rng.sample::<f64, _>(StandardNormal));
-        let beta = match &self.basis {
-            None => z,
-            Some(u) => u * z,
-        };
+        let beta = self.draw_target(rng);
         let white = normal::matrix(rng, p, self.n0, par);
         let y_clean = &white * self.sigma_half.left_vec(&beta);
         let noise_sd = self.noise.sqrt();

@@ -27,6 +27,29 @@ pub struct Summary {
     pub ci95: Option<(f64, f64)>,
 }
 
+/// The median of trial values and its 95 % order-statistic interval (the ranks
+/// n/2 ∓ 1.96·√n/2 of the sorted values: distribution-free, for heavy tails where a mean's
+/// standard error is not valid); no interval below 6 values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Median {
+    pub median: f64,
+    pub interval: Option<(f64, f64)>,
+}
+
+pub(crate) fn median(values: &[f64]) -> Median {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return Median { median: f64::NAN, interval: None };
+    }
+    let median = if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) };
+    let half = 1.96 * (n as f64).sqrt() / 2.0;
+    let (lo, hi) = ((n as f64 / 2.0 - half).floor(), (n as f64 / 2.0 + half).ceil());
+    let interval = (n >= 6 && lo >= 0.0 && (hi as usize) < n).then(|| (v[lo as usize], v[hi as usize]));
+    Median { median, interval }
+}
+
 /// Summarises trial values (at least one).
 pub(crate) fn summarize(values: &[f64]) -> Summary {
     let n = values.len();
