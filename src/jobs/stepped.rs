@@ -95,9 +95,13 @@ pub enum Stepped {
         curve: Box<SgdCurve>,
         /// With `--validate`: per point the mean summary and the median with its 95 %
         /// order-statistic interval of real one-pass SGD runs, and the runs.
-        simulated: Option<(Vec<(Summary, Median)>, usize)>,
+        simulated: Option<SgdRuns>,
     },
 }
+
+/// One-pass SGD runs beside the theory: per point the mean summary and the median with its
+/// interval, and the number of runs.
+pub type SgdRuns = (Vec<(Summary, Median)>, usize);
 
 /// A training with a step.
 enum Kind {
@@ -220,7 +224,7 @@ fn simulate_sgd(
     steps: &[u64],
     run: &RunOptions,
     progress: &dyn Progress,
-) -> Result<Option<(Vec<(Summary, Median)>, usize)>> {
+) -> Result<Option<SgdRuns>> {
     run.check()?;
     let s = run.simulation(config)?;
     if s.scale != 1.0 {

@@ -83,7 +83,7 @@ impl Simulator {
         let mut k = 0u64;
         for &target in steps {
             while k < target {
-                if k % CHECK_EVERY == 0 && cancelled() {
+                if k.is_multiple_of(CHECK_EVERY) && cancelled() {
                     return Ok(None);
                 }
                 grad.fill(0.0);
