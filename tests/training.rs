@@ -148,6 +148,41 @@ fn sgd_steps_and_summary() {
     assert_eq!(err.contains("tail index"), tail < 4.0, "{err}");
 }
 
+/// Real one-pass SGD runs against the theory: a moderate step (kernel norm 0.3, light
+/// tails) within |z| ≤ 4 at every step count, no hidden layer and one isotropic layer, with
+/// and without weight decay; the median and its interval sit beside the mean.
+#[test]
+fn sgd_runs_agree_with_the_theory() {
+    let dir = scratch("training_sgd_mc");
+    let configs = [
+        SGD.replace("dim = 150", "dim = 80").replace("width = 100", "width = 60"),
+        SGD.replace("dim = 150", "dim = 100")
+            .replace("[[layers]]\nwidth = 100\n", "")
+            .replace("ridge = 0", "ridge = 0.02"),
+    ];
+    for text in configs {
+        let cfg = write(&dir, "sgd.toml", &text.replace("kernel_norm = 0.3", "kernel_norm = 0.2"));
+        let (code, out, err) = run(&[
+            "dynamics",
+            cfg.to_str().unwrap(),
+            "--steps",
+            "1,10,100,1000",
+            "--validate",
+            "--trials",
+            "200",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let j = json(&out);
+        for p in j["points"].as_array().unwrap() {
+            assert!(p["z"].as_f64().unwrap().abs() <= 4.0, "{text}: {p}");
+            let (lo, hi) = (p["median_low"].as_f64().unwrap(), p["median_high"].as_f64().unwrap());
+            assert!(lo <= p["mc_median"].as_f64().unwrap() && p["mc_median"].as_f64().unwrap() <= hi, "{p}");
+        }
+    }
+}
+
 /// Every misuse of `[training]` is one line naming the file and key, exit 2, no output.
 #[test]
 fn training_misuse_is_one_line() {
