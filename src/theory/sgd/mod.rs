@@ -6,6 +6,7 @@
 //! large steps ([`tail`]), which [`SgdCurve::warning`] says.
 
 pub(crate) mod expsum;
+pub(crate) mod frontier;
 pub(crate) mod measures;
 pub(crate) mod tail;
 
