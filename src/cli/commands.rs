@@ -56,6 +56,9 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             let budgets = budget.map(|(f, t, n)| lcurve::scaling::budgets(f, t, n)).transpose()?;
             let report = no_output(lcurve::scaling::run(&cfg, budgets.as_deref(), &progress), &progress)?;
             model.emit(&report.render(cfg.source(), format, table.as_deref())?)?;
+            for n in report.notes() {
+                eprintln!("scaling: note: {n}");
+            }
             Ok(Outcome::Done)
         }
         Command::Figures { paths, out, no_sim, trials, scale, dpi, store } => figures(

@@ -2,6 +2,7 @@
 //! validation ([`validate`]) with its results [`store`], figures ([`figures`]) and the
 //! store's references ([`refs`]).
 
+pub mod compute;
 pub mod curve;
 pub mod dynamics;
 pub mod exponents;

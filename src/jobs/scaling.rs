@@ -569,10 +569,29 @@ pub struct Report {
     pub no_law: Option<String>,
     pub frontier: Vec<FrontierPoint>,
     pub fit: Option<FrontierFit>,
+    /// One-pass SGD (`[training] optimizer = "sgd"`): its compute-optimal frontier, in place
+    /// of the laws and the ridge frontier of the converged readout.
+    pub compute: Option<crate::jobs::compute::ComputeReport>,
 }
 
 /// Runs the scaling job: laws, and the frontier over `budgets` when given.
 pub fn run(config: &Config, budgets: Option<&[f64]>, progress: &dyn Progress) -> Result<Report> {
+    if matches!(config.training(), crate::spec::Training::Sgd(_)) {
+        let Some(b) = budgets else {
+            return Err(Error::option(
+                "budget",
+                "one-pass SGD's scaling study is its compute-optimal frontier: give budgets",
+            ));
+        };
+        let compute = crate::jobs::compute::run(config, b, progress)?;
+        return Ok(Report {
+            laws: Vec::new(),
+            no_law: Some("the scaling laws are of the converged readout; one-pass SGD has its compute-optimal frontier".into()),
+            frontier: Vec::new(),
+            fit: None,
+            compute: Some(compute),
+        });
+    }
     if config.training() != crate::spec::Training::Converged {
         return Err(Error::input(config.source(), "readout.time", crate::spec::SCALING_CONVERGED));
     }
@@ -581,7 +600,7 @@ pub fn run(config: &Config, budgets: Option<&[f64]>, progress: &dyn Progress) ->
         Some(b) => frontier(config, b, progress)?,
         None => (Vec::new(), None),
     };
-    Ok(Report { laws, no_law, frontier, fit })
+    Ok(Report { laws, no_law, frontier, fit, compute: None })
 }
 
 impl Report {
@@ -608,6 +627,9 @@ impl Report {
 
     /// The frontier as a table: budget, samples, width_1 … width_L, ridge, error.
     pub fn frontier_table(&self) -> Table {
+        if let Some(c) = &self.compute {
+            return c.frontier_table();
+        }
         let depth = self.frontier.first().map_or(1, |f| f.widths.len());
         let mut columns = vec!["budget".to_string(), "samples".into()];
         columns.extend((1..=depth).map(|l| format!("width_{l}")));
@@ -627,6 +649,9 @@ impl Report {
 
     /// The fit as a table: quantity (error, samples, width_1), fitted, predicted.
     pub fn fit_table(&self) -> Table {
+        if let Some(c) = &self.compute {
+            return c.fit_table();
+        }
         let rows = self
             .fit
             .iter()
@@ -643,9 +668,18 @@ impl Report {
         Table { columns: ["quantity", "fitted", "predicted"].map(String::from).to_vec(), rows }
     }
 
+    /// What the user must be told beside the tables (one-pass SGD's frontier: pre-asymptotic
+    /// budgets, unstable widths, slow convergence of exponents).
+    pub fn notes(&self) -> Vec<String> {
+        self.compute.as_ref().map_or_else(Vec::new, |c| c.notes())
+    }
+
     /// The report's tables by name, the one a CSV holds by default first: `frontier`
     /// (with a budget), `laws`, and `fit` (with a budget).
     pub fn tables(&self) -> Vec<(&'static str, Table)> {
+        if self.compute.is_some() {
+            return vec![("frontier", self.frontier_table()), ("fit", self.fit_table())];
+        }
         if self.frontier.is_empty() {
             vec![("laws", self.laws_table())]
         } else {
@@ -673,7 +707,12 @@ impl Report {
                 "laws": self.laws_table().json_rows(),
                 "no_law": self.no_law,
                 "frontier": self.frontier_table().json_rows(),
-                "fit": self.fit,
+                "fit": match &self.compute {
+                    Some(c) => c.fit_table().json_rows(),
+                    None => serde_json::to_value(&self.fit).unwrap_or(serde_json::Value::Null),
+                },
+                "phase": self.compute.as_ref().and_then(|c| c.phase.clone()),
+                "notes": self.notes(),
             })),
         })
     }

@@ -32,7 +32,7 @@ pub use descent::DescentCurve;
 pub use dynamics::{Stepping, TimePoint};
 pub use ensemble::Ensemble;
 pub use observables::Point;
-pub use sgd::{Measures, SgdCurve, SgdPoint};
+pub use sgd::{ComputeFrontier, ComputePoint, ExponentWindow, Measures, SgdCurve, SgdPoint};
 use spectrum::Spectrum;
 pub use summary::{Count, DatasetSummary, ModelSummary};
 pub use trained::TrainedPoint;

@@ -43,21 +43,46 @@ pub(crate) struct Atoms {
 }
 
 impl Atoms {
-    /// Atoms from (value, mass, signal) triples in any order: values ≤ 0 and empty masses
-    /// dropped, equal values merged (isotropic spectra would make the roots degenerate).
+    /// Atoms from (value, mass, signal) triples in any order: values ≤ 0 and empty atoms
+    /// dropped, equal values merged (isotropic spectra would make the roots degenerate),
+    /// atoms without a positive mass merged into a neighbour.
     pub(crate) fn new(mut triples: Vec<(f64, f64, f64)>, floor: f64) -> Atoms {
         triples.retain(|t| t.0 > 0.0 && (t.1 != 0.0 || t.2 != 0.0));
         triples.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut out = Atoms { value: vec![], mass: vec![], signal: vec![], floor };
+        let mut merged: Vec<(f64, f64, f64)> = Vec::with_capacity(triples.len());
         for (v, m, s) in triples {
-            if out.value.last() == Some(&v) {
-                *out.mass.last_mut().unwrap_or(&mut 0.0) += m;
-                *out.signal.last_mut().unwrap_or(&mut 0.0) += s;
-            } else {
-                out.value.push(v);
-                out.mass.push(m);
-                out.signal.push(s);
+            match merged.last_mut() {
+                Some(last) if last.0 == v => {
+                    last.1 += m;
+                    last.2 += s;
+                }
+                _ => merged.push((v, m, s)),
             }
+        }
+        // Every atom must be a pole of the kernel (mass > 0): an atom without mass (a
+        // quadrature remainder of signal only) or with a negative one (an end correction of
+        // a compressed spectrum) hands its masses to its neighbour of larger value (of
+        // smaller value for the largest), so the totals are kept.
+        let mut i = 0;
+        while i < merged.len() {
+            if merged[i].1 > 0.0 || merged.len() == 1 {
+                i += 1;
+                continue;
+            }
+            let (_, m, s) = merged.remove(i);
+            let to = if i > 0 { i - 1 } else { 0 };
+            if let Some(t) = merged.get_mut(to) {
+                t.1 += m;
+                t.2 += s;
+            }
+            i = to;
+        }
+        merged.retain(|t| t.1 > 0.0);
+        let mut out = Atoms { value: vec![], mass: vec![], signal: vec![], floor };
+        for (v, m, s) in merged {
+            out.value.push(v);
+            out.mass.push(m);
+            out.signal.push(s);
         }
         out
     }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 /// One budget of the frontier.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct ComputePoint {
+pub struct ComputePoint {
     /// f = k·B·N.
     pub budget: f64,
     /// The smallest mean excess risk E_g over widths, and the width and steps reaching it.
@@ -27,8 +27,8 @@ pub(crate) struct ComputePoint {
 }
 
 /// A least-squares fit of the exponents over a window of budgets.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct ExponentWindow {
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ExponentWindow {
     pub from: f64,
     pub to: f64,
     /// E* ∝ f^{−loss}, N* ∝ f^{width}.
@@ -39,7 +39,7 @@ pub(crate) struct ExponentWindow {
 
 /// The frontier and its exponents.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct ComputeFrontier {
+pub struct ComputeFrontier {
     pub points: Vec<ComputePoint>,
     pub windows: Vec<ExponentWindow>,
     /// Widths whose step was unstable (left out).
@@ -83,7 +83,8 @@ pub(crate) fn compute_frontier(
             ))
         })
         .collect::<Result<_>>()?;
-    let unstable_widths: Vec<f64> = widths.iter().zip(&rows).filter(|(_, r)| r.is_none()).map(|(&n, _)| n).collect();
+    let unstable_widths: Vec<f64> =
+        widths.iter().zip(&rows).filter(|(_, r)| r.is_none()).map(|(&n, _)| n).collect();
     let (ln_n, table): (Vec<f64>, Vec<Vec<f64>>) =
         widths.iter().zip(rows).filter_map(|(&n, r)| r.map(|r| (n.ln(), r))).unzip();
     if ln_n.len() < 3 {
@@ -92,7 +93,8 @@ pub(crate) fn compute_frontier(
     let mut points: Vec<ComputePoint> = Vec::with_capacity(budgets.len());
     for (b, &f) in budgets.iter().enumerate() {
         let col: Vec<f64> = table.iter().map(|r| r[b]).collect();
-        let Some((i, &best)) = col.iter().enumerate().filter(|(_, v)| v.is_finite()).min_by(|a, c| a.1.total_cmp(c.1))
+        let Some((i, &best)) =
+            col.iter().enumerate().filter(|(_, v)| v.is_finite()).min_by(|a, c| a.1.total_cmp(c.1))
         else {
             continue;
         };
@@ -132,7 +134,7 @@ fn vertex((x0, y0): (f64, f64), (x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> (
     let d0 = (y1 - y0) / (x1 - x0);
     let d1 = (y2 - y1) / (x2 - x1);
     let a = (d1 - d0) / (x2 - x0);
-    if !(a > 0.0) {
+    if a.is_nan() || a <= 0.0 {
         return (x1, y1);
     }
     let b = d0 - a * (x0 + x1);
@@ -153,8 +155,10 @@ fn windows(points: &[ComputePoint]) -> Vec<ExponentWindow> {
         if to > last.budget * (1.0 + 1e-9) || from < first.budget * (1.0 - 1e-9) {
             continue;
         }
-        let sel: Vec<&&ComputePoint> =
-            inner.iter().filter(|p| p.budget >= from * (1.0 - 1e-9) && p.budget <= to * (1.0 + 1e-9)).collect();
+        let sel: Vec<&&ComputePoint> = inner
+            .iter()
+            .filter(|p| p.budget >= from * (1.0 - 1e-9) && p.budget <= to * (1.0 + 1e-9))
+            .collect();
         if sel.len() < 4 {
             continue;
         }
@@ -214,19 +218,23 @@ mod tests {
         let f0 = grid(v - 1.0).sum(|j| {
             j.powf(-2.0 * (alpha + beta)) / (j.powf(-2.0 * alpha) * kappa * d.powf(2.0 * alpha) + 1.0)
         });
-        let triples = g
-            .j
-            .iter()
-            .zip(&g.w)
-            .map(|(&j, &wj)| {
-                let s = j.powf(-2.0 * alpha);
-                (s, wj, wj * s * (j.powf(-2.0 * beta) + c_beta / d))
-            })
-            .collect();
+        let triples =
+            g.j.iter()
+                .zip(&g.w)
+                .map(|(&j, &wj)| {
+                    let s = j.powf(-2.0 * alpha);
+                    (s, wj, wj * s * (j.powf(-2.0 * beta) + c_beta / d))
+                })
+                .collect();
         Atoms::new(triples, 2.0 * f0)
     }
 
-    fn ppxp_frontier(alpha: f64, beta: f64, widths: (f64, f64), budgets: (f64, f64, usize)) -> ComputeFrontier {
+    fn ppxp_frontier(
+        alpha: f64,
+        beta: f64,
+        widths: (f64, f64),
+        budgets: (f64, f64, usize),
+    ) -> ComputeFrontier {
         let per_decade = 8.0;
         let n = ((widths.1 / widths.0).log10() * per_decade).round() as usize;
         let ws: Vec<f64> = (0..=n).map(|i| widths.0 * 10f64.powf(i as f64 / per_decade)).collect();
@@ -241,7 +249,10 @@ mod tests {
     }
 
     fn window(fr: &ComputeFrontier, from: f64, to: f64) -> &ExponentWindow {
-        fr.windows.iter().find(|w| (w.from / from - 1.0).abs() < 1e-9 && (w.to / to - 1.0).abs() < 1e-9).unwrap()
+        fr.windows
+            .iter()
+            .find(|w| (w.from / from - 1.0).abs() < 1e-9 && (w.to / to - 1.0).abs() < 1e-9)
+            .unwrap()
     }
 
     /// Phase Ia (α, β) = (0.8, 0.3), widths 4…10⁵: over f = 10⁵…10⁹ the fitted exponents are

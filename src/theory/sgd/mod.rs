@@ -13,6 +13,7 @@ pub(crate) mod tail;
 use super::Theory;
 use crate::spec::{Error, OnlineSgd, Result, Step};
 use expsum::{kernel_norm, Atoms, ExpSum, SgdStep};
+pub use frontier::{ComputeFrontier, ComputePoint, ExponentWindow};
 pub use measures::Measures;
 
 /// One step count of an SGD curve.
@@ -152,6 +153,61 @@ impl Theory {
             })
             .collect::<Result<_>>()?;
         Ok(curve)
+    }
+}
+
+/// Widths per decade of the compute-optimal frontier's grid.
+const FRONTIER_WIDTHS_PER_DECADE: f64 = 8.0;
+
+impl Theory {
+    /// The compute-optimal frontier of one-pass SGD (TRAINING B9, B10) over `budgets`
+    /// (ascending; compute f = k·B·N with N the readout width): every hidden width scaled
+    /// with N in the config's ratios, at the config's n0, the step following the config's
+    /// rule per width (a kernel norm: η ∝ 1/tr Σ_F; an edge fraction: of η_c(N)). The width
+    /// grid (8 per decade) spans (f_min/B)^{1/4}/4 … 4·(f_max/B)^{2/3}, within k ≥ 1.
+    pub fn sgd_frontier(
+        &self,
+        sgd: OnlineSgd,
+        decay: f64,
+        budgets: &[f64],
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> Result<ComputeFrontier> {
+        let Some(&readout) = self.sizes.last() else {
+            return Err(Error::option(
+                "budget",
+                "the compute-optimal frontier varies the readout width: the network needs a hidden layer",
+            ));
+        };
+        let batch = sgd.batch as f64;
+        let (f_min, f_max) =
+            (budgets.first().copied().unwrap_or(1.0), budgets.last().copied().unwrap_or(1.0));
+        let lo = ((f_min / batch).powf(0.25) / 4.0).max(1.0);
+        let hi = (4.0 * (f_max / batch).powf(2.0 / 3.0)).min(f_max / batch).max(lo * 10.0);
+        let n = ((hi / lo).log10() * FRONTIER_WIDTHS_PER_DECADE).ceil().max(2.0) as usize;
+        let widths: Vec<f64> = (0..=n).map(|i| lo * (hi / lo).powf(i as f64 / n as f64)).collect();
+        let ratios: Vec<f64> = self.sizes.iter().map(|s| s / readout).collect();
+        let at_width = |width: f64| -> Result<(Atoms, SgdStep)> {
+            let mut th = self.clone();
+            for (l, r) in ratios.iter().enumerate() {
+                th = th.with_width(l + 1, (r * width).max(1.0)).ok_or_else(|| {
+                    Error::option(
+                        "budget",
+                        format!(
+                            "the frontier varies the widths: layer {} needs S_ℓ a multiple of the identity (an isotropic layers[{l}].covariance)",
+                            l + 1
+                        ),
+                    )
+                })?;
+            }
+            let m = th.sgd_measures()?;
+            let step = match sgd.step {
+                Step::Fixed(eta) => eta,
+                Step::Edge(f) => f * edge_step(&m.atoms, batch, decay),
+                Step::KernelNorm(c) => c * 2.0 * batch / m.trace,
+            };
+            Ok((m.atoms, SgdStep { batch, step, decay }))
+        };
+        frontier::compute_frontier(&widths, budgets, batch, self.noise, &at_width, cancelled)
     }
 }
 
