@@ -230,3 +230,47 @@ fn training_misuse_is_one_line() {
     let (code, _, err) = run(&["dynamics", flow.to_str().unwrap(), "--steps", "1.5"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// The compute-optimal frontier of one-pass SGD through `scaling --budget`: the power-law
+/// random-features model (n0 = ∞, one isotropic layer, (α, β) = (0.8, 0.3)) is placed in
+/// phase Ia, its best loss falls and its best width grows with the budget, and the fitted
+/// window's exponents lie within 0.05 of the term balance (0.4615, 0.385) at these small
+/// sizes (the DE measures' quadrature makes local slopes noisy; TRAINING B5 has the
+/// asymptotic check on PPXP's atoms).
+#[test]
+fn sgd_compute_optimal_frontier() {
+    let dir = scratch("training_frontier");
+    let text = r#"
+[data]
+dim = "infinite"
+noise = 0
+covariance = { kind = "power_law", exponent = 1.6, normalize = false }
+target = { kind = "power_law", exponent = 0.6 }
+[[layers]]
+width = 100
+[readout]
+ridge = 0
+[training]
+optimizer = "sgd"
+step = { kernel_norm = 0.5 }
+"#;
+    let cfg = write(&dir, "plrf.toml", text);
+    let (code, out, err) = run(&["scaling", cfg.to_str().unwrap(), "--budget", "1e3:1e7:9", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let j = json(&out);
+    let pts: Vec<(f64, f64)> = j["frontier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["interior"] == "true")
+        .map(|p| (p["error"].as_f64().unwrap(), p["width"].as_f64().unwrap()))
+        .collect();
+    assert!(pts.len() >= 7, "{out}");
+    assert!(pts.windows(2).all(|w| w[1].0 < w[0].0), "{pts:?}");
+    assert!(pts.last().unwrap().1 > 5.0 * pts[0].1, "{pts:?}");
+    let fit = &j["fit"][0];
+    assert_eq!(fit["phase"], "Ia");
+    assert!((fit["loss"].as_f64().unwrap() - 0.4615).abs() < 0.05, "{fit}");
+    assert!((fit["width"].as_f64().unwrap() - 0.385).abs() < 0.05, "{fit}");
+    assert!(err.contains("converge slowly"), "{err}");
+}
