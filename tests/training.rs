@@ -211,7 +211,7 @@ fn training_misuse_is_one_line() {
         ("time and steps", GD.replace("ridge = 0.01", "ridge = 0.01\ntime = 3"), "training", vec!["curve"]),
         ("flow with a step", GD.replace("\"gd\"", "\"flow\""), "training.step", vec!["curve"]),
         ("gd along times", GD.to_string(), "times", vec!["dynamics", "--times", "1,2"]),
-        ("sgd curve", SGD.to_string(), "training.optimizer", vec!["curve"]),
+        ("unstable sgd step", SGD.replace("{ kernel_norm = 0.3 }", "5.0"), "training.step", vec!["curve"]),
         ("sgd validate", SGD.to_string(), "training.optimizer", vec!["validate"]),
     ];
     for (case, text, key, cmd) in cases {
@@ -255,7 +255,8 @@ optimizer = "sgd"
 step = { kernel_norm = 0.5 }
 "#;
     let cfg = write(&dir, "plrf.toml", text);
-    let (code, out, err) = run(&["scaling", cfg.to_str().unwrap(), "--budget", "1e3:1e7:9", "--format", "json"]);
+    let (code, out, err) =
+        run(&["scaling", cfg.to_str().unwrap(), "--budget", "1e3:1e7:9", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let j = json(&out);
     let pts: Vec<(f64, f64)> = j["frontier"]

@@ -454,14 +454,27 @@ class Dynamics(NamedTuple):
     convergence), ``error_t_star``, ``error_converged``, ``ridge_star``, ``error_ridge_star``."""
 
 
+def _axis(name: str, value: Any) -> Tuple[Optional[Tuple[float, float, int]], Optional[List[float]]]:
+    """A 3-tuple or "START:STOP:POINTS" is a range, anything else a list of numbers."""
+    if value is None:
+        return None, None
+    if isinstance(value, (tuple, str)):
+        return _span(name, value), None
+    try:
+        return None, [float(x) for x in np.ravel(np.asarray(value, dtype=float))]
+    except (TypeError, ValueError):
+        raise _bad(name, f"expected a list of numbers or (start, stop, points), got {value!r:.40}") from None
+
+
 def dynamics(
     config: Union[Config, PathLike],
-    times: Union[Sequence[float], Tuple[float, float, int], str],
+    times: Union[Sequence[float], Tuple[float, float, int], str, None] = None,
     progress: Optional[Progress] = None,
     validate: bool = False,
     trials: Optional[int] = None,
     seed: Optional[int] = None,
     store: Optional[PathLike] = None,
+    steps: Union[Sequence[int], Tuple[float, float, int], str, None] = None,
 ) -> Dynamics:
     """E_g(t), its bias/variance split and E_tr(t) of the readout trained by gradient flow
     on half the training loss (full-loss time is 2t) at every sample size of a config with a
@@ -471,20 +484,22 @@ def dynamics(
     a 3-tuple is always a range (give a list for three times). ``validate=True`` adds
     exact gradient-flow trials at every point (``mc_mean``, ``mc_stderr``, ``z``,
     ``train_mc_mean``; ``trials``, ``seed`` as :func:`validate`, and ``store`` shares them
-    with ``lcurve dynamics --validate`` and ``validate``)."""
-    span: Optional[Tuple[float, float, int]] = None
-    ts: Optional[List[float]] = None
-    if isinstance(times, (tuple, str)):
-        span = _span("times", times)
-    else:
-        try:
-            ts = [float(x) for x in np.ravel(np.asarray(times, dtype=float))]
-        except (TypeError, ValueError):
-            raise _bad("times", f"expected a list of numbers or (start, stop, points), got {times!r:.40}") from None
+    with ``lcurve dynamics --validate`` and ``validate``).
+
+    A config with ``[training] optimizer = "gd"`` or ``"sgd"`` (TRAINING.md) runs along step
+    counts instead: ``steps`` is a list of integers k ≥ 0 or ``(start, stop, points)`` for
+    log-spaced ones (repeats removed); the tables are ``lcurve dynamics --steps``'s (gd: per
+    sample size ``step``, ``steps``, ``time`` = ηk, errors; sgd: ``samples_seen`` = k·B and
+    the summary's kernel norm and tail index, ``meta["warnings"]``), and ``validate=True``
+    runs real gradient descent / one-pass SGD (SGD adds the median of the runs)."""
+    span, ts = _axis("times", times)
+    step_span, ks = _axis("steps", steps)
     t = None if trials is None else _integer("trials", trials)
     sd = None if seed is None else _integer("seed", seed)
     st = None if store is None else os.fspath(store)
-    pts, summary, doc = _native.dynamics(_config(config), ts, span, bool(validate), t, sd, st, progress)
+    pts, summary, doc = _native.dynamics(
+        _config(config), ts, span, bool(validate), t, sd, st, progress, steps=ks, step_span=step_span
+    )
     meta = json.loads(doc)
     meta.pop("points", None)
     meta.pop("summary", None)

@@ -66,6 +66,8 @@ def dynamics(
     seed: Optional[int] = None,
     store: Optional[str] = None,
     progress: _Progress = None,
+    steps: Optional[List[float]] = None,
+    step_span: Optional[Tuple[float, float, int]] = None,
 ) -> Tuple[_TableParts, _TableParts, str]: ...
 def validate_config(
     config: NativeConfig,

@@ -594,9 +594,10 @@ fn point<'py>(
 }
 
 /// Training-time curves: `(points, summary, json)` as `lcurve dynamics`, at `times` or
-/// `span` = (from, to, points); with `validate`, exact gradient-flow trials beside them.
+/// `span` = (from, to, points) (gradient flow), or at `steps` or `step_span` (gradient
+/// descent, SGD); with `validate`, trained networks beside them.
 #[pyfunction]
-#[pyo3(signature = (config, times, span, validate, trials=None, seed=None, store=None, progress=None))]
+#[pyo3(signature = (config, times, span, validate, trials=None, seed=None, store=None, progress=None, steps=None, step_span=None))]
 #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
 fn dynamics<'py>(
     py: Python<'py>,
@@ -608,13 +609,19 @@ fn dynamics<'py>(
     seed: Option<i64>,
     store: Option<PathBuf>,
     progress: Option<&Bound<'py, PyAny>>,
+    steps: Option<Vec<f64>>,
+    step_span: Option<(f64, f64, i64)>,
 ) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyTuple>, String)> {
     let times = match (times, span) {
-        (_, Some((from, to, n))) => lcurve::dynamics::time_range(from, to, n),
-        (Some(ts), None) => lcurve::dynamics::times(ts),
-        (None, None) => lcurve::dynamics::times(vec![]),
-    }
-    .map_err(py_err)?;
+        (_, Some((from, to, n))) => Some(lcurve::dynamics::time_range(from, to, n).map_err(py_err)?),
+        (ts, None) => ts,
+    };
+    let steps = match (steps, step_span) {
+        (_, Some((from, to, n))) => Some(lcurve::stepped::step_range(from, to, n).map_err(py_err)?),
+        (Some(ks), None) => Some(lcurve::stepped::steps(&ks).map_err(py_err)?),
+        (None, None) => None,
+    };
+    let axis = lcurve::dynamics::axis(times, steps).map_err(py_err)?;
     let run_options = if validate {
         let overrides = sim_overrides(trials, seed)?;
         let store = store.map(|d| Store::open(&d).map(Arc::new)).transpose().map_err(py_err)?;
@@ -623,9 +630,9 @@ fn dynamics<'py>(
         None
     };
     let cfg = config.inner.clone();
-    let d = run(py, progress, move |p| lcurve::dynamics::run_with(&cfg, &times, run_options.as_ref(), p))?;
+    let d = run(py, progress, move |p| lcurve::dynamics::run_axis(&cfg, &axis, run_options.as_ref(), p))?;
     let json = d.render(config.inner.source(), lcurve::output::Format::Json, None).map_err(py_err)?;
-    Ok((table_to_py(py, &d.table())?, table_to_py(py, &d.summary_table())?, json))
+    Ok((table_to_py(py, &d.points_table())?, table_to_py(py, &d.summary_table())?, json))
 }
 
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.

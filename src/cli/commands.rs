@@ -24,11 +24,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
                 return Err(Failure::Usage("--shard: only a --validate run has trials to share out".into()));
             }
             let (cfg, format) = progress.while_reading(|| model.load())?;
-            let axis = match (times, steps) {
-                (Some(t), _) => lcurve::dynamics::Axis::Times(lcurve::dynamics::times(t.0)?),
-                (None, Some(k)) => lcurve::dynamics::Axis::Steps(k.0),
-                (None, None) => return Err(Failure::Usage("give --times or --steps".into())),
-            };
+            let axis = lcurve::dynamics::axis(times.map(|t| t.0), steps.map(|k| k.0))?;
             let run = if validate { Some(store.run_options(sim.overrides(None))?) } else { None };
             let kept = run.as_ref().and_then(|r| r.store());
             let report =

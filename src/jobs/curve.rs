@@ -23,6 +23,9 @@ pub struct Curve {
     /// With a finite or optimal `[readout] time`, the readout trained for that time
     /// (DYNAMICS.md) at every sample size; the table then shows these.
     pub at_time: Option<Vec<TimePoint>>,
+    /// One-pass SGD (no sample sizes): its one point at `[training] steps`, which the
+    /// table then shows.
+    pub sgd: Option<Box<crate::theory::SgdCurve>>,
 }
 
 /// Computes the learning curve of a validated config. `progress` hears of dense
@@ -41,15 +44,39 @@ pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Re
             crate::spec::EXPONENTS_CONVERGED,
         ));
     }
-    if matches!(config.training(), crate::spec::Training::Sgd(_)) {
-        return Err(crate::spec::Error::input(
-            config.source(),
-            "training.optimizer",
-            "one-pass SGD has no sample sizes to sweep (samples seen = steps × batch): its curve is along the steps, \
-             `lcurve dynamics CONFIG --steps FROM:TO:POINTS`",
-        ));
-    }
     let Prepared { theory, summary } = prologue::prepare(config.model(), config.source(), progress)?;
+    if let crate::spec::Training::Sgd(s) = config.training() {
+        if exponents {
+            return Err(crate::spec::Error::option("exponents", crate::spec::EXPONENTS_CONVERGED));
+        }
+        let decay = match config.ridge() {
+            Ridge::Fixed(l) => l,
+            Ridge::Optimal => {
+                return Err(crate::spec::Error::input(
+                    config.source(),
+                    "readout.ridge",
+                    crate::spec::STEP_RIDGE,
+                ))
+            }
+        };
+        let sgd = theory.sgd_at_steps(s, decay)?;
+        if let Some(why) = &sgd.diverged {
+            return Err(crate::spec::Error::input(
+                config.source(),
+                "training.step",
+                format!("η = {} is unstable: {why}", crate::spec::text::num(sgd.step)),
+            ));
+        }
+        return Ok(Curve {
+            summary,
+            ridge: config.ridge(),
+            ensemble: None,
+            points: Vec::new(),
+            exponents: None,
+            at_time: None,
+            sgd: Some(Box::new(sgd)),
+        });
+    }
     progress.start("theory", config.samples().len() as u64);
     let points =
         sweep::learning_curve(&theory, config.samples(), config.ridge(), config.readout_ensemble(), progress);
@@ -74,7 +101,15 @@ pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Re
             Some(pts.into_iter().flatten().collect())
         }
     };
-    Ok(Curve { summary, ridge: config.ridge(), ensemble: config.ensemble(), points, exponents, at_time })
+    Ok(Curve {
+        summary,
+        ridge: config.ridge(),
+        ensemble: config.ensemble(),
+        points,
+        exponents,
+        at_time,
+        sgd: None,
+    })
 }
 
 /// Column names of a learning curve with `depth` hidden layers: the single learner's
@@ -119,34 +154,48 @@ fn mask_alpha(rows: &mut [Vec<Cell>]) {
 impl Curve {
     /// The curve as a table (the columns of [`columns`]).
     pub fn table(&self) -> Table {
+        if let Some(c) = &self.sgd {
+            let columns =
+                ["steps", "samples_seen", "time", "step", "batch", "error", "bias", "variance", "test_mse"];
+            let rows = c
+                .points
+                .iter()
+                .map(|p| {
+                    let mut row = vec![Cell::Num(p.steps), Cell::Num(p.samples_seen), Cell::Num(p.time)];
+                    row.extend([Cell::Num(c.step), Cell::Int(c.batch)]);
+                    row.extend([p.error, p.bias, p.variance, p.error + self.summary.noise].map(Cell::Num));
+                    row
+                })
+                .collect();
+            return Table { columns: columns.map(String::from).to_vec(), rows };
+        }
         if let Some(at) = &self.at_time {
             let columns =
                 ["samples", "alpha", "ridge", "time", "error", "bias", "variance", "train_error", "test_mse"];
             let noise = self.summary.noise;
+            // Gradient descent adds its step η and step count k after the time ηk.
+            let descent = at.iter().any(|t| t.descent.is_some());
             let rows: Vec<Vec<Cell>> = at
                 .iter()
                 .zip(&self.points)
                 .map(|(t, p)| {
                     let mut row = vec![Cell::Int(t.samples as u64)];
-                    row.extend(
-                        [
-                            p.alpha,
-                            t.ridge,
-                            t.time,
-                            t.error,
-                            t.bias,
-                            t.variance,
-                            t.train_error,
-                            t.error + noise,
-                        ]
-                        .map(Cell::Num),
-                    );
+                    row.extend([p.alpha, t.ridge, t.time].map(Cell::Num));
+                    if descent {
+                        let d = t.descent.map_or((f64::NAN, f64::NAN), |d| (d.step, d.steps));
+                        row.extend([Cell::Num(d.0), Cell::Num(d.1)]);
+                    }
+                    row.extend([t.error, t.bias, t.variance, t.train_error, t.error + noise].map(Cell::Num));
                     row
                 })
                 .collect();
             let mut rows = rows;
             mask_alpha(&mut rows);
-            return Table { columns: columns.map(String::from).to_vec(), rows };
+            let mut columns: Vec<String> = columns.map(String::from).to_vec();
+            if descent {
+                columns.splice(4..4, ["step".to_string(), "steps".to_string()]);
+            }
+            return Table { columns, rows };
         }
         let rows = self
             .points

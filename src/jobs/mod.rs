@@ -14,5 +14,6 @@ pub mod scaling;
 pub mod stepped;
 pub mod store;
 pub mod sweep;
+pub(crate) mod trajectory;
 pub mod trials;
 pub mod validate;

@@ -175,7 +175,8 @@ pub fn run(
                                 .collect()
                         })
                         .collect();
-                    let sums = crate::jobs::dynamics::simulate_axis(config, ridge, &filters, run, progress)?;
+                    let sums =
+                        crate::jobs::trajectory::simulate_axis(config, ridge, &filters, run, progress)?;
                     (run.shard.is_none()).then_some((sums, run.simulation(config)?.trials))
                 }
             };
@@ -234,7 +235,7 @@ fn simulate_sgd(
         ));
     }
     if s.inputs != crate::spec::Inputs::Gaussian {
-        return Err(Error::option("inputs", "one-pass SGD is simulated on Gaussian inputs only"));
+        return Err(Error::option("inputs", crate::jobs::trajectory::GAUSSIAN_ONLY));
     }
     let mut order: Vec<usize> = (0..steps.len()).collect();
     order.sort_by_key(|&i| steps[i]);

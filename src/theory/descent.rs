@@ -284,48 +284,18 @@ impl Theory {
         })
     }
 
-    /// Discrete early stopping: the k ≥ 1 minimising E_g(k) at step η — a scan of
-    /// [`OPTIMAL_SCAN_PER_DECADE`] counts per decade of k over 1…10¹², then every integer
-    /// between the best scan point's neighbours by golden-section search on integers. When
-    /// no k beats the converged readout by more than 1e-10 (relative), k* = ∞.
+    /// Discrete early stopping: the k ≥ 1 minimising E_g(k) at step η ([`best_count`]).
+    /// When no k beats the converged readout by more than 1e-10 (relative), k* = ∞.
     pub fn optimal_steps(&self, samples: f64, ridge: f64, eta: f64) -> Result<TimePoint> {
-        let n = (12.0 * OPTIMAL_SCAN_PER_DECADE) as usize;
-        let mut grid: Vec<u64> =
-            (0..=n).map(|i| 10f64.powf(i as f64 / OPTIMAL_SCAN_PER_DECADE).round() as u64).collect();
-        grid.dedup();
+        let grid = count_grid();
         let scan = self.descent(samples, ridge, eta, &grid)?.points;
+        let at =
+            |k: u64| -> Result<TimePoint> { Ok(self.descent(samples, ridge, eta, &[k])?.points.remove(0)) };
+        let best =
+            best_count(&grid, &scan.iter().map(|p| p.error).collect::<Vec<_>>(), |k| Ok(at(k)?.error))?;
         let converged = self.converged_descent(samples, ridge, eta)?;
-        let (i, _) = scan
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.error.total_cmp(&b.1.error))
-            .ok_or_else(|| Error::option("steps", "an empty scan"))?;
-        let beats = |pt: &TimePoint| pt.error < converged.error * (1.0 - 1e-10);
-        let mut best = scan[i].clone();
-        if i + 1 < grid.len() || beats(&best) {
-            // Golden section on the integers of (grid[i−1], grid[i+1]).
-            let (mut a, mut b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(grid.len() - 1)]);
-            let at = |k: u64| -> Result<TimePoint> {
-                Ok(self.descent(samples, ridge, eta, &[k])?.points.remove(0))
-            };
-            while b - a > 3 {
-                let c = a + ((b - a) as f64 * 0.381_966).round() as u64;
-                let d = b - ((b - a) as f64 * 0.381_966).round() as u64;
-                let (pc, pd) = (at(c.max(a + 1))?, at(d.min(b - 1))?);
-                if pc.error <= pd.error {
-                    b = d.min(b - 1);
-                } else {
-                    a = c.max(a + 1);
-                }
-            }
-            for k in a.max(1)..=b {
-                let pt = at(k)?;
-                if pt.error < best.error {
-                    best = pt;
-                }
-            }
-        }
-        Ok(if beats(&best) { best } else { converged })
+        let best = at(best)?;
+        Ok(if best.error < converged.error * (1.0 - 1e-10) { best } else { converged })
     }
 
     /// The readout before training (v = 0): E_g = β*ᵀΣ0β*, all bias; E_tr = E_g + η².
@@ -365,6 +335,44 @@ pub(crate) fn diverged(samples: f64, eta: f64, edge: f64, growth: f64) -> Error 
 
 /// Scan points per decade of k for the optimal step count.
 const OPTIMAL_SCAN_PER_DECADE: f64 = 4.0;
+
+/// The scan of step counts 1 … 10¹² ([`OPTIMAL_SCAN_PER_DECADE`] per decade, integers).
+pub(super) fn count_grid() -> Vec<u64> {
+    let n = (12.0 * OPTIMAL_SCAN_PER_DECADE) as usize;
+    let mut grid: Vec<u64> =
+        (0..=n).map(|i| 10f64.powf(i as f64 / OPTIMAL_SCAN_PER_DECADE).round() as u64).collect();
+    grid.dedup();
+    grid
+}
+
+/// The integer k minimising `error(k)` given its values `scan` on `grid`: golden-section
+/// search on the integers between the best scan point's neighbours, then every integer
+/// left (at most four).
+pub(super) fn best_count(grid: &[u64], scan: &[f64], error: impl Fn(u64) -> Result<f64>) -> Result<u64> {
+    let (i, &low) = scan
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .ok_or_else(|| Error::option("steps", "an empty scan of step counts"))?;
+    let (mut best, mut best_error) = (grid[i], low);
+    let (mut a, mut b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(grid.len() - 1)]);
+    while b - a > 3 {
+        let c = (a + ((b - a) as f64 * 0.381_966).round() as u64).max(a + 1);
+        let d = (b - ((b - a) as f64 * 0.381_966).round() as u64).min(b - 1);
+        if error(c)? <= error(d)? {
+            b = d;
+        } else {
+            a = c;
+        }
+    }
+    for k in a.max(1)..=b {
+        let e = error(k)?;
+        if e < best_error {
+            (best, best_error) = (k, e);
+        }
+    }
+    Ok(best)
+}
 
 /// Circle nodes for k steps: max(48, 8k), or `None` beyond [`CIRCLE_MAX`].
 fn circle_nodes(k: u64) -> Option<usize> {

@@ -95,11 +95,47 @@ impl Theory {
     /// model: pass them to [`Theory::sgd_on`] to reuse them).
     pub fn sgd(&self, sgd: OnlineSgd, decay: f64, steps: &[u64]) -> Result<SgdCurve> {
         let m = self.sgd_measures()?;
-        self.sgd_on(&m, sgd, decay, steps)
+        let ks: Vec<f64> = steps.iter().map(|&k| k as f64).collect();
+        self.sgd_on(&m, sgd, decay, &ks)
     }
 
-    /// [`Theory::sgd`] on given measures.
-    pub fn sgd_on(&self, m: &Measures, sgd: OnlineSgd, decay: f64, steps: &[u64]) -> Result<SgdCurve> {
+    /// One-pass SGD at the config's `[training] steps`: k, the best k (discrete early
+    /// stopping; ∞ when no k beats the limit by 1e-10) or k = ∞ (the limit R_∞ − η_n²).
+    pub fn sgd_at_steps(&self, sgd: OnlineSgd, decay: f64) -> Result<SgdCurve> {
+        let m = self.sgd_measures()?;
+        let k = match sgd.steps {
+            crate::spec::Steps::Count(k) => k as f64,
+            crate::spec::Steps::Infinite => f64::INFINITY,
+            crate::spec::Steps::Optimal => {
+                let grid = super::descent::count_grid();
+                let ks: Vec<f64> = grid.iter().map(|&k| k as f64).collect();
+                let scan = self.sgd_on(&m, sgd, decay, &ks)?;
+                if scan.diverged.is_some() {
+                    return Ok(scan);
+                } else {
+                    let errors: Vec<f64> = scan.points.iter().map(|p| p.error).collect();
+                    let error = |k: u64| -> Result<f64> {
+                        Ok(self
+                            .sgd_on(&m, sgd, decay, &[k as f64])?
+                            .points
+                            .first()
+                            .map_or(f64::INFINITY, |p| p.error))
+                    };
+                    let best = super::descent::best_count(&grid, &errors, error)?;
+                    let e = error(best)?;
+                    if e < scan.floor * (1.0 - 1e-10) {
+                        best as f64
+                    } else {
+                        f64::INFINITY
+                    }
+                }
+            }
+        };
+        self.sgd_on(&m, sgd, decay, &[k])
+    }
+
+    /// [`Theory::sgd`] on given measures, at step counts as numbers (∞: the limit).
+    pub fn sgd_on(&self, m: &Measures, sgd: OnlineSgd, decay: f64, steps: &[f64]) -> Result<SgdCurve> {
         let batch = sgd.batch as f64;
         let edge = edge_step(&m.atoms, batch, decay);
         let step = match sgd.step {
@@ -137,15 +173,14 @@ impl Theory {
         curve.kernel_norm = sum.kernel_norm;
         curve.points = steps
             .iter()
-            .map(|&k| {
-                let kf = k as f64;
+            .map(|&kf| {
                 let (bias, variance) = sum.split(kf);
                 let error = bias + variance;
                 if !error.is_finite() {
                     return Err(Error::Solver {
                         samples: f64::INFINITY,
                         ridge: decay,
-                        equation: format!("SGD exponential sum (TRAINING B3) at k = {k}"),
+                        equation: format!("SGD exponential sum (TRAINING B3) at k = {kf}"),
                         detail: format!("E_g = {error}"),
                     });
                 }
