@@ -9,7 +9,6 @@ use crate::support::output::{Cell, Format, Table};
 use crate::support::progress::Progress;
 use crate::support::stats::Summary;
 use crate::theory::TimePoint;
-use rayon::prelude::*;
 
 /// Largest number of times of an axis.
 pub const MAX_TIMES: usize = 10_000;
@@ -200,24 +199,12 @@ pub fn run_with(
         }
     };
     let theory = crate::jobs::prologue::theory(config, progress)?;
-    progress.start("dynamics", config.samples().len() as u64);
-    let per_p: Vec<(Vec<TimePoint>, EarlyStop)> = config
-        .samples()
-        .par_iter()
-        .map(|&p| {
-            if progress.cancelled() {
-                return Err(Error::Interrupted {
-                    done: 0,
-                    total: config.samples().len() as u64,
-                    unit: "sample size",
-                });
-            }
-            let p = p as f64;
+    let per_p: Vec<(Vec<TimePoint>, EarlyStop)> =
+        crate::jobs::sweep::per_sample(config, "dynamics", progress, |p| {
             let pts = theory.points_at_times(p, ridge, times)?;
             let stop = theory.optimal_time(p, ridge)?;
             let converged = theory.point_at(p, ridge)?;
             let best = theory.optimal_point_at(p, Ensemble::SINGLE)?;
-            progress.advance(1);
             Ok((
                 pts,
                 EarlyStop {
@@ -229,9 +216,7 @@ pub fn run_with(
                     error_ridge_star: best.error,
                 },
             ))
-        })
-        .collect::<Result<_>>()?;
-    progress.finish();
+        })?;
     let (points, summary): (Vec<Vec<TimePoint>>, Vec<EarlyStop>) = per_p.into_iter().unzip();
     let simulated = match simulate {
         None => None,
@@ -338,14 +323,14 @@ impl Dynamics {
         let chosen = crate::support::output::pick(&tables, table, format)?;
         Ok(match format {
             Format::Csv => chosen.csv(),
-            Format::Json => crate::support::output::to_json(&serde_json::json!({
-                "program": "lcurve",
-                "version": env!("CARGO_PKG_VERSION"),
-                "config": source,
-                "ridge": self.ridge,
-                "points": self.table().json_rows(),
-                "summary": self.summary_table().json_rows(),
-            })),
+            Format::Json => crate::support::output::document(
+                source,
+                serde_json::json!({
+                    "ridge": self.ridge,
+                    "points": self.table().json_rows(),
+                    "summary": self.summary_table().json_rows(),
+                }),
+            ),
         })
     }
 }

@@ -700,20 +700,20 @@ impl Report {
         let chosen = crate::support::output::pick(&tables, table, format)?;
         Ok(match format {
             Format::Csv => chosen.csv(),
-            Format::Json => crate::support::output::to_json(&serde_json::json!({
-                "program": "lcurve",
-                "version": env!("CARGO_PKG_VERSION"),
-                "config": source,
-                "laws": self.laws_table().json_rows(),
-                "no_law": self.no_law,
-                "frontier": self.frontier_table().json_rows(),
-                "fit": match &self.compute {
-                    Some(c) => c.fit_table().json_rows(),
-                    None => serde_json::to_value(&self.fit).unwrap_or(serde_json::Value::Null),
-                },
-                "phase": self.compute.as_ref().and_then(|c| c.phase.clone()),
-                "notes": self.notes(),
-            })),
+            Format::Json => crate::support::output::document(
+                source,
+                serde_json::json!({
+                    "laws": self.laws_table().json_rows(),
+                    "no_law": self.no_law,
+                    "frontier": self.frontier_table().json_rows(),
+                    "fit": match &self.compute {
+                        Some(c) => c.fit_table().json_rows(),
+                        None => serde_json::to_value(&self.fit).unwrap_or(serde_json::Value::Null),
+                    },
+                    "phase": self.compute.as_ref().and_then(|c| c.phase.clone()),
+                    "notes": self.notes(),
+                }),
+            ),
         })
     }
 }

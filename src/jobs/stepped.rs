@@ -11,7 +11,6 @@ use crate::support::output::{Cell, Format, Table};
 use crate::support::progress::Progress;
 use crate::support::stats::{median, summarize, Median, Summary};
 use crate::theory::{SgdCurve, TimePoint};
-use rayon::prelude::*;
 
 /// Largest number of step counts of an axis.
 pub const MAX_STEP_COUNTS: usize = 10_000;
@@ -144,24 +143,9 @@ pub fn run(
     let noise = config.model().noise();
     match training {
         Kind::Descent(d) => {
-            progress.start("gradient descent", config.samples().len() as u64);
-            let rows = config
-                .samples()
-                .par_iter()
-                .map(|&p| {
-                    if progress.cancelled() {
-                        return Err(Error::Interrupted {
-                            done: 0,
-                            total: config.samples().len() as u64,
-                            unit: "sample size",
-                        });
-                    }
-                    let row = descent_row(&theory, p as f64, ridge, d, steps);
-                    progress.advance(1);
-                    row
-                })
-                .collect::<Result<Vec<_>>>()?;
-            progress.finish();
+            let rows = crate::jobs::sweep::per_sample(config, "gradient descent", progress, |p| {
+                descent_row(&theory, p, ridge, d, steps)
+            })?;
             let simulated = match simulate {
                 None => None,
                 Some(run) => {
@@ -551,15 +535,15 @@ impl Stepped {
         let chosen = crate::support::output::pick(&tables, table, format)?;
         Ok(match format {
             Format::Csv => chosen.csv(),
-            Format::Json => crate::support::output::to_json(&serde_json::json!({
-                "program": "lcurve",
-                "version": env!("CARGO_PKG_VERSION"),
-                "config": source,
-                "optimizer": match self { Stepped::Descent { .. } => "gd", Stepped::Sgd { .. } => "sgd" },
-                "points": self.table().json_rows(),
-                "summary": self.summary_table().json_rows(),
-                "warnings": self.warnings(),
-            })),
+            Format::Json => crate::support::output::document(
+                source,
+                serde_json::json!({
+                    "optimizer": match self { Stepped::Descent { .. } => "gd", Stepped::Sgd { .. } => "sgd" },
+                    "points": self.table().json_rows(),
+                    "summary": self.summary_table().json_rows(),
+                    "warnings": self.warnings(),
+                }),
+            ),
         })
     }
 }

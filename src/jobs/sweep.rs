@@ -85,3 +85,29 @@ pub(crate) fn at_times(
         })
         .collect()
 }
+
+/// `f` at every sample size of a config, in parallel (the results in the config's order),
+/// one progress unit each under the stage `what`; a cancellation stops between sample sizes.
+pub(crate) fn per_sample<T: Send>(
+    config: &Config,
+    what: &str,
+    progress: &dyn Progress,
+    f: impl Fn(f64) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let total = config.samples().len() as u64;
+    progress.start(what, total);
+    let out = config
+        .samples()
+        .par_iter()
+        .map(|&p| {
+            if progress.cancelled() {
+                return Err(Error::Interrupted { done: 0, total, unit: "sample size" });
+            }
+            let r = f(p as f64);
+            progress.advance(1);
+            r
+        })
+        .collect::<Result<Vec<T>>>();
+    progress.finish();
+    out
+}

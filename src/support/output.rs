@@ -163,25 +163,35 @@ pub(crate) fn render_report(
         Format::Csv => table.csv(),
         Format::Json => {
             let mut doc = serde_json::json!({
-                "program": "lcurve",
-                "version": env!("CARGO_PKG_VERSION"),
-                "config": source,
                 "ridge": match ridge {
                     crate::spec::Ridge::Fixed(l) => serde_json::json!(l),
                     crate::spec::Ridge::Optimal => serde_json::json!("optimal"),
                 },
             });
-            let map = doc.as_object_mut().expect("an object");
-            if let serde_json::Value::Object(extra) = fields {
+            if let (Some(map), serde_json::Value::Object(extra)) = (doc.as_object_mut(), fields) {
                 map.extend(extra);
+                map.insert("points".into(), table.json_rows());
             }
-            map.insert("points".into(), table.json_rows());
-            to_json(&doc)
+            document(source, doc)
         }
     }
 }
 
 /// Serialises any report as pretty JSON.
+/// A JSON report: `program`, `version` and `config` (the source), then `fields` in their
+/// order.
+pub(crate) fn document(source: &str, fields: serde_json::Value) -> String {
+    let mut doc = serde_json::json!({
+        "program": "lcurve",
+        "version": env!("CARGO_PKG_VERSION"),
+        "config": source,
+    });
+    if let (Some(map), serde_json::Value::Object(extra)) = (doc.as_object_mut(), fields) {
+        map.extend(extra);
+    }
+    to_json(&doc)
+}
+
 pub(crate) fn to_json<T: Serialize>(report: &T) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("reports serialise");
     s.push('\n');

@@ -392,12 +392,7 @@ fn full_order(upper: Vec<C>) -> Vec<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::support::progress::Silent;
-
-    fn theory(text: &str) -> Theory {
-        let cfg = crate::spec::Config::from_toml_str(text).unwrap();
-        Theory::from_spec(cfg.model(), &Silent).unwrap()
-    }
+    use crate::theory::test_theory as theory;
 
     const ISOTROPIC: &str =
         "[data]\ndim = 200\nnoise = 0.1\n[readout]\nridge = 0\n[samples]\nvalues = [100]\n";

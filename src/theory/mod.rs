@@ -374,3 +374,10 @@ impl Theory {
         })
     }
 }
+
+/// The theory of a config's model given as TOML text, for the theory's unit tests.
+#[cfg(test)]
+pub(crate) fn test_theory(text: &str) -> Theory {
+    let cfg = crate::spec::Config::from_toml_str(text).expect("a valid test config");
+    Theory::from_spec(cfg.model(), &crate::support::progress::Silent).expect("a theory")
+}

@@ -176,13 +176,7 @@ impl Theory {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::support::progress::Silent;
-
-    fn theory(text: &str) -> Theory {
-        let cfg = crate::spec::Config::from_toml_str(text).unwrap();
-        Theory::from_spec(cfg.model(), &Silent).unwrap()
-    }
+    use crate::theory::test_theory as theory;
 
     /// Isotropic data (n0 = 300) through an isotropic layer of width 400: Σ_F is a Wishart
     /// matrix with Marchenko–Pastur support [(1 − √(3/4))², (1 + √(3/4))²] and square-root

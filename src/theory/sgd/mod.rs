@@ -266,12 +266,7 @@ pub(crate) fn edge_step(atoms: &Atoms, batch: f64, decay: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::support::progress::Silent;
-
-    fn theory(text: &str) -> Theory {
-        let cfg = crate::spec::Config::from_toml_str(text).unwrap();
-        Theory::from_spec(cfg.model(), &Silent).unwrap()
-    }
+    use crate::theory::test_theory as theory;
 
     /// No hidden layer, isotropic data (n0 = 100), B = 1: the Volterra equation has a
     /// closed form at every k: R_{k+1} = q R_k + (η²/B)·n0·R_k … with one atom σ = 1 of mass n0:
