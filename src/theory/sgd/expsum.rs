@@ -18,8 +18,11 @@
 
 use rayon::prelude::*;
 
-/// Halvings of the bisection in ln δ (TRAINING B3: 110 from a 600-e-fold bracket).
-const HALVINGS: usize = 110;
+/// A root's steps at most: safeguarded Newton in ln δ (a bisection whenever Newton leaves
+/// the bracket) — TRAINING B3 bisects 110 times; Newton takes ≈ 5–15 steps.
+const MAX_ROOT_STEPS: usize = 400;
+/// A root is taken when its step in ln δ is below this relative to |ln δ| (a few ulps).
+const ROOT_TOL: f64 = 4.0 * f64::EPSILON;
 /// The lower end of a root's bracket, e^{−600} times its gap.
 const DEEPEST: f64 = -600.0;
 
@@ -148,10 +151,10 @@ pub(crate) enum Unstable {
 /// the part without label noise (`signal`: the bias) and the part ∝ η_n² (`noise`).
 #[derive(Clone, Debug)]
 pub(crate) struct ExpSum {
-    /// 1 − z_l.
-    y: Vec<f64>,
+    /// z_l = 1 − y_l.
+    y: Vec<Base>,
     /// p_j (weight decay only; empty at λ = 0).
-    p: Vec<f64>,
+    p: Vec<Base>,
     pub(crate) kernel_norm: f64,
     signal: Terms,
     noise: Terms,
@@ -165,28 +168,51 @@ struct Terms {
     e: Vec<f64>,
 }
 
-impl Terms {
-    fn at(&self, k: f64, y: &[f64], p: &[f64]) -> f64 {
-        let roots: f64 = self.e.iter().zip(y).map(|(e, &y)| e * power(1.0 - y, -y, k)).sum();
-        let decay: f64 = self.d.iter().zip(p).map(|(d, &p)| d * power(p, p - 1.0, k)).sum();
-        self.limit + decay + roots
+/// Σ_i (a_i, b_i)·base_i^k for two coefficient lists sharing their bases (one power each).
+fn pair_sum(a: &[f64], b: &[f64], bases: &[Base], k: f64) -> (f64, f64) {
+    let (mut x, mut y) = (0.0, 0.0);
+    for ((ai, bi), base) in a.iter().zip(b).zip(bases) {
+        let w = base.power(k);
+        x += ai * w;
+        y += bi * w;
     }
+    (x, y)
 }
 
-/// base^k for a base in (−1, 1], `minus_one` = base − 1 given exactly (k·log1p(base − 1)
-/// keeps k = 10¹⁰ accurate for a base within 1e-16 of 1).
-fn power(base: f64, minus_one: f64, k: f64) -> f64 {
-    if k == 0.0 {
-        return 1.0;
-    }
-    if base > 0.0 {
-        (k * minus_one.ln_1p()).exp()
-    } else {
-        let m = (k * base.abs().ln()).exp();
-        if k % 2.0 == 0.0 {
-            m
+/// A base in (−1, 1) of the exponential sum, kept as ln|base| (from base − 1 by log1p, so
+/// k = 10¹⁰ stays accurate for a base within 1e-16 of 1) and its sign.
+#[derive(Clone, Copy, Debug)]
+struct Base {
+    ln: f64,
+    negative: bool,
+}
+
+impl Base {
+    /// The base 1 + `minus_one`.
+    fn new(minus_one: f64) -> Base {
+        let base = 1.0 + minus_one;
+        if base > 0.0 {
+            Base { ln: minus_one.ln_1p(), negative: false }
         } else {
+            Base { ln: base.abs().ln(), negative: true }
+        }
+    }
+
+    /// base^k (k ≥ 0, ∞ allowed: the limit 0).
+    fn power(self, k: f64) -> f64 {
+        if k == 0.0 {
+            return 1.0;
+        }
+        let e = k * self.ln;
+        // Below e^−745 every double is 0: skip the exponential (most terms at large k).
+        if e < -745.0 {
+            return 0.0;
+        }
+        let m = e.exp();
+        if self.negative && k % 2.0 == 1.0 {
             -m
+        } else {
+            m
         }
     }
 }
@@ -219,23 +245,45 @@ impl ExpSum {
             .into_par_iter()
             .map(|l| {
                 let gap = if l + 1 < n { x[l] - x[l + 1] } else { c_sum };
-                let phi = |delta: f64| -> f64 {
-                    let mut s = 0.0;
+                // φ(δ) = Σ c_j/(d_j + δ) − 1 falls from +∞ to below 0 on the bracket; its
+                // derivative in u = ln δ is −δ Σ c_j/(d_j + δ)².
+                let phi = |delta: f64| -> (f64, f64) {
+                    let (mut s, mut ds) = (0.0, 0.0);
                     for j in 0..n {
-                        s += c[j] / ((x[j] - x[l]) + delta);
+                        let r = 1.0 / ((x[j] - x[l]) + delta);
+                        s += c[j] * r;
+                        ds += c[j] * r * r;
                     }
-                    s - 1.0
+                    (s - 1.0, -delta * ds)
                 };
                 let (mut lo, mut hi) = (DEEPEST + gap.ln(), gap.ln());
-                for _ in 0..HALVINGS {
-                    let mid = 0.5 * (lo + hi);
-                    if phi(mid.exp()) > 0.0 {
-                        lo = mid;
+                let mut u = hi - std::f64::consts::LN_2;
+                for _ in 0..MAX_ROOT_STEPS {
+                    let (f, df) = phi(u.exp());
+                    if f == 0.0 {
+                        break;
+                    }
+                    if f > 0.0 {
+                        lo = u;
                     } else {
-                        hi = mid;
+                        hi = u;
+                    }
+                    // Newton in u, bisection when it leaves the bracket.
+                    let newton = u - f / df;
+                    let next = if newton.is_finite() && newton >= lo && newton <= hi {
+                        newton
+                    } else {
+                        0.5 * (lo + hi)
+                    };
+                    // Converged to a few ulps of u (two neighbouring doubles can alternate).
+                    let tol = ROOT_TOL * u.abs().max(1.0);
+                    let done = (next - u).abs() <= tol || hi - lo <= tol;
+                    u = next;
+                    if done {
+                        break;
                     }
                 }
-                (l, (0.5 * (lo + hi)).exp())
+                (l, u.exp())
             })
             .collect();
         let diff = |j: usize, (l, delta): (usize, f64)| (x[j] - x[l]) + delta;
@@ -303,15 +351,19 @@ impl ExpSum {
             d: vec![0.0; p.len()],
             e: coefficients(noise, &zeros, &zeros, &zeros),
         };
+        let y = y.iter().map(|&y| Base::new(-y)).collect();
+        let p = p.iter().map(|&p| Base::new(p - 1.0)).collect();
         Ok(ExpSum { y, p, kernel_norm: norm, signal, noise: noise_terms })
     }
 
     /// E_g(k) = R_k − η_n² split as (bias, variance): the part without label noise and the
     /// part ∝ η_n² (whose constant forcing η_n² is the test-noise floor, subtracted exactly).
     pub(crate) fn split(&self, k: f64) -> (f64, f64) {
-        let bias = self.signal.at(k, &self.y, &self.p);
+        let (roots_b, roots_v) = pair_sum(&self.signal.e, &self.noise.e, &self.y, k);
+        let (decay_b, decay_v) = pair_sum(&self.signal.d, &self.noise.d, &self.p, k);
+        let bias = self.signal.limit + decay_b + roots_b;
         // The noise part's limit is η_n²/(1 − ‖K‖) − η_n², stored as η_n²‖K‖/(1 − ‖K‖).
-        let variance = self.noise.at(k, &self.y, &self.p);
+        let variance = self.noise.limit + decay_v + roots_v;
         (bias, variance)
     }
 
