@@ -592,6 +592,21 @@ def test_gradient_descent_and_sgd_match_the_command_line(tmp_path):
     assert e.value.key == "steps"
 
 
+def test_sgd_compute_frontier_matches_the_command_line(tmp_path):
+    f = tmp_path / "plrf.toml"
+    f.write_text(
+        SGD.replace("dim = 80", "dim = 200").replace("width = 60", "width = 40").replace(
+            'covariance = { kind = "power_law", exponent = 1.2 }',
+            'covariance = { kind = "power_law", exponent = 1.6 }\ntarget = { kind = "power_law", exponent = 0.6 }',
+        )
+    )
+    s = lcurve.scaling(f, budget=(1e3, 1e5, 5))
+    assert_same_as_cli_csv(s.frontier, cli("scaling", f, "--budget", "1e3:1e5:5").stdout)
+    assert len(s.laws) == 0 and np.allclose(s.frontier["budget"], [1e3, 10**3.5, 1e4, 10**4.5, 1e5], rtol=1e-12)
+    errors = [e for e, i in zip(s.frontier["error"], s.frontier["interior"]) if i == "true"]
+    assert all(b < a for a, b in zip(errors, errors[1:]))
+
+
 def test_ranges_and_counts_are_config_errors():
     cfg = lcurve.loads(SMALL.replace("ridge = 0.01", "ridge = 0.001"))
     for bad in [(1, 10, 10**8), (1, 10, 0), (0.1, 1000, 40.5), (1, 10, 2**70), "1:2:x", (1, 10, True)]:
