@@ -72,6 +72,8 @@ def assert_same_as_cli_csv(table, text):
             cell = row[j]
             if cell == "":
                 assert np.ma.is_masked(col[i]), (name, i)
+            elif np.asarray(col).dtype.kind in "USO":  # a text column
+                assert str(col[i]) == cell, (name, i, col[i], cell)
             else:
                 assert col[i] == float(cell), (name, i, col[i], cell)
 
