@@ -64,7 +64,7 @@ fn sgd(c: &mut Criterion) {
     let th = theory(&sgd_config("\"infinite\"").replace("width = 1000", "width = 100"));
     let budgets: Vec<f64> = (0..13).map(|i| 10f64.powf(3.0 + 0.25 * i as f64)).collect();
     group.bench_function("frontier_13_budgets_1e3_1e6", |b| {
-        b.iter(|| th.sgd_frontier(sgd, 0.0, &budgets, &|| false).unwrap())
+        b.iter(|| th.sgd_frontier(sgd, 0.0, &budgets, &Silent).unwrap())
     });
     group.finish();
 }

@@ -84,11 +84,7 @@ pub(crate) fn run(config: &Config, budgets: &[f64], progress: &dyn Progress) -> 
         return Err(Error::input(config.source(), "readout.ridge", crate::spec::STEP_RIDGE));
     };
     let theory = crate::jobs::prologue::theory(config, progress)?;
-    progress.start("compute-optimal frontier", 1);
-    let cancelled = || progress.cancelled();
-    let frontier = theory.sgd_frontier(sgd, decay, budgets, &cancelled)?;
-    progress.advance(1);
-    progress.finish();
+    let frontier = theory.sgd_frontier(sgd, decay, budgets, progress)?;
     let (phase, no_phase) = match plrf(config) {
         Ok((a, b)) => match phase(a, b) {
             Some(p) => (Some(p), None),

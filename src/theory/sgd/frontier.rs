@@ -57,17 +57,20 @@ pub(crate) fn compute_frontier(
     batch: f64,
     noise: f64,
     at_width: &(dyn Fn(f64) -> Result<(Atoms, SgdStep)> + Sync),
-    cancelled: &(dyn Fn() -> bool + Sync),
+    progress: &dyn crate::support::progress::Progress,
 ) -> Result<ComputeFrontier> {
+    progress.start("compute-optimal frontier (widths)", widths.len() as u64);
     // ln E_g per width and budget (+∞ where a budget buys less than one step).
-    let rows: Vec<Option<Vec<f64>>> = widths
+    let rows: Result<Vec<Option<Vec<f64>>>> = widths
         .par_iter()
         .map(|&n| {
-            if cancelled() {
+            if progress.cancelled() {
                 return Err(Error::Interrupted { done: 0, total: widths.len() as u64, unit: "width" });
             }
             let (atoms, step) = at_width(n)?;
-            let Ok(sum) = ExpSum::solve(&atoms, step, noise) else { return Ok(None) };
+            let solved = ExpSum::solve(&atoms, step, noise);
+            progress.advance(1);
+            let Ok(sum) = solved else { return Ok(None) };
             Ok(Some(
                 budgets
                     .iter()
@@ -82,7 +85,9 @@ pub(crate) fn compute_frontier(
                     .collect(),
             ))
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<_>>();
+    progress.finish();
+    let rows = rows?;
     let unstable_widths: Vec<f64> =
         widths.iter().zip(&rows).filter(|(_, r)| r.is_none()).map(|(&n, _)| n).collect();
     let (ln_n, table): (Vec<f64>, Vec<Vec<f64>>) =
@@ -245,7 +250,7 @@ mod tests {
             let step = SgdStep { batch: 1.0, step: 1.0 / atoms.trace(), decay: 0.0 };
             Ok((atoms, step))
         };
-        compute_frontier(&ws, &bs, 1.0, 0.0, &at, &|| false).unwrap()
+        compute_frontier(&ws, &bs, 1.0, 0.0, &at, &crate::support::progress::Silent).unwrap()
     }
 
     fn window(fr: &ComputeFrontier, from: f64, to: f64) -> &ExponentWindow {

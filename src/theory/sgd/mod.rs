@@ -200,12 +200,13 @@ impl Theory {
     /// with N in the config's ratios, at the config's n0, the step following the config's
     /// rule per width (a kernel norm: η ∝ 1/tr Σ_F; an edge fraction: of η_c(N)). The width
     /// grid (8 per decade) spans (f_min/B)^{1/4}/4 … 4·(f_max/B)^{2/3}, within k ≥ 1.
+    /// `progress` counts one unit per width and may cancel between widths.
     pub fn sgd_frontier(
         &self,
         sgd: OnlineSgd,
         decay: f64,
         budgets: &[f64],
-        cancelled: &(dyn Fn() -> bool + Sync),
+        progress: &dyn crate::support::progress::Progress,
     ) -> Result<ComputeFrontier> {
         let Some(&readout) = self.sizes.last() else {
             return Err(Error::option(
@@ -242,7 +243,7 @@ impl Theory {
             };
             Ok((m.atoms, SgdStep { batch, step, decay }))
         };
-        frontier::compute_frontier(&widths, budgets, batch, self.noise, &at_width, cancelled)
+        frontier::compute_frontier(&widths, budgets, batch, self.noise, &at_width, progress)
     }
 }
 
