@@ -323,3 +323,17 @@ step = { edge = 0.6 }
         assert!(median > 0.6 * theory, "{p}");
     }
 }
+
+/// One-pass SGD runs are estimated against the memory limit before anything is drawn: a
+/// limit below one run's features is one line naming `data.dim`, exit 2.
+#[test]
+fn sgd_runs_respect_the_memory_limit() {
+    let dir = scratch("training_memory");
+    let cfg = write(&dir, "sgd.toml", &SGD.replace("dim = 150", "dim = 4000").replace("width = 100", "width = 3000"));
+    let (code, out, err) = common::run_env(
+        &["dynamics", cfg.to_str().unwrap(), "--steps", "1,10", "--validate", "--trials", "4"],
+        &[("LCURVE_MEMORY_LIMIT", "100M")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty() && err.lines().count() == 1 && err.contains("data.dim"), "{err}");
+}

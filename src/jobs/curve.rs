@@ -182,8 +182,10 @@ impl Curve {
                     let mut row = vec![Cell::Int(t.samples as u64)];
                     row.extend([p.alpha, t.ridge, t.time].map(Cell::Num));
                     if descent {
-                        let d = t.descent.map_or((f64::NAN, f64::NAN), |d| (d.step, d.steps));
-                        row.extend([Cell::Num(d.0), Cell::Num(d.1)]);
+                        match t.descent {
+                            Some(d) => row.extend([Cell::Num(d.step), Cell::Num(d.steps)]),
+                            None => row.extend([Cell::Missing, Cell::Missing]),
+                        }
                     }
                     row.extend([t.error, t.bias, t.variance, t.train_error, t.error + noise].map(Cell::Num));
                     row

@@ -221,6 +221,11 @@ fn simulate_sgd(
     if s.inputs != crate::spec::Inputs::Gaussian {
         return Err(Error::option("inputs", crate::jobs::trajectory::GAUSSIAN_ONLY));
     }
+    // Every run holds its features at once; the runs go in parallel, one per thread.
+    let threads = rayon::current_num_threads().min(s.trials).max(1) as f64;
+    let bytes = crate::support::resources::simulator_bytes(config.model())
+        + threads * crate::support::resources::sgd_run_bytes(config.model());
+    crate::support::resources::check_memory(config.source(), "data.dim", "one-pass SGD runs", bytes)?;
     let mut order: Vec<usize> = (0..steps.len()).collect();
     order.sort_by_key(|&i| steps[i]);
     let sorted: Vec<u64> = order.iter().map(|&i| steps[i]).collect();

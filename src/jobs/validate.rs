@@ -634,8 +634,11 @@ impl Validation {
                     row.push(Cell::Num(r.time.unwrap_or(f64::INFINITY)));
                 }
                 if matches!(self.training, crate::spec::Training::Descent(_)) {
-                    let (step, steps) = r.descent.map_or((f64::NAN, f64::INFINITY), |d| (d.step, d.steps));
-                    row.extend([Cell::Num(step), Cell::Num(steps)]);
+                    // k* = ∞ (no k beats convergence) simulates the converged readout.
+                    match r.descent {
+                        Some(d) => row.extend([Cell::Num(d.step), Cell::Num(d.steps)]),
+                        None => row.extend([Cell::Missing, Cell::Num(f64::INFINITY)]),
+                    }
                 }
                 row.extend([
                     Cell::Num(r.theory),

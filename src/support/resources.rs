@@ -209,6 +209,19 @@ pub(crate) fn trial_bytes(spec: &ModelSpec, p: usize) -> f64 {
     8.0 * words
 }
 
+/// Peak memory of one one-pass SGD run: the features' map F built layer by layer (n0 × n0
+/// to start, then n0 × n_ℓ with its G_ℓ), Σ0^{1/2}F, Σ_F and its eigenvectors.
+pub(crate) fn sgd_run_bytes(spec: &ModelSpec) -> f64 {
+    let n0 = spec.dim() as f64;
+    let (mut words, mut prev) = (2.0 * n0 * n0, n0);
+    for l in spec.layers() {
+        let n = l.width as f64;
+        words = words.max(n0 * prev + prev * n + 2.0 * n0 * n);
+        prev = n;
+    }
+    8.0 * (words + n0 * prev + 3.0 * prev * prev)
+}
+
 /// Memory of the simulator's shared state (square roots of the dense covariances).
 pub(crate) fn simulator_bytes(spec: &ModelSpec) -> f64 {
     // A dataset's rows: kept by the model, and once more by trials on the real inputs.

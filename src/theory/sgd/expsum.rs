@@ -364,6 +364,12 @@ impl ExpSum {
         let bias = self.signal.limit + decay_b + roots_b;
         // The noise part's limit is η_n²/(1 − ‖K‖) − η_n², stored as η_n²‖K‖/(1 − ‖K‖).
         let variance = self.noise.limit + decay_v + roots_v;
+        // The label-noise part starts at exactly 0 (k = 0): a negative value is rounding.
+        let variance = if variance < 0.0 && -variance <= 1e-12 * (bias.abs() + self.noise.limit.abs()) {
+            0.0
+        } else {
+            variance
+        };
         (bias, variance)
     }
 
