@@ -329,7 +329,11 @@ step = { edge = 0.6 }
 #[test]
 fn sgd_runs_respect_the_memory_limit() {
     let dir = scratch("training_memory");
-    let cfg = write(&dir, "sgd.toml", &SGD.replace("dim = 150", "dim = 4000").replace("width = 100", "width = 3000"));
+    let cfg = write(
+        &dir,
+        "sgd.toml",
+        &SGD.replace("dim = 150", "dim = 4000").replace("width = 100", "width = 3000"),
+    );
     let (code, out, err) = common::run_env(
         &["dynamics", cfg.to_str().unwrap(), "--steps", "1,10", "--validate", "--trials", "4"],
         &[("LCURVE_MEMORY_LIMIT", "100M")],
