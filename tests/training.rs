@@ -341,3 +341,16 @@ fn sgd_runs_respect_the_memory_limit() {
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty() && err.lines().count() == 1 && err.contains("data.dim"), "{err}");
 }
+
+/// `lcurve store status` over a folder with a one-pass SGD config: the config refers to no
+/// validation points (its runs follow the step axis a run names), and the command succeeds.
+#[test]
+fn store_status_accepts_sgd_configs() {
+    let dir = scratch("training_store");
+    write(&dir, "sgd.toml", SGD);
+    let store = dir.join("store");
+    let (code, out, err) =
+        run(&["store", "status", dir.to_str().unwrap(), "--store", store.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sgd.toml: 0 of 0 trials stored"), "{out}");
+}

@@ -45,8 +45,10 @@ pub fn needs(paths: &[PathBuf], o: &SimulationOverrides) -> Result<Vec<Needs>> {
         } else {
             let cfg = Config::load(&path)?;
             let sim = cfg.simulation().with(o)?;
-            // A model at n0 = ∞ is the theory's limit: nothing of it is simulated.
-            if cfg.model().is_infinite() {
+            // A model at n0 = ∞ is the theory's limit: nothing of it is simulated. One-pass
+            // SGD has no sample sizes: its runs follow a step axis that a run names
+            // (`dynamics --steps`), not the config.
+            if cfg.model().is_infinite() || matches!(cfg.training(), crate::spec::Training::Sgd(_)) {
                 vec![]
             } else {
                 vec![(cfg, sim)]
