@@ -41,6 +41,23 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("JSON output")
 }
 
+/// `lcurve dynamics CFG --steps STEPS --validate --trials N [extra…] --format json`: the
+/// report (exit 0 asserted) and stderr.
+fn validated(
+    cfg: &std::path::Path,
+    steps: &str,
+    trials: &str,
+    extra: &[&str],
+) -> (serde_json::Value, String) {
+    let mut args =
+        vec!["dynamics", cfg.to_str().unwrap(), "--steps", steps, "--validate", "--trials", trials];
+    args.extend(extra);
+    args.extend(["--format", "json"]);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    (json(&out), err)
+}
+
 /// Gradient descent along steps: k = 0 is the untrained readout (E_g = 1), E_g falls, the
 /// summary carries the edge with η = ½ of it, and k = 10⁹ at λ > 0 is the converged readout
 /// that `curve` prints for the same config without `[training]` (1e-9).
@@ -96,21 +113,7 @@ fn gradient_descent_trials_agree_with_the_theory() {
             .replace("edge = 0.5", &format!("edge = {edge}"))
             .replace("ridge = 0.01", &format!("ridge = {ridge}"));
         let cfg = write(&dir, "gd.toml", &text);
-        let (code, out, err) = run(&[
-            "dynamics",
-            cfg.to_str().unwrap(),
-            "--steps",
-            "1,5,20,100,1000",
-            "--validate",
-            "--trials",
-            "120",
-            "--seed",
-            "5",
-            "--format",
-            "json",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let j = json(&out);
+        let (j, err) = validated(&cfg, "1,5,20,100,1000", "120", &["--seed", "5"]);
         for p in j["points"].as_array().unwrap() {
             let z = p["z"].as_f64().unwrap();
             assert!(z.abs() <= 4.0, "edge {edge}, λ = {ridge}: {p}");
@@ -162,19 +165,7 @@ fn sgd_runs_agree_with_the_theory() {
     ];
     for text in configs {
         let cfg = write(&dir, "sgd.toml", &text.replace("kernel_norm = 0.3", "kernel_norm = 0.2"));
-        let (code, out, err) = run(&[
-            "dynamics",
-            cfg.to_str().unwrap(),
-            "--steps",
-            "1,10,100,1000",
-            "--validate",
-            "--trials",
-            "200",
-            "--format",
-            "json",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let j = json(&out);
+        let (j, _) = validated(&cfg, "1,10,100,1000", "200", &[]);
         for p in j["points"].as_array().unwrap() {
             assert!(p["z"].as_f64().unwrap().abs() <= 4.0, "{text}: {p}");
             let (lo, hi) = (p["median_low"].as_f64().unwrap(), p["median_high"].as_f64().unwrap());
@@ -301,19 +292,7 @@ optimizer = "sgd"
 step = { edge = 0.6 }
 "#;
     let cfg = write(&dir, "heavy.toml", text);
-    let (code, out, err) = run(&[
-        "dynamics",
-        cfg.to_str().unwrap(),
-        "--steps",
-        "10,100,1000",
-        "--validate",
-        "--trials",
-        "400",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let j = json(&out);
+    let (j, err) = validated(&cfg, "10,100,1000", "400", &[]);
     assert!(j["summary"][0]["tail_index"].as_f64().unwrap() < 2.0, "{}", j["summary"]);
     assert!(err.contains("infinite variance") && err.contains("compare the median column"), "{err}");
     for p in j["points"].as_array().unwrap() {

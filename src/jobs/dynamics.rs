@@ -320,17 +320,12 @@ impl Dynamics {
     /// (the axis) and `summary`, beside `program`, `version`, `config` and `ridge`.
     pub fn render(&self, source: &str, format: Format, table: Option<&str>) -> Result<String> {
         let tables = self.tables();
-        let chosen = crate::support::output::pick(&tables, table, format)?;
-        Ok(match format {
-            Format::Csv => chosen.csv(),
-            Format::Json => crate::support::output::document(
-                source,
-                serde_json::json!({
-                    "ridge": self.ridge,
-                    "points": self.table().json_rows(),
-                    "summary": self.summary_table().json_rows(),
-                }),
-            ),
+        crate::support::output::render_tables(&tables, table, format, source, || {
+            serde_json::json!({
+                "ridge": self.ridge,
+                "points": self.table().json_rows(),
+                "summary": self.summary_table().json_rows(),
+            })
         })
     }
 }

@@ -695,25 +695,19 @@ impl Report {
         format: crate::support::output::Format,
         table: Option<&str>,
     ) -> Result<String> {
-        use crate::support::output::Format;
         let tables = self.tables();
-        let chosen = crate::support::output::pick(&tables, table, format)?;
-        Ok(match format {
-            Format::Csv => chosen.csv(),
-            Format::Json => crate::support::output::document(
-                source,
-                serde_json::json!({
-                    "laws": self.laws_table().json_rows(),
-                    "no_law": self.no_law,
-                    "frontier": self.frontier_table().json_rows(),
-                    "fit": match &self.compute {
-                        Some(c) => c.fit_table().json_rows(),
-                        None => serde_json::to_value(&self.fit).unwrap_or(serde_json::Value::Null),
-                    },
-                    "phase": self.compute.as_ref().and_then(|c| c.phase.clone()),
-                    "notes": self.notes(),
-                }),
-            ),
+        crate::support::output::render_tables(&tables, table, format, source, || {
+            serde_json::json!({
+                "laws": self.laws_table().json_rows(),
+                "no_law": self.no_law,
+                "frontier": self.frontier_table().json_rows(),
+                "fit": match &self.compute {
+                    Some(c) => c.fit_table().json_rows(),
+                    None => serde_json::to_value(&self.fit).unwrap_or(serde_json::Value::Null),
+                },
+                "phase": self.compute.as_ref().and_then(|c| c.phase.clone()),
+                "notes": self.notes(),
+            })
         })
     }
 }

@@ -537,18 +537,13 @@ impl Stepped {
     /// `warnings`, beside `program`, `version`, `config`, `optimizer`.
     pub fn render(&self, source: &str, format: Format, table: Option<&str>) -> Result<String> {
         let tables = vec![("points", self.table()), ("summary", self.summary_table())];
-        let chosen = crate::support::output::pick(&tables, table, format)?;
-        Ok(match format {
-            Format::Csv => chosen.csv(),
-            Format::Json => crate::support::output::document(
-                source,
-                serde_json::json!({
-                    "optimizer": match self { Stepped::Descent { .. } => "gd", Stepped::Sgd { .. } => "sgd" },
-                    "points": self.table().json_rows(),
-                    "summary": self.summary_table().json_rows(),
-                    "warnings": self.warnings(),
-                }),
-            ),
+        crate::support::output::render_tables(&tables, table, format, source, || {
+            serde_json::json!({
+                "optimizer": match self { Stepped::Descent { .. } => "gd", Stepped::Sgd { .. } => "sgd" },
+                "points": self.table().json_rows(),
+                "summary": self.summary_table().json_rows(),
+                "warnings": self.warnings(),
+            })
         })
     }
 }

@@ -178,6 +178,22 @@ pub(crate) fn render_report(
 }
 
 /// Serialises any report as pretty JSON.
+/// A report of several tables: CSV holds the one `name` picks ([`pick`]); JSON is a
+/// [`document`] of `fields` (every table, built only then).
+pub(crate) fn render_tables(
+    tables: &[(&'static str, Table)],
+    name: Option<&str>,
+    format: Format,
+    source: &str,
+    fields: impl FnOnce() -> serde_json::Value,
+) -> Result<String> {
+    let chosen = pick(tables, name, format)?;
+    Ok(match format {
+        Format::Csv => chosen.csv(),
+        Format::Json => document(source, fields()),
+    })
+}
+
 /// A JSON report: `program`, `version` and `config` (the source), then `fields` in their
 /// order.
 pub(crate) fn document(source: &str, fields: serde_json::Value) -> String {
