@@ -163,6 +163,13 @@ impl ComputeReport {
                 self.frontier.unstable_widths.len()
             ));
         }
+        if let Some(from) = self.frontier.inaccurate_widths.first() {
+            out.push(format!(
+                "{} widths from N = {} up were left out: from there the deterministic-equivalent measures miss tr Σ_F by more than 1 % (very wide layers have isolated eigenvalues the quadrature does not resolve); budgets whose best width is the last one left are marked not interior",
+                self.frontier.inaccurate_widths.len(),
+                crate::spec::text::num(from.round())
+            ));
+        }
         if self.frontier.windows.is_empty() {
             out.push("no 4-decade window of interior budgets: widen the budgets for fitted exponents".into());
         } else {

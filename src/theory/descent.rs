@@ -92,12 +92,14 @@ impl Theory {
                 kappa
             }
         };
-        // −d at the edge lies between the smallest size and the largest (MP: √(n0 p)).
+        // −d at the edge lies between the smallest size and the largest (MP: √(n0 p)); a
+        // spectrum's effective rank tr/max counts as a size (an infinite power law's edge
+        // sits near it however wide the layers are).
         let finite = |x: f64| if x.is_finite() { x } else { f64::NAN };
         let sizes: Vec<f64> = self
             .spectra
             .iter()
-            .map(|s| finite(s.rank()))
+            .flat_map(|s| [finite(s.rank()), finite(s.trace() / s.max())])
             .chain(self.sizes.iter().copied())
             .chain([finite(samples)])
             .filter(|x| x.is_finite())
@@ -419,6 +421,25 @@ mod tests {
             assert!(rel(edge, mp) < 1e-10, "p = {p}: {edge} vs {mp}");
         }
         assert_eq!(th.top_edge(f64::INFINITY).unwrap(), 1.0);
+    }
+
+    /// An infinite raw power law (top eigenvalue 1) through a layer of width N at p = ∞:
+    /// Σ_F tends to Σ0 as N grows, so its edge falls towards 1 from above; the scan finds
+    /// it at every width, also where N is far above the spectrum's effective rank (which
+    /// once put the edge below the scanned range at N ≳ 10⁸).
+    #[test]
+    fn wide_layer_edge_tends_to_the_top_eigenvalue() {
+        let mut last = f64::INFINITY;
+        for n in [1e3, 1e6, 1e9, 1e11] {
+            let th = theory(&format!(
+                "[data]\ndim = \"infinite\"\ncovariance = {{ kind = \"power_law\", exponent = 1.6, normalize = false }}\n\
+                 [[layers]]\nwidth = {n}\n[readout]\nridge = 0\n[samples]\nvalues = [10]\n"
+            ));
+            let edge = th.top_edge(f64::INFINITY).unwrap();
+            assert!(edge > 1.0 && edge < last, "N = {n}: {edge} after {last}");
+            last = edge;
+        }
+        assert!(last - 1.0 < 1e-3, "{last}");
     }
 
     /// k → ∞ at a stable step is the converged readout: the static theory (THEORY §3–4)

@@ -44,7 +44,18 @@ pub struct ComputeFrontier {
     pub windows: Vec<ExponentWindow>,
     /// Widths whose step was unstable (left out).
     pub unstable_widths: Vec<f64>,
+    /// The widths from the first whose deterministic-equivalent measures miss the trace
+    /// tr Σ_F by more than [`MEASURE_TOLERANCE`] on (left out: the quadrature does not
+    /// resolve the isolated eigenvalues of very wide layers).
+    pub inaccurate_widths: Vec<f64>,
 }
+
+/// The largest relative trace error of a width's measures the frontier uses.
+pub(crate) const MEASURE_TOLERANCE: f64 = 1e-2;
+
+/// What the frontier needs of one width: its measures, step and the measures' relative
+/// trace error (0 for exact atoms).
+pub(crate) type AtWidth = (Atoms, SgdStep, f64);
 
 /// Decades of budget per fitted window.
 const WINDOW_DECADES: f64 = 4.0;
@@ -56,44 +67,57 @@ pub(crate) fn compute_frontier(
     budgets: &[f64],
     batch: f64,
     noise: f64,
-    at_width: &(dyn Fn(f64) -> Result<(Atoms, SgdStep)> + Sync),
+    at_width: &(dyn Fn(f64) -> Result<AtWidth> + Sync),
     progress: &dyn crate::support::progress::Progress,
 ) -> Result<ComputeFrontier> {
     progress.start("compute-optimal frontier (widths)", widths.len() as u64);
-    // ln E_g per width and budget (+∞ where a budget buys less than one step).
-    let rows: Result<Vec<Option<Vec<f64>>>> = widths
+    // ln E_g per width and budget (+∞ where a budget buys less than one step); `Err(true)`
+    // marks an unstable step, `Err(false)` inaccurate measures.
+    let rows: Result<Vec<std::result::Result<Vec<f64>, bool>>> = widths
         .par_iter()
         .map(|&n| {
             if progress.cancelled() {
                 return Err(Error::Interrupted { done: 0, total: widths.len() as u64, unit: "width" });
             }
-            let (atoms, step) = at_width(n)?;
+            let (atoms, step, trace_error) = at_width(n)?;
+            if trace_error.abs() > MEASURE_TOLERANCE {
+                progress.advance(1);
+                return Ok(Err(false));
+            }
             let solved = ExpSum::solve(&atoms, step, noise);
             progress.advance(1);
-            let Ok(sum) = solved else { return Ok(None) };
-            Ok(Some(
-                budgets
-                    .iter()
-                    .map(|&f| {
-                        let k = f / (batch * n);
-                        if k < 1.0 {
-                            return f64::INFINITY;
-                        }
-                        let (b, v) = sum.split(k);
-                        (b + v).ln()
-                    })
-                    .collect(),
-            ))
+            let Ok(sum) = solved else { return Ok(Err(true)) };
+            Ok(Ok(budgets
+                .iter()
+                .map(|&f| {
+                    let k = f / (batch * n);
+                    if k < 1.0 {
+                        return f64::INFINITY;
+                    }
+                    let (b, v) = sum.split(k);
+                    (b + v).ln()
+                })
+                .collect()))
         })
         .collect::<Result<_>>();
     progress.finish();
-    let rows = rows?;
-    let unstable_widths: Vec<f64> =
-        widths.iter().zip(&rows).filter(|(_, r)| r.is_none()).map(|(&n, _)| n).collect();
+    let mut rows = rows?;
+    // The quadrature's error grows with the width: from the first inaccurate width on, no
+    // width is used (an accurate one beyond it would be luck, and would hide the cut).
+    if let Some(first) = rows.iter().position(|r| r.as_ref().err() == Some(&false)) {
+        rows[first..].iter_mut().for_each(|r| *r = Err(false));
+    }
+    let left_out = |why: bool| -> Vec<f64> {
+        widths.iter().zip(&rows).filter(|(_, r)| r.as_ref().err() == Some(&why)).map(|(&n, _)| n).collect()
+    };
+    let (unstable_widths, inaccurate_widths) = (left_out(true), left_out(false));
     let (ln_n, table): (Vec<f64>, Vec<Vec<f64>>) =
-        widths.iter().zip(rows).filter_map(|(&n, r)| r.map(|r| (n.ln(), r))).unzip();
+        widths.iter().zip(rows).filter_map(|(&n, r)| r.ok().map(|r| (n.ln(), r))).unzip();
     if ln_n.len() < 3 {
-        return Err(Error::option("budget", "fewer than three widths have a stable step: no frontier"));
+        return Err(Error::option(
+            "budget",
+            "fewer than three widths have a stable step and accurate measures: no frontier",
+        ));
     }
     let mut points: Vec<ComputePoint> = Vec::with_capacity(budgets.len());
     for (b, &f) in budgets.iter().enumerate() {
@@ -131,7 +155,7 @@ pub(crate) fn compute_frontier(
             points[i].width_slope = Some(width);
         }
     }
-    Ok(ComputeFrontier { windows: windows(&points), points, unstable_widths })
+    Ok(ComputeFrontier { windows: windows(&points), points, unstable_widths, inaccurate_widths })
 }
 
 /// The vertex (u*, y*) of the parabola through three points.
@@ -244,11 +268,11 @@ mod tests {
         let n = ((widths.1 / widths.0).log10() * per_decade).round() as usize;
         let ws: Vec<f64> = (0..=n).map(|i| widths.0 * 10f64.powf(i as f64 / per_decade)).collect();
         let bs = crate::spec::rules::spaced(budgets.0, budgets.1, budgets.2, true);
-        let at = |d: f64| -> Result<(Atoms, SgdStep)> {
+        let at = |d: f64| -> Result<AtWidth> {
             let atoms = ppxp_atoms(alpha, beta, d);
             // Kernel norm ≈ 0.5: η = 0.5·2B/tr Σ_F, B = 1.
             let step = SgdStep { batch: 1.0, step: 1.0 / atoms.trace(), decay: 0.0 };
-            Ok((atoms, step))
+            Ok((atoms, step, 0.0))
         };
         compute_frontier(&ws, &bs, 1.0, 0.0, &at, &crate::support::progress::Silent).unwrap()
     }
@@ -258,6 +282,33 @@ mod tests {
             .iter()
             .find(|w| (w.from / from - 1.0).abs() < 1e-9 && (w.to / to - 1.0).abs() < 1e-9)
             .unwrap()
+    }
+
+    /// Widths whose measures miss the trace by more than 1 % are left out and listed; the
+    /// frontier over the others is the frontier of those widths alone.
+    #[test]
+    fn inaccurate_widths_are_left_out() {
+        let ws: Vec<f64> = (0..=24).map(|i| 4.0 * 10f64.powf(i as f64 / 8.0)).collect();
+        let bs = crate::spec::rules::spaced(1e3, 1e6, 7, true);
+        let frontier = |miss: f64| {
+            let at = |d: f64| -> Result<AtWidth> {
+                let atoms = ppxp_atoms(0.8, 0.3, d);
+                let step = SgdStep { batch: 1.0, step: 1.0 / atoms.trace(), decay: 0.0 };
+                Ok((atoms, step, if d > 1000.0 { miss } else { 0.0 }))
+            };
+            compute_frontier(&ws, &bs, 1.0, 0.0, &at, &crate::support::progress::Silent).unwrap()
+        };
+        let cut = frontier(0.02);
+        assert_eq!(cut.inaccurate_widths, ws.iter().copied().filter(|&d| d > 1000.0).collect::<Vec<_>>());
+        let kept = frontier(0.009);
+        assert!(kept.inaccurate_widths.is_empty());
+        let small: Vec<f64> = ws.iter().copied().filter(|&d| d <= 1000.0).collect();
+        let at = |d: f64| -> Result<AtWidth> {
+            let atoms = ppxp_atoms(0.8, 0.3, d);
+            Ok((atoms.clone(), SgdStep { batch: 1.0, step: 1.0 / atoms.trace(), decay: 0.0 }, 0.0))
+        };
+        let alone = compute_frontier(&small, &bs, 1.0, 0.0, &at, &crate::support::progress::Silent).unwrap();
+        assert_eq!(cut.points, alone.points);
     }
 
     /// Phase Ia (α, β) = (0.8, 0.3), widths 4…10⁵: over f = 10⁵…10⁹ the fitted exponents are

@@ -222,7 +222,7 @@ impl Theory {
         let n = ((hi / lo).log10() * FRONTIER_WIDTHS_PER_DECADE).ceil().max(2.0) as usize;
         let widths: Vec<f64> = (0..=n).map(|i| lo * (hi / lo).powf(i as f64 / n as f64)).collect();
         let ratios: Vec<f64> = self.sizes.iter().map(|s| s / readout).collect();
-        let at_width = |width: f64| -> Result<(Atoms, SgdStep)> {
+        let at_width = |width: f64| -> Result<frontier::AtWidth> {
             let mut th = self.clone();
             for (l, r) in ratios.iter().enumerate() {
                 th = th.with_width(l + 1, (r * width).max(1.0)).ok_or_else(|| {
@@ -241,7 +241,7 @@ impl Theory {
                 Step::Edge(f) => f * edge_step(&m.atoms, batch, decay),
                 Step::KernelNorm(c) => c * 2.0 * batch / m.trace,
             };
-            Ok((m.atoms, SgdStep { batch, step, decay }))
+            Ok((m.atoms, SgdStep { batch, step, decay }, m.trace_error))
         };
         frontier::compute_frontier(&widths, budgets, batch, self.noise, &at_width, progress)
     }
