@@ -62,6 +62,8 @@ fn every_committed_figure_config_resolves() {
         "f10_scaling",
         "f11_digits",
         "f12_dynamics",
+        "f15_training",
+        "f16_compute_optimal",
     ] {
         assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
     }
@@ -213,6 +215,25 @@ fn bad_figure_configs_get_one_line() {
         ("log_x = true", "log_x = true\nx_ticks = [0, 2]", "figure.x_ticks"),
         ("label = \"η² = 0.1\"", "label = \"η² = 0.1\"\ncolor = 9", "series[0] \"η² = 0.1\".color"),
         ("ridge = 0.01", "ridge = 0.01\nensemble = 0", "readout.ensemble"),
+        // Training axes and quantities where they do not apply (the SMALL model is trained
+        // to convergence).
+        (
+            "[sweep]\naxis = \"alpha\"",
+            "[samples]\nvalues = [20]\n[sweep]\naxis = \"steps\"",
+            "series[0] \"η² = 0.1\": training.optimizer",
+        ),
+        (
+            "[sweep]\naxis = \"alpha\"",
+            "[samples]\nvalues = [20]\n[sweep]\naxis = \"step_edge\"",
+            "series[0] \"η² = 0.1\": training.optimizer",
+        ),
+        (
+            "[sweep]\naxis = \"alpha\"",
+            "[samples]\nvalues = [20]\n[sweep]\naxis = \"compute\"",
+            "series[0] \"η² = 0.1\": training.optimizer",
+        ),
+        ("y = \"bias\"", "y = \"flow_error\"", "series[1] \"η² = 0.5, bias\".y"),
+        ("y = \"bias\"", "y = \"width\"", "series[1] \"η² = 0.5, bias\".y"),
     ];
     for (i, (from, to, key)) in cases.iter().enumerate() {
         assert!(SMALL.contains(from), "case {i}");
@@ -592,4 +613,165 @@ label = "frontier"
     }
     let svg = figures::render::svg(&data).unwrap();
     assert!(svg.contains("<svg"));
+}
+
+/// Training axes (TRAINING.md): a `steps` axis of gradient descent (with gradient flow at
+/// t = ηk) and of one-pass SGD (markers with the median run), a `step_edge` axis, and one-pass
+/// SGD's `compute` axis (loss and width), each equal to the library's numbers; the store
+/// refers to every trial the markers simulated.
+#[test]
+fn training_axes_match_the_library() {
+    let text = r#"
+[figure]
+title = "training"
+log_x = true
+log_y = true
+
+[data]
+dim = 60
+noise = 0.1
+covariance = { kind = "power_law", exponent = 1.0 }
+
+[[layers]]
+width = 80
+
+[readout]
+ridge = 0
+
+[training]
+optimizer = "sgd"
+step = { kernel_norm = 0.5 }
+
+[simulation]
+trials = 6
+seed = 3
+
+[[panels]]
+set = { training = { optimizer = "gd", step = { edge = 0.5 } }, samples = { values = [50] } }
+sweep = { axis = "steps", values = [1, 10, 100], simulate = { values = [3, 30] } }
+[[panels.series]]
+label = "gd"
+[[panels.series]]
+label = "flow"
+y = "flow_error"
+
+[[panels]]
+set = { training = { optimizer = "gd", step = { edge = 0.5 } }, samples = { values = [50] } }
+sweep = { axis = "step_edge", values = [0.2, 0.9] }
+[[panels.series]]
+label = "k = 5"
+set = { "training.steps" = 5 }
+
+[[panels]]
+set = { "training.batch" = 2 }
+sweep = { axis = "steps", values = [1, 10, 100], simulate = { values = [10, 100] } }
+[[panels.series]]
+label = "sgd"
+
+[[panels]]
+set = { "training.batch" = 2, data = { dim = "infinite", covariance = { kind = "power_law", exponent = 1.6, normalize = false }, target = { kind = "power_law", exponent = 0.6 } } }
+sweep = { axis = "compute", values = [1e3, 1e4, 1e5] }
+[[panels.series]]
+label = "loss"
+[[panels.series]]
+label = "width"
+y = "width"
+"#;
+    let dir = scratch("figures_training");
+    let path = write(&dir, "t.toml", text);
+    let store = dir.join("store");
+    let spec = FigureSpec::load(&path).unwrap();
+    let opts = RunOptions {
+        store: Some(std::sync::Arc::new(lcurve::store::Store::open(&store).unwrap())),
+        ..RunOptions::default()
+    };
+    let data = figures::compute(&spec, &opts).unwrap();
+    let model = |extra: &str| {
+        lcurve::Config::from_toml_str(&format!(
+            "[data]\ndim = 60\nnoise = 0.1\ncovariance = {{ kind = \"power_law\", exponent = 1.0 }}\n\
+             [[layers]]\nwidth = 80\n[readout]\nridge = 0\n{extra}"
+        ))
+        .unwrap()
+    };
+    let silent = &lcurve::progress::Silent;
+    // Gradient descent along the steps, and gradient flow at its times.
+    let gd = model("[samples]\nvalues = [50]\n[training]\noptimizer = \"gd\"\nstep = { edge = 0.5 }\n");
+    let lcurve::stepped::Stepped::Descent { rows, .. } =
+        lcurve::stepped::run(&gd, &[1, 10, 100], None, silent).unwrap()
+    else {
+        panic!("not gradient descent")
+    };
+    let theory = lcurve::Theory::from_spec(gd.model(), silent).unwrap();
+    let times: Vec<f64> = rows[0].points.iter().map(|t| t.time).collect();
+    let flow = theory.points_at_times(50.0, 0.0, &times).unwrap();
+    for (i, t) in rows[0].points.iter().enumerate() {
+        let k = [1.0, 10.0, 100.0][i];
+        assert_eq!(data.panels[0].series[0].theory[i], (k, t.error));
+        assert_eq!(data.panels[0].series[1].theory[i], (k, flow[i].error));
+    }
+    let markers = &data.panels[0].series[0].markers;
+    assert_eq!(markers.iter().map(|m| m.x).collect::<Vec<_>>(), [3.0, 30.0]);
+    assert!(markers.iter().all(|m| m.z.is_some_and(|z| z.abs() < 4.0) && m.median.is_none()), "{markers:?}");
+    assert!(data.panels[0].series[1].markers.is_empty());
+    // The step as a fraction of the edge.
+    for (i, f) in [0.2, 0.9].iter().enumerate() {
+        let cfg = model(&format!(
+            "[samples]\nvalues = [50]\n[training]\noptimizer = \"gd\"\nstep = {{ edge = {f} }}\nsteps = 5\n"
+        ));
+        let lcurve::stepped::Stepped::Descent { rows, .. } =
+            lcurve::stepped::run(&cfg, &[5], None, silent).unwrap()
+        else {
+            panic!("not gradient descent")
+        };
+        assert_eq!(data.panels[1].series[0].theory[i], (*f, rows[0].points[0].error));
+    }
+    // One-pass SGD: the mean curve, and markers with the median run.
+    let sgd = model("[training]\noptimizer = \"sgd\"\nstep = { kernel_norm = 0.5 }\nbatch = 2\n");
+    let lcurve::stepped::Stepped::Sgd { curve, .. } =
+        lcurve::stepped::run(&sgd, &[1, 10, 100], None, silent).unwrap()
+    else {
+        panic!("not sgd")
+    };
+    for (i, p) in curve.points.iter().enumerate() {
+        assert_eq!(data.panels[2].series[0].theory[i], (p.steps, p.error));
+    }
+    let markers = &data.panels[2].series[0].markers;
+    assert_eq!(markers.len(), 2);
+    assert!(markers.iter().all(|m| m.median.is_some_and(|(v, lo, hi)| lo <= v && v <= hi)), "{markers:?}");
+    // The compute-optimal frontier: loss and width of `lcurve scaling --budget`.
+    let infinite = write(
+        &dir,
+        "plrf.toml",
+        "[data]\ndim = \"infinite\"\nnoise = 0.1\ncovariance = { kind = \"power_law\", exponent = 1.6, normalize = false }\n\
+         target = { kind = \"power_law\", exponent = 0.6 }\n[[layers]]\nwidth = 80\n[readout]\nridge = 0\n\
+         [training]\noptimizer = \"sgd\"\nstep = { kernel_norm = 0.5 }\nbatch = 2\n",
+    );
+    let (code, out, err) =
+        run(&["scaling", infinite.to_str().unwrap(), "--budget", "1e3:1e5:3", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cli = j["frontier"].as_array().unwrap();
+    let mut interior = 0;
+    for (i, f) in [1e3, 1e4, 1e5].iter().enumerate() {
+        let (loss, width) = (data.panels[3].series[0].theory[i], data.panels[3].series[1].theory[i]);
+        assert_eq!((loss.0, width.0), (*f, *f));
+        match cli.iter().find(|p| p["budget"].as_f64() == Some(*f) && p["interior"] == "true") {
+            Some(p) => {
+                // The JSON prints 15 significant digits.
+                let close = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-13;
+                assert!(close(loss.1, p["error"].as_f64().unwrap()), "{loss:?} vs {p}");
+                assert!(close(width.1, p["width"].as_f64().unwrap()), "{width:?} vs {p}");
+                interior += 1;
+            }
+            // Not on the frontier (no step, or the best width at the end of the grid): no line.
+            None => assert!(loss.1.is_infinite() && width.1.is_infinite(), "{f}: {loss:?}"),
+        }
+    }
+    assert!(interior >= 2, "{cli:?}");
+    // Every marker's trials are in the store, and the store says so.
+    let (code, out, err) =
+        run(&["store", "status", path.to_str().unwrap(), "--store", store.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // 6 trials at 2 gradient-descent step counts and 6 SGD runs at 2 step counts.
+    assert!(out.contains("t.toml: 24 of 24 trials stored, 0 missing"), "{out}");
 }

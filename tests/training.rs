@@ -333,3 +333,24 @@ fn store_status_accepts_sgd_configs() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("sgd.toml: 0 of 0 trials stored"), "{out}");
 }
+
+/// A step rule replaces the config's whole (`--set training.step={ edge = 0.5 }` over a
+/// kernel norm, and back), like a covariance's `kind`; the summary's step is then the
+/// edge fraction's.
+#[test]
+fn set_replaces_the_step_rule() {
+    let dir = scratch("training_set_step");
+    let cfg = write(&dir, "sgd.toml", SGD);
+    let c = cfg.to_str().unwrap();
+    let summary = |set: &str| {
+        let (code, out, err) = run(&["dynamics", c, "--steps", "10", "--format", "json", "--set", set]);
+        assert_eq!(code, 0, "{set}: {err}");
+        json(&out)["summary"][0].clone()
+    };
+    let edge = summary("training.step={ edge = 0.5 }");
+    let eta = edge["step"].as_f64().unwrap();
+    assert!((eta / edge["step_edge"].as_f64().unwrap() - 0.5).abs() < 1e-12, "{edge}");
+    let back = summary("training.step={ kernel_norm = 0.3 }");
+    let plain = summary("training.batch=4");
+    assert_eq!(back["step"], plain["step"]);
+}

@@ -72,11 +72,15 @@ fn parse_path(path: &str) -> Option<Vec<Step>> {
         .collect()
 }
 
-/// Merges `value` into `slot`: tables merge key by key, except a table with a `kind`
-/// (a covariance or target), which replaces the old value whole; anything else replaces.
+/// Tables that are one of several alternatives and replace the old value whole: a
+/// covariance or target (`kind`), a step rule (`{ edge = f }`, `{ kernel_norm = c }`).
+const WHOLE: [&str; 3] = ["kind", "edge", "kernel_norm"];
+
+/// Merges `value` into `slot`: tables merge key by key, except a table of [`WHOLE`],
+/// which replaces the old value whole; anything else replaces.
 fn merge(slot: &mut toml::Value, value: &toml::Value) {
     match (slot, value) {
-        (toml::Value::Table(old), toml::Value::Table(new)) if !new.contains_key("kind") => {
+        (toml::Value::Table(old), toml::Value::Table(new)) if !WHOLE.iter().any(|k| new.contains_key(*k)) => {
             for (k, v) in new {
                 match old.get_mut(k) {
                     Some(o) => merge(o, v),

@@ -39,10 +39,13 @@ pub fn needs(paths: &[PathBuf], o: &SimulationOverrides) -> Result<Vec<Needs>> {
     let mut out = Vec::new();
     for path in crate::config::toml_files(paths, |_| Ok(true))? {
         let source = path.display().to_string();
-        let runs: Vec<(Config, Simulation)> = if figures::spec::is_figure(&path)? {
+        if figures::spec::is_figure(&path)? {
             let spec = FigureSpec::load(&path)?;
-            figures::compute::marker_runs(&spec, &RunOptions::with_overrides(*o))?
-        } else {
+            let points = figures::compute::marker_keys(&spec, &RunOptions::with_overrides(*o))?;
+            out.push(Needs { source, points });
+            continue;
+        }
+        let runs: Vec<(Config, Simulation)> = {
             let cfg = Config::load(&path)?;
             let sim = cfg.simulation().with(o)?;
             // A model at n0 = ∞ is the theory's limit: nothing of it is simulated. One-pass

@@ -229,8 +229,7 @@ fn simulate_sgd(
     let mut order: Vec<usize> = (0..steps.len()).collect();
     order.sort_by_key(|&i| steps[i]);
     let sorted: Vec<u64> = order.iter().map(|&i| steps[i]).collect();
-    let base = PointKey::new(config.model(), 0, curve.decay, None, s.seed, s.test_samples);
-    let keys: Vec<PointKey> = sorted.iter().map(|&k| base.with_sgd(curve.step, curve.batch, k)).collect();
+    let keys = sgd_keys(config, curve, &sorted, &s);
     let stored = crate::jobs::trials::stored(run.store(), keys.iter().copied().collect(), progress)?;
     let from_store = |t: usize| -> Option<Vec<f64>> {
         keys.iter().map(|k| stored.get(&(*k, t as u32)).and_then(|v| v.first().copied())).collect()
@@ -285,6 +284,45 @@ fn simulate_sgd(
         out[i] = Some((summarize(&v), median(&v)));
     }
     Ok(Some((out.into_iter().flatten().collect(), s.trials)))
+}
+
+/// The store keys of one-pass SGD runs after each step count (one record per run and count).
+fn sgd_keys(config: &Config, curve: &SgdCurve, steps: &[u64], s: &crate::spec::Simulation) -> Vec<PointKey> {
+    let base = PointKey::new(config.model(), 0, curve.decay, None, s.seed, s.test_samples);
+    steps.iter().map(|&k| base.with_sgd(curve.step, curve.batch, k)).collect()
+}
+
+/// The store key of every point the simulation of a config's training along `steps` needs,
+/// with its number of trials (what a figure's step axis refers to in the results store);
+/// computes the theory, which resolves the step.
+pub(crate) fn point_keys(
+    config: &Config,
+    steps: &[u64],
+    opts: &crate::spec::Simulation,
+) -> Result<Vec<(PointKey, usize)>> {
+    let (training, ridge) = stepped(config)?;
+    let theory = crate::jobs::prologue::theory(config, &crate::support::progress::Silent)?;
+    let keys = match training {
+        Kind::Descent(d) => {
+            let mut keys = Vec::new();
+            for &p in config.samples() {
+                let eta = theory.descent_step(p as f64, ridge, d.step)?;
+                let base = PointKey::new(config.model(), p, ridge, None, opts.seed, opts.test_samples);
+                keys.extend(
+                    steps.iter().map(|&k| base.with_filter(Filter::Descent { step: eta, steps: k as f64 })),
+                );
+            }
+            keys
+        }
+        Kind::Sgd(s) => {
+            let curve = theory.sgd(s, ridge, &[])?;
+            if curve.diverged.is_some() {
+                return Ok(vec![]);
+            }
+            sgd_keys(config, &curve, steps, opts)
+        }
+    };
+    Ok(keys.into_iter().map(|k| (k, opts.trials)).collect())
 }
 
 impl Stepped {

@@ -27,6 +27,10 @@ pub struct Config {
     simulation: Simulation,
 }
 
+/// Why a config trained by gradient flow has no step or step count.
+const NO_STEP: &str =
+    "steps and step counts are gradient descent's and SGD's: set [training] optimizer = \"gd\" or \"sgd\"";
+
 impl Config {
     /// A configuration from its parts, checked (the keys of errors are a config file's).
     /// `samples` are sorted and deduplicated.
@@ -116,6 +120,27 @@ impl Config {
             return Err(Invalid("gradient descent needs sample sizes: add [samples]".into()));
         }
         self.stepped = Some(training);
+        Ok(())
+    }
+
+    /// Sets the step count of gradient descent or one-pass SGD (`training.steps`); a config
+    /// trained by gradient flow has none.
+    pub fn set_steps(&mut self, steps: crate::spec::Steps) -> Result<(), Invalid> {
+        self.stepped = Some(match self.stepped {
+            Some(Training::Descent(d)) => Training::Descent(crate::spec::Descent { steps, ..d }),
+            Some(Training::Sgd(s)) => Training::Sgd(crate::spec::OnlineSgd { steps, ..s }),
+            _ => return Err(Invalid(NO_STEP.into())),
+        });
+        Ok(())
+    }
+
+    /// Sets the step of gradient descent or one-pass SGD (`training.step`).
+    pub fn set_step(&mut self, step: crate::spec::Step) -> Result<(), Invalid> {
+        self.stepped = Some(match self.stepped {
+            Some(Training::Descent(d)) => Training::Descent(crate::spec::Descent { step, ..d }),
+            Some(Training::Sgd(s)) => Training::Sgd(crate::spec::OnlineSgd { step, ..s }),
+            _ => return Err(Invalid(NO_STEP.into())),
+        });
         Ok(())
     }
 

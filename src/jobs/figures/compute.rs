@@ -6,6 +6,8 @@ use super::spec::{
     SeriesSpec, Show,
 };
 use crate::jobs::run::RunOptions;
+use crate::jobs::stepped::{self, Stepped};
+use crate::jobs::store::PointKey;
 use crate::jobs::sweep;
 use crate::jobs::validate::{self, Row};
 use crate::model::Model;
@@ -27,6 +29,9 @@ pub struct Marker {
     pub high: f64,
     /// (mean − theory)/stderr at the simulated sizes, when defined.
     pub z: Option<f64>,
+    /// One-pass SGD: the median run and its 95 % order-statistic interval (the risk of one
+    /// run is heavy-tailed; the theory predicts the mean).
+    pub median: Option<(f64, f64, f64)>,
 }
 
 /// One series of a panel.
@@ -79,14 +84,18 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         Quantity::TestMse if k == Ensemble::SINGLE => p.test_mse,
         Quantity::TestMse => cfg.ensemble_value(k.error(p))? + cfg.model().noise(),
         // Need the theory or the spectrum, not only the point: see `plain`.
-        Quantity::ExponentSamples | Quantity::Eigenvalue | Quantity::TaskPower => f64::NAN,
+        Quantity::ExponentSamples
+        | Quantity::Eigenvalue
+        | Quantity::TaskPower
+        | Quantity::FlowError
+        | Quantity::Width => f64::NAN,
     })
 }
 
 fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
     let from = |s: &Summary, shift: f64, theory: f64| {
         let (lo, hi) = s.ci95.unwrap_or((s.mean, s.mean));
-        Marker { x, mean: s.mean + shift, low: lo + shift, high: hi + shift, z: s.z(theory) }
+        Marker { x, mean: s.mean + shift, low: lo + shift, high: hi + shift, z: s.z(theory), median: None }
     };
     match q {
         Quantity::Error => from(&r.mc, 0.0, r.theory),
@@ -95,11 +104,15 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
         Quantity::TestMse => from(&r.mc, noise, r.theory),
         Quantity::TrainError => {
             let m = r.train_mc_mean;
-            Marker { x, mean: m, low: m, high: m, z: None }
+            Marker { x, mean: m, low: m, high: m, z: None, median: None }
         }
         // Never simulated (`marker_configs` gives them no markers).
-        Quantity::ExponentSamples | Quantity::Eigenvalue | Quantity::TaskPower => {
-            Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None }
+        Quantity::ExponentSamples
+        | Quantity::Eigenvalue
+        | Quantity::TaskPower
+        | Quantity::FlowError
+        | Quantity::Width => {
+            Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None, median: None }
         }
     }
 }
@@ -146,6 +159,90 @@ fn time_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<
             Ok((t.time, y))
         })
         .collect()
+}
+
+/// A quantity of gradient descent (the config's single sample size) or one-pass SGD after
+/// each step count of `xs` (rounded): one theory and one node set for the whole axis
+/// (TRAINING A3, B3). Beyond the stability edge there are no numbers: +∞, no line.
+fn step_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<Vec<(f64, f64)>> {
+    let ks = stepped::steps(&xs.iter().map(|x| x.round()).collect::<Vec<_>>())?;
+    let noise = cfg.model().noise();
+    let none = |what: &str| point_error(s, Invalid(format!("{} has no value for {what}", q.symbol())));
+    let out = match stepped::run(cfg, &ks, None, &Silent)? {
+        Stepped::Descent { ridge, rows, .. } => {
+            let row = &rows[0];
+            if row.growth.is_some() {
+                return Ok(ks.iter().map(|&k| (k as f64, f64::INFINITY)).collect());
+            }
+            let flow = if q == Quantity::FlowError {
+                let times: Vec<f64> = row.points.iter().map(|t| t.time).collect();
+                Theory::from_spec(cfg.model(), &Silent)?.points_at_times(row.samples, ridge, &times)?
+            } else {
+                vec![]
+            };
+            row.points
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let k = t.descent.map_or(f64::INFINITY, |d| d.steps);
+                    let y = match q {
+                        Quantity::Error => t.error,
+                        Quantity::Bias => t.bias,
+                        Quantity::Variance => t.variance,
+                        Quantity::TrainError => t.train_error,
+                        Quantity::TestMse => t.error + noise,
+                        Quantity::FlowError => flow[i].error,
+                        _ => return Err(none("gradient descent")),
+                    };
+                    Ok((k, y))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+        Stepped::Sgd { curve, .. } => {
+            if curve.diverged.is_some() {
+                return Ok(ks.iter().map(|&k| (k as f64, f64::INFINITY)).collect());
+            }
+            curve
+                .points
+                .iter()
+                .map(|p| {
+                    let y = match q {
+                        Quantity::Error => p.error,
+                        Quantity::Bias => p.bias,
+                        Quantity::Variance => p.variance,
+                        Quantity::TestMse => p.error + noise,
+                        _ => return Err(none("one-pass SGD")),
+                    };
+                    Ok((p.steps, y))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+    };
+    Ok(out)
+}
+
+/// One-pass SGD's compute-optimal frontier at the budgets `xs` (TRAINING B9): the loss E*
+/// or the width N*; a budget whose best width sits at the end of the width grid
+/// (pre-asymptotic) is +∞, no line.
+fn sgd_frontier_values(
+    q: Quantity,
+    cfg: &Config,
+    xs: &[f64],
+    frontiers: &Frontiers,
+) -> Result<Vec<(f64, f64)>> {
+    let report = frontiers.get(cfg, xs)?;
+    Ok(xs
+        .iter()
+        .map(|&f| {
+            let y = report
+                .frontier
+                .points
+                .iter()
+                .find(|p| p.budget == f && p.interior)
+                .map_or(f64::INFINITY, |p| if q == Quantity::Width { p.width } else { p.error });
+            (f, y)
+        })
+        .collect())
 }
 
 /// The eigenvalue m_j or the task power m_j c_j² of the data spectrum (descending m) at
@@ -198,6 +295,25 @@ struct At<'a> {
     axis: &'a Axis,
     xs: &'a [f64],
     y: Option<(&'a Axis, f64)>,
+    /// Frontiers already computed in this figure.
+    frontiers: &'a Frontiers,
+}
+
+/// One-pass SGD frontiers computed in a figure, by config and budgets: the panels of the
+/// loss and of the width show one frontier.
+#[derive(Default)]
+struct Frontiers(std::sync::Mutex<std::collections::HashMap<String, crate::jobs::compute::ComputeReport>>);
+
+impl Frontiers {
+    fn get(&self, cfg: &Config, budgets: &[f64]) -> Result<crate::jobs::compute::ComputeReport> {
+        let key = format!("{cfg:?}|{budgets:?}");
+        if let Some(r) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(r.clone());
+        }
+        let r = crate::jobs::compute::run(cfg, budgets, &Silent)?;
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(key, r.clone());
+        Ok(r)
+    }
 }
 
 /// `(plotted x, quantity)` of a series at every x, with `over` applied.
@@ -222,6 +338,14 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
         Axis::Time => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
             return time_values(s, q, &cfg, at.xs);
+        }
+        Axis::Steps => {
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            return step_values(s, q, &cfg, at.xs);
+        }
+        Axis::Compute => {
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            return sgd_frontier_values(q, &cfg, at.xs, at.frontiers);
         }
         Axis::Budget => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
@@ -365,7 +489,8 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
             Quantity::Error | Quantity::Bias | Quantity::Variance | Quantity::TrainError | Quantity::TestMse
         )
     );
-    if xs.is_empty() || !s.markers || !simulated || matches!(axis, Axis::Budget | Axis::Index) {
+    if xs.is_empty() || !s.markers || !simulated || matches!(axis, Axis::Budget | Axis::Compute | Axis::Index)
+    {
         return Ok(vec![]);
     }
     if *axis == Axis::Samples {
@@ -379,14 +504,19 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
         let cfg = with_alphas(&s.config, xs).map_err(|m| point_error(s, m))?;
         return Ok(vec![(None, cfg)]);
     }
+    // A step axis is simulated at once: one draw per trial (gradient descent) or one run
+    // (SGD) for every step count.
+    if *axis == Axis::Steps {
+        return Ok(vec![(None, s.config.clone())]);
+    }
     xs.iter()
         .map(|&x| Ok((Some(x), point_config(s, axis, Some(x), None, None).map_err(|m| point_error(s, m))?)))
         .collect()
 }
 
-/// Every validation a figure's markers need, with its options (for the results store:
-/// what a figure refers to, and what a shard computes).
-pub(crate) fn marker_runs(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(Config, Simulation)>> {
+/// The store key of every point a figure's markers simulate, with its number of trials
+/// (what a figure refers to in the results store).
+pub(crate) fn marker_keys(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(PointKey, usize)>> {
     let opts = marker_options(spec, sim)?;
     let mut out = Vec::new();
     if !sim.simulate || spec.kind == FigureKind::Heatmap {
@@ -394,10 +524,72 @@ pub(crate) fn marker_runs(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(Co
     }
     for panel in &spec.panels {
         for s in &panel.series {
-            out.extend(marker_configs(panel, s)?.into_iter().map(|(_, c)| (c, opts)));
+            for (_, cfg) in marker_configs(panel, s)? {
+                if panel.sweep.axis != Axis::Steps {
+                    out.extend(validate::point_keys(&cfg, &opts)?);
+                    continue;
+                }
+                let ks = stepped::steps(&panel.sweep.simulate)?;
+                out.extend(stepped::point_keys(&cfg, &ks, &opts)?);
+            }
         }
     }
     Ok(out)
+}
+
+/// Markers of a step axis: gradient descent's trials (one draw per trial for every step
+/// count) or one-pass SGD's runs, with the median beside the mean.
+fn step_markers(
+    panel: &PanelSpec,
+    s: &SeriesSpec,
+    q: Quantity,
+    sim: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Marker>> {
+    let ks = stepped::steps(&panel.sweep.simulate)?;
+    let noise = s.config.model().noise();
+    let from = |x: f64, m: &Summary, theory: f64| {
+        let (lo, hi) = m.ci95.unwrap_or((m.mean, m.mean));
+        Marker { x, mean: m.mean, low: lo, high: hi, z: m.z(theory), median: None }
+    };
+    let shift = |mut m: Marker, by: f64| {
+        (m.mean, m.low, m.high) = (m.mean + by, m.low + by, m.high + by);
+        m.median = m.median.map(|(a, b, c)| (a + by, b + by, c + by));
+        m
+    };
+    Ok(match stepped::run(&s.config, &ks, Some(sim), progress)? {
+        Stepped::Descent { rows, simulated: Some((sums, _)), .. } => rows[0]
+            .points
+            .iter()
+            .zip(&sums)
+            .map(|(t, (e, tr))| {
+                let k = t.descent.map_or(f64::INFINITY, |d| d.steps);
+                match q {
+                    Quantity::TrainError => from(k, tr, t.train_error),
+                    Quantity::TestMse => shift(from(k, e, t.error), noise),
+                    _ => from(k, e, t.error),
+                }
+            })
+            .collect(),
+        Stepped::Sgd { curve, simulated: Some((runs, _)), .. } => curve
+            .points
+            .iter()
+            .zip(&runs)
+            .map(|(p, (m, med))| {
+                let mut marker = from(p.steps, m, p.error);
+                if med.median.is_finite() {
+                    let (lo, hi) = med.interval.unwrap_or((med.median, med.median));
+                    marker.median = Some((med.median, lo, hi));
+                }
+                if q == Quantity::TestMse {
+                    marker = shift(marker, noise);
+                }
+                marker
+            })
+            .collect(),
+        // A shard fills the store; a diverged curve has nothing to compare with.
+        _ => vec![],
+    })
 }
 
 fn marker_options(spec: &FigureSpec, sim: &RunOptions) -> Result<Simulation> {
@@ -415,6 +607,13 @@ fn series_markers(
         Measure::Plain(q) => *q,
         Measure::Optimum(_) => return Ok(vec![]),
     };
+    if panel.sweep.axis == Axis::Steps {
+        return if marker_configs(panel, s)?.is_empty() {
+            Ok(vec![])
+        } else {
+            step_markers(panel, s, q, sim, progress)
+        };
+    }
     let mut out = Vec::new();
     for (x, cfg) in marker_configs(panel, s)? {
         if let (Some(shard), Some(store)) = (sim.shard, &sim.store) {
@@ -503,7 +702,12 @@ fn heat(panel: &PanelSpec, minima: &Minima) -> Result<Heat> {
         .values
         .par_iter()
         .map(|&y| {
-            let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: Some((&ys.axis, y)) };
+            let at = At {
+                axis: &panel.sweep.axis,
+                xs: &panel.sweep.values,
+                y: Some((&ys.axis, y)),
+                frontiers: &Frontiers::default(),
+            };
             let row = measure(s, at, minima)?;
             let cfg = point_config(s, &panel.sweep.axis, None, Some((&ys.axis, y)), None)
                 .map_err(|m| point_error(s, m))?;
@@ -559,6 +763,7 @@ pub(crate) fn compute_observed(
     warn_low_effective_rank(spec, progress)?;
     let inner = Inner(progress);
     let minima = Minima::default();
+    let frontiers = Frontiers::default();
     let simulate = sim.simulate && spec.panels.iter().any(|p| !p.sweep.simulate.is_empty());
     let mut panels = Vec::with_capacity(spec.panels.len());
     let mut sim_dims = Vec::new();
@@ -575,7 +780,8 @@ pub(crate) fn compute_observed(
             .par_iter()
             .enumerate()
             .map(|(i, s)| -> Result<SeriesData> {
-                let at = At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None };
+                let at =
+                    At { axis: &panel.sweep.axis, xs: &panel.sweep.values, y: None, frontiers: &frontiers };
                 let theory = if sim.shard.is_some() { vec![] } else { measure(s, at, &minima)? };
                 let markers = if simulate { series_markers(panel, s, &opts, sim, &inner)? } else { vec![] };
                 Ok(SeriesData {
@@ -608,8 +814,14 @@ pub(crate) fn compute_observed(
                 " on the dataset's real inputs (rows drawn with replacement, E_g over all of them)"
             }
         };
+        let medians = panels.iter().flat_map(|p| &p.series).flat_map(|s| &s.markers).any(|m| m.median.is_some());
+        let median = if medians {
+            " Triangles: the median run (one run's risk is heavy-tailed; the theory is the mean)."
+        } else {
+            ""
+        };
         format!(
-            "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}{inputs}.",
+            "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}{inputs}.{median}",
             opts.trials
         )
     });

@@ -744,6 +744,19 @@ where
                 chart
                     .draw_series(visible.iter().map(|m| Circle::new((m.x, m.mean), 6, BLACK.stroke_width(1))))
                     .map_err(de)?;
+                // One-pass SGD: the median run, a hollow triangle (the mean is the circle).
+                let medians: Vec<(f64, f64)> = s
+                    .markers
+                    .iter()
+                    .filter_map(|m| m.median.map(|(v, _, _)| (m.x, v)))
+                    .filter(|&(x, v)| v.is_finite() && v >= ylo && v <= yhi && x >= xlo && x <= xhi)
+                    .collect();
+                chart
+                    .draw_series(medians.iter().map(|&p| TriangleMarker::new(p, 8, WHITE.filled())))
+                    .map_err(de)?;
+                chart
+                    .draw_series(medians.iter().map(|&p| TriangleMarker::new(p, 8, color.stroke_width(2))))
+                    .map_err(de)?;
             }
         }
         Body::Heat { index, ex, ey } => {

@@ -442,8 +442,11 @@ impl Resolver<'_> {
             "alpha" => layer(false).map(|_| Axis::Alpha)?,
             "samples" => layer(false).map(|_| Axis::Samples)?,
             "budget" => layer(false).map(|_| Axis::Budget)?,
+            "compute" => layer(false).map(|_| Axis::Compute)?,
             "index" => layer(false).map(|_| Axis::Index)?,
             "time" => layer(false).map(|_| Axis::Time)?,
+            "steps" => layer(false).map(|_| Axis::Steps)?,
+            "step_edge" => layer(false).map(|_| Axis::StepEdge)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
@@ -488,7 +491,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, index or time",
+                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, compute, index, time, steps or step_edge",
                         truncate(other, 40)
                     ),
                 ))
@@ -648,7 +651,46 @@ impl Resolver<'_> {
             ));
         }
         let config = Config::from_table(t, v.file, &v.base).map_err(prefix)?;
-        if !alpha && config.samples().len() != 1 {
+        let sgd = matches!(config.training(), crate::spec::Training::Sgd(_));
+        let needs = |q: Quantity, axis: Axis, optimizer: crate::spec::Optimizer| {
+            measure == Measure::Plain(q) && (sweep.axis != axis || config.training().optimizer() != optimizer)
+        };
+        if needs(Quantity::FlowError, Axis::Steps, crate::spec::Optimizer::Gd) {
+            return Err(v.err(
+                format!("{context}.y"),
+                "flow_error is gradient descent's flow at t = ηk: it needs a \"steps\" axis and [training] optimizer = \"gd\"",
+            ));
+        }
+        if needs(Quantity::Width, Axis::Compute, crate::spec::Optimizer::Sgd) {
+            return Err(v.err(
+                format!("{context}.y"),
+                "width is one-pass SGD's compute-optimal width: it needs a \"compute\" axis and [training] optimizer = \"sgd\"",
+            ));
+        }
+        if sweep.axis == Axis::Compute && !sgd {
+            return Err(v.err(
+                format!("{context}: training.optimizer"),
+                "a \"compute\" axis is one-pass SGD's frontier: it needs [training] optimizer = \"sgd\" (the converged readout's frontier is the \"budget\" axis)",
+            ));
+        }
+        if sweep.axis == Axis::Budget && sgd {
+            return Err(v.err(
+                format!("{context}: training.optimizer"),
+                "a \"budget\" axis is the converged readout's frontier (C = p·n₁); one-pass SGD's is the \"compute\" axis",
+            ));
+        }
+        let optimizer = config.training().optimizer();
+        let stepped = matches!(optimizer, crate::spec::Optimizer::Gd | crate::spec::Optimizer::Sgd);
+        if (sweep.axis == Axis::Steps && !stepped)
+            || (sweep.axis == Axis::StepEdge && optimizer != crate::spec::Optimizer::Gd)
+        {
+            return Err(v.err(
+                format!("{context}: training.optimizer"),
+                "a \"steps\" axis needs [training] optimizer = \"gd\" or \"sgd\", a \"step_edge\" axis \"gd\"; gradient flow takes a \"time\" axis",
+            ));
+        }
+        // One-pass SGD has no sample sizes (samples seen = k·B).
+        if !alpha && !sgd && config.samples().len() != 1 {
             return Err(v.err(
                 format!("{context}: samples"),
                 format!(

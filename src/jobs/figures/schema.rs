@@ -7,7 +7,7 @@ use serde::Deserialize;
 /// Top-level keys of a figure config that are not part of the model schema.
 pub(crate) const FIGURE_KEYS: [&str; 5] = ["figure", "sweep", "sweep_y", "series", "panels"];
 /// Top-level keys of the model schema.
-pub(crate) const MODEL_KEYS: [&str; 5] = ["data", "layers", "readout", "samples", "simulation"];
+pub(crate) const MODEL_KEYS: [&str; 6] = ["data", "layers", "readout", "training", "samples", "simulation"];
 
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]

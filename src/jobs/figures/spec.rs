@@ -25,6 +25,11 @@ pub enum Quantity {
     Eigenvalue,
     /// The task power m_j c_j² along it (Σ_j m_j c_j² = 1), on an `index` axis.
     TaskPower,
+    /// E_g of gradient flow at the time t = ηk of gradient descent's k steps, on a `steps`
+    /// axis (the flow a descent approaches as η → 0).
+    FlowError,
+    /// The compute-optimal readout width N* of one-pass SGD, on a `compute` axis.
+    Width,
 }
 
 impl Quantity {
@@ -38,9 +43,11 @@ impl Quantity {
             "exponent_samples" => Quantity::ExponentSamples,
             "eigenvalue" => Quantity::Eigenvalue,
             "task_power" => Quantity::TaskPower,
+            "flow_error" => Quantity::FlowError,
+            "width" => Quantity::Width,
             other => {
                 return Err(Invalid(format!(
-                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue or task_power",
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error or width",
                     truncate(other, 40)
                 )))
             }
@@ -58,6 +65,8 @@ impl Quantity {
             Quantity::ExponentSamples => "local exponent −∂ln E_g/∂ln p",
             Quantity::Eigenvalue => "eigenvalue m_j",
             Quantity::TaskPower => "task power m_j c_j²",
+            Quantity::FlowError => "E_g of gradient flow at t = ηk",
+            Quantity::Width => "compute-optimal width N*",
         }
     }
 
@@ -72,6 +81,8 @@ impl Quantity {
             Quantity::ExponentSamples => "−∂ln E_g/∂ln p",
             Quantity::Eigenvalue => "m_j",
             Quantity::TaskPower => "m_j c_j²",
+            Quantity::FlowError => "E_g(t = ηk)",
+            Quantity::Width => "N*",
         }
     }
 }
@@ -141,10 +152,17 @@ pub enum Axis {
     /// The budget C = p·n₁ of the frontier (SCALING §5): each x is the best split (theory
     /// only, measure `error`).
     Budget,
+    /// The compute f = k·B·N of one-pass SGD's compute-optimal frontier (TRAINING B9):
+    /// each x is the best width and step count (theory only, measures `error`, `width`).
+    Compute,
     /// The index j of the data spectrum (measures `eigenvalue`, `task_power`).
     Index,
     /// The training time t of gradient flow (`readout.time`, DYNAMICS.md).
     Time,
+    /// The step count k of gradient descent or one-pass SGD (`training.steps`, TRAINING.md).
+    Steps,
+    /// The step as a fraction of the stability edge (`training.step = { edge = x }`).
+    StepEdge,
     /// The ridge λ (at the model's single sample size).
     Ridge,
     /// ν_ℓ = n_ℓ/n0 of hidden layer ℓ (1-based).
@@ -182,8 +200,11 @@ impl Axis {
             Axis::Alpha => "α = p/n₀".into(),
             Axis::Samples => "sample size p".into(),
             Axis::Budget => "budget C = p·n₁".into(),
+            Axis::Compute => "compute f = steps × batch × width".into(),
             Axis::Index => "index j (descending eigenvalues of M)".into(),
             Axis::Time => "training time t (gradient flow)".into(),
+            Axis::Steps => "steps k".into(),
+            Axis::StepEdge => "step η as a fraction of the stability edge η_c".into(),
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
@@ -201,8 +222,11 @@ impl Axis {
             Axis::Alpha => "α".into(),
             Axis::Samples => "p".into(),
             Axis::Budget => "C".into(),
+            Axis::Compute => "f".into(),
             Axis::Index => "j".into(),
             Axis::Time => "t".into(),
+            Axis::Steps => "k".into(),
+            Axis::StepEdge => "η/η_c".into(),
             Axis::Ridge => "λ".into(),
             Axis::Width { layer } => format!("ν{}", sub(*layer)),
             Axis::Noise => "η²".into(),
@@ -227,10 +251,14 @@ impl Axis {
             Axis::Budget => {
                 crate::jobs::scaling::budgets(x, x, 1).map(|_| ()).map_err(|e| Invalid(e.to_string()))
             }
+            Axis::Compute if x >= 1.0 => Ok(()),
+            Axis::Compute => Err(Invalid(format!("expected a compute f ≥ 1, got {x}"))),
             // An index reads the spectrum; it changes nothing in the model.
             Axis::Index if x >= 1.0 => Ok(()),
             Axis::Index => Err(Invalid(format!("expected an index j ≥ 1, got {x}"))),
             Axis::Time => cfg.set_time(crate::spec::Time::finite(x)?),
+            Axis::Steps => cfg.set_steps(crate::spec::Steps::count(x.round() as i64)?),
+            Axis::StepEdge => cfg.set_step(crate::spec::Step::edge(x)?),
             Axis::Ridge => {
                 cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
@@ -262,11 +290,13 @@ impl Axis {
             Axis::Alpha
             | Axis::Samples
             | Axis::Budget
+            | Axis::Compute
             | Axis::Index
             | Axis::Time
+            | Axis::StepEdge
             | Axis::Width { .. }
             | Axis::Ensemble { .. } => Some(true),
-            Axis::Ridge | Axis::Noise => Some(false),
+            Axis::Ridge | Axis::Noise | Axis::Steps => Some(false),
             Axis::Exponent(_) => None,
         }
     }
