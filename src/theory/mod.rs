@@ -16,6 +16,7 @@ mod activation;
 pub(crate) mod descent;
 mod dynamics;
 mod ensemble;
+pub mod features;
 mod measure;
 mod nonlinear;
 mod observables;
