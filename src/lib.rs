@@ -25,8 +25,8 @@ mod support;
 pub mod theory;
 
 pub use jobs::{
-    compute, curve, dynamics, exponents, figures, prologue, refs, run, scaling, stepped, store, sweep,
-    trials, validate,
+    compute, curve, dynamics, exponents, features, figures, prologue, refs, run, scaling, stepped, store,
+    sweep, trials, validate,
 };
 pub use spec::{
     Activation, Config, CovarianceKind, CovarianceSpec, Dataset, Ensemble, Error, ExponentOf, Inputs,

@@ -630,7 +630,10 @@ fn dynamics<'py>(
         None
     };
     let cfg = config.inner.clone();
-    let d = run(py, progress, move |p| lcurve::dynamics::run_axis(&cfg, &axis, run_options.as_ref(), p))?;
+    let options = lcurve::features::FeatureOptions::default();
+    let d = run(py, progress, move |p| {
+        lcurve::dynamics::run_axis(&cfg, &axis, run_options.as_ref(), &options, p)
+    })?;
     let json = d.render(config.inner.source(), lcurve::output::Format::Json, None).map_err(py_err)?;
     Ok((table_to_py(py, &d.points_table())?, table_to_py(py, &d.summary_table())?, json))
 }

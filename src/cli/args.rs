@@ -192,9 +192,18 @@ pub(crate) enum Command {
         #[arg(long)]
         validate: bool,
         /// The table a CSV holds: points (the time axis, the default) or summary (early
-        /// stopping per sample size). JSON holds both.
+        /// stopping per sample size); with every layer trained also datasets and widths.
+        /// JSON holds them all.
         #[arg(long, value_name = "NAME")]
         table: Option<String>,
+        /// Every layer trained: simulate networks of these widths N (with --validate; default:
+        /// the config's width) and report N·⟨|β_N − β_∞|²⟩ per width — flat in N is 1/N.
+        #[arg(long, value_name = "a,b,c", value_parser = parse_widths)]
+        widths: Option<Widths>,
+        /// Every layer trained: write every training set to DIR/p{P}-d{i}/ as features.npy
+        /// (P × D), labels.npy and target.npy (β*).
+        #[arg(long, value_name = "DIR")]
+        save_datasets: Option<PathBuf>,
         #[command(flatten)]
         sim: SimArgs,
         #[command(flatten)]
@@ -346,6 +355,18 @@ pub(crate) fn parse_steps(s: &str) -> Result<StepCounts, String> {
         })
         .collect::<Result<Vec<f64>, String>>()?;
     lcurve::stepped::steps(&values).map(StepCounts).map_err(|e| e.to_string())
+}
+
+/// `--widths a,b,c`.
+#[derive(Clone, Debug)]
+pub(crate) struct Widths(pub Vec<usize>);
+
+pub(crate) fn parse_widths(s: &str) -> Result<Widths, String> {
+    let values = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>().map_err(|_| format!("expected widths a,b,c, got {}", short(s))))
+        .collect::<Result<Vec<f64>, String>>()?;
+    lcurve::features::widths(&values).map(Widths).map_err(|e| e.to_string())
 }
 
 pub(crate) fn parse_inputs(s: &str) -> Result<lcurve::Inputs, String> {

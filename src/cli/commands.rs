@@ -19,7 +19,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             model.emit(&curve.render(cfg.source(), format))?;
             Ok(Outcome::Done)
         }
-        Command::Dynamics { model, times, steps, validate, table, sim, store } => {
+        Command::Dynamics { model, times, steps, validate, table, widths, save_datasets, sim, store } => {
             if store.shard.is_some() && !validate {
                 return Err(Failure::Usage("--shard: only a --validate run has trials to share out".into()));
             }
@@ -27,8 +27,15 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome, Failure> {
             let axis = lcurve::dynamics::axis(times.map(|t| t.0), steps.map(|k| k.0))?;
             let run = if validate { Some(store.run_options(sim.overrides(None))?) } else { None };
             let kept = run.as_ref().and_then(|r| r.store());
-            let report =
-                stopped(lcurve::dynamics::run_axis(&cfg, &axis, run.as_ref(), &progress), &progress, kept)?;
+            if widths.is_some() && !validate {
+                return Err(Failure::Usage("--widths: the widths are simulated: add --validate".into()));
+            }
+            let options = lcurve::features::FeatureOptions { widths: widths.map(|w| w.0), save_datasets };
+            let report = stopped(
+                lcurve::dynamics::run_axis(&cfg, &axis, run.as_ref(), &options, &progress),
+                &progress,
+                kept,
+            )?;
             if let Some(sh) = store.shard {
                 eprintln!(
                     "dynamics: shard {}/{} computed its trajectories into the store",

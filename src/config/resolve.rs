@@ -55,10 +55,19 @@ pub(crate) fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> 
         config.set_time(time).map_err(|e| e.at(file, "readout.time"))?;
     }
     if let Some(training) = raw.training.as_ref().map(|t| v.training(t)).transpose()?.flatten() {
+        if let crate::spec::Training::Features(_) = training {
+            if let Some((key, why)) = config.features_rule() {
+                return Err(why.at(file, key));
+            }
+        }
         config.set_training(training).map_err(|e| e.at(file, "training"))?;
     }
     Ok(config)
 }
+
+/// Training sets per sample size when `[training] datasets` is absent (FEATURES §8 S4 used
+/// 10: enough for a standard error).
+const DEFAULT_DATASETS: i64 = 10;
 
 pub(crate) struct Validator<'a> {
     pub file: &'a str,
@@ -471,6 +480,76 @@ impl Validator<'_> {
                     .err("training.step", format!("{expected}, got {}", truncate(&other.to_string(), 40)))),
             }
         };
+        let all = match t.layers.as_deref() {
+            None | Some("readout") => false,
+            Some("all") => true,
+            Some(other) => {
+                return Err(self.err(
+                    "training.layers",
+                    format!("expected \"readout\" or \"all\", got \"{}\"", truncate(other, 40)),
+                ))
+            }
+        };
+        if !all {
+            for (key, given) in [
+                ("training.richness", t.richness.is_some()),
+                ("training.centered", t.centered.is_some()),
+                ("training.datasets", t.datasets.is_some()),
+            ] {
+                if given {
+                    return Err(
+                        self.err(key, "only for networks with every layer trained (layers = \"all\")")
+                    );
+                }
+            }
+        } else {
+            if optimizer != Optimizer::Gd {
+                return Err(self.err(
+                    "training.optimizer",
+                    "every layer is trained by full-batch gradient descent (FEATURES.md): optimizer = \"gd\"",
+                ));
+            }
+            if t.batch.is_some() {
+                return Err(self.err("training.batch", "full-batch gradient descent has no batch (sgd has)"));
+            }
+            let eps = match step(false)? {
+                Step::Fixed(e) => e,
+                _ => {
+                    return Err(self.err(
+                        "training.step",
+                        "every layer trained takes a step ε > 0 (time t = εk); the sharpness of each step is monitored instead of an edge rule",
+                    ))
+                }
+            };
+            let richness = match t.richness {
+                Some(g) => self.check("training.richness", crate::spec::FeatureTraining::richness(g))?,
+                None => return Err(self.err("training.richness", "missing: expected γ0 ≥ 0 (0: lazy)")),
+            };
+            let centered = t.centered.unwrap_or(true);
+            if !centered && richness == 0.0 {
+                return Err(self.err(
+                    "training.centered",
+                    "an uncentred network at γ0 = 0 starts from an output of infinite variance 1/(γ0²N): centre it or give γ0 > 0",
+                ));
+            }
+            let datasets = self.check(
+                "training.datasets",
+                crate::spec::FeatureTraining::datasets(t.datasets.unwrap_or(DEFAULT_DATASETS)),
+            )?;
+            if !matches!(steps, Steps::Count(_) | Steps::Infinite) {
+                return Err(self.err(
+                    "training.steps",
+                    "every layer trained runs along the steps a run names (lcurve dynamics --steps): give a count",
+                ));
+            }
+            return Ok(Some(Training::Features(crate::spec::FeatureTraining {
+                step: eps,
+                richness,
+                centered,
+                datasets,
+                steps,
+            })));
+        }
         match optimizer {
             Optimizer::Flow => {
                 for (key, given) in [

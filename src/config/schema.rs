@@ -25,6 +25,11 @@ pub(crate) struct RawTraining {
     pub batch: Option<i64>,
     /// A count, `"optimal"` or `"infinite"`.
     pub steps: Option<toml::Value>,
+    /// `"readout"` (default) or `"all"` (FEATURES.md).
+    pub layers: Option<String>,
+    pub richness: Option<f64>,
+    pub centered: Option<bool>,
+    pub datasets: Option<i64>,
 }
 
 #[derive(Deserialize, Debug, Clone)]

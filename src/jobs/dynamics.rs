@@ -52,6 +52,7 @@ pub enum Axis {
 pub enum Report {
     Flow(Dynamics),
     Stepped(crate::jobs::stepped::Stepped),
+    Features(crate::jobs::features::FeatureReport),
 }
 
 /// The axis of a run from what the caller gave: times or step counts, exactly one of them
@@ -73,6 +74,7 @@ impl Report {
         match self {
             Report::Flow(d) => d.table(),
             Report::Stepped(s) => s.table(),
+            Report::Features(f) => f.points_table(),
         }
     }
 
@@ -81,6 +83,7 @@ impl Report {
         match self {
             Report::Flow(d) => d.summary_table(),
             Report::Stepped(s) => s.summary_table(),
+            Report::Features(f) => f.summary_table(),
         }
     }
 
@@ -89,6 +92,7 @@ impl Report {
         match self {
             Report::Flow(d) => d.render(source, format, table),
             Report::Stepped(s) => s.render(source, format, table),
+            Report::Features(f) => f.render(source, format, table),
         }
     }
 
@@ -98,6 +102,7 @@ impl Report {
         match self {
             Report::Flow(d) => Some((d.points.len(), d.trials?, d.max_abs_z()?)),
             Report::Stepped(s) => s.simulation_check().map(|(t, z)| (s.len(), t, z)),
+            Report::Features(f) => f.simulation_check(),
         }
     }
 
@@ -106,6 +111,7 @@ impl Report {
         match self {
             Report::Flow(_) => Vec::new(),
             Report::Stepped(s) => s.warnings(),
+            Report::Features(f) => f.warnings(),
         }
     }
 }
@@ -117,8 +123,27 @@ pub fn run_axis(
     config: &Config,
     axis: &Axis,
     simulate: Option<&RunOptions>,
+    options: &crate::jobs::features::FeatureOptions,
     progress: &dyn Progress,
 ) -> Result<Report> {
+    let features = matches!(config.training(), crate::spec::Training::Features(_));
+    if features {
+        return match axis {
+            Axis::Steps(steps) => {
+                crate::jobs::features::run(config, steps, simulate, options, progress).map(Report::Features)
+            }
+            Axis::Times(_) => {
+                Err(Error::option("times", "every layer trained runs along step counts (steps), not times"))
+            }
+        };
+    }
+    if options.is_set() {
+        let option = if options.widths.is_some() { "widths" } else { "save-datasets" };
+        return Err(Error::option(
+            option,
+            "only for networks with every layer trained ([training] layers = \"all\")",
+        ));
+    }
     let stepped =
         matches!(config.training(), crate::spec::Training::Descent(_) | crate::spec::Training::Sgd(_));
     match (axis, stepped) {

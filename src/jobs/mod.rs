@@ -6,6 +6,7 @@ pub mod compute;
 pub mod curve;
 pub mod dynamics;
 pub mod exponents;
+pub mod features;
 pub mod figures;
 pub mod prologue;
 pub mod refs;

@@ -175,6 +175,34 @@ impl PointKey {
         PointKey(h.0 & Self::MASK)
     }
 
+    /// The key of a network with every layer trained (FEATURES §10): its training set at the
+    /// base key's sample size, its width, depth, step, richness, centring, whether its first
+    /// layer is structured (in the base key's model), and the step count.
+    #[allow(clippy::too_many_arguments)] // what determines the network, one each
+    pub fn with_network(
+        self,
+        dataset: usize,
+        width: usize,
+        layers: usize,
+        step: f64,
+        richness: f64,
+        centered: bool,
+        steps: u64,
+    ) -> Self {
+        let mut h = Fnv::new();
+        h.tag("every layer trained")
+            .u64(self.0 as u64)
+            .u64((self.0 >> 64) as u64)
+            .u64(dataset as u64)
+            .u64(width as u64)
+            .u64(layers as u64)
+            .f64(step)
+            .f64(richness)
+            .tag(if centered { "centered" } else { "uncentered" })
+            .u64(steps);
+        PointKey(h.0 & Self::MASK)
+    }
+
     /// The key of the same point simulated on `inputs`: Gaussian inputs keep the key (so
     /// every store written before datasets stays valid), a dataset's rows get their own.
     pub fn with_inputs(self, inputs: Inputs) -> Self {

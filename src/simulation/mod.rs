@@ -20,6 +20,7 @@ use rand_distr::StandardNormal;
 
 pub use crate::spec::limits::MAX_TRIALS;
 
+pub mod features;
 mod flow;
 mod sgd;
 pub use flow::Filter;
@@ -128,6 +129,14 @@ impl RightMap {
             RightMap::Dense(m) => m * v,
         }
     }
+}
+
+/// One training set: raw inputs X (P × n0), labels y, and the target β* it was drawn with.
+#[derive(Clone, Debug)]
+pub struct TrainingSet {
+    pub x: DMatrix<f64>,
+    pub y: Vec<f64>,
+    pub target: Vec<f64>,
 }
 
 /// Outcome of one trial.
@@ -369,6 +378,43 @@ impl Simulator {
             }
         });
         Ok(EnsembleTrial { single: single.expect("at least one member"), error, bias })
+    }
+
+    /// One training set as validate's trial at (seed, p, trial) draws it (β*, then X, then
+    /// the label noise, from the same stream): the raw inputs X (P × n0, x ~ N(0, Σ0) — no
+    /// Γ applied), the labels and β*. On a dataset's real inputs: rows drawn with
+    /// replacement, its labels and its fixed β*, in the model's units.
+    pub fn training_set(&self, p: usize, rng: &mut impl Rng, par: Par) -> TrainingSet {
+        if let Some(real) = &self.real {
+            let rows: Vec<usize> = (0..p).map(|_| rng.random_range(0..real.x.nrows())).collect();
+            let x = real.x.select_rows(rows.iter());
+            let y = rows.iter().map(|&i| real.y[i]).collect();
+            return TrainingSet { x, y, target: real.beta.as_slice().to_vec() };
+        }
+        let beta = self.draw_target(rng);
+        let white = normal::matrix(rng, p, self.n0, par);
+        let y_clean = &white * self.sigma_half.left_vec(&beta);
+        let noise_sd = self.noise.sqrt();
+        let y = (0..p).map(|i| y_clean[i] + noise_sd * rng.sample::<f64, _>(StandardNormal)).collect();
+        let x = self.sigma_half.right(white, 1.0, par);
+        TrainingSet { x, y, target: beta.as_slice().to_vec() }
+    }
+
+    /// Σ0 for E_g = eᵀΣ0e: its diagonal, or its matrix.
+    pub fn metric(&self) -> linalg::Metric<'_> {
+        match &self.sigma {
+            SigmaNorm::Diagonal(d) => linalg::Metric::Diagonal(d),
+            SigmaNorm::Dense(m) => linalg::Metric::Dense(m),
+        }
+    }
+
+    /// Γ, the covariance of the first layer's initial rows (`None`: the identity).
+    pub fn first_layer_covariance(&self, identity: bool) -> Option<DMatrix<f64>> {
+        if identity {
+            return None;
+        }
+        let half = solvers::dense(&self.gamma_half, self.n0);
+        Some(&half * &half)
     }
 
     /// The data of a trial: β* = Σ_j √b_j z_j u_j, X = W Σ0^{1/2} (W white), y = Xβ* + ξ,

@@ -37,5 +37,7 @@ pub(crate) use readout::{
 pub use run_config::Config;
 pub(crate) use simulation::DATA_INPUTS;
 pub use simulation::{Inputs, Simulation, SimulationOverrides};
-pub use training::{batch, Descent, OnlineSgd, Optimizer, Step, Steps, MAX_BATCH, MAX_STEPS};
-pub(crate) use training::{SGD_SAMPLES, STEP_ENSEMBLE, STEP_LINEAR, STEP_RIDGE};
+pub use training::{
+    batch, Descent, FeatureTraining, OnlineSgd, Optimizer, Step, Steps, MAX_BATCH, MAX_DATASETS, MAX_STEPS,
+};
+pub(crate) use training::{FEATURES_DYNAMICS, SGD_SAMPLES, STEP_ENSEMBLE, STEP_LINEAR, STEP_RIDGE};

@@ -126,6 +126,8 @@ pub enum Training {
     Descent(super::Descent),
     /// One-pass SGD on fresh samples (TRAINING B).
     Sgd(super::OnlineSgd),
+    /// Every layer trained by gradient descent in μP (FEATURES.md).
+    Features(super::FeatureTraining),
 }
 
 impl Training {
@@ -144,14 +146,16 @@ impl Training {
         match self {
             Training::Flow(t) => Time::Finite(t),
             Training::EarlyStopped => Time::Optimal,
-            Training::Converged | Training::Descent(_) | Training::Sgd(_) => Time::Infinite,
+            Training::Converged | Training::Descent(_) | Training::Sgd(_) | Training::Features(_) => {
+                Time::Infinite
+            }
         }
     }
 
     /// The optimizer: flow for gradient flow and the converged readout.
     pub fn optimizer(self) -> super::Optimizer {
         match self {
-            Training::Descent(_) => super::Optimizer::Gd,
+            Training::Descent(_) | Training::Features(_) => super::Optimizer::Gd,
             Training::Sgd(_) => super::Optimizer::Sgd,
             _ => super::Optimizer::Flow,
         }

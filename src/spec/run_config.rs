@@ -94,6 +94,13 @@ impl Config {
     /// `[readout] time`; SGD has no sample sizes, gradient descent needs them. Gradient flow
     /// (`Training::Flow`, …) goes through [`Config::set_time`].
     pub fn set_training(&mut self, training: Training) -> Result<(), Invalid> {
+        if let Training::Features(_) = training {
+            if let Some((_, why)) = self.features_rule() {
+                return Err(why);
+            }
+            self.stepped = Some(training);
+            return Ok(());
+        }
         let sgd = matches!(training, Training::Sgd(_));
         if !matches!(training, Training::Descent(_) | Training::Sgd(_)) {
             return self.set_time(training.time());
@@ -132,6 +139,70 @@ impl Config {
             _ => return Err(Invalid(NO_STEP.into())),
         });
         Ok(())
+    }
+
+    /// What a network with every layer trained (FEATURES §10) needs of this config, as the
+    /// key that breaks it and why: one or more linear hidden layers of one width N with
+    /// i.i.d. weights (S_ℓ = I), finite data, the plain squared loss (ridge 0), a single
+    /// network, no `[readout] time`, and sample sizes.
+    pub fn features_rule(&self) -> Option<(String, Invalid)> {
+        let why = |key: String, m: String| Some((key, Invalid(m)));
+        let layers = self.model.layers();
+        if layers.is_empty() {
+            return why(
+                "layers".into(),
+                "every layer trained needs a hidden layer ([[layers]]); without one it is the readout's gradient descent (layers = \"readout\")".into(),
+            );
+        }
+        for (i, l) in layers.iter().enumerate() {
+            if !l.activation.is_linear() {
+                return why(format!("layers[{i}].activation"), crate::spec::training::FEATURES_LINEAR.into());
+            }
+            if l.covariance.kind != crate::spec::CovarianceKind::Identity {
+                return why(
+                    format!("layers[{i}].covariance"),
+                    "the feature-learning DMFT has i.i.d. hidden weights (S_ℓ = I); structured hidden layers are not derived (FEATURES §9)".into(),
+                );
+            }
+            if l.width != layers[0].width {
+                return why(
+                    format!("layers[{i}].width"),
+                    format!(
+                        "every hidden layer has the one width N the networks are simulated at (FEATURES §10): layers[0] has {}, layers[{i}] {}",
+                        layers[0].width, l.width
+                    ),
+                );
+            }
+        }
+        if self.model.is_infinite() {
+            return why(
+                "data.dim".into(),
+                "feature learning is computed at fixed data (P samples in D dimensions): give a finite dim"
+                    .into(),
+            );
+        }
+        if self.ridge != Ridge::Fixed(0.0) {
+            return why(
+                "readout.ridge".into(),
+                "every layer is trained on the plain squared loss (FEATURES §1): the ridge must be 0".into(),
+            );
+        }
+        if self.ensemble.is_some() {
+            return why(
+                "readout.ensemble".into(),
+                "feature learning is computed for a single network; finite-width fluctuations are in dynamics --validate --widths".into(),
+            );
+        }
+        if self.time != Time::Infinite {
+            return why(
+                "readout.time".into(),
+                "[readout] time is gradient flow's: give [training] steps for gradient descent".into(),
+            );
+        }
+        if self.samples.is_empty() {
+            return why("samples".into(), "feature learning needs sample sizes: add [samples]".into());
+        }
+        None
     }
 
     /// Sets the step of gradient descent or one-pass SGD (`training.step`).

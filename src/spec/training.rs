@@ -153,3 +153,52 @@ pub(crate) const SGD_SAMPLES: &str =
 /// Why the step rules need a linear network.
 pub(crate) const STEP_LINEAR: &str =
     "gradient descent and SGD are specified for linear networks (TRAINING.md), and a layer is nonlinear";
+
+/// Every layer trained (FEATURES.md): full-batch gradient descent of a deep linear network
+/// in μP at step ε and richness γ0, its infinite-width DMFT at fixed data averaged over
+/// `datasets` training sets per sample size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FeatureTraining {
+    /// ε (time t = εk).
+    pub step: f64,
+    /// γ0 ≥ 0 (0: lazy gradient descent).
+    pub richness: f64,
+    /// Train f − f₀ (β(0) = 0) rather than f.
+    pub centered: bool,
+    /// Training sets per sample size.
+    pub datasets: usize,
+    pub steps: Steps,
+}
+
+/// The largest number of training sets per sample size.
+pub const MAX_DATASETS: i64 = 100_000;
+
+/// The largest richness γ0.
+pub(crate) const MAX_RICHNESS: f64 = 1e3;
+
+impl FeatureTraining {
+    /// γ0 ≥ 0 (finite, at most 10³).
+    pub fn richness(g: f64) -> Result<f64, Invalid> {
+        if (0.0..=MAX_RICHNESS).contains(&g) {
+            Ok(g)
+        } else {
+            Err(Invalid(format!("expected a richness γ0 from 0 (lazy) to 1000, got {}", num(g))))
+        }
+    }
+
+    /// 1 ≤ M ≤ 10⁵ training sets.
+    pub fn datasets(m: i64) -> Result<usize, Invalid> {
+        if (1..=MAX_DATASETS).contains(&m) {
+            Ok(m as usize)
+        } else {
+            Err(Invalid(format!("expected 1 to 100000 training sets per sample size, got {m}")))
+        }
+    }
+}
+
+/// Why feature learning needs its own kind of network (FEATURES §10).
+pub(crate) const FEATURES_LINEAR: &str =
+    "every layer is trained for deep linear networks (FEATURES.md), and a layer is nonlinear";
+
+/// Where a network with every layer trained is computed.
+pub(crate) const FEATURES_DYNAMICS: &str = "a network with every layer trained is computed per training set along its steps: lcurve dynamics CONFIG --steps a,b,c (the theory) and --validate (networks)";

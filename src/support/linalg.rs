@@ -252,3 +252,23 @@ mod tests {
         assert!(spd_solve(&neg, &b, Par::Seq).is_none());
     }
 }
+
+/// A covariance as a quadratic form (E_g = eᵀΣ0e): its diagonal, or its matrix.
+#[derive(Clone, Copy, Debug)]
+pub enum Metric<'a> {
+    Diagonal(&'a [f64]),
+    Dense(&'a DMatrix<f64>),
+}
+
+impl Metric<'_> {
+    /// vᵀ Σ v.
+    pub fn quadratic(&self, v: &[f64]) -> f64 {
+        match self {
+            Metric::Diagonal(s) => s.iter().zip(v).map(|(s, v)| s * v * v).sum(),
+            Metric::Dense(m) => {
+                let v = nalgebra::DVector::from_column_slice(v);
+                v.dot(&(*m * &v))
+            }
+        }
+    }
+}

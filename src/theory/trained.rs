@@ -94,6 +94,7 @@ impl Theory {
                 "optimizer",
                 "one-pass SGD has no sample size: its errors are along the steps (lcurve dynamics)",
             )),
+            Training::Features(_) => Err(Error::option("layers", crate::spec::FEATURES_DYNAMICS)),
         }
     }
 

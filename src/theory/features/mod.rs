@@ -17,6 +17,7 @@ mod stepper;
 
 use crate::spec::{Error, Result};
 use crate::support::linalg;
+pub use crate::support::linalg::Metric;
 use faer::Par;
 use nalgebra::{DMatrix, DVector};
 
@@ -37,26 +38,6 @@ pub struct FeatureSchedule {
     pub richness: f64,
     pub step: f64,
     pub rows: usize,
-}
-
-/// The data covariance Σ0 that E_g is measured in.
-#[derive(Clone, Copy, Debug)]
-pub enum Metric<'a> {
-    Diagonal(&'a [f64]),
-    Dense(&'a DMatrix<f64>),
-}
-
-impl Metric<'_> {
-    /// vᵀ Σ0 v.
-    pub fn quadratic(&self, v: &[f64]) -> f64 {
-        match self {
-            Metric::Diagonal(s) => s.iter().zip(v).map(|(s, v)| s * v * v).sum(),
-            Metric::Dense(m) => {
-                let v = DVector::from_column_slice(v);
-                v.dot(&(*m * &v))
-            }
-        }
-    }
 }
 
 /// The infinite-width network along its steps.
@@ -227,6 +208,52 @@ pub fn solve(
     };
     let _ = rows;
     Ok(FeatureCurve { beta: reduced.to_data(&beta), sharpness, diverged, coordinates: reduced.q })
+}
+
+/// The lazy extra error of an uncentred network of width N (FEATURES §10):
+/// ΔE_g(k) = tr[A^k Γ A^kᵀ Σ0]/(D γ0² N) with A = I − εKΣ̂, K = (I + LΓ)/(L + 1), for
+/// k = 0 … rows − 1 — the initial function β(0) ~ N(0, Γ/(Dγ0²N)) carried by lazy descent
+/// (its part in the null space of X is never learned away). Through the symmetric
+/// B = K^{1/2}Σ̂K^{1/2} = W diag(μ) Wᵀ: A^k = K^{1/2}W diag((1 − εμ)^k) WᵀK^{−1/2}.
+pub fn uncentred_extra(
+    data: &FeatureData<'_>,
+    schedule: &FeatureSchedule,
+    sigma0: Metric<'_>,
+    width: usize,
+) -> Result<Vec<f64>> {
+    let (p, d) = data.x.shape();
+    let l = schedule.layers as f64;
+    let identity = DMatrix::<f64>::identity(d, d);
+    let gamma = data.gamma.cloned().unwrap_or_else(|| identity.clone());
+    let k = (&identity + &gamma * l) / (l + 1.0);
+    let ke = linalg::sym_eigen(&k, Par::Seq)?;
+    let root = linalg::spectral_function(&ke, |x| x.max(0.0).sqrt(), Par::Seq);
+    let inv_root = linalg::spectral_function(&ke, |x| if x > 0.0 { 1.0 / x.sqrt() } else { 0.0 }, Par::Seq);
+    let sigma_hat = data.x.transpose() * data.x / p as f64;
+    let b = &root * sigma_hat * &root;
+    let be = linalg::sym_eigen(&((&b + b.transpose()) * 0.5), Par::Seq)?;
+    let w = &be.vectors;
+    let s0 = match sigma0 {
+        Metric::Diagonal(v) => DMatrix::from_diagonal(&DVector::from_column_slice(v)),
+        Metric::Dense(m) => m.clone(),
+    };
+    let p1 = w.transpose() * &inv_root * &gamma * &inv_root * w;
+    let p2 = w.transpose() * &root * s0 * &root * w;
+    let scale = 1.0 / (d as f64 * schedule.richness * schedule.richness * width as f64);
+    let factors: Vec<f64> = be.values.iter().map(|mu| 1.0 - schedule.step * mu).collect();
+    let mut powers = vec![1.0; d];
+    let mut out = Vec::with_capacity(schedule.rows);
+    for _ in 0..schedule.rows {
+        let mut tr = 0.0;
+        for i in 0..d {
+            for j in 0..d {
+                tr += powers[i] * p1[(i, j)] * powers[j] * p2[(j, i)];
+            }
+        }
+        out.push(tr * scale);
+        powers.iter_mut().zip(&factors).for_each(|(x, f)| *x *= f);
+    }
+    Ok(out)
 }
 
 /// What a run returns in its own coordinates: β (q × steps), s(k), the divergence step.
