@@ -27,6 +27,12 @@ pub(crate) fn resolve_with(v: Validator<'_>, raw: &RawConfig) -> Result<Config> 
     let ridge = v.ridge(&raw.readout.ridge, "readout.ridge")?;
     let ensemble = raw.readout.ensemble.as_ref().map(|e| v.ensemble(e, "readout.ensemble")).transpose()?;
     let sgd = raw.training.as_ref().is_some_and(|t| t.optimizer == "sgd");
+    if sgd && raw.training.as_ref().is_some_and(|t| t.layers.as_deref() == Some("all")) {
+        return Err(v.err(
+            "training.optimizer",
+            "every layer is trained by full-batch gradient descent (FEATURES.md): optimizer = \"gd\"",
+        ));
+    }
     let samples = match (&raw.samples, sgd) {
         (Some(s), false) => v.samples(s)?,
         (Some(_), true) => return Err(v.err("samples", crate::spec::SGD_SAMPLES)),
