@@ -280,7 +280,8 @@ fn feature_misuse_is_one_line() {
             vec!["dynamics", "--steps", "1"],
         ),
         ("times", FEAT.to_string(), "times", vec!["dynamics", "--times", "1,2"]),
-        ("curve", FEAT.to_string(), "layers", vec!["curve"]),
+        ("curve", FEAT.to_string(), "training.layers", vec!["curve"]),
+        ("validate", FEAT.to_string(), "training.layers", vec!["validate"]),
         (
             "one network",
             FEAT.to_string(),
@@ -299,11 +300,7 @@ fn feature_misuse_is_one_line() {
         let mut args: Vec<&str> = vec![cmd[0], cfg.to_str().unwrap()];
         args.extend(&cmd[1..]);
         args.extend(["--out", o]);
-        let file = if ["times", "layers", "trials", "widths"].contains(&key) && case != "no hidden layer" {
-            ""
-        } else {
-            "bad.toml"
-        };
+        let file = if ["times", "trials", "widths"].contains(&key) { "" } else { "bad.toml" };
         assert_bad_input(case, &args, file, key, &out);
     }
     // The options of every layer trained, on a readout-only config, name themselves.

@@ -452,6 +452,12 @@ class Dynamics(NamedTuple):
     summary: Table
     """Per sample size: ``t_star`` (early stopping; ``inf`` when no finite time beats
     convergence), ``error_t_star``, ``error_converged``, ``ridge_star``, ``error_ridge_star``."""
+    datasets: Optional[Table] = None
+    """Every layer trained (``layers = "all"``): one row per sample size, training set and
+    step — ``error``, ``train_error``, ``sharpness`` of that set's infinite-width network."""
+    widths: Optional[Table] = None
+    """Every layer trained with ``validate=True``: per sample size, width and step the
+    networks' ``mc_mean``, paired ``z`` and ``deviation`` = N·⟨|β_N − β_∞|²⟩."""
 
 
 def _axis(name: str, value: Any) -> Tuple[Optional[Tuple[float, float, int]], Optional[List[float]]]:
@@ -475,6 +481,8 @@ def dynamics(
     seed: Optional[int] = None,
     store: Optional[PathLike] = None,
     steps: Union[Sequence[int], Tuple[float, float, int], str, None] = None,
+    widths: Optional[Sequence[int]] = None,
+    save_datasets: Optional[PathLike] = None,
 ) -> Dynamics:
     """E_g(t), its bias/variance split and E_tr(t) of the readout trained by gradient flow
     on half the training loss (full-loss time is 2t) at every sample size of a config with a
@@ -491,19 +499,41 @@ def dynamics(
     log-spaced ones (repeats removed); the tables are ``lcurve dynamics --steps``'s (gd: per
     sample size ``step``, ``steps``, ``time`` = ηk, errors; sgd: ``samples_seen`` = k·B and
     the summary's kernel norm and tail index, ``meta["warnings"]``), and ``validate=True``
-    runs real gradient descent / one-pass SGD (SGD adds the median of the runs)."""
+    runs real gradient descent / one-pass SGD (SGD adds the median of the runs).
+
+    With ``[training] layers = "all"`` (FEATURES.md: every layer trained, richness γ0) the
+    points are dataset means of the infinite-width network with their standard errors and
+    the largest sharpness so far, ``datasets`` has every training set's row, and
+    ``validate=True`` trains real networks on the same sets (``widths``: the widths simulated,
+    default the config's; the ``widths`` table gives N·⟨|β_N − β_∞|²⟩). ``save_datasets``
+    writes every training set as ``DIR/p{P}-d{i}/features.npy``, ``labels.npy``,
+    ``target.npy``."""
     span, ts = _axis("times", times)
     step_span, ks = _axis("steps", steps)
     t = None if trials is None else _integer("trials", trials)
     sd = None if seed is None else _integer("seed", seed)
     st = None if store is None else os.fspath(store)
-    pts, summary, doc = _native.dynamics(
-        _config(config), ts, span, bool(validate), t, sd, st, progress, steps=ks, step_span=step_span
+    ws = None if widths is None else [float(_integer("widths", w)) for w in widths]
+    save = None if save_datasets is None else os.fspath(save_datasets)
+    pts, summary, extra, doc = _native.dynamics(
+        _config(config),
+        ts,
+        span,
+        bool(validate),
+        t,
+        sd,
+        st,
+        progress,
+        steps=ks,
+        step_span=step_span,
+        widths=ws,
+        save_datasets=save,
     )
     meta = json.loads(doc)
-    meta.pop("points", None)
-    meta.pop("summary", None)
-    return Dynamics(_parts(*pts, meta), _parts(*summary, meta))
+    for key in ("points", "summary", "datasets", "widths"):
+        meta.pop(key, None)
+    tables = {name: _parts(*parts, meta) for name, parts in extra}
+    return Dynamics(_parts(*pts, meta), _parts(*summary, meta), tables.get("datasets"), tables.get("widths"))
 
 
 def validate(

@@ -68,7 +68,9 @@ def dynamics(
     progress: _Progress = None,
     steps: Optional[List[float]] = None,
     step_span: Optional[Tuple[float, float, int]] = None,
-) -> Tuple[_TableParts, _TableParts, str]: ...
+    widths: Optional[List[float]] = None,
+    save_datasets: Optional[str] = None,
+) -> Tuple[_TableParts, _TableParts, List[Tuple[str, _TableParts]], str]: ...
 def validate_config(
     config: NativeConfig,
     trials: Optional[int] = None,

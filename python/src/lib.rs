@@ -597,7 +597,7 @@ fn point<'py>(
 /// `span` = (from, to, points) (gradient flow), or at `steps` or `step_span` (gradient
 /// descent, SGD); with `validate`, trained networks beside them.
 #[pyfunction]
-#[pyo3(signature = (config, times, span, validate, trials=None, seed=None, store=None, progress=None, steps=None, step_span=None))]
+#[pyo3(signature = (config, times, span, validate, trials=None, seed=None, store=None, progress=None, steps=None, step_span=None, widths=None, save_datasets=None))]
 #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one each
 fn dynamics<'py>(
     py: Python<'py>,
@@ -611,7 +611,9 @@ fn dynamics<'py>(
     progress: Option<&Bound<'py, PyAny>>,
     steps: Option<Vec<f64>>,
     step_span: Option<(f64, f64, i64)>,
-) -> PyResult<(Bound<'py, PyTuple>, Bound<'py, PyTuple>, String)> {
+    widths: Option<Vec<f64>>,
+    save_datasets: Option<PathBuf>,
+) -> PyResult<DynamicsParts<'py>> {
     let times = match (times, span) {
         (_, Some((from, to, n))) => Some(lcurve::dynamics::time_range(from, to, n).map_err(py_err)?),
         (ts, None) => ts,
@@ -630,13 +632,21 @@ fn dynamics<'py>(
         None
     };
     let cfg = config.inner.clone();
-    let options = lcurve::features::FeatureOptions::default();
+    let widths = widths.map(|w| lcurve::features::widths(&w)).transpose().map_err(py_err)?;
+    let options = lcurve::features::FeatureOptions { widths, save_datasets };
     let d = run(py, progress, move |p| {
         lcurve::dynamics::run_axis(&cfg, &axis, run_options.as_ref(), &options, p)
     })?;
     let json = d.render(config.inner.source(), lcurve::output::Format::Json, None).map_err(py_err)?;
-    Ok((table_to_py(py, &d.points_table())?, table_to_py(py, &d.summary_table())?, json))
+    let extra = PyList::empty(py);
+    for (name, t) in d.extra_tables() {
+        extra.append((name, table_to_py(py, &t)?))?;
+    }
+    Ok((table_to_py(py, &d.points_table())?, table_to_py(py, &d.summary_table())?, extra, json))
 }
+
+/// `dynamics`'s result: points, summary, the extra tables by name, and the JSON document.
+type DynamicsParts<'py> = (Bound<'py, PyTuple>, Bound<'py, PyTuple>, Bound<'py, PyList>, String);
 
 /// The Monte Carlo validation: `(columns, arrays, masks, json)` as `lcurve validate`.
 #[pyfunction]

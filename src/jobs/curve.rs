@@ -37,6 +37,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Curve> {
 /// As [`run`], with the local exponents of every point when `exponents` (the columns
 /// `exponent_samples`, `exponent_width_1` …; see [`crate::jobs::exponents`]).
 pub fn run_with(config: &Config, exponents: bool, progress: &dyn Progress) -> Result<Curve> {
+    crate::jobs::features::along_steps_only(config)?;
     if exponents && config.training() != crate::spec::Training::Converged {
         return Err(crate::spec::Error::input(
             config.source(),

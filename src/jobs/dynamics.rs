@@ -87,6 +87,21 @@ impl Report {
         }
     }
 
+    /// Tables beyond the points and the summary: with every layer trained `datasets` (one row
+    /// per training set and step) and, with a simulation, `widths`.
+    pub fn extra_tables(&self) -> Vec<(&'static str, Table)> {
+        match self {
+            Report::Features(f) => {
+                let mut out = vec![("datasets", f.datasets_table())];
+                if f.simulated.is_some() {
+                    out.push(("widths", f.widths_table()));
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// CSV: one table (`points` or `summary`); JSON: both (see each report).
     pub fn render(&self, source: &str, format: Format, table: Option<&str>) -> Result<String> {
         match self {

@@ -35,6 +35,17 @@ impl FeatureOptions {
     }
 }
 
+/// Refuses a config with every layer trained in the jobs of a converged or readout-only
+/// network (`curve`, `validate`, `scaling`, figures): it runs along steps, in `dynamics`.
+pub(crate) fn along_steps_only(config: &Config) -> Result<()> {
+    match config.training() {
+        Training::Features(_) => {
+            Err(Error::input(config.source(), "training.layers", crate::spec::FEATURES_DYNAMICS))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The largest width a network is simulated at.
 pub const MAX_WIDTH: usize = 1 << 16;
 

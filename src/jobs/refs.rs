@@ -49,9 +49,11 @@ pub fn needs(paths: &[PathBuf], o: &SimulationOverrides) -> Result<Vec<Needs>> {
             let cfg = Config::load(&path)?;
             let sim = cfg.simulation().with(o)?;
             // A model at n0 = ∞ is the theory's limit: nothing of it is simulated. One-pass
-            // SGD has no sample sizes: its runs follow a step axis that a run names
+            // SGD and networks with every layer trained follow a step axis that a run names
             // (`dynamics --steps`), not the config.
-            if cfg.model().is_infinite() || matches!(cfg.training(), crate::spec::Training::Sgd(_)) {
+            let along_steps =
+                matches!(cfg.training(), crate::spec::Training::Sgd(_) | crate::spec::Training::Features(_));
+            if cfg.model().is_infinite() || along_steps {
                 vec![]
             } else {
                 vec![(cfg, sim)]

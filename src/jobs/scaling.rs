@@ -576,6 +576,7 @@ pub struct Report {
 
 /// Runs the scaling job: laws, and the frontier over `budgets` when given.
 pub fn run(config: &Config, budgets: Option<&[f64]>, progress: &dyn Progress) -> Result<Report> {
+    crate::jobs::features::along_steps_only(config)?;
     if matches!(config.training(), crate::spec::Training::Sgd(_)) {
         let Some(b) = budgets else {
             return Err(Error::option(

@@ -65,6 +65,7 @@ pub(crate) fn at_times(
     points: &mut [Point],
 ) -> Result<Vec<Option<crate::simulation::Filter>>> {
     let training = config.training();
+    crate::jobs::features::along_steps_only(config)?;
     let Some(ridge) = training.ridge(config.ridge()).map_err(|e| Error::option("time", e.0))? else {
         return Ok(vec![None; points.len()]);
     };
