@@ -699,7 +699,7 @@ impl FeatureReport {
                 ]
             })
             .collect();
-        Table { columns: columns.map(String::from).to_vec(), rows }
+        Table::named(&columns, rows)
     }
 
     /// Per sample size: the monitor (FEATURES §4) and the guard.
@@ -733,7 +733,7 @@ impl FeatureReport {
                 ]
             })
             .collect();
-        Table { columns: columns.map(String::from).to_vec(), rows }
+        Table::named(&columns, rows)
     }
 
     /// With a simulation: one row per (samples, width, steps) with the networks' mean, the
@@ -774,7 +774,7 @@ impl FeatureReport {
                 ]
             })
             .collect();
-        Table { columns: columns.map(String::from).to_vec(), rows }
+        Table::named(&columns, rows)
     }
 
     /// The edge of stability and the guard per sample size, one line each (FEATURES §4).

@@ -116,6 +116,11 @@ pub struct Table {
 
 impl Table {
     /// CSV with a header line.
+    /// A table with these column names.
+    pub fn named(columns: &[&str], rows: Vec<Vec<Cell>>) -> Table {
+        Table { columns: columns.iter().map(|c| c.to_string()).collect(), rows }
+    }
+
     pub fn csv(&self) -> String {
         let mut s = self.columns.join(",");
         s.push('\n');

@@ -143,22 +143,24 @@ fn time_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<
         .points_at_times(p, ridge, xs)?
         .into_iter()
         .map(|t| {
-            let y = match q {
-                Quantity::Error => t.error,
-                Quantity::Bias => t.bias,
-                Quantity::Variance => t.variance,
-                Quantity::TrainError => t.train_error,
-                Quantity::TestMse => t.error + noise,
-                other => {
-                    return Err(point_error(
-                        s,
-                        Invalid(format!("{} has no value at a training time", other.symbol())),
-                    ))
-                }
-            };
+            let y = trained_value(q, &t, noise).ok_or_else(|| {
+                point_error(s, Invalid(format!("{} has no value at a training time", q.symbol())))
+            })?;
             Ok((t.time, y))
         })
         .collect()
+}
+
+/// A quantity of a readout trained for a time or a number of steps (`None`: not one of its).
+fn trained_value(q: Quantity, t: &crate::theory::TimePoint, noise: f64) -> Option<f64> {
+    Some(match q {
+        Quantity::Error => t.error,
+        Quantity::Bias => t.bias,
+        Quantity::Variance => t.variance,
+        Quantity::TrainError => t.train_error,
+        Quantity::TestMse => t.error + noise,
+        _ => return None,
+    })
 }
 
 /// A quantity of gradient descent (the config's single sample size) or one-pass SGD after
@@ -186,13 +188,8 @@ fn step_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<
                 .map(|(i, t)| {
                     let k = t.descent.map_or(f64::INFINITY, |d| d.steps);
                     let y = match q {
-                        Quantity::Error => t.error,
-                        Quantity::Bias => t.bias,
-                        Quantity::Variance => t.variance,
-                        Quantity::TrainError => t.train_error,
-                        Quantity::TestMse => t.error + noise,
                         Quantity::FlowError => flow[i].error,
-                        _ => return Err(none("gradient descent")),
+                        _ => trained_value(q, t, noise).ok_or_else(|| none("gradient descent"))?,
                     };
                     Ok((k, y))
                 })
