@@ -170,6 +170,10 @@ fn networks_converge_to_the_dmft_like_one_over_n() {
     let (code, again, err) = run(&args);
     assert_eq!(code, 0, "{err}");
     assert_eq!(again, out);
+    // 2 sample sizes × 4 training sets × 2 widths × 2 steps, 4 networks each, all kept.
+    let (code, status, err) = run(&["store", "status", "--store", store.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("128 trials of 32 points"), "{status}");
 }
 
 /// The monitor (FEATURES §4): a rich network at a large step passes s = 2 on some training

@@ -62,6 +62,7 @@ fn every_committed_figure_config_resolves() {
         "f10_scaling",
         "f11_digits",
         "f12_dynamics",
+        "f13_feature_learning",
         "f15_training",
         "f16_compute_optimal",
     ] {
@@ -774,4 +775,117 @@ y = "width"
     assert_eq!(code, 0, "{err}");
     // 6 trials at 2 gradient-descent step counts and 6 SGD runs at 2 step counts.
     assert!(out.contains("t.toml: 24 of 24 trials stored, 0 missing"), "{out}");
+}
+
+/// A network with every layer trained on a `steps` axis: the line is `dynamics`'s dataset
+/// mean (and the sharpness), the markers are networks of the config's width on the same
+/// training sets with the paired z, and the store refers to every network they trained.
+#[test]
+fn every_layer_trained_on_a_steps_axis() {
+    let text = r#"
+[figure]
+title = "features"
+log_x = true
+
+[data]
+dim = 12
+noise = 0.05
+covariance = { kind = "power_law", exponent = 1.0 }
+
+[[layers]]
+width = 200
+[[layers]]
+width = 200
+
+[readout]
+ridge = 0
+
+[samples]
+values = [8]
+
+[training]
+optimizer = "gd"
+layers = "all"
+step = 0.05
+richness = 1.0
+datasets = 3
+
+[simulation]
+trials = 3
+seed = 6
+
+[[panels]]
+sweep = { axis = "steps", values = [1, 10, 40], simulate = { values = [10, 40] } }
+[[panels.series]]
+label = "E_g"
+[[panels.series]]
+label = "s"
+y = "sharpness"
+
+[[panels]]
+set = { "training.steps" = 30 }
+sweep = { axis = "samples", values = [6, 12] }
+y = "early_stopped"
+[[panels.series]]
+label = "early stopped"
+"#;
+    let dir = scratch("figures_features");
+    let path = write(&dir, "f.toml", text);
+    let store = dir.join("store");
+    let spec = FigureSpec::load(&path).unwrap();
+    let opts = RunOptions {
+        store: Some(std::sync::Arc::new(lcurve::store::Store::open(&store).unwrap())),
+        ..RunOptions::default()
+    };
+    let data = figures::compute(&spec, &opts).unwrap();
+    let model = text
+        .split("[[panels]]")
+        .next()
+        .unwrap()
+        .replace("[figure]\ntitle = \"features\"\nlog_x = true\n", "");
+    let cfg = lcurve::Config::from_toml_str(&model).unwrap();
+    let silent = &lcurve::progress::Silent;
+    let report = lcurve::features::run(&cfg, &[1, 10, 40], None, &Default::default(), silent).unwrap();
+    let series = &data.panels[0].series;
+    for (i, pt) in report.points.iter().enumerate() {
+        assert_eq!(series[0].theory[i], (pt.steps as f64, pt.error.unwrap()));
+        assert_eq!(series[1].theory[i], (pt.steps as f64, pt.sharpness));
+    }
+    let markers = &series[0].markers;
+    assert_eq!(markers.iter().map(|m| m.x).collect::<Vec<_>>(), [10.0, 40.0]);
+    assert!(markers.iter().all(|m| m.z.is_some_and(|z| z.abs() < 5.0) && m.low < m.mean && m.mean < m.high));
+    assert!(series[1].markers.is_empty());
+    // Early stopping with an oracle: each training set's smallest E_g over k ≤ 30, averaged.
+    let mut at = cfg.clone();
+    at.set_samples(vec![6, 12]).unwrap();
+    let all: Vec<u64> = (0..=30).collect();
+    let every = lcurve::features::run(&at, &all, None, &Default::default(), silent).unwrap();
+    for (i, p) in [6usize, 12].iter().enumerate() {
+        let best: Vec<f64> = (0..3)
+            .map(|d| {
+                every
+                    .datasets
+                    .iter()
+                    .filter(|r| r.samples == *p && r.dataset == d)
+                    .map(|r| r.error.unwrap())
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        let mean = best.iter().sum::<f64>() / 3.0;
+        assert_eq!(data.panels[1].series[0].theory[i], (*p as f64, mean));
+    }
+    let (code, out, err) =
+        run(&["store", "status", path.to_str().unwrap(), "--store", store.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // 3 training sets × 3 networks at 2 steps.
+    assert!(out.contains("f.toml: 18 of 18 trials stored, 0 missing"), "{out}");
+    // The sharpness belongs to a network with every layer trained.
+    let bad = write(
+        &dir,
+        "bad.toml",
+        &text.replace("layers = \"all\"\n", "").replace("richness = 1.0\n", "").replace("datasets = 3\n", ""),
+    );
+    let out = dir.join("out");
+    let args = ["figures", bad.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-sim"];
+    assert_bad_input("sharpness", &args, "bad.toml", "series[1] \"s\".y", &out.join("bad.png"));
 }

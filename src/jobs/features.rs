@@ -395,6 +395,42 @@ fn save(dir: &std::path::Path, jobs: &[(usize, usize)], solved: &[Solved]) -> Re
     Ok(())
 }
 
+/// The store key of every network a validation along `steps` trains at the config's width,
+/// with the networks per training set (what a figure's markers refer to in the store).
+pub(crate) fn point_keys(
+    config: &Config,
+    steps: &[u64],
+    opts: &crate::spec::Simulation,
+) -> Vec<(PointKey, usize)> {
+    let Training::Features(t) = config.training() else { return Vec::new() };
+    let (layers, width) = (config.model().layers().len(), config.model().layers()[0].width);
+    let mut out = Vec::new();
+    for &p in config.samples() {
+        for i in 0..t.datasets {
+            for &k in steps {
+                out.push((network_key(config, opts, &t, (p, i), width, layers, k), opts.trials));
+            }
+        }
+    }
+    out
+}
+
+/// The store key of a network (FEATURES §10): its training set (samples, index), width,
+/// depth, ε, γ0, centring and step.
+fn network_key(
+    config: &Config,
+    opts: &crate::spec::Simulation,
+    t: &FeatureTraining,
+    (samples, dataset): (usize, usize),
+    width: usize,
+    layers: usize,
+    steps: u64,
+) -> PointKey {
+    PointKey::new(config.model(), samples, 0.0, None, opts.seed, opts.test_samples)
+        .with_inputs(opts.inputs)
+        .with_network(dataset, width, layers, t.step, t.richness, t.centered, steps)
+}
+
 /// What one network run gives at each requested step: E_g, E_tr, |β_N − β_∞|², and the
 /// largest sharpness so far; NaN once its guard (or the DMFT's) stopped it.
 const PER_STEP: usize = 4;
@@ -456,17 +492,9 @@ fn simulate_networks(
     let all: Vec<(usize, usize, usize)> = (0..jobs.len())
         .flat_map(|j| (0..widths.len()).flat_map(move |w| (0..networks).map(move |n| (j, w, n))))
         .collect();
-    let base = |j: usize| {
-        PointKey::new(config.model(), jobs[j].0, 0.0, None, s.seed, s.test_samples).with_inputs(s.inputs)
-    };
     let keys = |job: usize| -> Vec<PointKey> {
         let (j, w, _) = all[job];
-        steps
-            .iter()
-            .map(|&k| {
-                base(j).with_network(jobs[j].1, widths[w], sched.layers, t.step, t.richness, t.centered, k)
-            })
-            .collect()
+        steps.iter().map(|&k| network_key(config, &s, t, jobs[j], widths[w], sched.layers, k)).collect()
     };
     let stored = crate::jobs::trials::stored(run.store(), (0..all.len()).flat_map(keys).collect(), progress)?;
     let from_store = |job: usize| -> Option<Vec<f64>> {

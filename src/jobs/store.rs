@@ -273,7 +273,9 @@ impl Record {
             })
             .collect();
         let values = values?;
-        matches!(values.len(), 3 | 5).then_some(Record { key, trial, values })
+        // 3 values (a trial: E_g, bias, E_tr), 4 (a network with every layer trained: E_g,
+        // E_tr, |β_N − β_∞|², sharpness), 5 (an ensemble's).
+        matches!(values.len(), 3..=5).then_some(Record { key, trial, values })
     }
 }
 

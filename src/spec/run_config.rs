@@ -136,6 +136,7 @@ impl Config {
         self.stepped = Some(match self.stepped {
             Some(Training::Descent(d)) => Training::Descent(crate::spec::Descent { steps, ..d }),
             Some(Training::Sgd(s)) => Training::Sgd(crate::spec::OnlineSgd { steps, ..s }),
+            Some(Training::Features(f)) => Training::Features(crate::spec::FeatureTraining { steps, ..f }),
             _ => return Err(Invalid(NO_STEP.into())),
         });
         Ok(())

@@ -5,6 +5,7 @@ use super::spec::{
     point_config, with_alphas, Axis, FigureKind, FigureSpec, Measure, Optimum, PanelSpec, Quantity,
     SeriesSpec, Show,
 };
+use crate::jobs::features;
 use crate::jobs::run::RunOptions;
 use crate::jobs::stepped::{self, Stepped};
 use crate::jobs::store::PointKey;
@@ -88,7 +89,9 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         | Quantity::Eigenvalue
         | Quantity::TaskPower
         | Quantity::FlowError
-        | Quantity::Width => f64::NAN,
+        | Quantity::Width
+        | Quantity::Sharpness
+        | Quantity::EarlyStopped => f64::NAN,
     })
 }
 
@@ -111,7 +114,9 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
         | Quantity::Eigenvalue
         | Quantity::TaskPower
         | Quantity::FlowError
-        | Quantity::Width => {
+        | Quantity::Width
+        | Quantity::Sharpness
+        | Quantity::EarlyStopped => {
             Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None, median: None }
         }
     }
@@ -170,6 +175,25 @@ fn step_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<
     let ks = stepped::steps(&xs.iter().map(|x| x.round()).collect::<Vec<_>>())?;
     let noise = cfg.model().noise();
     let none = |what: &str| point_error(s, Invalid(format!("{} has no value for {what}", q.symbol())));
+    if let crate::spec::Training::Features(_) = cfg.training() {
+        // Every layer trained: the dataset means at the config's one sample size; a step at
+        // which every training set has diverged is +∞ (no line).
+        let report = features::run(cfg, &ks, None, &features::FeatureOptions::default(), &Silent)?;
+        return report
+            .points
+            .iter()
+            .map(|pt| {
+                let y = match q {
+                    Quantity::Error => pt.error,
+                    Quantity::TrainError => pt.train_error,
+                    Quantity::TestMse => pt.error.map(|e| e + noise),
+                    Quantity::Sharpness => Some(pt.sharpness),
+                    _ => return Err(none("a network with every layer trained")),
+                };
+                Ok((pt.steps as f64, y.unwrap_or(f64::INFINITY)))
+            })
+            .collect();
+    }
     let out = match stepped::run(cfg, &ks, None, &Silent)? {
         Stepped::Descent { ridge, rows, .. } => {
             let row = &rows[0];
@@ -216,6 +240,58 @@ fn step_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<
         }
     };
     Ok(out)
+}
+
+/// A network with every layer trained at each sample size of `cfg`, after `[training]
+/// steps` = T steps: the dataset mean of E_g (or E_tr) at T, or of each set's smallest E_g
+/// over k = 0 … T (`early_stopped`); +∞ (no line) where every set diverged.
+fn feature_samples_values(
+    s: &SeriesSpec,
+    q: Quantity,
+    cfg: &Config,
+    t: &crate::spec::FeatureTraining,
+) -> Result<Vec<(f64, f64)>> {
+    let crate::spec::Steps::Count(top) = t.steps else {
+        return Err(point_error(s, Invalid("give [training] steps = k".into())));
+    };
+    let ks: Vec<u64> = if q == Quantity::EarlyStopped { (0..=top).collect() } else { vec![top] };
+    let report = features::run(cfg, &ks, None, &features::FeatureOptions::default(), &Silent)?;
+    let noise = cfg.model().noise();
+    cfg.samples()
+        .iter()
+        .map(|&p| {
+            let y = match q {
+                Quantity::EarlyStopped => {
+                    let best: Vec<f64> = (0..t.datasets)
+                        .filter_map(|i| {
+                            report
+                                .datasets
+                                .iter()
+                                .filter(|r| r.samples == p && r.dataset == i)
+                                .filter_map(|r| r.error)
+                                .reduce(f64::min)
+                        })
+                        .collect();
+                    (!best.is_empty()).then(|| best.iter().sum::<f64>() / best.len() as f64)
+                }
+                _ => {
+                    let pt = report.points.iter().find(|pt| pt.samples == p);
+                    match q {
+                        Quantity::Error => pt.and_then(|pt| pt.error),
+                        Quantity::TrainError => pt.and_then(|pt| pt.train_error),
+                        Quantity::TestMse => pt.and_then(|pt| pt.error).map(|e| e + noise),
+                        _ => {
+                            return Err(point_error(
+                                s,
+                                Invalid(format!("{} has no value on a samples axis here", q.symbol())),
+                            ))
+                        }
+                    }
+                }
+            };
+            Ok((p as f64, y.unwrap_or(f64::INFINITY)))
+        })
+        .collect()
 }
 
 /// One-pass SGD's compute-optimal frontier at the budgets `xs` (TRAINING B9): the loss E*
@@ -326,6 +402,9 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
             let mut ps: Vec<usize> = at.xs.iter().map(|x| x.round() as usize).collect();
             ps.dedup();
             cfg.set_samples(ps).map_err(|m| point_error(s, m))?;
+            if let crate::spec::Training::Features(t) = cfg.training() {
+                return feature_samples_values(s, q, &cfg, &t);
+            }
             return curve_values(q, &cfg, |p| p.samples);
         }
         Axis::Index => {
@@ -527,7 +606,10 @@ pub(crate) fn marker_keys(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(Po
                     continue;
                 }
                 let ks = stepped::steps(&panel.sweep.simulate)?;
-                out.extend(stepped::point_keys(&cfg, &ks, &opts)?);
+                match cfg.training() {
+                    crate::spec::Training::Features(_) => out.extend(features::point_keys(&cfg, &ks, &opts)),
+                    _ => out.extend(stepped::point_keys(&cfg, &ks, &opts)?),
+                }
             }
         }
     }
@@ -545,6 +627,9 @@ fn step_markers(
 ) -> Result<Vec<Marker>> {
     let ks = stepped::steps(&panel.sweep.simulate)?;
     let noise = s.config.model().noise();
+    if let crate::spec::Training::Features(_) = s.config.training() {
+        return feature_markers(s, q, &ks, sim, progress);
+    }
     let from = |x: f64, m: &Summary, theory: f64| {
         let (lo, hi) = m.ci95.unwrap_or((m.mean, m.mean));
         Marker { x, mean: m.mean, low: lo, high: hi, z: m.z(theory), median: None }
@@ -630,6 +715,51 @@ fn series_markers(
         }
     }
     Ok(out)
+}
+
+/// Markers of a network with every layer trained: networks of the config's width on the
+/// same training sets as the theory, their mean over networks and sets with the paired
+/// standard error (95 % interval ±1.96 of it) and z.
+fn feature_markers(
+    s: &SeriesSpec,
+    q: Quantity,
+    ks: &[u64],
+    sim: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Marker>> {
+    let report = features::run(&s.config, ks, Some(sim), &features::FeatureOptions::default(), progress)?;
+    let noise = s.config.model().noise();
+    let Some((_, rows)) = report.simulated.as_ref() else { return Ok(vec![]) };
+    Ok(rows
+        .iter()
+        .filter_map(|w| {
+            let (mean, shift) = match q {
+                Quantity::Error => (w.error?, 0.0),
+                Quantity::TestMse => (w.error?, noise),
+                Quantity::TrainError => {
+                    let m = w.train_error?;
+                    return Some(Marker {
+                        x: w.steps as f64,
+                        mean: m,
+                        low: m,
+                        high: m,
+                        z: None,
+                        median: None,
+                    });
+                }
+                _ => return None,
+            };
+            let half = 1.96 * w.error_stderr.unwrap_or(0.0);
+            Some(Marker {
+                x: w.steps as f64,
+                mean: mean + shift,
+                low: mean + shift - half,
+                high: mean + shift + half,
+                z: w.z,
+                median: None,
+            })
+        })
+        .collect())
 }
 
 /// Forwards only cancellation and notes: a figure's inner validations must stop with the
@@ -817,10 +947,21 @@ pub(crate) fn compute_observed(
         } else {
             ""
         };
-        format!(
-            "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}{inputs}.{median}",
-            opts.trials
-        )
+        // Networks with every layer trained: S networks per training set, of the config's width.
+        let features = spec.panels.iter().flat_map(|p| &p.series).find_map(|s| match s.config.training() {
+            crate::spec::Training::Features(t) if s.markers => Some((t.datasets, s.config.model().layers()[0].width)),
+            _ => None,
+        });
+        match features {
+            Some((sets, width)) => format!(
+                "Lines: infinite-width theory, mean over {sets} training sets. Markers: networks of width N = {width}, {} per training set on the same sets, mean ± 95% interval paired by set.",
+                opts.trials
+            ),
+            None => format!(
+                "Lines: theory. Markers: simulation mean{interval} over {} trials at n₀ = {n0}{scale}{inputs}.{median}",
+                opts.trials
+            ),
+        }
     });
     Ok(FigureData { spec: spec.clone(), panels, simulation_note })
 }

@@ -667,6 +667,44 @@ impl Resolver<'_> {
                 "width is one-pass SGD's compute-optimal width: it needs a \"compute\" axis and [training] optimizer = \"sgd\"",
             ));
         }
+        let features = matches!(config.training(), crate::spec::Training::Features(_));
+        if measure == Measure::Plain(Quantity::Sharpness) && !(features && sweep.axis == Axis::Steps) {
+            return Err(v.err(
+                format!("{context}.y"),
+                "sharpness is a network's with every layer trained: it needs a \"steps\" axis and [training] layers = \"all\"",
+            ));
+        }
+        if features && !matches!(sweep.axis, Axis::Steps | Axis::Samples) {
+            return Err(v.err(
+                format!("{context}: training.layers"),
+                "a network with every layer trained is drawn along a \"steps\" or a \"samples\" axis",
+            ));
+        }
+        if features && sweep.axis == Axis::Samples && !sweep.simulate.is_empty() && s.markers.unwrap_or(true)
+        {
+            return Err(v.err(
+                format!("{context}.markers"),
+                "networks with every layer trained are simulated along a \"steps\" axis: give markers = false here",
+            ));
+        }
+        let early = measure == Measure::Plain(Quantity::EarlyStopped);
+        if early && !(features && sweep.axis == Axis::Samples) {
+            return Err(v.err(
+                format!("{context}.y"),
+                "early_stopped is a network's with every layer trained: it needs a \"samples\" axis and [training] layers = \"all\"",
+            ));
+        }
+        if features && sweep.axis == Axis::Samples {
+            match config.training() {
+                crate::spec::Training::Features(t) if matches!(t.steps, crate::spec::Steps::Count(_)) => {}
+                _ => {
+                    return Err(v.err(
+                        format!("{context}: training.steps"),
+                        "a \"samples\" axis of a network with every layer trained evaluates at [training] steps = k: give a count",
+                    ))
+                }
+            }
+        }
         if sweep.axis == Axis::Compute && !sgd {
             return Err(v.err(
                 format!("{context}: training.optimizer"),

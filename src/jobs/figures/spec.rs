@@ -30,6 +30,12 @@ pub enum Quantity {
     FlowError,
     /// The compute-optimal readout width N* of one-pass SGD, on a `compute` axis.
     Width,
+    /// Every layer trained: the largest sharpness s = ηλ_max(Σ̂^{1/2}𝒦Σ̂^{1/2}) so far over
+    /// the training sets (the edge of stability is s = 2), on a `steps` axis.
+    Sharpness,
+    /// Every layer trained: E_g at each training set's best step k ≤ `[training] steps`,
+    /// averaged over the sets (early stopping with an oracle), on a `samples` axis.
+    EarlyStopped,
 }
 
 impl Quantity {
@@ -45,9 +51,11 @@ impl Quantity {
             "task_power" => Quantity::TaskPower,
             "flow_error" => Quantity::FlowError,
             "width" => Quantity::Width,
+            "sharpness" => Quantity::Sharpness,
+            "early_stopped" => Quantity::EarlyStopped,
             other => {
                 return Err(Invalid(format!(
-                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error or width",
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error, width, sharpness or early_stopped",
                     truncate(other, 40)
                 )))
             }
@@ -67,6 +75,8 @@ impl Quantity {
             Quantity::TaskPower => "task power m_j c_j²",
             Quantity::FlowError => "E_g of gradient flow at t = ηk",
             Quantity::Width => "compute-optimal width N*",
+            Quantity::Sharpness => "sharpness s (edge of stability at 2)",
+            Quantity::EarlyStopped => "E_g at each training set's best step",
         }
     }
 
@@ -83,6 +93,8 @@ impl Quantity {
             Quantity::TaskPower => "m_j c_j²",
             Quantity::FlowError => "E_g(t = ηk)",
             Quantity::Width => "N*",
+            Quantity::Sharpness => "s",
+            Quantity::EarlyStopped => "min_k E_g",
         }
     }
 }
