@@ -235,6 +235,7 @@ fn bad_figure_configs_get_one_line() {
         ),
         ("y = \"bias\"", "y = \"flow_error\"", "series[1] \"η² = 0.5, bias\".y"),
         ("y = \"bias\"", "y = \"width\"", "series[1] \"η² = 0.5, bias\".y"),
+        ("y = \"bias\"", "y = \"deviation\"", "series[1] \"η² = 0.5, bias\".y"),
     ];
     for (i, (from, to, key)) in cases.iter().enumerate() {
         assert!(SMALL.contains(from), "case {i}");
@@ -888,4 +889,78 @@ label = "early stopped"
     let out = dir.join("out");
     let args = ["figures", bad.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-sim"];
     assert_bad_input("sharpness", &args, "bad.toml", "series[1] \"s\".y", &out.join("bad.png"));
+}
+
+/// A network-width axis (F14's 1/N check): the line is the infinite-width E_g at
+/// `[training] steps` (flat in N), the markers are networks of each width with the paired z,
+/// and the deviation N·⟨|β_N − β_∞|²⟩ is markers only — the `widths` table of `dynamics`.
+#[test]
+fn network_width_axis_is_the_widths_table() {
+    let text = r#"
+[figure]
+title = "widths"
+log_x = true
+
+[data]
+dim = 12
+noise = 0.05
+covariance = { kind = "power_law", exponent = 1.0 }
+
+[[layers]]
+width = 200
+[[layers]]
+width = 200
+
+[readout]
+ridge = 0
+
+[samples]
+values = [8]
+
+[training]
+optimizer = "gd"
+layers = "all"
+step = 0.05
+richness = 0.5
+datasets = 4
+steps = 20
+
+[simulation]
+trials = 4
+seed = 9
+
+[[panels]]
+sweep = { axis = "network_width", values = [100, 400], simulate = { values = [100, 400] } }
+[[panels.series]]
+label = "E_g"
+[[panels.series]]
+label = "deviation"
+y = "deviation"
+"#;
+    let dir = scratch("figures_network_width");
+    let path = write(&dir, "w.toml", text);
+    let spec = FigureSpec::load(&path).unwrap();
+    let data = figures::compute(&spec, &RunOptions::default()).unwrap();
+    let model =
+        text.split("[[panels]]").next().unwrap().replace("[figure]\ntitle = \"widths\"\nlog_x = true\n", "");
+    let cfg = lcurve::Config::from_toml_str(&model).unwrap();
+    let silent = &lcurve::progress::Silent;
+    let sim = RunOptions::default();
+    let opts = lcurve::features::FeatureOptions { widths: Some(vec![100, 400]), save_datasets: None };
+    let report = lcurve::features::run(&cfg, &[20], Some(&sim), &opts, silent).unwrap();
+    let series = &data.panels[0].series;
+    let theory = report.points[0].error.unwrap();
+    assert_eq!(series[0].theory, vec![(100.0, theory), (400.0, theory)]);
+    assert!(series[1].theory.iter().all(|p| p.1.is_infinite()));
+    let (_, rows) = report.simulated.as_ref().unwrap();
+    for (i, n) in [100usize, 400].iter().enumerate() {
+        let row = rows.iter().find(|r| r.width == *n).unwrap();
+        assert_eq!(series[0].markers[i].mean, row.error.unwrap());
+        assert_eq!(series[0].markers[i].z, row.z);
+        assert_eq!(series[1].markers[i].mean, row.deviation.unwrap());
+    }
+    // 1/N: N·⟨|δβ|²⟩ stays within a factor 2 from N = 100 to 400 (without the law it would
+    // grow 4×; 16 networks a width leave about ±30 %).
+    let ratio = series[1].markers[1].mean / series[1].markers[0].mean;
+    assert!((0.5..2.0).contains(&ratio), "{ratio}");
 }

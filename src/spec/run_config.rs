@@ -334,6 +334,15 @@ impl Config {
         self.model.set_width_ratio(layer, nu)
     }
 
+    /// Sets every hidden layer to one width N (the networks of a config with every layer
+    /// trained have one width).
+    pub fn set_network_width(&mut self, width: usize) -> Result<(), Invalid> {
+        for l in 1..=self.model.layers().len() {
+            self.model.set_width(l, width)?;
+        }
+        Ok(())
+    }
+
     /// Sets an exponent of the model (see [`ModelSpec::set_exponent`]).
     pub fn set_exponent(&mut self, of: ExponentOf, x: f64) -> Result<(), Invalid> {
         self.model.set_exponent(of, x)

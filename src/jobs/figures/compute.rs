@@ -91,7 +91,8 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         | Quantity::FlowError
         | Quantity::Width
         | Quantity::Sharpness
-        | Quantity::EarlyStopped => f64::NAN,
+        | Quantity::EarlyStopped
+        | Quantity::Deviation => f64::NAN,
     })
 }
 
@@ -116,7 +117,8 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
         | Quantity::FlowError
         | Quantity::Width
         | Quantity::Sharpness
-        | Quantity::EarlyStopped => {
+        | Quantity::EarlyStopped
+        | Quantity::Deviation => {
             Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None, median: None }
         }
     }
@@ -419,6 +421,19 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
             return step_values(s, q, &cfg, at.xs);
         }
+        Axis::NetworkWidth => {
+            // The infinite-width theory does not depend on N: one value for every x; the
+            // deviation is the networks' alone (no line).
+            let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
+            let y = match (q, cfg.training()) {
+                (Quantity::Deviation, _) => f64::INFINITY,
+                (_, crate::spec::Training::Features(t)) => {
+                    feature_samples_values(s, q, &cfg, &t)?.first().map_or(f64::INFINITY, |v| v.1)
+                }
+                _ => return Err(point_error(s, Invalid("needs [training] layers = \"all\"".into()))),
+            };
+            return Ok(at.xs.iter().map(|&x| (x.round(), y)).collect());
+        }
         Axis::Compute => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
             return sgd_frontier_values(q, &cfg, at.xs, at.frontiers);
@@ -562,7 +577,12 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
     let simulated = matches!(
         s.measure,
         Measure::Plain(
-            Quantity::Error | Quantity::Bias | Quantity::Variance | Quantity::TrainError | Quantity::TestMse
+            Quantity::Error
+                | Quantity::Bias
+                | Quantity::Variance
+                | Quantity::TrainError
+                | Quantity::TestMse
+                | Quantity::Deviation
         )
     );
     if xs.is_empty() || !s.markers || !simulated || matches!(axis, Axis::Budget | Axis::Compute | Axis::Index)
@@ -601,6 +621,14 @@ pub(crate) fn marker_keys(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(Po
     for panel in &spec.panels {
         for s in &panel.series {
             for (_, cfg) in marker_configs(panel, s)? {
+                if let (Axis::NetworkWidth, crate::spec::Training::Features(t)) =
+                    (&panel.sweep.axis, cfg.training())
+                {
+                    if let crate::spec::Steps::Count(k) = t.steps {
+                        out.extend(features::point_keys(&cfg, &[k], &opts));
+                    }
+                    continue;
+                }
                 if panel.sweep.axis != Axis::Steps {
                     out.extend(validate::point_keys(&cfg, &opts)?);
                     continue;
@@ -696,6 +724,15 @@ fn series_markers(
             step_markers(panel, s, q, sim, progress)
         };
     }
+    if panel.sweep.axis == Axis::NetworkWidth {
+        let mut out = Vec::new();
+        for (x, cfg) in marker_configs(panel, s)? {
+            let crate::spec::Training::Features(t) = cfg.training() else { continue };
+            let crate::spec::Steps::Count(k) = t.steps else { continue };
+            out.extend(width_markers(&cfg, q, k, x.map_or(0.0, f64::round), sim, progress)?);
+        }
+        return Ok(out);
+    }
     let mut out = Vec::new();
     for (x, cfg) in marker_configs(panel, s)? {
         if let (Some(shard), Some(store)) = (sim.shard, &sim.store) {
@@ -758,6 +795,32 @@ fn feature_markers(
                 z: w.z,
                 median: None,
             })
+        })
+        .collect())
+}
+
+/// Markers of networks of one width N (the config's) at step k: their mean E_g paired by
+/// training set, or N·⟨|β_N − β_∞|²⟩ with its standard error, plotted at x = N.
+fn width_markers(
+    cfg: &Config,
+    q: Quantity,
+    k: u64,
+    n: f64,
+    sim: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Marker>> {
+    let report = features::run(cfg, &[k], Some(sim), &features::FeatureOptions::default(), progress)?;
+    let Some((_, rows)) = report.simulated.as_ref() else { return Ok(vec![]) };
+    Ok(rows
+        .iter()
+        .filter_map(|w| {
+            let (mean, se, z) = match q {
+                Quantity::Deviation => (w.deviation?, w.deviation_stderr.unwrap_or(0.0), None),
+                Quantity::Error => (w.error?, w.error_stderr.unwrap_or(0.0), w.z),
+                _ => return None,
+            };
+            let half = 1.96 * se;
+            Some(Marker { x: n, mean, low: mean - half, high: mean + half, z, median: None })
         })
         .collect())
 }

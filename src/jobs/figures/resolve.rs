@@ -447,6 +447,7 @@ impl Resolver<'_> {
             "time" => layer(false).map(|_| Axis::Time)?,
             "steps" => layer(false).map(|_| Axis::Steps)?,
             "step_edge" => layer(false).map(|_| Axis::StepEdge)?,
+            "network_width" => layer(false).map(|_| Axis::NetworkWidth)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
@@ -491,7 +492,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, compute, index, time, steps or step_edge",
+                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, compute, index, time, steps, step_edge or network_width",
                         truncate(other, 40)
                     ),
                 ))
@@ -674,33 +675,27 @@ impl Resolver<'_> {
                 "sharpness is a network's with every layer trained: it needs a \"steps\" axis and [training] layers = \"all\"",
             ));
         }
-        if features && !matches!(sweep.axis, Axis::Steps | Axis::Samples) {
+        if features && !matches!(sweep.axis, Axis::Steps | Axis::Samples | Axis::NetworkWidth) {
             return Err(v.err(
                 format!("{context}: training.layers"),
-                "a network with every layer trained is drawn along a \"steps\" or a \"samples\" axis",
+                "a network with every layer trained is drawn along a \"steps\", \"samples\" or \"network_width\" axis",
             ));
         }
-        if features && sweep.axis == Axis::Samples && !sweep.simulate.is_empty() && s.markers.unwrap_or(true)
+        let deviation = measure == Measure::Plain(Quantity::Deviation);
+        if (sweep.axis == Axis::NetworkWidth && !features) || (deviation && sweep.axis != Axis::NetworkWidth)
         {
             return Err(v.err(
-                format!("{context}.markers"),
-                "networks with every layer trained are simulated along a \"steps\" axis: give markers = false here",
-            ));
-        }
-        let early = measure == Measure::Plain(Quantity::EarlyStopped);
-        if early && !(features && sweep.axis == Axis::Samples) {
-            return Err(v.err(
                 format!("{context}.y"),
-                "early_stopped is a network's with every layer trained: it needs a \"samples\" axis and [training] layers = \"all\"",
+                "a \"network_width\" axis and the deviation go together, for a network with every layer trained ([training] layers = \"all\")",
             ));
         }
-        if features && sweep.axis == Axis::Samples {
+        if features && matches!(sweep.axis, Axis::Samples | Axis::NetworkWidth) {
             match config.training() {
                 crate::spec::Training::Features(t) if matches!(t.steps, crate::spec::Steps::Count(_)) => {}
                 _ => {
                     return Err(v.err(
                         format!("{context}: training.steps"),
-                        "a \"samples\" axis of a network with every layer trained evaluates at [training] steps = k: give a count",
+                        "a \"samples\" or \"network_width\" axis of a network with every layer trained evaluates at [training] steps = k: give a count",
                     ))
                 }
             }

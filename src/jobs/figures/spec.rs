@@ -33,6 +33,9 @@ pub enum Quantity {
     /// Every layer trained: the largest sharpness s = ηλ_max(Σ̂^{1/2}𝒦Σ̂^{1/2}) so far over
     /// the training sets (the edge of stability is s = 2), on a `steps` axis.
     Sharpness,
+    /// Every layer trained: N·⟨|β_N − β_∞|²⟩ of networks of width N at `[training] steps`
+    /// (flat in N: the 1/N law), markers only, on a `network_width` axis.
+    Deviation,
     /// Every layer trained: E_g at each training set's best step k ≤ `[training] steps`,
     /// averaged over the sets (early stopping with an oracle), on a `samples` axis.
     EarlyStopped,
@@ -53,9 +56,10 @@ impl Quantity {
             "width" => Quantity::Width,
             "sharpness" => Quantity::Sharpness,
             "early_stopped" => Quantity::EarlyStopped,
+            "deviation" => Quantity::Deviation,
             other => {
                 return Err(Invalid(format!(
-                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error, width, sharpness or early_stopped",
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error, width, sharpness, early_stopped or deviation",
                     truncate(other, 40)
                 )))
             }
@@ -77,6 +81,7 @@ impl Quantity {
             Quantity::Width => "compute-optimal width N*",
             Quantity::Sharpness => "sharpness s (edge of stability at 2)",
             Quantity::EarlyStopped => "E_g at each training set's best step",
+            Quantity::Deviation => "N·⟨|β_N − β_∞|²⟩ (networks)",
         }
     }
 
@@ -95,6 +100,7 @@ impl Quantity {
             Quantity::Width => "N*",
             Quantity::Sharpness => "s",
             Quantity::EarlyStopped => "min_k E_g",
+            Quantity::Deviation => "N·⟨|δβ|²⟩",
         }
     }
 }
@@ -175,6 +181,8 @@ pub enum Axis {
     Steps,
     /// The step as a fraction of the stability edge (`training.step = { edge = x }`).
     StepEdge,
+    /// The one width N of every hidden layer of a network with every layer trained.
+    NetworkWidth,
     /// The ridge λ (at the model's single sample size).
     Ridge,
     /// ν_ℓ = n_ℓ/n0 of hidden layer ℓ (1-based).
@@ -217,6 +225,7 @@ impl Axis {
             Axis::Time => "training time t (gradient flow)".into(),
             Axis::Steps => "steps k".into(),
             Axis::StepEdge => "step η as a fraction of the stability edge η_c".into(),
+            Axis::NetworkWidth => "network width N".into(),
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
@@ -239,6 +248,7 @@ impl Axis {
             Axis::Time => "t".into(),
             Axis::Steps => "k".into(),
             Axis::StepEdge => "η/η_c".into(),
+            Axis::NetworkWidth => "N".into(),
             Axis::Ridge => "λ".into(),
             Axis::Width { layer } => format!("ν{}", sub(*layer)),
             Axis::Noise => "η²".into(),
@@ -271,6 +281,7 @@ impl Axis {
             Axis::Time => cfg.set_time(crate::spec::Time::finite(x)?),
             Axis::Steps => cfg.set_steps(crate::spec::Steps::count(x.round() as i64)?),
             Axis::StepEdge => cfg.set_step(crate::spec::Step::edge(x)?),
+            Axis::NetworkWidth => cfg.set_network_width(rules::size(x.round() as i64)?),
             Axis::Ridge => {
                 cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
@@ -306,6 +317,7 @@ impl Axis {
             | Axis::Index
             | Axis::Time
             | Axis::StepEdge
+            | Axis::NetworkWidth
             | Axis::Width { .. }
             | Axis::Ensemble { .. } => Some(true),
             Axis::Ridge | Axis::Noise | Axis::Steps => Some(false),
