@@ -63,6 +63,7 @@ fn every_committed_figure_config_resolves() {
         "f11_digits",
         "f12_dynamics",
         "f13_feature_learning",
+        "f14_width_consistency",
         "f15_training",
         "f16_compute_optimal",
     ] {
@@ -963,4 +964,73 @@ y = "deviation"
     // grow 4×; 16 networks a width leave about ±30 %).
     let ratio = series[1].markers[1].mean / series[1].markers[0].mean;
     assert!((0.5..2.0).contains(&ratio), "{ratio}");
+}
+
+/// Uncentred networks on a `richness` axis: the line `uncentred_error` is `dynamics`'s
+/// error plus its `uncentred_extra` at `[training] steps` for each γ0, and the markers'
+/// z is the widths table's (paired against that sum).
+#[test]
+fn uncentred_networks_on_a_richness_axis() {
+    let text = r#"
+[figure]
+title = "uncentred"
+log_x = true
+
+[data]
+dim = 12
+noise = 0.05
+covariance = { kind = "power_law", exponent = 1.0 }
+
+[[layers]]
+width = 150
+[[layers]]
+width = 150
+
+[readout]
+ridge = 0
+
+[samples]
+values = [8]
+
+[training]
+optimizer = "gd"
+layers = "all"
+step = 0.05
+richness = 0.1
+centered = false
+datasets = 3
+steps = 10
+
+[simulation]
+trials = 3
+seed = 2
+
+[[panels]]
+sweep = { axis = "richness", values = [0.05, 0.5], simulate = { values = [0.05] } }
+y = "uncentred_error"
+[[panels.series]]
+label = "uncentred"
+"#;
+    let dir = scratch("figures_uncentred");
+    let path = write(&dir, "u.toml", text);
+    let data = figures::compute(&FigureSpec::load(&path).unwrap(), &RunOptions::default()).unwrap();
+    let series = &data.panels[0].series[0];
+    let silent = &lcurve::progress::Silent;
+    for (i, g) in [0.05, 0.5].iter().enumerate() {
+        let model =
+            text.split("[[panels]]").next().unwrap().replace("richness = 0.1", &format!("richness = {g}"));
+        let model = model.replace("[figure]\ntitle = \"uncentred\"\nlog_x = true\n", "");
+        let cfg = lcurve::Config::from_toml_str(&model).unwrap();
+        let sim = RunOptions::default();
+        let report =
+            lcurve::features::run(&cfg, &[10], (i == 0).then_some(&sim), &Default::default(), silent)
+                .unwrap();
+        let pt = &report.points[0];
+        assert_eq!(series.theory[i], (*g, pt.error.unwrap() + pt.uncentred_extra.unwrap()));
+        if i == 0 {
+            let row = &report.simulated.as_ref().unwrap().1[0];
+            assert_eq!((series.markers[0].mean, series.markers[0].z), (row.error.unwrap(), row.z));
+            assert!(row.z.is_some_and(|z| z.abs() < 4.0), "{row:?}");
+        }
+    }
 }

@@ -577,7 +577,11 @@ fn simulate_networks(
                     if pp != p || si >= steps.len() {
                         continue;
                     }
-                    let Some(&(theory, _)) = solved[j].errors.get(k as usize) else { continue };
+                    let Some(&(centred, _)) = solved[j].errors.get(k as usize) else { continue };
+                    // Uncentred networks carry their initial function: compare with the DMFT plus
+                    // its lazy extra error (FEATURES §10).
+                    let extra = solved[j].extra.as_ref().map_or(0.0, |e| e[k as usize]);
+                    let theory = centred + extra;
                     let vals: Vec<&[f64]> = (0..networks)
                         .map(|net| {
                             let job = (j * widths.len() + w) * networks + net;

@@ -334,6 +334,21 @@ impl Config {
         self.model.set_width_ratio(layer, nu)
     }
 
+    /// Sets the richness γ0 of a network with every layer trained (`training.richness`).
+    pub fn set_richness(&mut self, richness: f64) -> Result<(), Invalid> {
+        let Some(Training::Features(t)) = self.stepped else {
+            return Err(Invalid(
+                "the richness is a network's with every layer trained ([training] layers = \"all\")".into(),
+            ));
+        };
+        let richness = crate::spec::FeatureTraining::richness(richness)?;
+        if !t.centered && richness == 0.0 {
+            return Err(Invalid("an uncentred network needs γ0 > 0".into()));
+        }
+        self.stepped = Some(Training::Features(crate::spec::FeatureTraining { richness, ..t }));
+        Ok(())
+    }
+
     /// Sets every hidden layer to one width N (the networks of a config with every layer
     /// trained have one width).
     pub fn set_network_width(&mut self, width: usize) -> Result<(), Invalid> {

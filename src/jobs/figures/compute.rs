@@ -92,7 +92,8 @@ fn value(q: Quantity, p: &Point, cfg: &Config) -> Result<f64> {
         | Quantity::Width
         | Quantity::Sharpness
         | Quantity::EarlyStopped
-        | Quantity::Deviation => f64::NAN,
+        | Quantity::Deviation
+        | Quantity::UncentredError => f64::NAN,
     })
 }
 
@@ -118,7 +119,8 @@ fn marker(q: Quantity, x: f64, r: &Row, noise: f64) -> Marker {
         | Quantity::Width
         | Quantity::Sharpness
         | Quantity::EarlyStopped
-        | Quantity::Deviation => {
+        | Quantity::Deviation
+        | Quantity::UncentredError => {
             Marker { x, mean: f64::NAN, low: f64::NAN, high: f64::NAN, z: None, median: None }
         }
     }
@@ -190,6 +192,7 @@ fn step_values(s: &SeriesSpec, q: Quantity, cfg: &Config, xs: &[f64]) -> Result<
                     Quantity::TrainError => pt.train_error,
                     Quantity::TestMse => pt.error.map(|e| e + noise),
                     Quantity::Sharpness => Some(pt.sharpness),
+                    Quantity::UncentredError => pt.error.zip(pt.uncentred_extra).map(|(e, x)| e + x),
                     _ => return Err(none("a network with every layer trained")),
                 };
                 Ok((pt.steps as f64, y.unwrap_or(f64::INFINITY)))
@@ -282,6 +285,9 @@ fn feature_samples_values(
                         Quantity::Error => pt.and_then(|pt| pt.error),
                         Quantity::TrainError => pt.and_then(|pt| pt.train_error),
                         Quantity::TestMse => pt.and_then(|pt| pt.error).map(|e| e + noise),
+                        Quantity::UncentredError => {
+                            pt.and_then(|pt| pt.error.zip(pt.uncentred_extra)).map(|(e, x)| e + x)
+                        }
                         _ => {
                             return Err(point_error(
                                 s,
@@ -420,6 +426,19 @@ fn plain(s: &SeriesSpec, q: Quantity, at: At<'_>, over: Option<(&Axis, f64)>) ->
         Axis::Steps => {
             let cfg = point_config(s, at.axis, None, at.y, over).map_err(|m| point_error(s, m))?;
             return step_values(s, q, &cfg, at.xs);
+        }
+        Axis::Richness => {
+            return at
+                .xs
+                .iter()
+                .map(|&x| {
+                    let cfg = point_config(s, at.axis, Some(x), at.y, over).map_err(|m| point_error(s, m))?;
+                    let crate::spec::Training::Features(t) = cfg.training() else {
+                        return Err(point_error(s, Invalid("needs [training] layers = \"all\"".into())));
+                    };
+                    Ok((x, feature_samples_values(s, q, &cfg, &t)?.first().map_or(f64::INFINITY, |v| v.1)))
+                })
+                .collect();
         }
         Axis::NetworkWidth => {
             // The infinite-width theory does not depend on N: one value for every x; the
@@ -583,6 +602,7 @@ fn marker_configs(panel: &PanelSpec, s: &SeriesSpec) -> Result<Vec<(Option<f64>,
                 | Quantity::TrainError
                 | Quantity::TestMse
                 | Quantity::Deviation
+                | Quantity::UncentredError
         )
     );
     if xs.is_empty() || !s.markers || !simulated || matches!(axis, Axis::Budget | Axis::Compute | Axis::Index)
@@ -621,7 +641,7 @@ pub(crate) fn marker_keys(spec: &FigureSpec, sim: &RunOptions) -> Result<Vec<(Po
     for panel in &spec.panels {
         for s in &panel.series {
             for (_, cfg) in marker_configs(panel, s)? {
-                if let (Axis::NetworkWidth, crate::spec::Training::Features(t)) =
+                if let (Axis::NetworkWidth | Axis::Richness, crate::spec::Training::Features(t)) =
                     (&panel.sweep.axis, cfg.training())
                 {
                     if let crate::spec::Steps::Count(k) = t.steps {
@@ -724,12 +744,14 @@ fn series_markers(
             step_markers(panel, s, q, sim, progress)
         };
     }
-    if panel.sweep.axis == Axis::NetworkWidth {
+    if matches!(panel.sweep.axis, Axis::NetworkWidth | Axis::Richness) {
         let mut out = Vec::new();
         for (x, cfg) in marker_configs(panel, s)? {
             let crate::spec::Training::Features(t) = cfg.training() else { continue };
             let crate::spec::Steps::Count(k) = t.steps else { continue };
-            out.extend(width_markers(&cfg, q, k, x.map_or(0.0, f64::round), sim, progress)?);
+            let plotted =
+                x.map_or(0.0, |x| if panel.sweep.axis == Axis::NetworkWidth { x.round() } else { x });
+            out.extend(width_markers(&cfg, q, k, plotted, sim, progress)?);
         }
         return Ok(out);
     }
@@ -770,6 +792,18 @@ fn feature_markers(
     Ok(rows
         .iter()
         .filter_map(|w| {
+            if q == Quantity::UncentredError {
+                let (mean, se, z) = uncentred_marker(w)?;
+                let half = 1.96 * se;
+                return Some(Marker {
+                    x: w.steps as f64,
+                    mean,
+                    low: mean - half,
+                    high: mean + half,
+                    z,
+                    median: None,
+                });
+            }
             let (mean, shift) = match q {
                 Quantity::Error => (w.error?, 0.0),
                 Quantity::TestMse => (w.error?, noise),
@@ -817,12 +851,19 @@ fn width_markers(
             let (mean, se, z) = match q {
                 Quantity::Deviation => (w.deviation?, w.deviation_stderr.unwrap_or(0.0), None),
                 Quantity::Error => (w.error?, w.error_stderr.unwrap_or(0.0), w.z),
+                Quantity::UncentredError => uncentred_marker(w)?,
                 _ => return None,
             };
             let half = 1.96 * se;
             Some(Marker { x: n, mean, low: mean - half, high: mean + half, z, median: None })
         })
         .collect())
+}
+
+/// Uncentred networks: their mean, paired standard error and z (the job pairs them with the
+/// infinite-width E_g plus the lazy extra error of their initial function).
+fn uncentred_marker(w: &features::WidthRow) -> Option<(f64, f64, Option<f64>)> {
+    Some((w.error?, w.error_stderr?, w.z))
 }
 
 /// Forwards only cancellation and notes: a figure's inner validations must stop with the
@@ -1012,12 +1053,12 @@ pub(crate) fn compute_observed(
         };
         // Networks with every layer trained: S networks per training set, of the config's width.
         let features = spec.panels.iter().flat_map(|p| &p.series).find_map(|s| match s.config.training() {
-            crate::spec::Training::Features(t) if s.markers => Some((t.datasets, s.config.model().layers()[0].width)),
+            crate::spec::Training::Features(t) if s.markers => Some(t.datasets),
             _ => None,
         });
         match features {
-            Some((sets, width)) => format!(
-                "Lines: infinite-width theory, mean over {sets} training sets. Markers: networks of width N = {width}, {} per training set on the same sets, mean ± 95% interval paired by set.",
+            Some(sets) => format!(
+                "Lines: infinite-width theory, mean over {sets} training sets. Markers: networks of the width given, {} per training set on the same sets, mean ± 95% interval paired by set.",
                 opts.trials
             ),
             None => format!(

@@ -448,6 +448,7 @@ impl Resolver<'_> {
             "steps" => layer(false).map(|_| Axis::Steps)?,
             "step_edge" => layer(false).map(|_| Axis::StepEdge)?,
             "network_width" => layer(false).map(|_| Axis::NetworkWidth)?,
+            "richness" => layer(false).map(|_| Axis::Richness)?,
             "ridge" => layer(false).map(|_| Axis::Ridge)?,
             "noise" => layer(false).map(|_| Axis::Noise)?,
             "width" => Axis::Width { layer: layer(true)? },
@@ -492,7 +493,7 @@ impl Resolver<'_> {
                 return Err(v.err(
                     format!("{key}.axis"),
                     format!(
-                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, compute, index, time, steps, step_edge or network_width",
+                        "unknown axis \"{}\"; expected alpha, samples, ridge, width, noise, exponent, ensemble, budget, compute, index, time, steps, step_edge, network_width or richness",
                         truncate(other, 40)
                     ),
                 ))
@@ -675,7 +676,24 @@ impl Resolver<'_> {
                 "sharpness is a network's with every layer trained: it needs a \"steps\" axis and [training] layers = \"all\"",
             ));
         }
-        if features && !matches!(sweep.axis, Axis::Steps | Axis::Samples | Axis::NetworkWidth) {
+        let uncentred = matches!(config.training(), crate::spec::Training::Features(t) if !t.centered);
+        if measure == Measure::Plain(Quantity::UncentredError)
+            && !(uncentred && matches!(sweep.axis, Axis::Steps | Axis::Richness))
+        {
+            return Err(v.err(
+                format!("{context}.y"),
+                "uncentred_error is an uncentred network's with every layer trained (centered = false), on a \"steps\" or \"richness\" axis",
+            ));
+        }
+        if sweep.axis == Axis::Richness && !features {
+            return Err(v.err(
+                format!("{context}: training.layers"),
+                "a \"richness\" axis is a network's with every layer trained ([training] layers = \"all\")",
+            ));
+        }
+        if features
+            && !matches!(sweep.axis, Axis::Steps | Axis::Samples | Axis::NetworkWidth | Axis::Richness)
+        {
             return Err(v.err(
                 format!("{context}: training.layers"),
                 "a network with every layer trained is drawn along a \"steps\", \"samples\" or \"network_width\" axis",
@@ -689,7 +707,7 @@ impl Resolver<'_> {
                 "a \"network_width\" axis and the deviation go together, for a network with every layer trained ([training] layers = \"all\")",
             ));
         }
-        if features && matches!(sweep.axis, Axis::Samples | Axis::NetworkWidth) {
+        if features && matches!(sweep.axis, Axis::Samples | Axis::NetworkWidth | Axis::Richness) {
             match config.training() {
                 crate::spec::Training::Features(t) if matches!(t.steps, crate::spec::Steps::Count(_)) => {}
                 _ => {

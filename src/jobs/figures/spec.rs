@@ -33,6 +33,9 @@ pub enum Quantity {
     /// Every layer trained: the largest sharpness s = ηλ_max(Σ̂^{1/2}𝒦Σ̂^{1/2}) so far over
     /// the training sets (the edge of stability is s = 2), on a `steps` axis.
     Sharpness,
+    /// An uncentred network with every layer trained: the infinite-width E_g plus the lazy
+    /// extra error of its initial function at the config's width (FEATURES §10).
+    UncentredError,
     /// Every layer trained: N·⟨|β_N − β_∞|²⟩ of networks of width N at `[training] steps`
     /// (flat in N: the 1/N law), markers only, on a `network_width` axis.
     Deviation,
@@ -57,9 +60,10 @@ impl Quantity {
             "sharpness" => Quantity::Sharpness,
             "early_stopped" => Quantity::EarlyStopped,
             "deviation" => Quantity::Deviation,
+            "uncentred_error" => Quantity::UncentredError,
             other => {
                 return Err(Invalid(format!(
-                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error, width, sharpness, early_stopped or deviation",
+                    "unknown quantity \"{}\"; expected error, bias, variance, train_error, test_mse, exponent_samples, eigenvalue, task_power, flow_error, width, sharpness, early_stopped, deviation or uncentred_error",
                     truncate(other, 40)
                 )))
             }
@@ -82,6 +86,7 @@ impl Quantity {
             Quantity::Sharpness => "sharpness s (edge of stability at 2)",
             Quantity::EarlyStopped => "E_g at each training set's best step",
             Quantity::Deviation => "N·⟨|β_N − β_∞|²⟩ (networks)",
+            Quantity::UncentredError => "E_g of the uncentred network (theory + lazy ΔE_g)",
         }
     }
 
@@ -101,6 +106,7 @@ impl Quantity {
             Quantity::Sharpness => "s",
             Quantity::EarlyStopped => "min_k E_g",
             Quantity::Deviation => "N·⟨|δβ|²⟩",
+            Quantity::UncentredError => "E_g + ΔE_g",
         }
     }
 }
@@ -183,6 +189,8 @@ pub enum Axis {
     StepEdge,
     /// The one width N of every hidden layer of a network with every layer trained.
     NetworkWidth,
+    /// The richness γ0 of a network with every layer trained.
+    Richness,
     /// The ridge λ (at the model's single sample size).
     Ridge,
     /// ν_ℓ = n_ℓ/n0 of hidden layer ℓ (1-based).
@@ -226,6 +234,7 @@ impl Axis {
             Axis::Steps => "steps k".into(),
             Axis::StepEdge => "step η as a fraction of the stability edge η_c".into(),
             Axis::NetworkWidth => "network width N".into(),
+            Axis::Richness => "richness γ0".into(),
             Axis::Ridge => "ridge λ".into(),
             Axis::Width { layer } => format!("ν{} = n{}/n₀", sub(*layer), sub(*layer)),
             Axis::Noise => "label-noise variance η²".into(),
@@ -249,6 +258,7 @@ impl Axis {
             Axis::Steps => "k".into(),
             Axis::StepEdge => "η/η_c".into(),
             Axis::NetworkWidth => "N".into(),
+            Axis::Richness => "γ0".into(),
             Axis::Ridge => "λ".into(),
             Axis::Width { layer } => format!("ν{}", sub(*layer)),
             Axis::Noise => "η²".into(),
@@ -282,6 +292,7 @@ impl Axis {
             Axis::Steps => cfg.set_steps(crate::spec::Steps::count(x.round() as i64)?),
             Axis::StepEdge => cfg.set_step(crate::spec::Step::edge(x)?),
             Axis::NetworkWidth => cfg.set_network_width(rules::size(x.round() as i64)?),
+            Axis::Richness => cfg.set_richness(x),
             Axis::Ridge => {
                 cfg.set_ridge(Ridge::Fixed(x)).map_err(|_| Invalid(format!("expected λ ≥ 0, got {x}")))
             }
@@ -318,6 +329,7 @@ impl Axis {
             | Axis::Time
             | Axis::StepEdge
             | Axis::NetworkWidth
+            | Axis::Richness
             | Axis::Width { .. }
             | Axis::Ensemble { .. } => Some(true),
             Axis::Ridge | Axis::Noise | Axis::Steps => Some(false),
