@@ -528,7 +528,9 @@ fn curves_panel<DB: DrawingBackend>(
             let ys = panel.series.iter().flat_map(|s| {
                 s.theory.iter().map(|p| p.1).chain(s.markers.iter().flat_map(|m| [m.low, m.mean, m.high]))
             });
-            padded(ys, spec.log_y, 0.04).ok_or("no finite y values to plot")?
+            // A panel of markers only (the networks' deviation) drawn without simulation has
+            // nothing to scale by: an empty frame over one decade.
+            padded(ys, spec.log_y, 0.04).unwrap_or(if spec.log_y { (0.1, 10.0) } else { (0.0, 1.0) })
         }
     };
     dispatch(&plot, (x0, x1), (y0, y1), panel, Body::Curves { y: (y0, y1) })?;
